@@ -1,0 +1,13 @@
+"""The ``ocp-twilio`` command: one module per command group, registered on :data:`main`."""
+
+from __future__ import annotations
+
+import click
+
+from ..version import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="ocp-twilio")
+def main() -> None:
+    """Twilio's API as tools for LLM agents."""

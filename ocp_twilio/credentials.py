@@ -1,0 +1,92 @@
+"""Twilio credentials: where they come from, and how they stay out of every repr and message."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import ConfigurationError
+
+__all__ = ["Credentials"]
+
+_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_MISSING = (
+    "Twilio credentials are missing: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or "
+    "TWILIO_ACCOUNT_SID with TWILIO_API_KEY and TWILIO_API_SECRET (or pass account_sid= with "
+    "auth_token=, or api_key= with api_secret=, to register_api)."
+)
+
+
+@dataclass(frozen=True, repr=False)
+class Credentials:
+    """HTTP Basic credentials: Account SID + Auth Token, or API Key SID + Secret.
+
+    The secret is held only inside the precomputed Authorization header; the repr shows none of it.
+    """
+
+    account_sid: str
+    username: str
+    authorization: str = field(compare=False)
+
+    @classmethod
+    def create(
+        cls,
+        account_sid: str | None,
+        auth_token: str | None = None,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+    ) -> Credentials:
+        if not account_sid or not ((api_key and api_secret) or auth_token):
+            raise ConfigurationError(_MISSING)
+        if not _ACCOUNT_SID.match(account_sid):
+            raise ConfigurationError(
+                "The Account SID (TWILIO_ACCOUNT_SID or account_sid=) must be AC followed by "
+                "32 hexadecimal characters."
+            )
+        if bool(api_key) != bool(api_secret):
+            raise ConfigurationError(
+                "An API key needs both TWILIO_API_KEY and TWILIO_API_SECRET (api_key= and "
+                "api_secret=); one of them is missing."
+            )
+        if api_key and api_secret:
+            username, password = api_key, api_secret
+        else:
+            username, password = account_sid, str(auth_token)
+        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        return cls(account_sid=account_sid, username=username, authorization=f"Basic {token}")
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+    ) -> Credentials:
+        """Explicit arguments first, then the TWILIO_* variables of ``environ``.
+
+        Explicitly given credentials are taken as a whole: an explicit auth token is not mixed
+        with an API key from the environment.
+        """
+        explicit_secret = auth_token or api_key or api_secret
+        if explicit_secret:
+            return cls.create(
+                account_sid or environ.get("TWILIO_ACCOUNT_SID"), auth_token, api_key, api_secret
+            )
+        return cls.create(
+            account_sid or environ.get("TWILIO_ACCOUNT_SID"),
+            environ.get("TWILIO_AUTH_TOKEN"),
+            environ.get("TWILIO_API_KEY"),
+            environ.get("TWILIO_API_SECRET"),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Credentials(account_sid={self.account_sid!r}, username={self.username!r}, secret=***)"
+        )
+
+    __str__ = __repr__

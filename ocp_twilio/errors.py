@@ -1,0 +1,126 @@
+"""One flat hierarchy of everything ocp_twilio raises, under :class:`OCPError`.
+
+Lower-level exceptions (aiohttp, jsonschema, yaml) are translated in exactly one place each,
+so callers only ever need ``except OCPError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+class OCPError(Exception):
+    """Base class of every error raised by ocp_twilio."""
+
+
+class ConfigurationError(OCPError):
+    """The agent or an API is set up wrongly (missing credentials, bad option, bad spec file)."""
+
+
+class SpecError(ConfigurationError):
+    """An operation spec cannot be loaded; the message names the file and the field."""
+
+
+class APINotFound(OCPError, LookupError):
+    """No API is registered, installed or listed under this name."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"No API named {name!r}.{hint}")
+
+
+class ToolNotFound(OCPError, LookupError):
+    """No registered tool has this name (``suggestions`` lists close names)."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = (), detail: str = "") -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(detail or f"No tool named {name!r}.{hint}")
+
+
+class AmbiguousToolName(ToolNotFound):
+    """A short tool name matches tools of several services; ``suggestions`` lists them."""
+
+    def __init__(self, name: str, choices: Sequence[str]) -> None:
+        super().__init__(
+            name,
+            choices,
+            f"Tool name {name!r} is ambiguous; use one of: {', '.join(choices)}.",
+        )
+
+
+@dataclass(frozen=True)
+class ArgumentError:
+    """One problem with one argument, phrased so that a model can fix its call."""
+
+    path: tuple[str | int, ...]
+    message: str
+    validator: str = ""
+
+    @property
+    def json_path(self) -> str:
+        return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.path)
+
+    def __str__(self) -> str:
+        where = ".".join(str(p) for p in self.path) or "(arguments)"
+        return f"{where}: {self.message}"
+
+
+class InvalidArguments(OCPError, ValueError):
+    """The arguments do not match the tool's input schema; nothing was sent.
+
+    ``errors`` holds every problem found, not only the first.
+    """
+
+    def __init__(self, tool: str, errors: Iterable[ArgumentError]) -> None:
+        self.tool = tool
+        self.errors = tuple(errors)
+        lines = "\n".join(f"- {e}" for e in self.errors)
+        super().__init__(f"Invalid arguments for {tool}; nothing was sent. Fix:\n{lines}")
+
+
+class TwilioAPIError(OCPError):
+    """Twilio (or a server speaking its protocol) answered with an error status."""
+
+    def __init__(
+        self,
+        status: int,
+        code: int | None,
+        message: str,
+        more_info: str | None = None,
+        *,
+        tool: str = "",
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.more_info = more_info
+        self.tool = tool
+        code_text = f" (Twilio error {code})" if code is not None else ""
+        info = f" See {more_info}" if more_info else ""
+        prefix = f"{tool}: " if tool else ""
+        super().__init__(f"{prefix}HTTP {status}{code_text}: {message}{info}")
+
+
+class ResponseValidationError(OCPError):
+    """A success response does not match the operation's response schema (strict mode)."""
+
+    def __init__(self, tool: str, errors: Iterable[ArgumentError], body: Any = None) -> None:
+        self.tool = tool
+        self.errors = tuple(errors)
+        self.body = body
+        lines = "\n".join(f"- {e}" for e in self.errors)
+        super().__init__(f"Response of {tool} does not match its schema:\n{lines}")
+
+
+class TransportError(OCPError):
+    """The request could not be completed: connection failure, bad framing, unreadable body."""
+
+
+class RequestTimeout(TransportError, TimeoutError):
+    """The call did not finish within its timeout."""

@@ -1,0 +1,30 @@
+"""The "twilio" API definition that ocp_twilio provides (entry point group ``ocp.apis``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .hosts import DEFAULT_SERVER
+from .spec import OperationSpec, load_spec_dir, packaged_schemas_dir
+
+__all__ = ["APIDefinition", "twilio_api"]
+
+
+@dataclass(frozen=True)
+class APIDefinition:
+    """What an API plugin provides: a name, a description and where its operations come from."""
+
+    name: str
+    description: str
+    base_url: str
+    load_operations: Callable[[], list[OperationSpec]]
+
+
+def twilio_api() -> APIDefinition:
+    return APIDefinition(
+        name="twilio",
+        description="Twilio's REST API: voice calls and agent-assisted card payments (Pay).",
+        base_url=DEFAULT_SERVER,
+        load_operations=lambda: load_spec_dir(packaged_schemas_dir()),
+    )

@@ -1,0 +1,259 @@
+"""The operation model every source of operations ends as, and the loader of the YAML format.
+
+A YAML spec file of the project's own format looks like::
+
+    api: twilio
+    service: api_v2010
+    server: https://api.twilio.com
+    operations:
+      - name: updatePayments
+        operation_id: UpdatePayments
+        method: POST
+        path: /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Payments/{Sid}.json
+        description: ...
+        body_encoding: form
+        parameters:
+          - {name: Sid, in: path, required: true, schema: {type: string}}
+        exactly_one_of: [[Capture, Status]]
+        response: {status: 202, schema: {...}}
+
+Schemas are JSON Schema with OpenAPI 3.0's ``nullable`` allowed; the loader converts them.
+Top-level keys starting with ``x-`` are ignored, so they can hold YAML anchors shared by operations.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema
+import yaml
+
+from .errors import SpecError
+from .schema import openapi_to_json_schema
+
+ParameterLocation = Literal["path", "query", "body", "header"]
+BodyEncoding = Literal["form", "json"]
+CredentialField = Literal["account_sid"]
+
+__all__ = [
+    "OperationSpec",
+    "ParameterSpec",
+    "ResponseSpec",
+    "load_spec_dir",
+    "load_spec_file",
+    "packaged_schemas_dir",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterSpec:
+    """One argument of an operation.
+
+    ``name`` is what the model passes; ``wire_name`` is what Twilio receives, where the two
+    differ (Twilio's ``StartTime<`` is not a safe argument key).
+    """
+
+    name: str
+    location: ParameterLocation
+    schema: Mapping[str, Any] = field(default_factory=dict)
+    required: bool = False
+    description: str = ""
+    wire_name: str | None = None
+    # A value the dispatcher fills from the credentials when the caller leaves it out.
+    from_credentials: CredentialField | None = None
+
+    @property
+    def sent_as(self) -> str:
+        return self.wire_name or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSpec:
+    status: int
+    schema: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSpec:
+    """Plain data describing one HTTP operation; nothing downstream knows where it came from."""
+
+    name: str
+    method: str
+    path: str
+    description: str = ""
+    operation_id: str = ""
+    api: str = "twilio"
+    service: str = ""
+    server: str | None = None
+    parameters: tuple[ParameterSpec, ...] = ()
+    body_encoding: BodyEncoding | None = None
+    response: ResponseSpec | None = None
+    tags: tuple[str, ...] = ()
+    # Groups of argument names of which exactly one must be given.
+    exactly_one_of: tuple[tuple[str, ...], ...] = ()
+
+    def parameters_in(self, location: ParameterLocation) -> tuple[ParameterSpec, ...]:
+        return tuple(p for p in self.parameters if p.location == location)
+
+
+def packaged_schemas_dir() -> Path:
+    """The curated schemas: inside the installed wheel, or beside the package in a checkout."""
+    packaged = Path(str(resources.files("ocp_twilio"))) / "schemas"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+def load_spec_dir(directory: Path | str) -> list[OperationSpec]:
+    """Every operation of every ``*.yaml`` / ``*.yml`` file in ``directory``, in name order."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise SpecError(f"Spec directory {directory} does not exist.")
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    return [op for path in files for op in load_spec_file(path)]
+
+
+def load_spec_file(path: Path | str) -> list[OperationSpec]:
+    """Read one YAML spec file; a malformed file raises SpecError naming the file and field."""
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"Cannot read spec file {path}: {exc}") from exc
+    return parse_spec_document(document, source=str(path))
+
+
+def parse_spec_document(document: Any, source: str = "<document>") -> list[OperationSpec]:
+    """Turn an already-parsed YAML document into operation specs."""
+    problems = sorted(_FILE_VALIDATOR.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if problems:
+        details = "; ".join(
+            f"{'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
+            for e in problems[:5]
+        )
+        raise SpecError(f"Spec file {source} is not valid: {details}")
+    defaults = {k: document[k] for k in ("api", "service", "server") if k in document}
+    return [_operation(raw, defaults, source) for raw in document["operations"]]
+
+
+def _operation(raw: Mapping[str, Any], defaults: Mapping[str, str], source: str) -> OperationSpec:
+    parameters = tuple(_parameter(p) for p in raw.get("parameters", ()))
+    names = [p.name for p in parameters]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise SpecError(f"{source}: {raw['name']} declares {duplicated} more than once.")
+    for group in raw.get("exactly_one_of", ()):
+        unknown = sorted(set(group) - set(names))
+        if unknown:
+            raise SpecError(f"{source}: {raw['name']}: exactly_one_of names unknown {unknown}.")
+    for placeholder in _path_placeholders(raw["path"]):
+        if not any(p.name == placeholder and p.location == "path" for p in parameters):
+            raise SpecError(f"{source}: {raw['name']}: no path parameter for {{{placeholder}}}.")
+    has_body = any(p.location == "body" for p in parameters)
+    response = raw.get("response")
+    return OperationSpec(
+        name=raw["name"],
+        method=raw["method"].upper(),
+        path=raw["path"],
+        description=raw.get("description", "").strip(),
+        operation_id=raw.get("operation_id", ""),
+        api=raw.get("api", defaults.get("api", "twilio")),
+        service=raw.get("service", defaults.get("service", "")),
+        server=raw.get("server", defaults.get("server")),
+        parameters=parameters,
+        body_encoding=raw.get("body_encoding", "form") if has_body else None,
+        response=ResponseSpec(
+            status=response["status"],
+            schema=openapi_to_json_schema(response["schema"]) if "schema" in response else None,
+        )
+        if response
+        else None,
+        tags=tuple(raw.get("tags", ())),
+        exactly_one_of=tuple(tuple(g) for g in raw.get("exactly_one_of", ())),
+    )
+
+
+def _parameter(raw: Mapping[str, Any]) -> ParameterSpec:
+    return ParameterSpec(
+        name=raw["name"],
+        location=raw["in"],
+        schema=openapi_to_json_schema(raw.get("schema", {})),
+        required=raw.get("required", False),
+        description=raw.get("description", "").strip(),
+        wire_name=raw.get("wire_name"),
+        from_credentials=raw.get("from_credentials"),
+    )
+
+
+def _path_placeholders(path: str) -> Iterable[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(path) if name]
+
+
+_NAME = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+_SPEC_FILE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["operations"],
+    "properties": {
+        "api": {"type": "string"},
+        "service": {"type": "string"},
+        "server": {"type": "string"},
+        "operations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "method", "path"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": _NAME,
+                    "operation_id": {"type": "string"},
+                    "api": {"type": "string"},
+                    "service": {"type": "string"},
+                    "server": {"type": "string"},
+                    "method": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
+                    "path": {"type": "string", "pattern": "^/"},
+                    "description": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "body_encoding": {"enum": ["form", "json"]},
+                    "exactly_one_of": {
+                        "type": "array",
+                        "items": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+                    },
+                    "parameters": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["name", "in"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"},
+                                "in": {"enum": ["path", "query", "body", "header"]},
+                                "required": {"type": "boolean"},
+                                "description": {"type": "string"},
+                                "schema": {"type": "object"},
+                                "wire_name": {"type": "string"},
+                                "from_credentials": {"enum": ["account_sid"]},
+                            },
+                        },
+                    },
+                    "response": {
+                        "type": "object",
+                        "required": ["status"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "status": {"type": "integer", "minimum": 100, "maximum": 599},
+                            "schema": {"type": "object"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "patternProperties": {"^x-": {}},
+    "additionalProperties": False,
+}
+_FILE_VALIDATOR = jsonschema.Draft202012Validator(_SPEC_FILE_SCHEMA)

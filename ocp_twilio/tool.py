@@ -1,0 +1,214 @@
+"""A tool built once from an OperationSpec: its schemas, validators and request template."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .errors import ArgumentError, InvalidArguments
+from .schema import INPUT_FORMATS, OUTPUT_FORMATS
+from .spec import OperationSpec, ParameterSpec
+from .validation import SchemaValidator
+
+__all__ = ["PreparedRequest", "Tool"]
+
+# Every path value must stay one segment: "." and ".." would be folded away by URL normalisation.
+_SEGMENT_GUARD: dict[str, Any] = {"minLength": 1, "not": {"enum": [".", ".."]}}
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    """What goes on the wire, before host and auth: filled in from a tool's template."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    content_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    # True where Twilio deduplicates a repeated request (an IdempotencyKey is sent).
+    idempotent: bool = False
+
+
+class Tool:
+    """An operation as a tool: name, description, input and output JSON Schema, and its call shape.
+
+    Validators are compiled on first use, once per tool.
+    """
+
+    def __init__(
+        self, spec: OperationSpec, *, api: str | None = None, name: str | None = None
+    ) -> None:
+        self.spec = spec
+        self.name = name or spec.name
+        self.api = api or spec.api
+        self._credential_params = tuple(p for p in spec.parameters if p.from_credentials)
+
+    def __repr__(self) -> str:
+        return f"<Tool {self.name} {self.method} {self.path}>"
+
+    @property
+    def description(self) -> str:
+        return self.spec.description
+
+    @property
+    def method(self) -> str:
+        return self.spec.method
+
+    @property
+    def path(self) -> str:
+        return self.spec.path
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.spec.tags
+
+    @cached_property
+    def input_schema(self) -> dict[str, Any]:
+        """JSON Schema (2020-12) of the arguments object."""
+        properties = {p.name: _argument_schema(p) for p in self.spec.parameters}
+        required = [p.name for p in self.spec.parameters if p.required and not p.from_credentials]
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+        }
+        if required:
+            schema["required"] = required
+        choices = [{"oneOf": [{"required": [n]} for n in g]} for g in self.spec.exactly_one_of]
+        if len(choices) == 1:
+            schema.update(choices[0])
+        elif choices:
+            schema["allOf"] = choices
+        return schema
+
+    @cached_property
+    def output_schema(self) -> dict[str, Any] | None:
+        """JSON Schema of a success response body, where the operation documents one."""
+        response = self.spec.response
+        return dict(response.schema) if response and response.schema is not None else None
+
+    @cached_property
+    def _input_validator(self) -> SchemaValidator:
+        return SchemaValidator(self.input_schema, INPUT_FORMATS)
+
+    @cached_property
+    def _output_validator(self) -> SchemaValidator | None:
+        schema = self.output_schema
+        return SchemaValidator(schema, OUTPUT_FORMATS) if schema is not None else None
+
+    def validate(self, arguments: Any) -> None:
+        """Raise InvalidArguments listing every problem; return quietly when all is well."""
+        if not isinstance(arguments, Mapping):
+            problem = ArgumentError((), "arguments must be a JSON object of name/value pairs")
+            raise InvalidArguments(self.name, [problem])
+        errors = self._input_validator.errors(dict(arguments))
+        if errors:
+            raise InvalidArguments(self.name, errors)
+
+    def response_errors(self, body: Any) -> tuple[ArgumentError, ...]:
+        """Where a success body breaks the response schema (empty when it does not, or none)."""
+        validator = self._output_validator
+        return validator.errors(body) if validator is not None else ()
+
+    def prepare(self, arguments: Mapping[str, Any], defaults: Mapping[str, str]) -> PreparedRequest:
+        """Validate ``arguments`` and fill the request template.
+
+        ``defaults`` supplies values the caller may leave out (the account SID of the credentials).
+        """
+        self.validate(arguments)
+        values = dict(arguments)
+        for param in self._credential_params:
+            source = param.from_credentials
+            if param.name not in values and source is not None and source in defaults:
+                values[param.name] = defaults[source]
+        path = self.spec.path.format_map(
+            {p.sent_as: quote(str(values[p.name]), safe="") for p in self._path_params}
+        )
+        form = _pairs(self._body_params, values)
+        body, content_type = self._encode_body(form, values)
+        return PreparedRequest(
+            method=self.spec.method,
+            path=path,
+            query=_pairs(self._query_params, values),
+            body=body,
+            content_type=content_type,
+            headers=_pairs(self._header_params, values),
+            idempotent=self.spec.method in _IDEMPOTENT_METHODS or "IdempotencyKey" in values,
+        )
+
+    def _encode_body(
+        self, form: tuple[tuple[str, str], ...], values: Mapping[str, Any]
+    ) -> tuple[bytes | None, str | None]:
+        if self.spec.body_encoding is None:
+            return None, None
+        if self.spec.body_encoding == "json":
+            document = {p.sent_as: values[p.name] for p in self._body_params if p.name in values}
+            return json.dumps(document, separators=(",", ":")).encode(), "application/json"
+        return urlencode(form).encode("ascii"), "application/x-www-form-urlencoded"
+
+    @cached_property
+    def _path_params(self) -> tuple[ParameterSpec, ...]:
+        return self.spec.parameters_in("path")
+
+    @cached_property
+    def _query_params(self) -> tuple[ParameterSpec, ...]:
+        return self.spec.parameters_in("query")
+
+    @cached_property
+    def _body_params(self) -> tuple[ParameterSpec, ...]:
+        return self.spec.parameters_in("body")
+
+    @cached_property
+    def _header_params(self) -> tuple[ParameterSpec, ...]:
+        return self.spec.parameters_in("header")
+
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+def _argument_schema(param: ParameterSpec) -> dict[str, Any]:
+    schema = dict(param.schema)
+    if param.description and "description" not in schema:
+        schema["description"] = param.description
+    if param.location == "path" and "pattern" not in schema and "enum" not in schema:
+        schema = {**schema, **_SEGMENT_GUARD}
+    return schema
+
+
+def _pairs(
+    params: tuple[ParameterSpec, ...], values: Mapping[str, Any]
+) -> tuple[tuple[str, str], ...]:
+    """Name/value pairs as Twilio reads them: arrays repeat the name, one pair per item."""
+    pairs: list[tuple[str, str]] = []
+    for param in params:
+        if param.name not in values:
+            continue
+        value = values[param.name]
+        items = value if isinstance(value, list) else [value]
+        pairs.extend((param.sent_as, _wire_text(item)) for item in items)
+    return tuple(pairs)
+
+
+def _wire_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _float_text(value: float) -> str:
+    """Plain decimal notation (12.5, 0.0000001), never the exponent form Twilio would reject."""
+    if value.is_integer():
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")

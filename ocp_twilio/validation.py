@@ -1,0 +1,138 @@
+"""Compiled JSON Schema validators, and their errors rephrased for a model to act on.
+
+Messages say what is expected, never echo the value given: a value may be card data or a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from .errors import ArgumentError
+
+__all__ = ["SchemaValidator"]
+
+
+class SchemaValidator:
+    """One schema, compiled once; ``errors(instance)`` lists every problem at once."""
+
+    __slots__ = ("_validator",)
+
+    def __init__(self, schema: Mapping[str, Any], formats: FormatChecker) -> None:
+        self._validator = Draft202012Validator(schema, format_checker=formats)
+
+    def errors(self, instance: Any) -> tuple[ArgumentError, ...]:
+        found = sorted(self._validator.iter_errors(instance), key=_error_order)
+        return tuple(dict.fromkeys(e for error in found for e in _explain(error)))
+
+
+def _error_order(error: ValidationError) -> tuple[str, ...]:
+    return tuple(str(p) for p in error.absolute_path)
+
+
+def _explain(error: ValidationError) -> Iterable[ArgumentError]:
+    path = tuple(error.absolute_path)
+    kind = str(error.validator)
+    expected: Any = error.validator_value
+    given = error.instance if isinstance(error.instance, Mapping) else {}
+    if kind == "required":
+        for name in expected:
+            if name not in given:
+                yield ArgumentError((*path, name), "is required but missing", kind)
+        return
+    if kind == "additionalProperties":
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        known = sorted(schema.get("properties", {}))
+        allowed = f"; allowed arguments: {', '.join(known)}" if known else ""
+        for name in sorted(set(given) - set(known)):
+            message = f"is not an accepted argument, remove it{allowed}"
+            yield ArgumentError((*path, name), message, kind)
+        return
+    if kind == "oneOf" and _is_choice_of_required(expected):
+        yield _exactly_one_of(path, expected, given)
+        return
+    yield ArgumentError(path, _message(kind, error), kind)
+
+
+def _is_choice_of_required(options: Any) -> bool:
+    return isinstance(options, list) and all(
+        isinstance(o, Mapping) and set(o) == {"required"} for o in options
+    )
+
+
+def _exactly_one_of(
+    path: tuple[Any, ...], options: list[Any], arguments: Mapping[str, Any]
+) -> ArgumentError:
+    names = [name for option in options for name in option["required"]]
+    given = [n for n in names if n in arguments]
+    which = " or ".join(names)
+    state = f"{' and '.join(given)} were both given" if given else "none was given"
+    return ArgumentError(path, f"give exactly one of {which} ({state})", "oneOf")
+
+
+def _message(kind: str, error: ValidationError) -> str:
+    expected: Any = error.validator_value
+    if kind == "type":
+        wanted = expected if isinstance(expected, str) else " or ".join(expected)
+        return f"must be of type {wanted}, not {_json_type(error.instance)}"
+    if kind == "enum":
+        return "must be one of: " + ", ".join(_show(v) for v in expected)
+    if kind == "const":
+        return f"must be exactly {_show(expected)}"
+    if kind == "pattern":
+        return f"must match the pattern {expected}"
+    if kind == "format":
+        return f"must be a valid {expected}" + _FORMAT_HINTS.get(str(expected), "")
+    if kind in ("minLength", "maxLength"):
+        bound = "at least" if kind == "minLength" else "at most"
+        return f"must be {bound} {expected} characters long"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"must be {_BOUNDS[kind]} {expected}"
+    if kind in ("minItems", "maxItems"):
+        bound = "at least" if kind == "minItems" else "at most"
+        return f"must have {bound} {expected} items"
+    if kind == "not":
+        excluded = expected.get("enum") if isinstance(expected, Mapping) else None
+        if excluded:
+            return "must not be any of: " + ", ".join(_show(v) for v in excluded)
+        return "has a value that is not allowed here"
+    return error.message if len(error.message) < 200 else f"fails the {kind} rule of its schema"
+
+
+_BOUNDS = {
+    "minimum": "at least",
+    "maximum": "at most",
+    "exclusiveMinimum": "greater than",
+    "exclusiveMaximum": "less than",
+}
+_FORMAT_HINTS = {
+    "uri": " (an absolute URL such as https://example.com/path)",
+    "date-time-rfc-2822": " (RFC 2822 date such as Wed, 18 Dec 2019 20:02:01 +0000)",
+    "date-time": " (ISO 8601 date-time with a time zone, such as 2024-05-01T12:00:00Z)",
+    "date": " (YYYY-MM-DD)",
+}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return type(value).__name__
+
+
+def _show(value: Any) -> str:
+    return "null" if value is None else str(value)

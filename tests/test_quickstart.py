@@ -1,0 +1,47 @@
+"""The README's quick start, through a real socket."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from conftest import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    CALL_SID,
+    PAYMENT_BODY,
+    PAYMENT_SID,
+    TWILIO_ENV,
+    RecordingServer,
+    update_arguments,
+)
+
+from ocp_twilio import OCPAgent
+
+
+async def test_quick_start_against_a_local_server(
+    recording_server: RecordingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in {**TWILIO_ENV, "TWILIO_BASE_URL": recording_server.url}.items():
+        monkeypatch.setenv(key, value)
+
+    async with OCPAgent() as agent:
+        await agent.register_api("twilio")
+        result = await agent.call_tool("updatePayments", update_arguments())
+
+    assert result == PAYMENT_BODY
+    [request] = recording_server.requests
+    assert request.method == "POST"
+    assert request.path_qs == (
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}/Payments/{PAYMENT_SID}.json"
+    )
+    assert request.form == [
+        ("IdempotencyKey", "order-42-expiry"),
+        ("StatusCallback", "https://example.com/pay-status"),
+        ("Capture", "expiration-date"),
+    ]
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert request.headers["Accept"] == "application/json"
+    assert request.headers["User-Agent"].startswith("ocp-twilio/")
+    expected = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    assert request.headers["Authorization"] == f"Basic {expected}"
