@@ -71,7 +71,7 @@ class Dispatcher:
         url = self.url_for(tool, request)
         started = time.monotonic()
         status, body = await self._send(session, request, url, timeout or self.timeout)
-        logger.info(
+        logger.debug(
             "%s %s -> %d in %.0f ms",
             tool.name,
             request.method,
