@@ -75,10 +75,10 @@ class APIRegistry:
         plugins = installed_plugins()
         if name in plugins:
             return _plugin_definition(name, plugins[name])
-        file_entries = self._file_entries()
-        if name in file_entries:
-            assert self.registry_file is not None  # entries come from the file
-            return _file_definition(name, file_entries[name], self.registry_file)
+        registry_file = self.registry_file
+        file_entries = _read_registry_file(registry_file) if registry_file else {}
+        if registry_file and name in file_entries:
+            return _file_definition(name, file_entries[name], registry_file)
         remote_names: list[str] = []
         if self.registry_url is not None:
             resolved = await self._fetch(name, http())
@@ -88,16 +88,6 @@ class APIRegistry:
         known = [*plugins, *file_entries]
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
         raise APINotFound(name, list(dict.fromkeys([*close, *remote_names[:3]])))
-
-    def _file_entries(self) -> dict[str, Any]:
-        if self.registry_file is None:
-            return {}
-        try:
-            document = yaml.safe_load(self.registry_file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise SpecError(f"Cannot read registry file {self.registry_file}: {exc}") from exc
-        check_document(_FILE_VALIDATOR, document, f"Registry file {self.registry_file}")
-        return dict(document["apis"])
 
     async def _fetch(self, name: str, session: aiohttp.ClientSession) -> ResolvedAPI | None:
         url = f"{self.registry_url}/registry/{quote(name, safe='')}"
@@ -140,6 +130,15 @@ class APIRegistry:
 def installed_plugins() -> dict[str, EntryPoint]:
     """The API plugins of the installed distributions, by name."""
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _read_registry_file(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"Cannot read registry file {path}: {exc}") from exc
+    check_document(_FILE_VALIDATOR, document, f"Registry file {path}")
+    return dict(document["apis"])
 
 
 def spec_definition(name: str, spec: str | Path) -> ResolvedAPI:

@@ -337,6 +337,12 @@ async def test_bad_registry_answers_are_clear_errors(
             await agent.register_api("parcels", **ACME_CREDENTIALS)
 
 
+async def test_a_registry_url_must_be_http() -> None:
+    async with OCPAgent(registry_url="registry.internal/api") as agent:
+        with pytest.raises(ConfigurationError, match="must be an absolute http"):
+            await agent.register_api("parcels", **ACME_CREDENTIALS)
+
+
 async def test_an_unreachable_registry_is_a_transport_error() -> None:
     async with OCPAgent(registry_url="http://127.0.0.1:9") as agent:
         with pytest.raises(TransportError, match="Connection failed"):
