@@ -175,11 +175,11 @@ class OCPAgent:
         """The tool called ``name``; ``api`` tells apart the tools of one spec registered twice."""
         if api is not None:
             return self._api_index(api).get(name)
-        owners = [a for a in self._apis.values() if any(t.name == name for t in a.tools)]
+        owners = [a for a, index in self._api_tools.items() if name in index]
         if len(owners) > 1:
-            raise AmbiguousToolName(name, [f"{name} with api={a.name!r}" for a in owners])
+            raise AmbiguousToolName(name, [f"{name} with api={a!r}" for a in owners])
         if owners:
-            return self._api_tools[owners[0].name].get(name)
+            return self._api_tools[owners[0]].get(name)
         return self._tools.get(name)
 
     def search_tools(self, query: str, limit: int = 10) -> list[Tool]:

@@ -29,6 +29,7 @@ from ocp_twilio import (
     ConfigurationError,
     OCPAgent,
     SpecError,
+    ToolNotFound,
     TransportError,
     decode_session,
 )
@@ -372,6 +373,9 @@ async def test_one_spec_under_two_names_gives_two_independent_apis(
         await agent.call_tool("updatePayments", update_arguments(), api="pay-main")
         with pytest.raises(APINotFound, match="pay-mian"):
             agent.get_tool("updatePayments", api="pay-mian")
+        with pytest.raises(ToolNotFound) as missing:
+            agent.get_tool("updatePayment", api="pay-sub")
+        assert missing.value.suggestions[0] == "updatePayments"
 
     assert "updatePayments with api='pay-main'" in str(caught.value)
     assert "updatePayments with api='pay-sub'" in str(caught.value)
