@@ -32,7 +32,7 @@ from .errors import (
     TwilioAPIError,
 )
 from .plugin import APIDefinition
-from .registry import ENTRY_POINT_GROUP, APIRegistry
+from .registry import ENTRY_POINT_GROUP, APIRegistry, ResolvedAPI
 from .spec import OperationSpec, ParameterSpec, ResponseSpec, load_spec_dir, load_spec_file
 from .tool import PreparedRequest, Tool
 from .version import __version__
@@ -61,6 +61,7 @@ __all__ = [
     "PreparedRequest",
     "RegisteredAPI",
     "RequestTimeout",
+    "ResolvedAPI",
     "ResponseSpec",
     "ResponseValidation",
     "ResponseValidationError",

@@ -50,7 +50,8 @@ OCP_HEADER_NAMES = (
     "OCP-Session",
 )
 
-_AGENT_TYPE = re.compile(r"^[a-zA-Z0-9_\-.]{1,128}$")
+_AGENT_TYPE = re.compile(r"[a-zA-Z0-9_\-.]{1,128}")
+_CONTEXT_ID = re.compile(r"ocp-[a-f0-9]{8,60}")
 # OCP's header lengths, counted in characters of the text before encoding.
 _MAX_LENGTH = {"user": 64, "workspace": 128, "current_goal": 256}
 # Visible ASCII and space pass unchanged; "%" and everything else is UTF-8 percent-encoded.
@@ -106,7 +107,11 @@ class OCPContext:
     )
 
     def __post_init__(self) -> None:
-        if not _AGENT_TYPE.match(self.agent_type):
+        if not _CONTEXT_ID.fullmatch(self.context_id):
+            raise ConfigurationError(
+                f"context_id {self.context_id!r} must be 'ocp-' and 8 to 60 lower-case hex digits."
+            )
+        if not _AGENT_TYPE.fullmatch(self.agent_type):
             raise ConfigurationError(
                 f"agent_type {self.agent_type!r} must be 1 to 128 letters, digits, '_', '-' or "
                 "'.' (for example ide_coding_assistant)."

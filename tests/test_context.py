@@ -110,6 +110,12 @@ def test_each_context_has_its_own_id() -> None:
     assert make_context().context_id != make_context().context_id
 
 
+def test_a_context_can_resume_a_known_id() -> None:
+    context = OCPContext(context_id="ocp-0123456789abcdef")
+
+    assert context.headers()["OCP-Context-ID"] == "ocp-0123456789abcdef"
+
+
 def test_the_history_keeps_only_the_latest_calls_but_counts_all() -> None:
     context = make_context()
     for number in range(HISTORY_LIMIT + 5):
@@ -123,7 +129,11 @@ def test_the_history_keeps_only_the_latest_calls_but_counts_all() -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
+        ({"context_id": "ocp-1234"}, "context_id 'ocp-1234' must be 'ocp-' and 8 to 60"),
+        ({"context_id": "ocp-abcdef12\r\nX: y"}, "context_id 'ocp-abcdef12\\r\\nX: y' must"),
         ({"agent_type": "payment assistant"}, "agent_type 'payment assistant' must be"),
+        ({"agent_type": "bot\n"}, "agent_type 'bot\\n' must be"),
+        ({"context_id": "ocp-abcdef12\n"}, "context_id 'ocp-abcdef12\\n' must be"),
         ({"agent_type": ""}, "agent_type '' must be"),
         ({"user": "u" * 65}, "user must be 1 to 64 characters long"),
         ({"workspace": "w" * 129}, "workspace must be 1 to 128 characters long"),
