@@ -6,6 +6,15 @@
 """
 
 from .agent import OCPAgent, RegisteredAPI
+from .context import (
+    HISTORY_LIMIT,
+    OCP_HEADER_NAMES,
+    SESSION_LIMIT,
+    CallRecord,
+    OCPContext,
+    decode_header_text,
+    decode_session,
+)
 from .credentials import Credentials
 from .dispatch import DEFAULT_TIMEOUT, USER_AGENT, ResponseValidation
 from .errors import (
@@ -23,27 +32,36 @@ from .errors import (
     TwilioAPIError,
 )
 from .plugin import APIDefinition
+from .registry import ENTRY_POINT_GROUP, APIRegistry, ResolvedAPI
 from .spec import OperationSpec, ParameterSpec, ResponseSpec, load_spec_dir, load_spec_file
 from .tool import PreparedRequest, Tool
 from .version import __version__
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "ENTRY_POINT_GROUP",
+    "HISTORY_LIMIT",
+    "OCP_HEADER_NAMES",
+    "SESSION_LIMIT",
     "USER_AGENT",
     "APIDefinition",
     "APINotFound",
+    "APIRegistry",
     "AmbiguousToolName",
     "ArgumentError",
+    "CallRecord",
     "ConfigurationError",
     "Credentials",
     "InvalidArguments",
     "OCPAgent",
+    "OCPContext",
     "OCPError",
     "OperationSpec",
     "ParameterSpec",
     "PreparedRequest",
     "RegisteredAPI",
     "RequestTimeout",
+    "ResolvedAPI",
     "ResponseSpec",
     "ResponseValidation",
     "ResponseValidationError",
@@ -53,6 +71,8 @@ __all__ = [
     "TransportError",
     "TwilioAPIError",
     "__version__",
+    "decode_header_text",
+    "decode_session",
     "load_spec_dir",
     "load_spec_file",
 ]

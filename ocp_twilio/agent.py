@@ -1,4 +1,4 @@
-"""OCPAgent: registered APIs, their tools, and the HTTP session they share."""
+"""OCPAgent: registered APIs, their tools, the OCP context, and the HTTP session they share."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
+from .context import OCPContext
 from .credentials import Credentials
 from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation
-from .errors import APINotFound, ConfigurationError
+from .errors import AmbiguousToolName, APINotFound, ConfigurationError, TwilioAPIError
 from .hosts import resolve_base_url
-from .plugin import APIDefinition, twilio_api
-from .spec import OperationSpec, load_spec_dir, load_spec_file
+from .plugin import APIDefinition
+from .registry import APIRegistry, spec_definition
 from .tool import Tool
 from .tool_index import ToolIndex
 
@@ -30,24 +32,38 @@ class RegisteredAPI:
     definition: APIDefinition
     dispatcher: Dispatcher
     tools: tuple[Tool, ...]
+    ocp_headers: bool = False
 
 
 class OCPAgent:
     """An agent's view of its APIs: register them, find their tools, call them.
 
     One aiohttp session serves every API; it is made on the first call, inside the running loop,
-    and closed by :meth:`aclose` or ``async with``.
+    and closed by :meth:`aclose` or ``async with``. ``context`` is the agent's OCP context; APIs
+    registered with ``ocp_headers`` receive it in the OCP headers.
     """
 
     def __init__(
         self,
         *,
+        agent_type: str = "ai_agent",
+        user: str | None = None,
+        workspace: str | None = None,
+        agent_goal: str | None = None,
+        registry_file: str | Path | None = None,
+        registry_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         response_validation: ResponseValidation | str = ResponseValidation.WARN,
     ) -> None:
         self.timeout = timeout
         self.response_validation = _validation_mode(response_validation)
+        self.context = OCPContext(
+            agent_type=agent_type, user=user, workspace=workspace, current_goal=agent_goal
+        )
+        self.registry_file = registry_file
+        self.registry_url = registry_url
         self._apis: dict[str, RegisteredAPI] = {}
+        self._api_tools: dict[str, ToolIndex] = {}
         self._tools = ToolIndex()
         self._session: aiohttp.ClientSession | None = None
 
@@ -81,24 +97,53 @@ class OCPAgent:
         edge: str | None = None,
         timeout: float | None = None,
         response_validation: ResponseValidation | str | None = None,
+        ocp_headers: bool | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> RegisteredAPI:
-        """Make an API's tools callable.
+        """Make an API's tools callable under ``name``.
 
-        Credentials, base URL, region and edge come from the arguments, else from the TWILIO_*
-        variables of ``environ`` (default: the process environment). ``spec`` is a YAML spec
-        file or directory used instead of the API's own operations.
+        The name is looked up in the installed plugins, then the registry file, then the
+        registry URL (the agent's, else OCP_REGISTRY_FILE / OCP_REGISTRY_URL of ``environ``).
+        With ``spec`` (a YAML spec file or directory) the name is only a label and nothing is
+        looked up, so one spec can be registered under several names, each with its own host
+        and credentials.
+
+        Credentials, base URL, region and edge come from the arguments, else, for APIs served
+        by Twilio, from the TWILIO_* variables of ``environ`` (default: the process
+        environment). ``ocp_headers`` overrides whether calls carry the OCP context headers
+        (default: as the API's definition says; off for Twilio, which is no OCP server).
         """
         env = os.environ if environ is None else environ
-        definition = _definition(name)
-        credentials = Credentials.from_env(
-            env,
-            account_sid=account_sid,
-            auth_token=auth_token,
-            api_key=api_key,
-            api_secret=api_secret,
-        )
-        operations = _load(spec) if spec is not None else definition.load_operations()
+        if spec is not None:
+            resolved = spec_definition(name, spec)
+        else:
+            registry = APIRegistry(
+                registry_file=self.registry_file or env.get("OCP_REGISTRY_FILE"),
+                registry_url=self.registry_url or env.get("OCP_REGISTRY_URL"),
+                timeout=self.timeout,
+            )
+            resolved = await registry.resolve(name, self._http)
+        definition = resolved.definition
+        # Twilio's secrets and host settings must never reach another API's server.
+        by_twilio = _served_by_twilio(definition.base_url)
+        env = env if by_twilio else {}
+        try:
+            credentials = Credentials.from_env(
+                env,
+                account_sid=account_sid,
+                auth_token=auth_token,
+                api_key=api_key,
+                api_secret=api_secret,
+            )
+        except ConfigurationError:
+            if by_twilio:
+                raise
+            raise ConfigurationError(
+                f"API {name!r} is served by {definition.base_url}, not by Twilio, so the "
+                "TWILIO_* variables are not used for it: pass its credentials to register_api "
+                "(account_sid= with auth_token=, or api_key= with api_secret=)."
+            ) from None
+        operations = definition.load_operations()
         dispatcher = Dispatcher(
             credentials=credentials,
             base_url=base_url or env.get("TWILIO_BASE_URL") or None,
@@ -111,28 +156,66 @@ class OCPAgent:
         if dispatcher.base_url:
             resolve_base_url(None, override=dispatcher.base_url)
         tools = tuple(Tool(op, api=name) for op in operations)
-        registered = RegisteredAPI(name, definition, dispatcher, tools)
+        send_context = definition.ocp_headers if ocp_headers is None else ocp_headers
+        registered = RegisteredAPI(name, definition, dispatcher, tools, send_context)
         self._tools.remove_api(name)
         self._apis[name] = registered
+        self._api_tools[name] = ToolIndex()
+        self._api_tools[name].add(tools)
         self._tools.add(tools)
+        self.context.add_api(name, resolved.source)
         return registered
 
     def list_tools(self, api: str | None = None) -> list[Tool]:
-        return self._tools.tools(api)
+        if api is not None:
+            return self._api_index(api).tools()
+        return [tool for index in self._api_tools.values() for tool in index.tools()]
 
-    def get_tool(self, name: str) -> Tool:
+    def get_tool(self, name: str, *, api: str | None = None) -> Tool:
+        """The tool called ``name``; ``api`` tells apart the tools of one spec registered twice."""
+        if api is not None:
+            return self._api_index(api).get(name)
+        owners = [a for a, index in self._api_tools.items() if name in index]
+        if len(owners) > 1:
+            raise AmbiguousToolName(name, [f"{name} with api={a!r}" for a in owners])
+        if owners:
+            return self._api_tools[owners[0]].get(name)
         return self._tools.get(name)
 
     def search_tools(self, query: str, limit: int = 10) -> list[Tool]:
         return self._tools.search(query, limit)
 
     async def call_tool(
-        self, name: str, arguments: Mapping[str, Any] | None = None, *, timeout: float | None = None
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        api: str | None = None,
+        timeout: float | None = None,
     ) -> Any:
-        """Validate ``arguments``, call the tool's operation and return the checked JSON result."""
-        tool = self._tools.get(name)
-        api = self._apis[tool.api]
-        return await api.dispatcher.call(self._http(), tool, arguments or {}, timeout=timeout)
+        """Validate ``arguments``, call the tool's operation and return the checked JSON result.
+
+        The call, and how it ended, is added to the context's history (never its arguments).
+        """
+        tool = self.get_tool(name, api=api)
+        registered = self._apis[tool.api]
+        headers = self.context.headers() if registered.ocp_headers else None
+        endpoint = f"{tool.method} {tool.path}"
+        try:
+            result = await registered.dispatcher.call(
+                self._http(), tool, arguments or {}, timeout=timeout, headers=headers
+            )
+        except BaseException as exc:
+            status = exc.status if isinstance(exc, TwilioAPIError) else None
+            self.context.record_call(tool.name, tool.api, endpoint, type(exc).__name__, status)
+            raise
+        self.context.record_call(tool.name, tool.api, endpoint, "success")
+        return result
+
+    def _api_index(self, api: str) -> ToolIndex:
+        if api not in self._api_tools:
+            raise APINotFound(api, difflib.get_close_matches(api, self._api_tools))
+        return self._api_tools[api]
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -140,16 +223,9 @@ class OCPAgent:
         return self._session
 
 
-def _definition(name: str) -> APIDefinition:
-    known = {"twilio": twilio_api}
-    if name not in known:
-        raise APINotFound(name, difflib.get_close_matches(name, known))
-    return known[name]()
-
-
-def _load(spec: str | Path) -> list[OperationSpec]:
-    path = Path(spec)
-    return load_spec_dir(path) if path.is_dir() else load_spec_file(path)
+def _served_by_twilio(base_url: str) -> bool:
+    host = urlsplit(base_url).hostname or ""
+    return host == "twilio.com" or host.endswith(".twilio.com")
 
 
 def _validation_mode(value: ResponseValidation | str) -> ResponseValidation:

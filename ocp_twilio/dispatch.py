@@ -65,12 +65,19 @@ class Dispatcher:
         arguments: Mapping[str, Any],
         *,
         timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Validate, send and check one call; every failure is an OCPError."""
+        """Validate, send and check one call; every failure is an OCPError.
+
+        ``headers`` are sent besides the request's own (the agent's OCP headers); they never
+        replace the auth, content or user agent headers.
+        """
         request = tool.prepare(arguments, {"account_sid": self.credentials.account_sid})
         url = self.url_for(tool, request)
         started = time.monotonic()
-        status, body = await self._send(session, request, url, timeout or self.timeout)
+        status, body = await self._send(
+            session, request, url, timeout or self.timeout, headers or {}
+        )
         logger.debug(
             "%s %s -> %d in %.0f ms",
             tool.name,
@@ -90,9 +97,15 @@ class Dispatcher:
         return url.update_query(request.query) if request.query else url
 
     async def _send(
-        self, session: aiohttp.ClientSession, request: PreparedRequest, url: URL, timeout: float
+        self,
+        session: aiohttp.ClientSession,
+        request: PreparedRequest,
+        url: URL,
+        timeout: float,
+        extra_headers: Mapping[str, str],
     ) -> tuple[int, bytes]:
         headers = {
+            **extra_headers,
             "Authorization": self.credentials.authorization,
             "Accept": "application/json",
             "User-Agent": USER_AGENT,

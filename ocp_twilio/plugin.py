@@ -19,6 +19,8 @@ class APIDefinition:
     description: str
     base_url: str
     load_operations: Callable[[], list[OperationSpec]]
+    # Whether calls carry the OCP context headers: only for servers that read them.
+    ocp_headers: bool = False
 
 
 def twilio_api() -> APIDefinition:

@@ -46,6 +46,7 @@ __all__ = [
     "ResponseSpec",
     "load_spec_dir",
     "load_spec_file",
+    "load_spec_path",
     "packaged_schemas_dir",
 ]
 
@@ -118,6 +119,12 @@ def load_spec_dir(directory: Path | str) -> list[OperationSpec]:
     return [op for path in files for op in load_spec_file(path)]
 
 
+def load_spec_path(path: Path | str) -> list[OperationSpec]:
+    """The operations of a spec file, or of every spec file in a directory."""
+    path = Path(path)
+    return load_spec_dir(path) if path.is_dir() else load_spec_file(path)
+
+
 def load_spec_file(path: Path | str) -> list[OperationSpec]:
     """Read one YAML spec file; a malformed file raises SpecError naming the file and field."""
     path = Path(path)
@@ -130,15 +137,20 @@ def load_spec_file(path: Path | str) -> list[OperationSpec]:
 
 def parse_spec_document(document: Any, source: str = "<document>") -> list[OperationSpec]:
     """Turn an already-parsed YAML document into operation specs."""
-    problems = sorted(_FILE_VALIDATOR.iter_errors(document), key=lambda e: list(e.absolute_path))
+    check_document(_FILE_VALIDATOR, document, f"Spec file {source}")
+    defaults = {k: document[k] for k in ("api", "service", "server") if k in document}
+    return [_operation(raw, defaults, source) for raw in document["operations"]]
+
+
+def check_document(validator: jsonschema.protocols.Validator, document: Any, what: str) -> None:
+    """Raise SpecError naming ``what`` and the first fields that break the validator's schema."""
+    problems = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if problems:
         details = "; ".join(
             f"{'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
             for e in problems[:5]
         )
-        raise SpecError(f"Spec file {source} is not valid: {details}")
-    defaults = {k: document[k] for k in ("api", "service", "server") if k in document}
-    return [_operation(raw, defaults, source) for raw in document["operations"]]
+        raise SpecError(f"{what} is not valid: {details}")
 
 
 def _operation(raw: Mapping[str, Any], defaults: Mapping[str, str], source: str) -> OperationSpec:

@@ -32,6 +32,9 @@ class ToolIndex:
             close = difflib.get_close_matches(name, self._tools, n=3, cutoff=0.6)
             raise ToolNotFound(name, close) from None
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
     def tools(self, api: str | None = None) -> list[Tool]:
         return [t for t in self._tools.values() if api is None or t.api == api]
 

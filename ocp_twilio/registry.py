@@ -1,0 +1,290 @@
+"""Where an API name is found: installed plugins, then a local registry file, then a registry URL.
+
+A plugin is an entry point of the group ``ocp.apis`` whose object is a function returning an
+:class:`APIDefinition`. A registry file (YAML or JSON) maps names to entries::
+
+    apis:
+      acme:
+        description: Acme's shipping API
+        base_url: https://api.acme.example
+        spec: specs/acme          # YAML spec file or directory, relative to this file
+        ocp_headers: true         # Acme's servers read the OCP context headers
+
+A registry URL serves OCP's registry API: ``GET {registry}/registry/{name}`` answers an entry
+whose ``tools`` are OCP tool definitions, and ``GET {registry}/search?q=`` lists names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import jsonschema
+import yaml
+
+from .dispatch import USER_AGENT, map_transport_errors
+from .errors import APINotFound, ConfigurationError, SpecError, TransportError
+from .hosts import DEFAULT_SERVER, resolve_base_url
+from .plugin import APIDefinition
+from .spec import OperationSpec, check_document, load_spec_path, parse_spec_document
+
+__all__ = ["ENTRY_POINT_GROUP", "APIRegistry", "ResolvedAPI", "spec_definition"]
+
+logger = logging.getLogger("ocp_twilio")
+
+ENTRY_POINT_GROUP = "ocp.apis"
+
+
+@dataclass(frozen=True)
+class ResolvedAPI:
+    """An API definition and the URI of where it was found (the context's ``api_specs``)."""
+
+    definition: APIDefinition
+    source: str
+
+
+class APIRegistry:
+    """Resolves API names; ``registry_file`` and ``registry_url`` are optional later steps."""
+
+    def __init__(
+        self,
+        *,
+        registry_file: str | Path | None = None,
+        registry_url: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.registry_file = Path(registry_file) if registry_file else None
+        self.registry_url = resolve_base_url(None, override=registry_url) if registry_url else None
+        self.timeout = timeout
+
+    async def resolve(self, name: str, http: Callable[[], aiohttp.ClientSession]) -> ResolvedAPI:
+        """The first definition of ``name``; APINotFound with close names when none has it.
+
+        ``http`` gives the session for the registry URL, asked for only when that step is
+        reached.
+        """
+        plugins = installed_plugins()
+        if name in plugins:
+            return _plugin_definition(name, plugins[name])
+        registry_file = self.registry_file
+        file_entries = _read_registry_file(registry_file) if registry_file else {}
+        if registry_file and name in file_entries:
+            return _file_definition(name, file_entries[name], registry_file)
+        remote_names: list[str] = []
+        if self.registry_url is not None:
+            resolved = await self._fetch(name, http())
+            if resolved is not None:
+                return resolved
+            remote_names = await self._search(name, http())
+        known = [*plugins, *file_entries]
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        raise APINotFound(name, list(dict.fromkeys([*close, *remote_names[:3]])))
+
+    async def _fetch(self, name: str, session: aiohttp.ClientSession) -> ResolvedAPI | None:
+        url = f"{self.registry_url}/registry/{quote(name, safe='')}"
+        status, body = await self._get(session, url, {})
+        if status == 404:
+            return None
+        if status != 200:
+            raise TransportError(f"Registry {url} answered HTTP {status}.")
+        try:
+            entry = json.loads(body)
+        except ValueError as exc:
+            raise SpecError(f"Registry entry {url} is not JSON: {exc}") from exc
+        check_document(_REMOTE_VALIDATOR, entry, f"Registry entry {url}")
+        return _entry_definition(name, entry, url, _tool_operations(name, entry, url))
+
+    async def _search(self, name: str, session: aiohttp.ClientSession) -> list[str]:
+        """Names the registry suggests; a registry without search suggests nothing."""
+        try:
+            status, body = await self._get(session, f"{self.registry_url}/search", {"q": name})
+            results = json.loads(body)["results"] if status == 200 else []
+            return [str(r["name"]) for r in results]
+        except (TransportError, ValueError, KeyError, TypeError):
+            return []
+
+    async def _get(
+        self, session: aiohttp.ClientSession, url: str, query: Mapping[str, str]
+    ) -> tuple[int, bytes]:
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        with map_transport_errors(self.timeout):
+            async with session.get(
+                url,
+                params=query,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                allow_redirects=False,
+            ) as response:
+                return response.status, await response.read()
+
+
+def installed_plugins() -> dict[str, EntryPoint]:
+    """The API plugins of the installed distributions, by name."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _read_registry_file(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"Cannot read registry file {path}: {exc}") from exc
+    check_document(_FILE_VALIDATOR, document, f"Registry file {path}")
+    return dict(document["apis"])
+
+
+def spec_definition(name: str, spec: str | Path) -> ResolvedAPI:
+    """A definition of the operations in a YAML spec file or directory, under any name."""
+    path = Path(spec)
+    entry = {"description": f"Operations of {path.name}"}
+    return _entry_definition(name, entry, path.resolve().as_uri(), load_spec_path(path))
+
+
+def _plugin_definition(name: str, entry_point: EntryPoint) -> ResolvedAPI:
+    try:
+        factory = entry_point.load()
+        definition = factory()
+    except Exception as exc:
+        raise ConfigurationError(
+            f"Plugin {name!r} ({entry_point.value}) failed to load: {type(exc).__name__}: {exc}"
+        ) from exc
+    if not isinstance(definition, APIDefinition):
+        raise ConfigurationError(
+            f"Plugin {name!r} ({entry_point.value}) must return an APIDefinition, "
+            f"not {type(definition).__name__}."
+        )
+    return ResolvedAPI(definition, f"python:{entry_point.value}")
+
+
+def _file_definition(name: str, entry: Mapping[str, Any], registry_file: Path) -> ResolvedAPI:
+    source = registry_file.resolve().as_uri()
+    if "spec" in entry:
+        operations = load_spec_path(registry_file.parent / entry["spec"])
+        if entry.get("base_url"):
+            operations = [dataclasses.replace(op, server=entry["base_url"]) for op in operations]
+    else:
+        operations = _tool_operations(name, entry, source)
+    return _entry_definition(name, entry, source, operations)
+
+
+def _entry_definition(
+    name: str, entry: Mapping[str, Any], source: str, operations: list[OperationSpec]
+) -> ResolvedAPI:
+    servers = (op.server for op in operations if op.server)
+    definition = APIDefinition(
+        name=name,
+        description=str(entry.get("description", "")),
+        base_url=str(entry.get("base_url") or next(servers, DEFAULT_SERVER)),
+        load_operations=lambda: list(operations),
+        ocp_headers=bool(entry.get("ocp_headers", False)),
+    )
+    return ResolvedAPI(definition, source)
+
+
+def _tool_operations(name: str, entry: Mapping[str, Any], source: str) -> list[OperationSpec]:
+    """OCP tool definitions as a document of the project's own spec format, then its loader."""
+    document = {
+        "api": name,
+        "server": entry["base_url"],
+        "operations": [_operation_document(tool) for tool in entry["tools"]],
+    }
+    return parse_spec_document(document, source=source)
+
+
+# The keys of an OCP tool parameter that are JSON Schema, where it gives no "schema" of its own.
+_SCHEMA_KEYS = (
+    "type",
+    "enum",
+    "format",
+    "items",
+    "properties",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "default",
+)
+
+
+def _operation_document(tool: Mapping[str, Any]) -> dict[str, Any]:
+    parameters = [
+        {
+            "name": param_name,
+            "in": param["location"],
+            "required": bool(param.get("required", False)),
+            "description": str(param.get("description", "")),
+            "schema": dict(
+                param.get("schema") or {k: param[k] for k in _SCHEMA_KEYS if k in param}
+            ),
+        }
+        for param_name, param in tool.get("parameters", {}).items()
+    ]
+    operation: dict[str, Any] = {
+        "name": tool["name"],
+        "method": str(tool["method"]).upper(),
+        "path": tool["path"],
+        "description": str(tool.get("description") or ""),
+        "parameters": parameters,
+        # OCP clients send body parameters as one JSON object.
+        "body_encoding": "json",
+    }
+    if tool.get("operation_id"):
+        operation["operation_id"] = tool["operation_id"]
+    if tool.get("tags"):
+        operation["tags"] = list(tool["tags"])
+    if tool.get("response_schema"):
+        operation["response"] = {"status": 200, "schema": tool["response_schema"]}
+    return operation
+
+
+_URL = {"type": "string", "pattern": "^https?://"}
+_TOOLS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["name", "method", "path"],
+        "properties": {"parameters": {"type": "object"}},
+    },
+}
+_ENTRY_PROPERTIES = {
+    "description": {"type": "string"},
+    "base_url": _URL,
+    "spec": {"type": "string"},
+    "tools": _TOOLS,
+    "ocp_headers": {"type": "boolean"},
+}
+_FILE_SCHEMA = {
+    "type": "object",
+    "required": ["apis"],
+    "properties": {
+        "apis": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": _ENTRY_PROPERTIES,
+                "oneOf": [
+                    {"required": ["spec"]},
+                    {"required": ["tools", "base_url"]},
+                ],
+            },
+        }
+    },
+}
+# A remote entry carries OCP's registry fields besides these, which are ignored.
+_REMOTE_SCHEMA = {
+    "type": "object",
+    "required": ["base_url", "tools"],
+    "properties": _ENTRY_PROPERTIES,
+    "not": {"required": ["spec"]},
+}
+_FILE_VALIDATOR = jsonschema.Draft202012Validator(_FILE_SCHEMA)
+_REMOTE_VALIDATOR = jsonschema.Draft202012Validator(_REMOTE_SCHEMA)

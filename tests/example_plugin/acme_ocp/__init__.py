@@ -1,0 +1,1 @@
+"""An example OCP API plugin: Acme's shipping API, described in YAML, loaded by ocp_twilio."""
