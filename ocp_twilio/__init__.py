@@ -5,7 +5,16 @@
 ...     await agent.call_tool("updatePayments", {...})
 """
 
-from .agent import OCPAgent, RegisteredAPI
+from .adapters import (
+    anthropic_tool_result,
+    anthropic_tools,
+    mcp_tools,
+    ocp_catalog_entry,
+    openai_tool_result,
+    openai_tools,
+    tool_definitions,
+)
+from .agent import OCPAgent, RegisteredAPI, load_tools
 from .credentials import Credentials
 from .dispatch import DEFAULT_TIMEOUT, USER_AGENT, ResponseValidation
 from .errors import (
@@ -53,6 +62,14 @@ __all__ = [
     "TransportError",
     "TwilioAPIError",
     "__version__",
+    "anthropic_tool_result",
+    "anthropic_tools",
     "load_spec_dir",
     "load_spec_file",
+    "load_tools",
+    "mcp_tools",
+    "ocp_catalog_entry",
+    "openai_tool_result",
+    "openai_tools",
+    "tool_definitions",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 
+from .adapters import Framework, OpenAIShape, select_tools, tool_definitions
 from .credentials import Credentials
 from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation
 from .errors import APINotFound, ConfigurationError
@@ -21,7 +22,7 @@ from .spec import OperationSpec, load_spec_dir, load_spec_file
 from .tool import Tool
 from .tool_index import ToolIndex
 
-__all__ = ["OCPAgent", "RegisteredAPI"]
+__all__ = ["OCPAgent", "RegisteredAPI", "load_tools"]
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class OCPAgent:
         file or directory used instead of the API's own operations.
         """
         env = os.environ if environ is None else environ
-        definition = _definition(name)
+        definition, tools = _definition_and_tools(name, spec)
         credentials = Credentials.from_env(
             env,
             account_sid=account_sid,
@@ -98,7 +99,6 @@ class OCPAgent:
             api_key=api_key,
             api_secret=api_secret,
         )
-        operations = _load(spec) if spec is not None else definition.load_operations()
         dispatcher = Dispatcher(
             credentials=credentials,
             base_url=base_url or env.get("TWILIO_BASE_URL") or None,
@@ -110,7 +110,6 @@ class OCPAgent:
         # Fail at registration, not on the first call, when the host settings are unusable.
         if dispatcher.base_url:
             resolve_base_url(None, override=dispatcher.base_url)
-        tools = tuple(Tool(op, api=name) for op in operations)
         registered = RegisteredAPI(name, definition, dispatcher, tools)
         self._tools.remove_api(name)
         self._apis[name] = registered
@@ -126,6 +125,24 @@ class OCPAgent:
     def search_tools(self, query: str, limit: int = 10) -> list[Tool]:
         return self._tools.search(query, limit)
 
+    def tools_for(
+        self,
+        framework: Framework,
+        *,
+        services: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        names: Iterable[str] = (),
+        strict: bool = False,
+        shape: OpenAIShape = "chat",
+    ) -> list[dict[str, Any]]:
+        """The registered tools as ``framework`` ("openai", "anthropic", "mcp") declares them.
+
+        ``services``, ``tags`` and ``names`` narrow the list; ``strict`` and ``shape``
+        ("chat" or "responses") apply to OpenAI only. See :mod:`ocp_twilio.adapters`.
+        """
+        chosen = select_tools(self.list_tools(), services=services, tags=tags, names=names)
+        return tool_definitions(chosen, framework, strict=strict, shape=shape)
+
     async def call_tool(
         self, name: str, arguments: Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> Any:
@@ -138,6 +155,19 @@ class OCPAgent:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
         return self._session
+
+
+def load_tools(name: str = "twilio", spec: str | Path | None = None) -> tuple[Tool, ...]:
+    """An API's tools without registering it (no credentials needed): for listings and catalogs."""
+    return _definition_and_tools(name, spec)[1]
+
+
+def _definition_and_tools(
+    name: str, spec: str | Path | None
+) -> tuple[APIDefinition, tuple[Tool, ...]]:
+    definition = _definition(name)
+    operations = _load(spec) if spec is not None else definition.load_operations()
+    return definition, tuple(Tool(op, api=name) for op in operations)
 
 
 def _definition(name: str) -> APIDefinition:
