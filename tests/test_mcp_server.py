@@ -35,6 +35,8 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
         recording_server.reply(404, {"code": 20404, "message": "Not found", "status": 404})
         failed = await session.call_tool("updatePayments", update_arguments())
         unknown = await session.call_tool("updatePayment", {})
+        recording_server.reply(202, {**PAYMENT_BODY, "sid": "not-a-payment-sid"})
+        off_schema = await session.call_tool("updatePayments", update_arguments())
 
     assert sorted(listed) == ["createPayments", "updatePayments"]
     update = listed["updatePayments"]
@@ -56,7 +58,11 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
     assert "Twilio error 20404" in failed.content[0].text  # type: ignore[union-attr]
     assert unknown.is_error is True
     assert "Did you mean: updatePayments" in unknown.content[0].text  # type: ignore[union-attr]
-    for result in (ok, invalid, failed, unknown):
+    assert off_schema.is_error is True and off_schema.structured_content is None
+    off_schema_text = off_schema.content[0].text  # type: ignore[union-attr]
+    assert "sid: must match the pattern" in off_schema_text
+    assert "not-a-payment-sid" in off_schema_text  # the model still gets the answer
+    for result in (ok, invalid, failed, unknown, off_schema):
         assert AUTH_TOKEN not in result.model_dump_json()
 
 

@@ -86,7 +86,8 @@ def _next_step(exc: OCPError) -> str:
             "(the same IdempotencyKey makes a repeat safe)."
         )
     if isinstance(exc, ResponseValidationError):
-        return "The call was made; its answer did not have the documented shape."
+        body = json.dumps(exc.body, ensure_ascii=False, separators=(",", ":"))
+        return f"The call was made; its answer, not of the documented shape, was: {body}"
     if isinstance(exc, ConfigurationError):
         return "This is a setup problem for the operator; changing the arguments will not help."
     return ""

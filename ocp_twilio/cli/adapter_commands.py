@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
-from ..adapters import FRAMEWORKS, ocp_catalog_entry, select_tools, tool_definitions
+from ..adapters import (
+    FRAMEWORKS,
+    Framework,
+    OpenAIShape,
+    ocp_catalog_entry,
+    select_tools,
+    tool_definitions,
+)
 from ..agent import OCPAgent, load_tools
 from ..errors import OCPError
 from ..plugin import twilio_api
@@ -56,7 +63,9 @@ def mcp(
         ) from exc
 
     async def serve() -> None:
-        async with OCPAgent() as agent:
+        # MCP clients check structuredContent against outputSchema and fail the whole call when
+        # it does not match; a strict agent reports such an answer as an isError result instead.
+        async with OCPAgent(response_validation="strict") as agent:
             await agent.register_api("twilio", spec=spec)
             tools = _chosen(agent.list_tools(), services, tags, names)
             await serve_stdio(agent, tools)
@@ -100,7 +109,9 @@ def catalog(
         document: Any = (
             ocp_catalog_entry(twilio_api(), tools)
             if output == "ocp"
-            else tool_definitions(tools, output, strict=strict, shape=shape)  # type: ignore[arg-type]
+            else tool_definitions(
+                tools, cast(Framework, output), strict=strict, shape=cast(OpenAIShape, shape)
+            )
         )
     except OCPError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -108,7 +119,7 @@ def catalog(
 
 
 def _chosen(
-    tools: Any, services: tuple[str, ...], tags: tuple[str, ...], names: tuple[str, ...]
+    tools: Iterable[Tool], services: tuple[str, ...], tags: tuple[str, ...], names: tuple[str, ...]
 ) -> list[Tool]:
     chosen = select_tools(tools, services=services, tags=tags, names=names)
     if not chosen:
