@@ -41,10 +41,12 @@ def build_mcp_server(agent: OCPAgent, tools: Sequence[Tool], name: str = "ocp-tw
     listed = types.ListToolsResult(tools=[types.Tool.model_validate(d) for d in mcp_tools(tools)])
     served = {tool.name: tool for tool in tools}
 
-    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> Any:
+    async def list_tools(
+        ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
         return listed
 
-    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> Any:
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         tool = served.get(params.name)
         if tool is None:
             close = difflib.get_close_matches(params.name, served, n=3, cutoff=0.6)
