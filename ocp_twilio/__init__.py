@@ -5,7 +5,16 @@
 ...     await agent.call_tool("updatePayments", {...})
 """
 
-from .agent import OCPAgent, RegisteredAPI
+from .adapters import (
+    anthropic_tool_result,
+    anthropic_tools,
+    mcp_tools,
+    ocp_catalog_entry,
+    openai_tool_result,
+    openai_tools,
+    tool_definitions,
+)
+from .agent import OCPAgent, RegisteredAPI, load_tools
 from .context import (
     HISTORY_LIMIT,
     OCP_HEADER_NAMES,
@@ -71,8 +80,16 @@ __all__ = [
     "TransportError",
     "TwilioAPIError",
     "__version__",
+    "anthropic_tool_result",
+    "anthropic_tools",
     "decode_header_text",
     "decode_session",
     "load_spec_dir",
     "load_spec_file",
+    "load_tools",
+    "mcp_tools",
+    "ocp_catalog_entry",
+    "openai_tool_result",
+    "openai_tools",
+    "tool_definitions",
 ]

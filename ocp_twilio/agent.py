@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -13,17 +13,18 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from .adapters import Framework, OpenAIShape, select_tools, tool_definitions
 from .context import OCPContext
 from .credentials import Credentials
 from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation
 from .errors import AmbiguousToolName, APINotFound, ConfigurationError, TwilioAPIError
 from .hosts import resolve_base_url
 from .plugin import APIDefinition
-from .registry import APIRegistry, spec_definition
+from .registry import APIRegistry, plugin_definition, spec_definition
 from .tool import Tool
 from .tool_index import ToolIndex
 
-__all__ = ["OCPAgent", "RegisteredAPI"]
+__all__ = ["OCPAgent", "RegisteredAPI", "load_tools"]
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class OCPAgent:
                 "TWILIO_* variables are not used for it: pass its credentials to register_api "
                 "(account_sid= with auth_token=, or api_key= with api_secret=)."
             ) from None
-        operations = definition.load_operations()
+        tools = _tools_of(name, definition)
         dispatcher = Dispatcher(
             credentials=credentials,
             base_url=base_url or env.get("TWILIO_BASE_URL") or None,
@@ -155,7 +156,6 @@ class OCPAgent:
         # Fail at registration, not on the first call, when the host settings are unusable.
         if dispatcher.base_url:
             resolve_base_url(None, override=dispatcher.base_url)
-        tools = tuple(Tool(op, api=name) for op in operations)
         send_context = definition.ocp_headers if ocp_headers is None else ocp_headers
         registered = RegisteredAPI(name, definition, dispatcher, tools, send_context)
         self._tools.remove_api(name)
@@ -184,6 +184,24 @@ class OCPAgent:
 
     def search_tools(self, query: str, limit: int = 10) -> list[Tool]:
         return self._tools.search(query, limit)
+
+    def tools_for(
+        self,
+        framework: Framework,
+        *,
+        services: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        names: Iterable[str] = (),
+        strict: bool = False,
+        shape: OpenAIShape = "chat",
+    ) -> list[dict[str, Any]]:
+        """The registered tools as ``framework`` ("openai", "anthropic", "mcp") declares them.
+
+        ``services``, ``tags`` and ``names`` narrow the list; ``strict`` and ``shape``
+        ("chat" or "responses") apply to OpenAI only. See :mod:`ocp_twilio.adapters`.
+        """
+        chosen = select_tools(self.list_tools(), services=services, tags=tags, names=names)
+        return tool_definitions(chosen, framework, strict=strict, shape=shape)
 
     async def call_tool(
         self,
@@ -221,6 +239,16 @@ class OCPAgent:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
         return self._session
+
+
+def load_tools(name: str = "twilio", spec: str | Path | None = None) -> tuple[Tool, ...]:
+    """An installed API's tools, or a spec's, without registering (no credentials needed)."""
+    resolved = spec_definition(name, spec) if spec is not None else plugin_definition(name)
+    return _tools_of(name, resolved.definition)
+
+
+def _tools_of(name: str, definition: APIDefinition) -> tuple[Tool, ...]:
+    return tuple(Tool(op, api=name) for op in definition.load_operations())
 
 
 def _served_by_twilio(base_url: str) -> bool:

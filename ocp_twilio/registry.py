@@ -37,7 +37,13 @@ from .hosts import DEFAULT_SERVER, resolve_base_url
 from .plugin import APIDefinition
 from .spec import OperationSpec, check_document, load_spec_path, parse_spec_document
 
-__all__ = ["ENTRY_POINT_GROUP", "APIRegistry", "ResolvedAPI", "spec_definition"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "APIRegistry",
+    "ResolvedAPI",
+    "plugin_definition",
+    "spec_definition",
+]
 
 logger = logging.getLogger("ocp_twilio")
 
@@ -125,6 +131,14 @@ class APIRegistry:
                 allow_redirects=False,
             ) as response:
                 return response.status, await response.read()
+
+
+def plugin_definition(name: str) -> ResolvedAPI:
+    """The definition of an installed plugin only: no registry file or URL is consulted."""
+    plugins = installed_plugins()
+    if name not in plugins:
+        raise APINotFound(name, difflib.get_close_matches(name, plugins, n=3, cutoff=0.6))
+    return _plugin_definition(name, plugins[name])
 
 
 def installed_plugins() -> dict[str, EntryPoint]:

@@ -68,6 +68,13 @@ class Tool:
     def tags(self) -> tuple[str, ...]:
         return self.spec.tags
 
+    @property
+    def idempotent(self) -> bool:
+        """True where repeating a call changes nothing more: by its method, or a required key."""
+        return self.spec.method in _IDEMPOTENT_METHODS or any(
+            p.name == "IdempotencyKey" and p.required for p in self.spec.parameters
+        )
+
     @cached_property
     def input_schema(self) -> dict[str, Any]:
         """JSON Schema (2020-12) of the arguments object."""

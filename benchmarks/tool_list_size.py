@@ -1,0 +1,108 @@
+"""Size in tokens of the tool lists a model reads on every turn, per export format.
+
+    python benchmarks/tool_list_size.py                    # the packaged specs
+    python benchmarks/tool_list_size.py --spec DIR_OR_FILE # other YAML specs
+    python benchmarks/tool_list_size.py --spec twilio-oai/spec/yaml \
+        --loader ocp_twilio.openapi:load_openapi            # any loader of OperationSpecs
+
+Tokens are counted with OpenAI's o200k_base encoding (GPT-4o and later), from the offline
+``bpe-openai`` package (the ``bench`` extra): tiktoken downloads its vocabularies at run time.
+Anthropic publishes no tokenizer, so its figures are o200k_base counts too, an approximation.
+What is counted is the compact JSON of the definitions; each provider adds a few framing tokens
+per tool when it renders them into the prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bpe_openai import get_encoding
+
+from ocp_twilio import SpecError, Tool, load_tools, ocp_catalog_entry, tool_definitions
+from ocp_twilio.plugin import twilio_api
+
+FORMATS: dict[str, Callable[[Sequence[Tool]], Any]] = {
+    "openai chat": lambda tools: tool_definitions(tools, "openai"),
+    "openai chat strict": lambda tools: tool_definitions(tools, "openai", strict=True),
+    "openai responses": lambda tools: tool_definitions(tools, "openai", shape="responses"),
+    "anthropic": lambda tools: tool_definitions(tools, "anthropic"),
+    "mcp": lambda tools: tool_definitions(tools, "mcp"),
+    "ocp catalog": lambda tools: ocp_catalog_entry(twilio_api(), tools),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--spec", type=Path, help="YAML spec file or directory (default: packaged)")
+    parser.add_argument(
+        "--loader",
+        help="module:function taking --spec, returning OperationSpecs (an OpenAPI importer)",
+    )
+    parser.add_argument("--group-tag", default="payments", help="tag of the group also reported")
+    parser.add_argument("--encoding", default="o200k_base", choices=["o200k_base", "cl100k_base"])
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    options = parser.parse_args()
+
+    tools = _tools(options.spec, options.loader)
+    group = [t for t in tools if options.group_tag in t.tags]
+    encoding = get_encoding(options.encoding)
+    rows = [
+        {"format": name, **_sizes(export, tools, group, encoding.encode)}
+        for name, export in FORMATS.items()
+    ]
+    if options.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(f"{len(tools)} tools, {len(group)} tagged {options.group_tag}; {options.encoding} tokens")
+    print(f"{'format':<20} {'group':>7} {'all':>9} {'per tool':>9} {'largest':>8} {'refused':>8}")
+    for row in rows:
+        print(
+            f"{row['format']:<20} {row['group']:>7} {row['all']:>9} {row['per_tool']:>9} "
+            f"{row['largest']:>8} {row['refused']:>8}"
+        )
+
+
+def _tools(spec: Path | None, loader: str | None) -> list[Tool]:
+    if loader is None:
+        return list(load_tools("twilio", spec))
+    module, _, function = loader.partition(":")
+    load = getattr(importlib.import_module(module), function)
+    return [Tool(op) for op in load(spec)]
+
+
+def _sizes(
+    export: Callable[[Sequence[Tool]], Any],
+    tools: Sequence[Tool],
+    group: Sequence[Tool],
+    encode: Callable[[str], list[int]],
+) -> dict[str, int]:
+    """Tokens of the group's list and of the whole list, without the tools a format refuses."""
+    per_tool: dict[str, int] = {}
+    for tool in tools:
+        try:
+            per_tool[tool.name] = len(encode(_compact(export([tool]))))
+        except SpecError:
+            continue
+    exported = [t for t in tools if t.name in per_tool]
+    chosen = [t for t in group if t.name in per_tool]
+    total = len(encode(_compact(export(exported)))) if exported else 0
+    return {
+        "group": len(encode(_compact(export(chosen)))) if chosen else 0,
+        "all": total,
+        "per_tool": round(total / len(exported)) if exported else 0,
+        "largest": max(per_tool.values(), default=0),
+        "refused": len(tools) - len(exported),
+    }
+
+
+def _compact(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""One tool call on behalf of a model: every failure becomes text the model can act on.
+
+The framework helpers (OpenAI, Anthropic, MCP, LangChain) differ only in how a call arrives
+and how its result is wrapped; what is called, and what an error says, is decided here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import (
+    ArgumentError,
+    ConfigurationError,
+    InvalidArguments,
+    OCPError,
+    ResponseValidationError,
+    ToolNotFound,
+    TransportError,
+    TwilioAPIError,
+)
+
+if TYPE_CHECKING:
+    from ..agent import OCPAgent
+
+__all__ = ["ToolOutcome", "call_for_model", "error_text", "field_of", "invalid_arguments_text"]
+
+logger = logging.getLogger("ocp_twilio")
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """The result of one call as a model sees it: data on success, else an error text."""
+
+    data: Any = None
+    error: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.error is not None
+
+    @property
+    def text(self) -> str:
+        if self.error is not None:
+            return self.error
+        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+
+
+async def call_for_model(agent: OCPAgent, name: str, arguments: Any) -> ToolOutcome:
+    """Call ``name`` through ``agent.call_tool``; never raises for a failed call."""
+    if not isinstance(arguments, Mapping):
+        return ToolOutcome(error=invalid_arguments_text(name, "must be one JSON object"))
+    try:
+        return ToolOutcome(data=await agent.call_tool(name, arguments))
+    except OCPError as exc:
+        return ToolOutcome(error=error_text(exc))
+    except Exception as exc:
+        # A bug of ours must not end the agent's loop; it is logged for the developer instead.
+        logger.exception("Tool %s failed unexpectedly", name)
+        return ToolOutcome(error=f"{name} failed with an internal error ({type(exc).__name__}).")
+
+
+def invalid_arguments_text(name: str, problem: str) -> str:
+    """The message of InvalidArguments, for a problem found before the tool could look."""
+    return str(InvalidArguments(name, [ArgumentError((), problem)]))
+
+
+def error_text(exc: OCPError) -> str:
+    """What went wrong and what the model should do next."""
+    return f"{exc} {_next_step(exc)}".strip()
+
+
+def _next_step(exc: OCPError) -> str:
+    if isinstance(exc, (InvalidArguments, ToolNotFound)):
+        return ""  # their messages already say what to change
+    if isinstance(exc, TwilioAPIError):
+        if exc.status == 429 or exc.status >= 500:
+            return "This is temporary: call again later with the same arguments."
+        return "Twilio refused the request: change the arguments as the message says."
+    if isinstance(exc, TransportError):
+        return (
+            "The request may not have reached Twilio: call again with the same arguments "
+            "(the same IdempotencyKey makes a repeat safe)."
+        )
+    if isinstance(exc, ResponseValidationError):
+        body = json.dumps(exc.body, ensure_ascii=False, separators=(",", ":"))
+        return f"The call was made; its answer, not of the documented shape, was: {body}"
+    if isinstance(exc, ConfigurationError):
+        return "This is a setup problem for the operator; changing the arguments will not help."
+    return ""
+
+
+def field_of(item: Any, key: str) -> Any:
+    """A field of a framework's message, whether the SDK gave an object or a plain dict."""
+    return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)

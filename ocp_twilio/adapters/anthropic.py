@@ -1,0 +1,44 @@
+"""Anthropic Messages API tools, and the tool_result block that answers a tool_use block."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..tool import Tool
+from ._calls import call_for_model, field_of
+from ._rules import ANTHROPIC_KEY, ANTHROPIC_NAME, check_names
+from ._schema import model_facing
+
+if TYPE_CHECKING:
+    from ..agent import OCPAgent
+
+__all__ = ["anthropic_tool_result", "anthropic_tools"]
+
+
+def anthropic_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
+    """Tool definitions (``name``, ``description``, ``input_schema``) for ``messages.create``."""
+    return [_tool(tool) for tool in tools]
+
+
+async def anthropic_tool_result(agent: OCPAgent, block: Any) -> dict[str, Any]:
+    """Run the call of a ``tool_use`` content block; return the ``tool_result`` block for it.
+
+    ``block`` is an SDK ``ToolUseBlock`` or its dict. A failed call comes back with
+    ``is_error: true`` and a text saying what to change; nothing is raised for it.
+    """
+    outcome = await call_for_model(
+        agent, str(field_of(block, "name") or ""), field_of(block, "input")
+    )
+    return {
+        "type": "tool_result",
+        "tool_use_id": field_of(block, "id"),
+        "content": outcome.text,
+        "is_error": outcome.is_error,
+    }
+
+
+def _tool(tool: Tool) -> dict[str, Any]:
+    description, schema = model_facing(tool)
+    check_names(tool, schema, "Anthropic", ANTHROPIC_NAME, ANTHROPIC_KEY)
+    return {"name": tool.name, "description": description, "input_schema": schema}

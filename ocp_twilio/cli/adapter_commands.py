@@ -1,0 +1,127 @@
+"""``ocp-twilio mcp`` (an MCP server over stdio) and ``ocp-twilio catalog`` (a JSON listing)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from ..adapters import (
+    FRAMEWORKS,
+    Framework,
+    OpenAIShape,
+    ocp_catalog_entry,
+    select_tools,
+    tool_definitions,
+)
+from ..agent import OCPAgent, load_tools
+from ..errors import OCPError
+from ..plugin import twilio_api
+from ..tool import Tool
+from . import main
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _tool_filters(command: F) -> F:
+    """The options that choose tools, shared by both commands; each may repeat or list a,b."""
+    for option in reversed(
+        (
+            click.option(
+                "--spec",
+                type=click.Path(exists=True, path_type=Path),
+                default=None,
+                help="YAML spec file or directory used instead of the packaged one.",
+            ),
+            click.option("--services", multiple=True, help="Only tools of these services."),
+            click.option("--tags", multiple=True, help="Only tools with one of these tags."),
+            click.option("--tools", "names", multiple=True, help="Only these tools, by name."),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+@main.command()
+@_tool_filters
+def mcp(
+    spec: Path | None, services: tuple[str, ...], tags: tuple[str, ...], names: tuple[str, ...]
+) -> None:
+    """Serve the tools over stdio as an MCP server (needs the ``mcp`` extra).
+
+    Credentials and host come from the TWILIO_* variables, as for the library.
+    """
+    try:
+        from ..adapters.mcp_server import serve_stdio
+    except ImportError as exc:
+        raise click.ClickException(
+            f"The MCP server needs the mcp extra: pip install 'ocp-twilio[mcp]' ({exc})."
+        ) from exc
+
+    async def serve() -> None:
+        # MCP clients check structuredContent against outputSchema and fail the whole call when
+        # it does not match; a strict agent reports such an answer as an isError result instead.
+        async with OCPAgent(response_validation="strict") as agent:
+            await agent.register_api("twilio", spec=spec)
+            tools = _chosen(agent.list_tools(), services, tags, names)
+            await serve_stdio(agent, tools)
+
+    try:
+        asyncio.run(serve())
+    except OCPError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@_tool_filters
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["ocp", *FRAMEWORKS]),
+    default="ocp",
+    show_default=True,
+    help="An OCP registry entry, or a framework's tool list.",
+)
+@click.option("--strict", is_flag=True, help="OpenAI only: strict-mode schemas.")
+@click.option(
+    "--shape",
+    type=click.Choice(["chat", "responses"]),
+    default="chat",
+    show_default=True,
+    help="OpenAI only: Chat Completions or Responses tools.",
+)
+def catalog(
+    spec: Path | None,
+    services: tuple[str, ...],
+    tags: tuple[str, ...],
+    names: tuple[str, ...],
+    output: str,
+    strict: bool,
+    shape: str,
+) -> None:
+    """Print the tools as JSON, for tool catalogs. No credentials are needed."""
+    try:
+        tools = _chosen(load_tools("twilio", spec), services, tags, names)
+        document: Any = (
+            ocp_catalog_entry(twilio_api(), tools)
+            if output == "ocp"
+            else tool_definitions(
+                tools, cast(Framework, output), strict=strict, shape=cast(OpenAIShape, shape)
+            )
+        )
+    except OCPError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _chosen(
+    tools: Iterable[Tool], services: tuple[str, ...], tags: tuple[str, ...], names: tuple[str, ...]
+) -> list[Tool]:
+    chosen = select_tools(tools, services=services, tags=tags, names=names)
+    if not chosen:
+        raise click.ClickException("No tool matches --services, --tags and --tools.")
+    return chosen

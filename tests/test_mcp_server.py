@@ -1,0 +1,81 @@
+"""``ocp-twilio mcp`` through the MCP SDK's own client over stdio, against a local server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from conftest import AUTH_TOKEN, PAYMENT_BODY, TWILIO_ENV, RecordingServer, update_arguments
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+
+CONSOLE_SCRIPT = str(Path(sys.executable).with_name("ocp-twilio"))
+
+
+def server_parameters(recording_server: RecordingServer, *options: str) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=CONSOLE_SCRIPT,
+        args=["mcp", *options],
+        env={**TWILIO_ENV, "TWILIO_BASE_URL": recording_server.url},
+    )
+
+
+async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> None:
+    async with (
+        stdio_client(server_parameters(recording_server)) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        listed = {tool.name: tool for tool in (await session.list_tools()).tools}
+        ok = await session.call_tool("updatePayments", update_arguments())
+        invalid = await session.call_tool(
+            "updatePayments", update_arguments(Capture=None, CallSid="not-a-sid")
+        )
+        sent_before_failure = len(recording_server.requests)
+        recording_server.reply(404, {"code": 20404, "message": "Not found", "status": 404})
+        failed = await session.call_tool("updatePayments", update_arguments())
+        unknown = await session.call_tool("updatePayment", {})
+        recording_server.reply(202, {**PAYMENT_BODY, "sid": "not-a-payment-sid"})
+        off_schema = await session.call_tool("updatePayments", update_arguments())
+
+    assert sorted(listed) == ["createPayments", "updatePayments"]
+    update = listed["updatePayments"]
+    assert update.annotations is not None
+    assert update.annotations.read_only_hint is False
+    assert update.annotations.destructive_hint is False
+    assert update.annotations.idempotent_hint is True
+    assert update.output_schema is not None and "sid" in update.output_schema["properties"]
+    assert "CallSid" in update.input_schema["required"]
+
+    assert ok.is_error is False and ok.structured_content == PAYMENT_BODY
+    assert sent_before_failure == 1  # the invalid call sent nothing
+    assert invalid.is_error is True
+    invalid_text = invalid.content[0].text  # type: ignore[union-attr]
+    assert "nothing was sent" in invalid_text
+    assert "CallSid: must match the pattern" in invalid_text
+    assert "give exactly one of Capture or Status (none was given)" in invalid_text
+    assert failed.is_error is True and failed.structured_content is None
+    assert "Twilio error 20404" in failed.content[0].text  # type: ignore[union-attr]
+    assert unknown.is_error is True
+    assert "Did you mean: updatePayments" in unknown.content[0].text  # type: ignore[union-attr]
+    assert off_schema.is_error is True and off_schema.structured_content is None
+    off_schema_text = off_schema.content[0].text  # type: ignore[union-attr]
+    assert "sid: must match the pattern" in off_schema_text
+    assert "not-a-payment-sid" in off_schema_text  # the model still gets the answer
+    for result in (ok, invalid, failed, unknown, off_schema):
+        assert AUTH_TOKEN not in result.model_dump_json()
+
+
+async def test_filters_choose_the_served_tools(recording_server: RecordingServer) -> None:
+    options = ("--services", "api_v2010", "--tags", "pay", "--tools", "createPayments")
+    async with (
+        stdio_client(server_parameters(recording_server, *options)) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        names = [tool.name for tool in (await session.list_tools()).tools]
+        refused = await session.call_tool("updatePayments", update_arguments())
+
+    assert names == ["createPayments"]
+    assert refused.is_error is True
+    assert recording_server.requests == []
