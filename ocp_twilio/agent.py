@@ -132,7 +132,8 @@ class OCPAgent:
         """Validate ``arguments``, call the tool's operation and return the checked JSON result."""
         tool = self._tools.get(name)
         api = self._apis[tool.api]
-        return await api.dispatcher.call(self._http(), tool, arguments or {}, timeout=timeout)
+        given = {} if arguments is None else arguments  # [] or "" must fail as "not an object"
+        return await api.dispatcher.call(self._http(), tool, given, timeout=timeout)
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
