@@ -108,8 +108,9 @@ class OCPAgent:
             response_validation=_validation_mode(response_validation or self.response_validation),
         )
         # Fail at registration, not on the first call, when the host settings are unusable.
-        if dispatcher.base_url:
-            resolve_base_url(None, override=dispatcher.base_url)
+        resolve_base_url(
+            None, override=dispatcher.base_url, region=dispatcher.region, edge=dispatcher.edge
+        )
         tools = tuple(Tool(op, api=name) for op in operations)
         registered = RegisteredAPI(name, definition, dispatcher, tools)
         self._tools.remove_api(name)

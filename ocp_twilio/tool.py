@@ -95,12 +95,14 @@ class Tool:
 
     @cached_property
     def _input_validator(self) -> SchemaValidator:
-        return SchemaValidator(self.input_schema, INPUT_FORMATS)
+        return SchemaValidator(self.input_schema, INPUT_FORMATS, f"input schema of {self.name}")
 
     @cached_property
     def _output_validator(self) -> SchemaValidator | None:
         schema = self.output_schema
-        return SchemaValidator(schema, OUTPUT_FORMATS) if schema is not None else None
+        if schema is None:
+            return None
+        return SchemaValidator(schema, OUTPUT_FORMATS, f"response schema of {self.name}")
 
     def validate(self, arguments: Any) -> None:
         """Raise InvalidArguments listing every problem; return quietly when all is well."""
