@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -109,7 +110,7 @@ class Tool:
         if not isinstance(arguments, Mapping):
             problem = ArgumentError((), "arguments must be a JSON object of name/value pairs")
             raise InvalidArguments(self.name, [problem])
-        errors = self._input_validator.errors(dict(arguments))
+        errors = self._input_validator.errors(dict(arguments)) + tuple(_non_finite(arguments))
         if errors:
             raise InvalidArguments(self.name, errors)
 
@@ -181,6 +182,18 @@ def _argument_schema(param: ParameterSpec) -> dict[str, Any]:
     if param.location == "path" and "pattern" not in schema and "enum" not in schema:
         schema = {**schema, **_SEGMENT_GUARD}
     return schema
+
+
+def _non_finite(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[ArgumentError]:
+    """NaN and infinities: JSON Schema lets NaN through every bound, and Twilio reads neither."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield ArgumentError(path, "must be a finite number, not NaN or infinity", "type")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _non_finite(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, (*path, index))
 
 
 def _pairs(

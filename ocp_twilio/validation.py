@@ -53,7 +53,8 @@ def _explain(error: ValidationError) -> Iterable[ArgumentError]:
         schema = error.schema if isinstance(error.schema, Mapping) else {}
         known = sorted(schema.get("properties", {}))
         allowed = f"; allowed arguments: {', '.join(known)}" if known else ""
-        for name in sorted(set(given) - set(known)):
+        # key=str: a Python caller may pass non-string keys, which cannot be sorted with strings.
+        for name in sorted(set(given) - set(known), key=str):
             message = f"is not an accepted argument, remove it{allowed}"
             yield ArgumentError((*path, name), message, kind)
         return

@@ -288,3 +288,32 @@ async def test_nothing_reaches_aioresponses_either(
         await mocked_agent.call_tool("updatePayments", update_arguments(Sid="PK../"))
 
     assert mocked.requests == {}
+
+
+@pytest.mark.parametrize(
+    ("argument", "value", "path"),
+    [
+        ("ChargeAmount", float("nan"), ("ChargeAmount",)),
+        ("ChargeAmount", float("-inf"), ("ChargeAmount",)),
+        ("Parameter", {"limit": float("nan")}, ("Parameter", "limit")),
+    ],
+)
+async def test_non_finite_numbers_are_rejected(
+    agent: OCPAgent, recording_server: RecordingServer, argument: str, value: Any, path: tuple[str]
+) -> None:
+    # NaN passes every JSON Schema bound; it must not go out as the text "NaN".
+    error = await rejected(
+        agent, "createPayments", create_arguments(**{argument: value}), recording_server
+    )
+
+    assert "must be a finite number, not NaN or infinity" in messages_at(error, *path)
+
+
+async def test_argument_names_that_are_not_strings(
+    agent: OCPAgent, recording_server: RecordingServer
+) -> None:
+    arguments: dict[Any, Any] = {**update_arguments(), 1: "x", ("a",): "y", "Bogus": "z"}
+
+    error = await rejected(agent, "updatePayments", arguments, recording_server)
+
+    assert {e.path for e in error.errors} == {(1,), (("a",),), ("Bogus",)}
