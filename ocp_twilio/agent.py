@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from .credentials import Credentials
-from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation
+from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation, checked_timeout
 from .errors import APINotFound, ConfigurationError
 from .hosts import resolve_base_url
 from .plugin import APIDefinition, twilio_api
@@ -45,7 +45,7 @@ class OCPAgent:
         timeout: float = DEFAULT_TIMEOUT,
         response_validation: ResponseValidation | str = ResponseValidation.WARN,
     ) -> None:
-        self.timeout = timeout
+        self.timeout = checked_timeout(timeout)
         self.response_validation = _validation_mode(response_validation)
         self._apis: dict[str, RegisteredAPI] = {}
         self._tools = ToolIndex()
@@ -104,7 +104,7 @@ class OCPAgent:
             base_url=base_url or env.get("TWILIO_BASE_URL") or None,
             region=region or env.get("TWILIO_REGION") or None,
             edge=edge or env.get("TWILIO_EDGE") or None,
-            timeout=timeout or self.timeout,
+            timeout=self.timeout if timeout is None else timeout,
             response_validation=_validation_mode(response_validation or self.response_validation),
         )
         # Fail at registration, not on the first call, when the host settings are unusable.

@@ -154,6 +154,22 @@ async def test_default_timeout_is_settable(silent_server: str, where: str) -> No
     assert loop.time() - started < 5  # the 30 s default was not used
 
 
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), "5", True])
+async def test_unusable_timeouts_are_configuration_errors(
+    agent: OCPAgent, recording_server: RecordingServer, timeout: Any
+) -> None:
+    with pytest.raises(ConfigurationError, match="positive, finite number of seconds"):
+        OCPAgent(timeout=timeout)
+    with pytest.raises(ConfigurationError, match="positive, finite number of seconds"):
+        await agent.register_api(
+            "twilio", base_url=recording_server.url, environ=TWILIO_ENV, timeout=timeout
+        )
+    with pytest.raises(ConfigurationError, match="positive, finite number of seconds"):
+        await agent.call_tool("updatePayments", update_arguments(), timeout=timeout)
+
+    assert recording_server.requests == []
+
+
 @pytest.mark.parametrize(
     "raised",
     [
