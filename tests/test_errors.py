@@ -146,12 +146,10 @@ async def test_default_timeout_is_settable(silent_server: str, where: str) -> No
         await agent.register_api(
             "twilio", base_url=silent_server, environ=TWILIO_ENV, **api_timeout
         )
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        with pytest.raises(RequestTimeout):
+        with pytest.raises(RequestTimeout) as caught:
             await agent.call_tool("updatePayments", update_arguments())
 
-    assert loop.time() - started < 5  # the 30 s default was not used
+    assert "within 0.2 s" in str(caught.value)  # the setting, not the 30 s default, applied
 
 
 @pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), "5", True])
