@@ -16,7 +16,7 @@ import aiohttp
 from .adapters import Framework, OpenAIShape, select_tools, tool_definitions
 from .context import OCPContext
 from .credentials import Credentials
-from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation
+from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation, checked_timeout
 from .errors import AmbiguousToolName, APINotFound, ConfigurationError, TwilioAPIError
 from .hosts import resolve_base_url
 from .plugin import APIDefinition
@@ -56,7 +56,7 @@ class OCPAgent:
         timeout: float = DEFAULT_TIMEOUT,
         response_validation: ResponseValidation | str = ResponseValidation.WARN,
     ) -> None:
-        self.timeout = timeout
+        self.timeout = checked_timeout(timeout)
         self.response_validation = _validation_mode(response_validation)
         self.context = OCPContext(
             agent_type=agent_type, user=user, workspace=workspace, current_goal=agent_goal
@@ -150,12 +150,13 @@ class OCPAgent:
             base_url=base_url or env.get("TWILIO_BASE_URL") or None,
             region=region or env.get("TWILIO_REGION") or None,
             edge=edge or env.get("TWILIO_EDGE") or None,
-            timeout=timeout or self.timeout,
+            timeout=self.timeout if timeout is None else timeout,
             response_validation=_validation_mode(response_validation or self.response_validation),
         )
         # Fail at registration, not on the first call, when the host settings are unusable.
-        if dispatcher.base_url:
-            resolve_base_url(None, override=dispatcher.base_url)
+        resolve_base_url(
+            None, override=dispatcher.base_url, region=dispatcher.region, edge=dispatcher.edge
+        )
         send_context = definition.ocp_headers if ocp_headers is None else ocp_headers
         registered = RegisteredAPI(name, definition, dispatcher, tools, send_context)
         self._tools.remove_api(name)
@@ -219,9 +220,10 @@ class OCPAgent:
         registered = self._apis[tool.api]
         headers = self.context.headers() if registered.ocp_headers else None
         endpoint = f"{tool.method} {tool.path}"
+        given = {} if arguments is None else arguments  # [] or "" must fail as "not an object"
         try:
             result = await registered.dispatcher.call(
-                self._http(), tool, arguments or {}, timeout=timeout, headers=headers
+                self._http(), tool, given, timeout=timeout, headers=headers
             )
         except BaseException as exc:
             status = exc.status if isinstance(exc, TwilioAPIError) else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from yarl import URL
 from .credentials import Credentials
 from .errors import (
     ArgumentError,
+    ConfigurationError,
     RequestTimeout,
     ResponseValidationError,
     TransportError,
@@ -31,7 +33,7 @@ from .hosts import resolve_base_url
 from .tool import PreparedRequest, Tool
 from .version import __version__
 
-__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "Dispatcher", "ResponseValidation"]
+__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "Dispatcher", "ResponseValidation", "checked_timeout"]
 
 logger = logging.getLogger("ocp_twilio")
 
@@ -58,6 +60,9 @@ class Dispatcher:
     timeout: float = DEFAULT_TIMEOUT
     response_validation: ResponseValidation = ResponseValidation.WARN
 
+    def __post_init__(self) -> None:
+        checked_timeout(self.timeout)
+
     async def call(
         self,
         session: aiohttp.ClientSession,
@@ -72,12 +77,11 @@ class Dispatcher:
         ``headers`` are sent besides the request's own (the agent's OCP headers); they never
         replace the auth, content or user agent headers.
         """
+        limit = self.timeout if timeout is None else checked_timeout(timeout)
         request = tool.prepare(arguments, {"account_sid": self.credentials.account_sid})
         url = self.url_for(tool, request)
         started = time.monotonic()
-        status, body = await self._send(
-            session, request, url, timeout or self.timeout, headers or {}
-        )
+        status, body = await self._send(session, request, url, limit, headers or {})
         logger.debug(
             "%s %s -> %d in %.0f ms",
             tool.name,
@@ -145,6 +149,16 @@ class Dispatcher:
                 "; ".join(str(e) for e in errors),
             )
         return data
+
+
+def checked_timeout(seconds: float) -> float:
+    """A timeout must be a positive, finite number of seconds (aiohttp fails on inf, ignores 0)."""
+    number = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+    if not (number and math.isfinite(seconds) and seconds > 0):
+        raise ConfigurationError(
+            f"timeout must be a positive, finite number of seconds, not {seconds!r}."
+        )
+    return float(seconds)
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigurationError
@@ -29,6 +30,8 @@ def resolve_base_url(
     parts = urlsplit(server or DEFAULT_SERVER)
     if not (region or edge) or not parts.hostname or not parts.hostname.endswith(".twilio.com"):
         return _checked(server or DEFAULT_SERVER)
+    _check_label("region (TWILIO_REGION or region=)", region)
+    _check_label("edge (TWILIO_EDGE or edge=)", edge)
     product = parts.hostname.split(".", 1)[0]
     labels = [product, edge, region or "us1", "twilio", "com"]
     host = ".".join(label for label in labels if label)
@@ -37,8 +40,21 @@ def resolve_base_url(
 
 def _checked(url: str) -> str:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    # A query or fragment would swallow the operation path joined after it.
+    if parts.scheme not in ("http", "https") or not parts.hostname or "?" in url or "#" in url:
         raise ConfigurationError(
-            f"Base URL {url!r} must be an absolute http(s) URL such as http://127.0.0.1:8080."
+            f"Base URL {url!r} must be an absolute http(s) URL without query or fragment, "
+            "such as http://127.0.0.1:8080."
         )
     return url.rstrip("/")
+
+
+# One DNS label: a region or edge is spliced into a host name, so it must not be able to end it.
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def _check_label(what: str, value: str | None) -> None:
+    if value is not None and not _LABEL.fullmatch(value):
+        raise ConfigurationError(
+            f"The {what} must be one host-name label such as ie1 or dublin, not {value!r}."
+        )

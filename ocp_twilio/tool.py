@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -102,19 +103,21 @@ class Tool:
 
     @cached_property
     def _input_validator(self) -> SchemaValidator:
-        return SchemaValidator(self.input_schema, INPUT_FORMATS)
+        return SchemaValidator(self.input_schema, INPUT_FORMATS, f"input schema of {self.name}")
 
     @cached_property
     def _output_validator(self) -> SchemaValidator | None:
         schema = self.output_schema
-        return SchemaValidator(schema, OUTPUT_FORMATS) if schema is not None else None
+        if schema is None:
+            return None
+        return SchemaValidator(schema, OUTPUT_FORMATS, f"response schema of {self.name}")
 
     def validate(self, arguments: Any) -> None:
         """Raise InvalidArguments listing every problem; return quietly when all is well."""
         if not isinstance(arguments, Mapping):
             problem = ArgumentError((), "arguments must be a JSON object of name/value pairs")
             raise InvalidArguments(self.name, [problem])
-        errors = self._input_validator.errors(dict(arguments))
+        errors = self._input_validator.errors(dict(arguments)) + tuple(_non_finite(arguments))
         if errors:
             raise InvalidArguments(self.name, errors)
 
@@ -186,6 +189,18 @@ def _argument_schema(param: ParameterSpec) -> dict[str, Any]:
     if param.location == "path" and "pattern" not in schema and "enum" not in schema:
         schema = {**schema, **_SEGMENT_GUARD}
     return schema
+
+
+def _non_finite(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[ArgumentError]:
+    """NaN and infinities: JSON Schema lets NaN through every bound, and Twilio reads neither."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield ArgumentError(path, "must be a finite number, not NaN or infinity", "type")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _non_finite(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, (*path, index))
 
 
 def _pairs(

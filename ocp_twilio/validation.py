@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import SchemaError, ValidationError
 
-from .errors import ArgumentError
+from .errors import ArgumentError, SpecError
 
 __all__ = ["SchemaValidator"]
 
@@ -21,7 +21,13 @@ class SchemaValidator:
 
     __slots__ = ("_validator",)
 
-    def __init__(self, schema: Mapping[str, Any], formats: FormatChecker) -> None:
+    def __init__(self, schema: Mapping[str, Any], formats: FormatChecker, owner: str) -> None:
+        # A schema jsonschema cannot use would otherwise fail in the middle of a call, as a raw
+        # jsonschema exception; ``owner`` names it (e.g. "input schema of updatePayments").
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            raise SpecError(f"The {owner} is not a valid JSON Schema: {exc.message}") from exc
         self._validator = Draft202012Validator(schema, format_checker=formats)
 
     def errors(self, instance: Any) -> tuple[ArgumentError, ...]:
@@ -47,7 +53,8 @@ def _explain(error: ValidationError) -> Iterable[ArgumentError]:
         schema = error.schema if isinstance(error.schema, Mapping) else {}
         known = sorted(schema.get("properties", {}))
         allowed = f"; allowed arguments: {', '.join(known)}" if known else ""
-        for name in sorted(set(given) - set(known)):
+        # key=str: a Python caller may pass non-string keys, which cannot be sorted with strings.
+        for name in sorted(set(given) - set(known), key=str):
             message = f"is not an accepted argument, remove it{allowed}"
             yield ArgumentError((*path, name), message, kind)
         return

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import inspect
 import json
-from collections.abc import AsyncIterator, Callable
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestServer
+from aioresponses import aioresponses
+from aioresponses import core as aioresponses_core
+from yarl import URL
 
-from ocp_twilio import OCPAgent
+from ocp_twilio import OCPAgent, __version__
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "tok-" + "5ecre7" * 5  # a known secret that tests search for in every output
@@ -33,15 +41,43 @@ PAYMENT_BODY = {
 
 def update_arguments(**overrides: Any) -> dict[str, Any]:
     """Valid updatePayments arguments, with overrides (None removes a key)."""
-    arguments: dict[str, Any] = {
+    defaults = {
         "CallSid": CALL_SID,
         "Sid": PAYMENT_SID,
         "IdempotencyKey": "order-42-expiry",
         "StatusCallback": "https://example.com/pay-status",
         "Capture": "expiration-date",
     }
-    arguments.update(overrides)
-    return {k: v for k, v in arguments.items() if v is not None}
+    return _overridden(defaults, overrides)
+
+
+def create_arguments(**overrides: Any) -> dict[str, Any]:
+    """Valid createPayments arguments, with overrides (None removes a key)."""
+    defaults = {
+        "CallSid": CALL_SID,
+        "IdempotencyKey": "order-42-start",
+        "StatusCallback": "https://example.com/pay-status",
+    }
+    return _overridden(defaults, overrides)
+
+
+def _overridden(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = {**defaults, **overrides}
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+def assert_default_update_sent(headers: Mapping[str, str], form: list[tuple[str, str]]) -> None:
+    """The body and headers that update_arguments() must put on the wire."""
+    assert form == [
+        ("IdempotencyKey", "order-42-expiry"),
+        ("StatusCallback", "https://example.com/pay-status"),
+        ("Capture", "expiration-date"),
+    ]
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert headers["Accept"] == "application/json"
+    assert headers["User-Agent"].startswith(f"ocp-twilio/{__version__} ")
+    expected = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    assert headers["Authorization"] == f"Basic {expected}"
 
 
 @dataclass
@@ -104,7 +140,8 @@ async def recording_server() -> AsyncIterator[RecordingServer]:
         return await response if hasattr(response, "__await__") else response
 
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
+    # [\s\S]: the decoded path may hold a newline (%0A), which "." would not match.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", handle)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     holder.append(RecordingServer(server))
@@ -119,3 +156,112 @@ async def agent(recording_server: RecordingServer) -> AsyncIterator[OCPAgent]:
     async with OCPAgent() as ocp_agent:
         await ocp_agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
         yield ocp_agent
+
+
+# --- shared by the core's test modules -------------------------------------------------------
+
+TWILIO_API = "https://api.twilio.com"
+UPDATE_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}/Payments/{PAYMENT_SID}.json"
+CREATE_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}/Payments.json"
+TWILIO_ERROR_404 = {
+    "code": 20404,
+    "message": "The requested resource was not found",
+    "more_info": "https://www.twilio.com/docs/errors/20404",
+    "status": 404,
+}
+
+# A spec of the project's format with what the Payments specs lack: a free-text path segment
+# (to see quoting at work) and array arguments (repeated form and query pairs).
+THINGS_SPEC = """
+api: twilio
+operations:
+  - name: updateThing
+    method: POST
+    path: /v1/Things/{Name}.json
+    parameters:
+      - {name: Name, in: path, required: true, schema: {type: string}}
+      - {name: Tag, in: query, schema: {type: array, items: {type: string}}}
+      - {name: Color, in: body, schema: {type: array, items: {type: string}}}
+      - {name: Count, in: body, schema: {type: integer}}
+    response: {status: 200, schema: {type: object}}
+"""
+
+
+@dataclass
+class SentRequest:
+    """One request that aioresponses intercepted."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+
+    @property
+    def form(self) -> list[tuple[str, str]]:
+        from urllib.parse import parse_qsl
+
+        return parse_qsl((self.body or b"").decode(), keep_blank_values=True)
+
+
+def sent_requests(mocked: aioresponses) -> list[SentRequest]:
+    """Every request aioresponses saw, in the order they were made."""
+    return [
+        SentRequest(method, str(url), dict(call.kwargs.get("headers") or {}), call.kwargs["data"])
+        for (method, url), calls in mocked.requests.items()
+        for call in calls
+    ]
+
+
+class _ResponseWithStreamWriter(ClientResponse):
+    """aiohttp 3.14 made ``stream_writer`` required; aioresponses 0.7.x does not pass it yet
+    (pnuckowski/aioresponses#289), so its canned responses get a stand-in."""
+
+    def __init__(self, method: str, url: URL, **kwargs: Any) -> None:
+        kwargs.setdefault("stream_writer", Mock(output_size=0))
+        super().__init__(method, url, **kwargs)
+
+
+@pytest.fixture
+def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
+    """aioresponses: nothing reaches the network, every request is recorded."""
+    if "stream_writer" in inspect.signature(ClientResponse.__init__).parameters:
+        monkeypatch.setattr(aioresponses_core, "ClientResponse", _ResponseWithStreamWriter)
+    with aioresponses() as mock:
+        yield mock
+
+
+@pytest.fixture
+async def mocked_agent(mocked: aioresponses) -> AsyncIterator[OCPAgent]:
+    """An agent on Twilio's default host, with aioresponses in front of it."""
+    async with OCPAgent() as ocp_agent:
+        await ocp_agent.register_api("twilio", environ=TWILIO_ENV)
+        yield ocp_agent
+
+
+@pytest.fixture
+async def silent_server() -> AsyncIterator[str]:
+    """A TCP server on 127.0.0.1 that accepts requests and never answers; yields its base URL."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        while await reader.read(65536):
+            pass
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for writer in writers:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound once, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

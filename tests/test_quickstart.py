@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 from conftest import (
     ACCOUNT_SID,
-    AUTH_TOKEN,
     CALL_SID,
     PAYMENT_BODY,
     PAYMENT_SID,
     TWILIO_ENV,
     RecordingServer,
+    assert_default_update_sent,
     update_arguments,
 )
 
@@ -35,13 +33,4 @@ async def test_quick_start_against_a_local_server(
     assert request.path_qs == (
         f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}/Payments/{PAYMENT_SID}.json"
     )
-    assert request.form == [
-        ("IdempotencyKey", "order-42-expiry"),
-        ("StatusCallback", "https://example.com/pay-status"),
-        ("Capture", "expiration-date"),
-    ]
-    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert request.headers["Accept"] == "application/json"
-    assert request.headers["User-Agent"].startswith("ocp-twilio/")
-    expected = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-    assert request.headers["Authorization"] == f"Basic {expected}"
+    assert_default_update_sent(request.headers, request.form)
