@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from ocp_twilio import OCPAgent
+from ocp_twilio.sandbox import Sandbox
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "tok-" + "5ecre7" * 5  # a known secret that tests search for in every output
@@ -118,4 +119,19 @@ async def recording_server() -> AsyncIterator[RecordingServer]:
 async def agent(recording_server: RecordingServer) -> AsyncIterator[OCPAgent]:
     async with OCPAgent() as ocp_agent:
         await ocp_agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
+        yield ocp_agent
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """The embedded Twilio Payments sandbox on 127.0.0.1, fresh credentials each time."""
+    async with Sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+async def sandbox_agent(sandbox: Sandbox) -> AsyncIterator[OCPAgent]:
+    """An agent pointed at the sandbox; responses must match the operations' schemas."""
+    async with OCPAgent(response_validation="strict") as ocp_agent:
+        await ocp_agent.register_api("twilio", environ=sandbox.environ())
         yield ocp_agent
