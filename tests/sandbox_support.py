@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
 
+from ocp_twilio import OCPAgent
 from ocp_twilio.sandbox import Sandbox
 
 CAPTURES = ("payment-card-number", "expiration-date", "security-code", "postal-code")
@@ -47,12 +48,14 @@ def basic_auth(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
-def payment_arguments(call_sid: str, sid: str, key: str, **step: str) -> dict[str, str]:
+def payment_arguments(
+    call_sid: str, sid: str, key: str, callback: str = CALLBACK, **step: str
+) -> dict[str, str]:
     return {
         "CallSid": call_sid,
         "Sid": sid,
         "IdempotencyKey": key,
-        "StatusCallback": CALLBACK,
+        "StatusCallback": callback,
         **step,
     }
 
@@ -71,3 +74,27 @@ def sandbox_in_thread() -> Iterator[Sandbox]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
+async def run_card_payment(agent: OCPAgent, call_sid: str, callback: str = CALLBACK) -> str:
+    """createPayments, the four captures and complete; returns the payment sid."""
+    created = await agent.call_tool(
+        "createPayments",
+        {"CallSid": call_sid, "IdempotencyKey": f"{call_sid}-create", "StatusCallback": callback},
+    )
+    sid = str(created["sid"])
+    for field in CAPTURES:
+        step = payment_arguments(call_sid, sid, f"{sid}-{field}", callback, Capture=field)
+        await agent.call_tool("updatePayments", step)
+    done = payment_arguments(call_sid, sid, f"{sid}-done", callback, Status="complete")
+    await agent.call_tool("updatePayments", done)
+    return sid

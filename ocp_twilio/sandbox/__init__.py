@@ -8,17 +8,17 @@ from .callbacks import CallbackEvent
 from .errors import SandboxError
 from .server import HOST, Sandbox
 from .session import PaySession, SessionState
-from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, TestBankAccount, TestCard
+from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
 
 __all__ = [
     "HOST",
     "TEST_BANK_ACCOUNT",
     "TEST_CARD",
     "CallbackEvent",
+    "CallerBankAccount",
+    "CallerCard",
     "PaySession",
     "Sandbox",
     "SandboxError",
     "SessionState",
-    "TestBankAccount",
-    "TestCard",
 ]

@@ -10,7 +10,7 @@ from .app import create_app
 from .callbacks import CallbackEvent, CallbackPoster
 from .session import PaySession
 from .state import SandboxState
-from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, TestBankAccount, TestCard
+from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
 
 __all__ = ["HOST", "Sandbox"]
 
@@ -34,8 +34,8 @@ class Sandbox:
         port: int = 0,
         account_sid: str | None = None,
         auth_token: str | None = None,
-        card: TestCard = TEST_CARD,
-        bank: TestBankAccount = TEST_BANK_ACCOUNT,
+        card: CallerCard = TEST_CARD,
+        bank: CallerBankAccount = TEST_BANK_ACCOUNT,
     ) -> None:
         self.state = SandboxState(card=card, bank=bank)
         if account_sid:

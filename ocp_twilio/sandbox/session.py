@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any
 
 from .errors import SandboxError, invalid_parameter
-from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, TestBankAccount, TestCard, mask
+from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard, mask
 
 __all__ = ["PaySession", "SessionState", "new_sid", "rfc2822"]
 
@@ -50,8 +50,8 @@ class PaySession:
     required: tuple[str, ...]
     charge_amount: float
     token_type: str | None
-    card: TestCard = TEST_CARD
-    bank: TestBankAccount = TEST_BANK_ACCOUNT
+    card: CallerCard = TEST_CARD
+    bank: CallerBankAccount = TEST_BANK_ACCOUNT
     state: SessionState = SessionState.ACTIVE
     shown: dict[str, str] = field(default_factory=dict)
     outcome: dict[str, str] = field(default_factory=dict)
@@ -64,8 +64,8 @@ class PaySession:
         account_sid: str,
         call_sid: str,
         form: Mapping[str, str],
-        card: TestCard = TEST_CARD,
-        bank: TestBankAccount = TEST_BANK_ACCOUNT,
+        card: CallerCard = TEST_CARD,
+        bank: CallerBankAccount = TEST_BANK_ACCOUNT,
     ) -> PaySession:
         """A session as createPayments' form fields describe it; bad values raise 64020."""
         method = form.get("PaymentMethod", "credit-card")

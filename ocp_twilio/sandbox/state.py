@@ -10,7 +10,7 @@ from .callbacks import CallbackEvent, build_event
 from .errors import SandboxError, not_found
 from .idempotency import IdempotencyStore
 from .session import PaySession, new_sid
-from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, TestBankAccount, TestCard
+from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
 
 __all__ = ["SandboxState"]
 
@@ -21,8 +21,8 @@ class SandboxState:
 
     account_sid: str = field(default_factory=lambda: new_sid("AC"))
     auth_token: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
-    card: TestCard = TEST_CARD
-    bank: TestBankAccount = TEST_BANK_ACCOUNT
+    card: CallerCard = TEST_CARD
+    bank: CallerBankAccount = TEST_BANK_ACCOUNT
     calls: set[str] = field(default_factory=set)
     sessions: dict[str, PaySession] = field(default_factory=dict)
     events: list[CallbackEvent] = field(default_factory=list)

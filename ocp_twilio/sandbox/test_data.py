@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["TEST_BANK_ACCOUNT", "TEST_CARD", "TestBankAccount", "TestCard", "mask"]
+__all__ = ["TEST_BANK_ACCOUNT", "TEST_CARD", "CallerBankAccount", "CallerCard", "mask"]
 
 
 def mask(digits: str, visible: int = 4) -> str:
@@ -17,7 +17,7 @@ def mask(digits: str, visible: int = 4) -> str:
 
 
 @dataclass(frozen=True, repr=False)
-class TestCard:
+class CallerCard:
     number: str
     expiry_mmyy: str
     security_code: str
@@ -25,23 +25,23 @@ class TestCard:
     brand: str
 
     def __repr__(self) -> str:
-        return f"TestCard({self.brand} {mask(self.number)})"
+        return f"CallerCard({self.brand} {mask(self.number)})"
 
 
 @dataclass(frozen=True, repr=False)
-class TestBankAccount:
+class CallerBankAccount:
     routing_number: str
     account_number: str
 
     def __repr__(self) -> str:
-        return f"TestBankAccount({mask(self.routing_number)} {mask(self.account_number)})"
+        return f"CallerBankAccount({mask(self.routing_number)} {mask(self.account_number)})"
 
 
-TEST_CARD = TestCard(
+TEST_CARD = CallerCard(
     number="4111111111111111",
     expiry_mmyy="1230",
     security_code="737",
     postal_code="94105",
     brand="visa",
 )
-TEST_BANK_ACCOUNT = TestBankAccount(routing_number="110000000", account_number="000123456789")
+TEST_BANK_ACCOUNT = CallerBankAccount(routing_number="110000000", account_number="000123456789")
