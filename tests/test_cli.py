@@ -65,7 +65,11 @@ def test_tools_json() -> None:
 def test_describe_shows_arguments_schema_and_a_valid_example() -> None:
     result = run("describe", "updatePayments")
     assert result.exit_code == 0
-    for phrase in ("IdempotencyKey", "one of complete|cancel", "Give exactly one of: Capture"):
+    for phrase in (
+        "IdempotencyKey",
+        "Status (optional): one of complete, cancel",
+        "Give exactly one of: Capture",
+    ):
         assert phrase in result.stdout
     example_line = result.stdout.strip().splitlines()[-1]
     assert example_line.startswith("ocp-twilio call updatePayments --json '")

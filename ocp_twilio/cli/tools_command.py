@@ -58,7 +58,7 @@ def describe(name: str, as_json: bool) -> None:
     click.echo(click.style(tool.name, bold=True) + f"  {tool.method} {tool.path}\n")
     click.echo(textwrap.fill(tool.description, width=100) + "\n")
     click.echo(click.style("Arguments", bold=True))
-    click.echo(format_table(("NAME", "REQUIRED", "TYPE", "DESCRIPTION"), _argument_rows(tool)))
+    click.echo("\n".join(_argument_lines(tool)))
     for group in tool.spec.exactly_one_of:
         click.echo(f"Give exactly one of: {', '.join(group)}.")
     click.echo("\n" + click.style("Input schema", bold=True))
@@ -77,21 +77,26 @@ def _summary(tool: Tool) -> dict[str, Any]:
     }
 
 
-def _argument_rows(tool: Tool) -> list[tuple[str, str, str, str]]:
+def _argument_lines(tool: Tool) -> list[str]:
+    """Each argument: name, whether it is needed, its type; then its description, indented."""
     required = set(tool.input_schema.get("required", []))
-    rows = []
+    lines = []
     for param in tool.spec.parameters:
         schema = tool.input_schema["properties"][param.name]
-        needed = "yes" if param.name in required else "no"
         if param.from_credentials:
-            needed = "no (from credentials)"
-        rows.append((param.name, needed, _type_text(schema), param.description))
-    return rows
+            needed = "optional, from the credentials"
+        else:
+            needed = "required" if param.name in required else "optional"
+        lines.append(f"  {click.style(param.name, bold=True)} ({needed}): {_type_text(schema)}")
+        lines += textwrap.wrap(
+            param.description, 96, initial_indent=" " * 6, subsequent_indent=" " * 6
+        )
+    return lines
 
 
 def _type_text(schema: dict[str, Any]) -> str:
     if "enum" in schema:
-        return "one of " + "|".join(str(v) for v in schema["enum"])
+        return "one of " + ", ".join(str(v) for v in schema["enum"])
     kind = schema.get("type", "any")
     text = kind if isinstance(kind, str) else "|".join(kind)
     return f"{text} ({schema['format']})" if "format" in schema else text
