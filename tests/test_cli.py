@@ -174,6 +174,10 @@ def test_sandbox_on_a_busy_port_exits_4() -> None:
     assert_failed(result, ExitCode.TRANSPORT_ERROR, "cannot listen on 127.0.0.1")
 
 
+def test_sandbox_with_a_malformed_account_sid_exits_2() -> None:
+    assert_failed(run("sandbox", "--account-sid", "AC123"), ExitCode.BAD_INPUT, "32 hexadecimal")
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "terminate"])
 def test_sandbox_command_serves_until_stopped(stop: signal.Signals) -> None:
     server = subprocess.Popen(

@@ -79,3 +79,22 @@ def test_installed_console_script_runs_the_demo() -> None:
     assert finished.returncode == 0, finished.stderr
     assert "Payment completed." in finished.stdout
     assert finished.stderr == ""
+
+
+def test_demo_exits_1_when_the_bad_call_is_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = demo_flow._Script.refused
+
+    async def valid_instead(
+        self: demo_flow._Script, title: str, tool: str, arguments: dict[str, str]
+    ) -> bool:
+        fixed = {k: v for k, v in arguments.items() if k != "Status"}
+        return await original(self, title, tool, {**fixed, "Capture": "payment-card-number"})
+
+    monkeypatch.setattr(demo_flow._Script, "refused", valid_instead)
+    result = CliRunner().invoke(main, ["demo", "--json"])
+
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["completed"] is False
+    assert document["steps"][-1]["error"] == "not refused: the call succeeded"
+    assert "Traceback" not in result.output

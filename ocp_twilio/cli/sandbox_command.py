@@ -34,9 +34,11 @@ def sandbox(port: int, account_sid: str | None, auth_token: str | None, as_json:
     """Run the Twilio Payments sandbox until Ctrl-C; its test credentials are printed at start."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:
-        asyncio.run(
-            _serve(Sandbox(port=port, account_sid=account_sid, auth_token=auth_token), as_json)
-        )
+        server = Sandbox(port=port, account_sid=account_sid, auth_token=auth_token)
+    except ValueError as exc:
+        fail(f"--account-sid: {exc}", ExitCode.BAD_INPUT)
+    try:
+        asyncio.run(_serve(server, as_json))
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", ExitCode.TRANSPORT_ERROR)
     except KeyboardInterrupt:

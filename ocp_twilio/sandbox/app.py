@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -105,7 +106,7 @@ async def _list_events(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     sid = request.query.get("Sid")
     events = [
-        {"url": e.url, "posted": e.posted, "response_status": e.response_status, "fields": e.fields}
+        {**dataclasses.asdict(e), "payment_sid": e.payment_sid}
         for e in state.events
         if sid is None or e.payment_sid == sid
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import TracebackType
 
 from aiohttp import web
@@ -15,6 +16,7 @@ from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCa
 __all__ = ["HOST", "Sandbox"]
 
 HOST = "127.0.0.1"
+_ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 
 
 class Sandbox:
@@ -37,6 +39,8 @@ class Sandbox:
         card: CallerCard = TEST_CARD,
         bank: CallerBankAccount = TEST_BANK_ACCOUNT,
     ) -> None:
+        if account_sid and not _ACCOUNT_SID.fullmatch(account_sid):
+            raise ValueError("account_sid must be AC followed by 32 hexadecimal characters.")
         self.state = SandboxState(card=card, bank=bank)
         if account_sid:
             self.state.account_sid = account_sid
