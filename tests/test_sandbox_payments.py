@@ -117,7 +117,9 @@ async def test_unknown_route_is_404(sandbox: Sandbox) -> None:
     assert (status, body["code"], body["status"]) == (404, 20404, 404)
 
 
-@pytest.mark.parametrize("login", ["wrong-token", "other-account", "none", "not-basic"])
+@pytest.mark.parametrize(
+    "login", ["wrong-token", "other-account", "none", "not-basic", "not-base64", "non-ascii"]
+)
 async def test_bad_credentials_are_401(sandbox: Sandbox, login: str) -> None:
     call_sid = sandbox.start_call()
     authorization = {
@@ -125,6 +127,8 @@ async def test_bad_credentials_are_401(sandbox: Sandbox, login: str) -> None:
         "other-account": basic_auth("AC" + "0" * 32, sandbox.auth_token),
         "none": "",
         "not-basic": "Bearer " + sandbox.auth_token,
+        "not-base64": "Basic %%%",
+        "non-ascii": basic_auth(sandbox.account_sid, "t\u00f6ken"),
     }[login]
     form = {"IdempotencyKey": "k", "StatusCallback": CALLBACK}
     status, body, headers = await raw_post(

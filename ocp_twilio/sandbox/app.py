@@ -65,8 +65,9 @@ async def _errors_and_log(request: web.Request, handler: Handler) -> web.StreamR
 async def _basic_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = request.app[STATE_KEY]
     username, password = _basic_credentials(request.headers.get("Authorization", ""))
-    valid = hmac.compare_digest(username, state.account_sid) & hmac.compare_digest(
-        password, state.auth_token
+    # Bytes: compare_digest refuses non-ASCII text, and a client may send any.
+    valid = hmac.compare_digest(username.encode(), state.account_sid.encode()) & (
+        hmac.compare_digest(password.encode(), state.auth_token.encode())
     )
     if not valid:
         raise SandboxError(401, 20003, "Authenticate")
