@@ -6,6 +6,7 @@ import re
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import aiohttp
 import pytest
 from sandbox_support import (
     CALLBACK,
@@ -261,3 +262,15 @@ async def test_missing_idempotency_key_or_callback_is_64020(sandbox: Sandbox) ->
         status, body, _ = await raw_post(sandbox, payments_path(sandbox, call_sid), form)
         assert (status, body["code"]) == (400, 64020)
     assert sandbox.state.sessions == {}
+
+
+async def test_wrong_method_is_405_with_twilio_error_body(sandbox: Sandbox) -> None:
+    headers = {"Authorization": basic_auth(sandbox.account_sid, sandbox.auth_token)}
+    path = payments_path(sandbox, sandbox.start_call())
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(sandbox.url + path, headers=headers) as r,
+    ):
+        body = await r.json()
+    assert (r.status, body["status"], body["code"]) == (405, 405, 20004)
+    assert set(body) == ERROR_KEYS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SandboxError", "error_body"]
+__all__ = ["SandboxError", "error_body", "invalid_parameter", "not_found"]
 
 
 class SandboxError(Exception):
