@@ -135,6 +135,10 @@ def test_call_with_bad_input_exits_2_and_sends_nothing(
     assert running_sandbox.state.requests_received == received
 
 
+def test_call_with_bad_input_exits_2_before_credentials_are_looked_at() -> None:
+    assert_failed(run("call", "updatePayments", "--arg", "Capture=x"), ExitCode.BAD_INPUT)
+
+
 def test_call_of_an_unknown_tool_exits_2() -> None:
     assert_failed(
         run("call", "createPayment", "--json", "{}"), ExitCode.BAD_INPUT, "createPayments"

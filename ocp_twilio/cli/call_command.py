@@ -47,6 +47,7 @@ def call(
     try:
         tool = load_catalog().get(name)
         arguments = _arguments(tool, json_text, pairs)
+        tool.validate(arguments)  # bad input is exit 2 even where credentials are missing too
         result = asyncio.run(_call(tool.name, arguments, base_url, timeout))
     except OCPError as exc:
         fail(exc)
