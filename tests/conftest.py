@@ -21,6 +21,7 @@ from aioresponses import core as aioresponses_core
 from yarl import URL
 
 from ocp_twilio import OCPAgent, __version__
+from ocp_twilio.sandbox import Sandbox
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "tok-" + "5ecre7" * 5  # a known secret that tests search for in every output
@@ -265,3 +266,18 @@ def closed_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """The embedded Twilio Payments sandbox on 127.0.0.1, fresh credentials each time."""
+    async with Sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+async def sandbox_agent(sandbox: Sandbox) -> AsyncIterator[OCPAgent]:
+    """An agent pointed at the sandbox; responses must match the operations' schemas."""
+    async with OCPAgent(response_validation="strict") as ocp_agent:
+        await ocp_agent.register_api("twilio", environ=sandbox.environ())
+        yield ocp_agent

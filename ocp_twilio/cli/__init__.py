@@ -13,4 +13,10 @@ def main() -> None:
     """Twilio's API as tools for LLM agents."""
 
 
-from . import adapter_commands  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    adapter_commands,
+    call_command,
+    demo_command,
+    sandbox_command,
+    tools_command,
+)

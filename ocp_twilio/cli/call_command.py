@@ -1,0 +1,92 @@
+"""``ocp-twilio call NAME``: call one tool with JSON or KEY=VALUE arguments, print the result."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from ..agent import OCPAgent
+from ..errors import OCPError
+from ..tool import Tool
+from . import main
+from .catalog import load_catalog
+from .failures import ExitCode, fail
+from .output import echo_json
+
+__all__ = ["call"]
+
+
+@main.command()
+@click.argument("name")
+@click.option("--json", "json_text", help="Arguments as one JSON object.")
+@click.option(
+    "--arg",
+    "pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="One argument (repeatable); non-string values are read as JSON (true, 12.5).",
+)
+@click.option("--base-url", help="Send to this server instead of Twilio (default TWILIO_BASE_URL).")
+@click.option("--timeout", type=float, help="Seconds to wait for the answer.")
+def call(
+    name: str,
+    json_text: str | None,
+    pairs: tuple[str, ...],
+    base_url: str | None,
+    timeout: float | None,
+) -> None:
+    """Call tool NAME with credentials from the TWILIO_* variables; print the result as JSON.
+
+    Exit codes: 0 success, 2 bad input (nothing sent), 3 API error, 4 transport error,
+    5 configuration error.
+    """
+    try:
+        tool = load_catalog().get(name)
+        arguments = _arguments(tool, json_text, pairs)
+        tool.validate(arguments)  # bad input is exit 2 even where credentials are missing too
+        result = asyncio.run(_call(tool.name, arguments, base_url, timeout))
+    except OCPError as exc:
+        fail(exc)
+    echo_json(result)
+
+
+async def _call(
+    name: str, arguments: Mapping[str, Any], base_url: str | None, timeout: float | None
+) -> Any:
+    async with OCPAgent() as agent:
+        await agent.register_api("twilio", base_url=base_url)
+        return await agent.call_tool(name, arguments, timeout=timeout)
+
+
+def _arguments(tool: Tool, json_text: str | None, pairs: tuple[str, ...]) -> dict[str, Any]:
+    arguments: dict[str, Any] = {}
+    if json_text is not None:
+        try:
+            document = json.loads(json_text)
+        except ValueError as exc:
+            fail(f"--json is not valid JSON: {exc}", ExitCode.BAD_INPUT)
+        if not isinstance(document, dict):
+            fail("--json must be a JSON object of name/value pairs.", ExitCode.BAD_INPUT)
+        arguments.update(document)
+    properties = tool.input_schema["properties"]
+    for pair in pairs:
+        key, equals, text = pair.partition("=")
+        if not equals or not key:
+            fail(f"--arg {pair!r} must look like KEY=VALUE.", ExitCode.BAD_INPUT)
+        arguments[key] = _typed(text, properties.get(key, {}))
+    return arguments
+
+
+def _typed(text: str, schema: Mapping[str, Any]) -> Any:
+    """A string for string arguments; JSON (number, boolean, object) for the others."""
+    kinds = schema.get("type", "string")
+    if "string" in ([kinds] if isinstance(kinds, str) else kinds):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # validation then names the expected type

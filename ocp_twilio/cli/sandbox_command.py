@@ -1,0 +1,81 @@
+"""``ocp-twilio sandbox``: run the Twilio Payments sandbox on 127.0.0.1 until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+
+import click
+
+from ..sandbox import Sandbox
+from . import main
+from .failures import ExitCode, fail
+
+__all__ = ["sandbox"]
+
+
+@main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port on 127.0.0.1; 0 picks a free one.",
+)
+@click.option("--account-sid", help="Fixed test Account SID (AC + 32 hex) instead of a fresh one.")
+@click.option("--auth-token", help="Fixed test auth token instead of a fresh one.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the address and credentials as one JSON line."
+)
+def sandbox(port: int, account_sid: str | None, auth_token: str | None, as_json: bool) -> None:
+    """Run the Twilio Payments sandbox until Ctrl-C; its test credentials are printed at start."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        server = Sandbox(port=port, account_sid=account_sid, auth_token=auth_token)
+    except ValueError as exc:
+        fail(f"--account-sid: {exc}", ExitCode.BAD_INPUT)
+    try:
+        asyncio.run(_serve(server, as_json))
+    except OSError as exc:
+        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", ExitCode.TRANSPORT_ERROR)
+    except KeyboardInterrupt:
+        pass  # where signal handlers are unavailable; stopping is not a failure
+
+
+async def _serve(server: Sandbox, as_json: bool) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    async with server:
+        _announce(server, as_json)
+        await stop.wait()
+    if not as_json:
+        click.echo("Sandbox stopped.")
+
+
+def _announce(server: Sandbox, as_json: bool) -> None:
+    if as_json:
+        details = {
+            "url": server.url,
+            "account_sid": server.account_sid,
+            "auth_token": server.auth_token,
+            "environ": server.environ(),
+        }
+        click.echo(json.dumps(details))
+        return
+    exports = " ".join(f"{k}={v}" for k, v in server.environ().items())
+    click.echo(
+        f"Twilio Payments sandbox on {server.url} (test credentials, valid only here)\n"
+        f"  Account SID: {server.account_sid}\n"
+        f"  Auth token:  {server.auth_token}\n\n"
+        f"Point an agent at it:\n  export {exports}\n\n"
+        f"Start a simulated live call (sandbox only):\n"
+        f"  curl -u {server.account_sid}:{server.auth_token} -X POST {server.url}/sandbox/calls\n"
+        f"Recorded StatusCallback events: GET {server.url}/sandbox/events\n\n"
+        "Press Ctrl-C to stop."
+    )

@@ -1,0 +1,110 @@
+"""``ocp-twilio tools`` and ``ocp-twilio describe NAME``: what can be called, and how."""
+
+from __future__ import annotations
+
+import shlex
+import textwrap
+from typing import Any
+
+import click
+
+from ..errors import ToolNotFound
+from ..tool import Tool
+from . import main
+from .catalog import example_arguments, load_catalog
+from .failures import fail
+from .output import compact_json, echo_json
+from .table import format_table
+
+__all__ = ["describe", "tools"]
+
+_JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+
+@main.command()
+@_JSON_OPTION
+def tools(as_json: bool) -> None:
+    """List the tools, with their HTTP operation and purpose."""
+    catalog = load_catalog().tools()
+    if as_json:
+        echo_json([_summary(t) for t in catalog])
+        return
+    rows = [
+        (t.name, t.api, f"{t.method} {_short_path(t.path)}", _first_sentence(t)) for t in catalog
+    ]
+    click.echo(format_table(("NAME", "API", "OPERATION", "DESCRIPTION"), rows, width=120))
+
+
+@main.command()
+@click.argument("name")
+@_JSON_OPTION
+def describe(name: str, as_json: bool) -> None:
+    """Show a tool's arguments, input schema and an example call."""
+    try:
+        tool = load_catalog().get(name)
+    except ToolNotFound as exc:
+        fail(exc)
+    example = example_arguments(tool)
+    if as_json:
+        echo_json(
+            {
+                **_summary(tool),
+                "input_schema": tool.input_schema,
+                "output_schema": tool.output_schema,
+                "example": example,
+            }
+        )
+        return
+    click.echo(click.style(tool.name, bold=True) + f"  {tool.method} {tool.path}\n")
+    click.echo(textwrap.fill(tool.description, width=100) + "\n")
+    click.echo(click.style("Arguments", bold=True))
+    click.echo("\n".join(_argument_lines(tool)))
+    for group in tool.spec.exactly_one_of:
+        click.echo(f"Give exactly one of: {', '.join(group)}.")
+    click.echo("\n" + click.style("Input schema", bold=True))
+    echo_json(tool.input_schema)
+    click.echo("\n" + click.style("Example", bold=True))
+    click.echo(f"ocp-twilio call {tool.name} --json {shlex.quote(compact_json(example))}")
+
+
+def _summary(tool: Tool) -> dict[str, Any]:
+    return {
+        "name": tool.name,
+        "api": tool.api,
+        "method": tool.method,
+        "path": tool.path,
+        "description": tool.description,
+    }
+
+
+def _argument_lines(tool: Tool) -> list[str]:
+    """Each argument: name, whether it is needed, its type; then its description, indented."""
+    required = set(tool.input_schema.get("required", []))
+    lines = []
+    for param in tool.spec.parameters:
+        schema = tool.input_schema["properties"][param.name]
+        if param.from_credentials:
+            needed = "optional, from the credentials"
+        else:
+            needed = "required" if param.name in required else "optional"
+        lines.append(f"  {click.style(param.name, bold=True)} ({needed}): {_type_text(schema)}")
+        lines += textwrap.wrap(
+            param.description, 96, initial_indent=" " * 6, subsequent_indent=" " * 6
+        )
+    return lines
+
+
+def _type_text(schema: dict[str, Any]) -> str:
+    if "enum" in schema:
+        return "one of " + ", ".join(str(v) for v in schema["enum"])
+    kind = schema.get("type", "any")
+    text = kind if isinstance(kind, str) else "|".join(kind)
+    return f"{text} ({schema['format']})" if "format" in schema else text
+
+
+def _short_path(path: str) -> str:
+    return path.removeprefix("/2010-04-01/Accounts/{AccountSid}")
+
+
+def _first_sentence(tool: Tool) -> str:
+    return tool.description.split(". ")[0].rstrip(".") + "."

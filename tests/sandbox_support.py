@@ -1,0 +1,100 @@
+"""Helpers for the sandbox tests: raw requests that bypass the library's own validation."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import aiohttp
+
+from ocp_twilio import OCPAgent
+from ocp_twilio.sandbox import Sandbox
+
+CAPTURES = ("payment-card-number", "expiration-date", "security-code", "postal-code")
+CALLBACK = "https://agent.example/pay-status"
+
+
+def payments_path(sandbox: Sandbox, call_sid: str, sid: str | None = None) -> str:
+    tail = f"/{sid}.json" if sid else ".json"
+    return f"/2010-04-01/Accounts/{sandbox.account_sid}/Calls/{call_sid}/Payments{tail}"
+
+
+async def raw_post(
+    sandbox: Sandbox,
+    path: str,
+    form: dict[str, str] | None = None,
+    *,
+    authorization: str | None = None,
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """POST a form to the sandbox as any HTTP client would; returns status, JSON, headers.
+
+    ``authorization`` replaces the sandbox's own credentials ("" sends none).
+    """
+    if authorization is None:
+        authorization = basic_auth(sandbox.account_sid, sandbox.auth_token)
+    headers = {"Authorization": authorization} if authorization else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(sandbox.url + path, data=form or {}, headers=headers) as response,
+    ):
+        return response.status, await response.json(), dict(response.headers)
+
+
+def basic_auth(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def payment_arguments(
+    call_sid: str, sid: str, key: str, callback: str = CALLBACK, **step: str
+) -> dict[str, str]:
+    return {
+        "CallSid": call_sid,
+        "Sid": sid,
+        "IdempotencyKey": key,
+        "StatusCallback": callback,
+        **step,
+    }
+
+
+@contextmanager
+def sandbox_in_thread() -> Iterator[Sandbox]:
+    """A sandbox on its own event loop, for synchronous tests (click's CliRunner runs asyncio)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    running = asyncio.run_coroutine_threadsafe(Sandbox().start(), loop).result(10)
+    try:
+        yield running
+    finally:
+        asyncio.run_coroutine_threadsafe(running.aclose(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
+async def run_card_payment(agent: OCPAgent, call_sid: str, callback: str = CALLBACK) -> str:
+    """createPayments, the four captures and complete; returns the payment sid."""
+    created = await agent.call_tool(
+        "createPayments",
+        {"CallSid": call_sid, "IdempotencyKey": f"{call_sid}-create", "StatusCallback": callback},
+    )
+    sid = str(created["sid"])
+    for field in CAPTURES:
+        step = payment_arguments(call_sid, sid, f"{sid}-{field}", callback, Capture=field)
+        await agent.call_tool("updatePayments", step)
+    done = payment_arguments(call_sid, sid, f"{sid}-done", callback, Status="complete")
+    await agent.call_tool("updatePayments", done)
+    return sid

@@ -1,0 +1,93 @@
+"""No full card number, security code or bank number in any response, event or log."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import aiohttp
+import pytest
+from conftest import RecordingServer
+from sandbox_support import basic_auth, payments_path
+
+from ocp_twilio.sandbox import CallerBankAccount, CallerCard, Sandbox
+
+CARD = CallerCard(
+    number="4000056655665556",
+    expiry_mmyy="0931",
+    security_code="9731",
+    postal_code="10001",
+    brand="visa",
+)
+BANK = CallerBankAccount(routing_number="021000021", account_number="998877665544")
+# Whole values, and the parts a mask must hide (all but the last four digits).
+SECRETS = [CARD.number, CARD.number[:-4], BANK.account_number, BANK.account_number[:-4]]
+SECRETS += [BANK.routing_number, BANK.routing_number[:-4]]
+SECURITY_CODE = re.compile(rf"\b{CARD.security_code}\b")
+
+CARD_STEPS = [
+    {"Status": "complete"},  # refused: 64019
+    {"Capture": "payment-card-number"},
+    {"Capture": "expiration-date"},
+    {"Capture": "security-code"},
+    {"Capture": "postal-code"},
+    {"Capture": "payment-card-number-matcher"},
+    {"Status": "complete"},
+    {"Capture": "security-code"},  # refused: 64021
+]
+BANK_STEPS = [
+    {"Capture": "bank-routing-number"},
+    {"Capture": "bank-account-number"},
+    {"Status": "complete"},
+]
+
+
+async def test_nothing_the_caller_keyed_in_is_shown_in_full(
+    recording_server: RecordingServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+    async with Sandbox(card=CARD, bank=BANK) as sandbox, aiohttp.ClientSession() as http:
+        headers = {"Authorization": basic_auth(sandbox.account_sid, sandbox.auth_token)}
+        callback = recording_server.url + "/pay-status"
+
+        async def post(path: str, form: dict[str, str]) -> str:
+            async with http.post(sandbox.url + path, data=form, headers=headers) as response:
+                texts.append(await response.text())
+                return texts[-1]
+
+        for method, steps in [("credit-card", CARD_STEPS), ("ach-debit", BANK_STEPS)]:
+            call_sid = sandbox.start_call()
+            create = {
+                "IdempotencyKey": f"{method}-create",
+                "StatusCallback": callback,
+                "PaymentMethod": method,
+                "RequireMatchingInputs": "payment-card-number" if method == "credit-card" else "",
+            }
+            answer = await post(payments_path(sandbox, call_sid), create)
+            sid = re.search(r'"sid": "(PK\w+)"', answer)
+            assert sid is not None
+            for number, step in enumerate(steps):
+                form = {"IdempotencyKey": f"{method}-{number}", "StatusCallback": callback, **step}
+                await post(payments_path(sandbox, call_sid, sid.group(1)), form)
+        async with http.get(sandbox.url + "/sandbox/events", headers=headers) as response:
+            texts.append(await response.text())
+        events = sandbox.events()
+        texts += [repr(sandbox), repr(CARD), repr(BANK)]
+        texts += [repr(session) for session in sandbox.state.sessions.values()]
+    texts += [repr(event) for event in events]
+    texts += [r.body.decode() for r in recording_server.requests]
+    texts += [record.getMessage() for record in caplog.records]
+
+    assert len(recording_server.requests) == len(events) == 1 + 6 + 1 + 3
+    assert sum('"code": 64019' in t or '"code": 64021' in t for t in texts) == 2
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text
+        assert not SECURITY_CODE.search(text)
+    card_event = events[6].fields
+    assert card_event["PaymentCardNumber"] == "xxxxxxxxxxxx5556"
+    assert card_event["SecurityCode"] == "xxxx"
+    bank_event = events[-1].fields
+    assert bank_event["BankAccountNumber"] == "xxxxxxxx5544"
+    assert bank_event["BankRoutingNumber"] == "xxxxx0021"
