@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -12,14 +12,15 @@ from typing import Any
 
 import aiohttp
 
+from .catalog import cache_root, load_operations
 from .credentials import Credentials
 from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation
 from .errors import APINotFound, ConfigurationError
 from .hosts import resolve_base_url
 from .plugin import APIDefinition, twilio_api
-from .spec import OperationSpec, load_spec_dir, load_spec_file
+from .spec import OperationSpec
 from .tool import Tool
-from .tool_index import ToolIndex
+from .tool_index import ToolIndex, qualified_name
 
 __all__ = ["OCPAgent", "RegisteredAPI"]
 
@@ -71,7 +72,9 @@ class OCPAgent:
         self,
         name: str = "twilio",
         *,
-        spec: str | Path | None = None,
+        spec: str | Path | Sequence[str | Path] | None = None,
+        services: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
         base_url: str | None = None,
         account_sid: str | None = None,
         auth_token: str | None = None,
@@ -86,8 +89,11 @@ class OCPAgent:
         """Make an API's tools callable.
 
         Credentials, base URL, region and edge come from the arguments, else from the TWILIO_*
-        variables of ``environ`` (default: the process environment). ``spec`` is a YAML spec
-        file or directory used instead of the API's own operations.
+        variables of ``environ`` (default: the process environment). ``spec`` is a file or folder
+        (or a list of them) of OpenAPI 3.0 descriptions or the project's YAML specs, used instead
+        of the API's own operations; converted ones are cached under ``$OCP_TWILIO_CACHE_DIR``
+        or the user cache directory. ``services`` and ``tags`` keep only the operations of those
+        services (``api_v2010``, ``messaging_v1``) or with one of those tags.
         """
         env = os.environ if environ is None else environ
         definition = _definition(name)
@@ -98,7 +104,12 @@ class OCPAgent:
             api_key=api_key,
             api_secret=api_secret,
         )
-        operations = _load(spec) if spec is not None else definition.load_operations()
+        if spec is None:
+            operations = definition.load_operations()
+        else:
+            sources = [spec] if isinstance(spec, (str, Path)) else list(spec)
+            operations = load_operations(sources, cache_dir=cache_root(env))
+        operations = _selected(operations, services, tags)
         dispatcher = Dispatcher(
             credentials=credentials,
             base_url=base_url or env.get("TWILIO_BASE_URL") or None,
@@ -110,7 +121,7 @@ class OCPAgent:
         # Fail at registration, not on the first call, when the host settings are unusable.
         if dispatcher.base_url:
             resolve_base_url(None, override=dispatcher.base_url)
-        tools = tuple(Tool(op, api=name) for op in operations)
+        tools = tuple(Tool(op, api=name, name=qualified_name(op)) for op in operations)
         registered = RegisteredAPI(name, definition, dispatcher, tools)
         self._tools.remove_api(name)
         self._apis[name] = registered
@@ -147,9 +158,28 @@ def _definition(name: str) -> APIDefinition:
     return known[name]()
 
 
-def _load(spec: str | Path) -> list[OperationSpec]:
-    path = Path(spec)
-    return load_spec_dir(path) if path.is_dir() else load_spec_file(path)
+def _selected(
+    operations: list[OperationSpec], services: Sequence[str] | None, tags: Sequence[str] | None
+) -> list[OperationSpec]:
+    """The operations of the given services and with one of the given tags (either optional)."""
+    if services is not None:
+        _check_known("service", services, {op.service for op in operations})
+        operations = [op for op in operations if op.service in services]
+    if tags is not None:
+        wanted = {t.lower() for t in tags}
+        _check_known("tag", wanted, {t.lower() for op in operations for t in op.tags})
+        operations = [op for op in operations if wanted.intersection(t.lower() for t in op.tags)]
+    return operations
+
+
+def _check_known(kind: str, asked: Iterable[str], known: set[str]) -> None:
+    for value in asked:
+        if value not in known:
+            close = difflib.get_close_matches(value, known, n=3)
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            raise ConfigurationError(
+                f"No {kind} named {value!r} among the loaded operations.{hint}"
+            )
 
 
 def _validation_mode(value: ResponseValidation | str) -> ResponseValidation:

@@ -91,6 +91,14 @@ class RecordingServer:
         )
 
 
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty user cache: nothing synced, no catalog from elsewhere."""
+    root = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("OCP_TWILIO_CACHE_DIR", str(root))
+    return root
+
+
 @pytest.fixture
 async def recording_server() -> AsyncIterator[RecordingServer]:
     holder: list[RecordingServer] = []
