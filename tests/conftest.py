@@ -92,7 +92,9 @@ class RecordingServer:
 
 
 @pytest.fixture(autouse=True)
-def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Every test gets its own empty user cache: nothing synced, no catalog from elsewhere."""
     root = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("OCP_TWILIO_CACHE_DIR", str(root))
