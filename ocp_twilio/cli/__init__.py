@@ -11,3 +11,6 @@ from ..version import __version__
 @click.version_option(__version__, prog_name="ocp-twilio")
 def main() -> None:
     """Twilio's API as tools for LLM agents."""
+
+
+from . import sync_command  # noqa: E402,F401
