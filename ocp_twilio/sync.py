@@ -11,8 +11,9 @@ import asyncio
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -114,7 +115,7 @@ async def sync_specs(
                 if on_file is not None:
                     on_file(name)
 
-            await asyncio.gather(*(fetch(name) for name in files))
+            await _all_or_none([fetch(name) for name in files])
         previous = destination.with_name(destination.name + ".previous")
         shutil.rmtree(previous, ignore_errors=True)
         if destination.exists():
@@ -124,6 +125,18 @@ async def sync_specs(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [destination / name for name in files]
+
+
+async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``jobs`` together; the first failure cancels the rest before the session closes."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def _download(session: aiohttp.ClientSession, url: str) -> bytes:
