@@ -6,6 +6,7 @@
 """
 
 from .agent import OCPAgent, RegisteredAPI
+from .catalog import load_operations
 from .credentials import Credentials
 from .dispatch import DEFAULT_TIMEOUT, USER_AGENT, ResponseValidation
 from .errors import (
@@ -22,9 +23,12 @@ from .errors import (
     TransportError,
     TwilioAPIError,
 )
+from .openapi import parse_openapi_document
 from .plugin import APIDefinition
 from .spec import OperationSpec, ParameterSpec, ResponseSpec, load_spec_dir, load_spec_file
+from .sync import sync_specs
 from .tool import PreparedRequest, Tool
+from .tool_index import qualified_name
 from .version import __version__
 
 __all__ = [
@@ -53,6 +57,10 @@ __all__ = [
     "TransportError",
     "TwilioAPIError",
     "__version__",
+    "load_operations",
     "load_spec_dir",
     "load_spec_file",
+    "parse_openapi_document",
+    "qualified_name",
+    "sync_specs",
 ]
