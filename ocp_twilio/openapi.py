@@ -113,7 +113,7 @@ class _Converter:
     def _pointer(self, ref: str) -> Any:
         node: Any = self._document
         for part in ref[2:].split("/"):
-            key = part.replace("~1", "/").replace("~0", "~")
+            key = _unescape(part)
             if not isinstance(node, Mapping) or key not in node:
                 raise SpecError(f"$ref {ref!r} points nowhere")
             node = node[key]
@@ -206,13 +206,17 @@ class _Converter:
 
     def _inline(self, schema: Mapping[str, Any]) -> dict[str, Any]:
         """An argument schema with every reference replaced by its target: models read these."""
-        return openapi_to_json_schema(_replace_refs(schema, self._inlined_ref))
+        return openapi_to_json_schema(self._inline_refs(schema, frozenset()))
 
-    def _inlined_ref(self, node: Mapping[str, Any]) -> dict[str, Any]:
-        target = self.deref(node)
-        merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-        inlined: dict[str, Any] = _replace_refs(merged, self._inlined_ref)
-        return inlined
+    def _inline_refs(self, schema: Mapping[str, Any], active: frozenset[str]) -> Any:
+        def inlined(node: Mapping[str, Any]) -> Any:
+            ref = str(node["$ref"])
+            if ref in active:
+                return {}  # a schema inside itself: the inner level takes any value
+            merged = {**self.deref(node), **{k: v for k, v in node.items() if k != "$ref"}}
+            return self._inline_refs(merged, active | {ref})
+
+        return _replace_refs(schema, inlined)
 
     def _response(self, responses: Mapping[Any, Any]) -> ResponseSpec | None:
         successes = sorted(
@@ -242,21 +246,20 @@ class _Converter:
         if name not in self._components:
             names: set[str] = set()
             self._components[name] = self._with_local_refs(
-                self._pointer(_COMPONENT_SCHEMA + name.replace("~", "~0").replace("/", "~1")),
+                self._pointer(_COMPONENT_SCHEMA + _escape(name)),
                 names,
             )
             self._component_refs[name] = frozenset(names)
         return self._components[name]
 
     def _with_local_refs(self, schema: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
-        def local(node: Mapping[str, Any]) -> dict[str, Any]:
+        def local(node: Mapping[str, Any]) -> Any:
             ref = str(node["$ref"])
             if not ref.startswith(_COMPONENT_SCHEMA):
-                return self._inlined_ref(node)
-            name = ref[len(_COMPONENT_SCHEMA) :].replace("~1", "/").replace("~0", "~")
+                return self._inline_refs(node, frozenset())
+            name = _unescape(ref[len(_COMPONENT_SCHEMA) :])
             names.add(name)
-            pointer = "#/$defs/" + name.replace("~", "~0").replace("/", "~1")
-            return {**node, "$ref": pointer}
+            return {**node, "$ref": "#/$defs/" + _escape(name)}
 
         return openapi_to_json_schema(_replace_refs(schema, local))
 
@@ -270,6 +273,15 @@ def _replace_refs(node: Any, replace: Callable[[Mapping[str, Any]], Any]) -> Any
     if isinstance(node, list):
         return [_replace_refs(v, replace) for v in node]
     return node
+
+
+def _escape(name: str) -> str:
+    """A name as one JSON Pointer segment (RFC 6901)."""
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def _unescape(segment: str) -> str:
+    return segment.replace("~1", "/").replace("~0", "~")
 
 
 def _argument_name(wire: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from ocp_twilio import (
     ConfigurationError,
     InvalidArguments,
     OCPAgent,
+    SpecError,
     ToolNotFound,
 )
 from ocp_twilio.catalog import load_operations, synced_specs_dir
@@ -145,3 +147,39 @@ async def test_without_synced_files_the_packaged_schemas_are_the_tools() -> None
             "api_v2010__createPayments",
             "api_v2010__updatePayments",
         ]
+
+
+async def test_spec_accepts_the_projects_yaml_file_too() -> None:
+    async with OCPAgent() as agent:
+        await agent.register_api(
+            "twilio", spec=packaged_schemas_dir() / "payments.yaml", environ=TWILIO_ENV
+        )
+        assert agent.get_tool("updatePayments").spec.exactly_one_of == (("Capture", "Status"),)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("twilio_bad_v1.yaml", "openapi: 3.0.1\npaths: [unclosed", "Cannot read spec file"),
+        ("twilio_bad_v1.json", "{not json", "Cannot read spec file"),
+        ("bad.yaml", "operations: 3", "is not valid: operations"),
+    ],
+)
+def test_unreadable_spec_files_are_named(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    (tmp_path / name).write_text(content)
+    with pytest.raises(SpecError, match=message) as caught:
+        load_operations([tmp_path])
+    assert name in str(caught.value)
+
+
+def test_a_missing_spec_path_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"nowhere\.yaml does not exist"):
+        load_operations([tmp_path / "nowhere.yaml"])
+
+
+def test_without_ryaml_pyyaml_reads_the_same_operations(monkeypatch: pytest.MonkeyPatch) -> None:
+    with_ryaml = load_operations([FIXTURES])
+    monkeypatch.setitem(sys.modules, "ryaml", None)  # `import ryaml` now fails
+    assert load_operations([FIXTURES]) == with_ryaml

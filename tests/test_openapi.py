@@ -236,3 +236,43 @@ def test_path_level_server_is_the_host_without_an_override() -> None:
     dispatcher = Dispatcher(Credentials.create(ACCOUNT_SID, "token"), region="ie1")
     url = dispatcher.url_for(tool, tool.prepare({"Color": "red"}, {"account_sid": ACCOUNT_SID}))
     assert str(url) == f"https://widgets.ie1.twilio.com/v1/Accounts/{ACCOUNT_SID}/Widgets.json"
+
+
+def test_a_schema_that_contains_itself_is_cut_where_it_repeats() -> None:
+    node = {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/node"}}}
+    document = {
+        "openapi": "3.0.1",
+        "components": {"schemas": {"node": node}},
+        "paths": {
+            "/v1/Trees": {
+                "post": {
+                    "operationId": "CreateTree",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "properties": {"Root": {"$ref": "#/components/schemas/node"}}
+                                }
+                            }
+                        }
+                    },
+                    "responses": {
+                        "201": {
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/node"}
+                                }
+                            }
+                        }
+                    },
+                }
+            }
+        },
+    }
+    [create] = parse_openapi_document(document, service="trees_v1")
+    [root] = create.parameters
+    assert root.schema == {"type": "object", "properties": {"child": {}}}
+    assert create.response is not None and create.response.schema == {
+        "$ref": "#/$defs/node",
+        "$defs": {"node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/node"}}}},
+    }
