@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .errors import SpecError
 from .schema import openapi_to_json_schema
@@ -26,6 +26,7 @@ _BODY_TYPES: dict[str, BodyEncoding] = {
     "application/json": "json",
     "application/scim+json": "json",
 }
+_PARAMETER_LOCATIONS = ("path", "query", "header")
 _JSON_RESPONSE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
 _SAFE_ARGUMENT = re.compile(r"[^A-Za-z0-9_.-]")
 # Twilio's inequality filters (StartTime<, DateCreated>) as argument names a model can use.
@@ -48,7 +49,7 @@ def parse_openapi_document(
     """Every operation of an OpenAPI 3.0 document; a malformed one raises SpecError naming it."""
     if not is_openapi_document(document):
         raise SpecError(f"{source} is not an OpenAPI 3.0 document (no 'openapi: 3.x' field).")
-    converter = _Converter(document, source)
+    converter = _Converter(document)
     default_server = _first_server(document)
     operations: list[OperationSpec] = []
     for path, raw_item in (document.get("paths") or {}).items():
@@ -71,9 +72,8 @@ def parse_openapi_document(
 class _Converter:
     """One document's conversions; component schemas are converted once and shared."""
 
-    def __init__(self, document: Mapping[str, Any], source: str) -> None:
+    def __init__(self, document: Mapping[str, Any]) -> None:
         self._document = document
-        self._source = source
         self._components: dict[str, dict[str, Any]] = {}
         self._component_refs: dict[str, frozenset[str]] = {}
 
@@ -130,12 +130,12 @@ class _Converter:
         parameters: list[ParameterSpec] = []
         taken: set[str] = set()
         for (location, wire), parameter in declared.items():
-            if location == "cookie":
-                raise SpecError(f"cookie parameter {wire!r} is not supported")
+            if location not in _PARAMETER_LOCATIONS:
+                raise SpecError(f"{location} parameter {wire!r} is not supported")
             parameters.append(
                 self._parameter(
                     wire,
-                    location,  # type: ignore[arg-type]  # checked just above
+                    cast(ParameterLocation, location),
                     parameter.get("schema") or {},
                     bool(parameter.get("required", location == "path")),
                     str(parameter.get("description") or ""),
