@@ -20,11 +20,13 @@ import ryaml
 from conftest import ACCOUNT_SID, SHARED_OAI
 from jsonschema import Draft202012Validator
 
+from ocp_twilio import AmbiguousToolName
 from ocp_twilio.catalog import load_operations
 from ocp_twilio.openapi import HTTP_METHODS, service_name
 from ocp_twilio.schema import INPUT_FORMATS, openapi_to_json_schema
 from ocp_twilio.spec import OperationSpec
 from ocp_twilio.tool import Tool
+from ocp_twilio.tool_index import ToolIndex, qualified_name
 
 pytestmark = pytest.mark.skipif(
     not SHARED_OAI.is_dir(), reason=f"Twilio's OpenAPI files are not at {SHARED_OAI}"
@@ -311,3 +313,38 @@ def _example(schema: Mapping[str, Any]) -> Any:
     if kind == "object":
         return {"key": "value"}
     return "text"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("update payments", "api_v2010__updatePayments"),
+        ("list calls", "api_v2010__listCall"),
+        ("fetch alarm", "monitor_v2__fetchAlarm"),
+        ("create a verification", "verify_v2__createVerification"),
+    ],
+)
+def test_search_finds_the_right_tool_among_all(
+    operations: dict[tuple[str, str], OperationSpec], query: str, expected: str
+) -> None:
+    index = ToolIndex()
+    index.add(Tool(op, name=qualified_name(op)) for op in operations.values())
+    assert index.search(query, 1)[0].name == expected
+
+
+def test_every_tool_name_is_unique_safe_and_short_enough(
+    operations: dict[tuple[str, str], OperationSpec],
+) -> None:
+    names = [qualified_name(op) for op in operations.values()]
+    assert len(set(names)) == 1447
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) for name in names)
+    index = ToolIndex()
+    index.add(Tool(op, name=qualified_name(op)) for op in operations.values())
+    short_names = {op.name for op in operations.values()}
+    ambiguous = []
+    for short in short_names:
+        try:
+            index.get(short)
+        except AmbiguousToolName as exc:
+            ambiguous.append(exc.suggestions)
+    assert len(ambiguous) == 136
