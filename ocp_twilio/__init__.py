@@ -15,6 +15,7 @@ from .adapters import (
     tool_definitions,
 )
 from .agent import OCPAgent, RegisteredAPI, load_tools
+from .catalog import load_operations
 from .context import (
     HISTORY_LIMIT,
     OCP_HEADER_NAMES,
@@ -40,10 +41,13 @@ from .errors import (
     TransportError,
     TwilioAPIError,
 )
+from .openapi import parse_openapi_document
 from .plugin import APIDefinition
 from .registry import ENTRY_POINT_GROUP, APIRegistry, ResolvedAPI
 from .spec import OperationSpec, ParameterSpec, ResponseSpec, load_spec_dir, load_spec_file
+from .sync import sync_specs
 from .tool import PreparedRequest, Tool
+from .tool_index import qualified_name
 from .version import __version__
 
 __all__ = [
@@ -84,6 +88,7 @@ __all__ = [
     "anthropic_tools",
     "decode_header_text",
     "decode_session",
+    "load_operations",
     "load_spec_dir",
     "load_spec_file",
     "load_tools",
@@ -91,5 +96,8 @@ __all__ = [
     "ocp_catalog_entry",
     "openai_tool_result",
     "openai_tools",
+    "parse_openapi_document",
+    "qualified_name",
+    "sync_specs",
     "tool_definitions",
 ]

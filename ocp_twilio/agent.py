@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from .adapters import Framework, OpenAIShape, select_tools, tool_definitions
+from .catalog import cache_root
 from .context import OCPContext
 from .credentials import Credentials
 from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation, checked_timeout
@@ -21,8 +22,9 @@ from .errors import AmbiguousToolName, APINotFound, ConfigurationError, TwilioAP
 from .hosts import resolve_base_url
 from .plugin import APIDefinition
 from .registry import APIRegistry, plugin_definition, spec_definition
+from .spec import OperationSpec
 from .tool import Tool
-from .tool_index import ToolIndex
+from .tool_index import ToolIndex, qualified_name
 
 __all__ = ["OCPAgent", "RegisteredAPI", "load_tools"]
 
@@ -88,7 +90,9 @@ class OCPAgent:
         self,
         name: str = "twilio",
         *,
-        spec: str | Path | None = None,
+        spec: str | Path | Sequence[str | Path] | None = None,
+        services: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
         base_url: str | None = None,
         account_sid: str | None = None,
         auth_token: str | None = None,
@@ -105,9 +109,12 @@ class OCPAgent:
 
         The name is looked up in the installed plugins, then the registry file, then the
         registry URL (the agent's, else OCP_REGISTRY_FILE / OCP_REGISTRY_URL of ``environ``).
-        With ``spec`` (a YAML spec file or directory) the name is only a label and nothing is
-        looked up, so one spec can be registered under several names, each with its own host
-        and credentials.
+        With ``spec`` the name is only a label and nothing is looked up, so one spec can be
+        registered under several names, each with its own host and credentials. ``spec`` is a
+        file or folder (or a list of them) of OpenAPI 3.0 descriptions or the project's YAML
+        specs; converted ones are cached under ``$OCP_TWILIO_CACHE_DIR`` or the user cache
+        directory. ``services`` and ``tags`` keep only the operations of those services
+        (``api_v2010``, ``messaging_v1``) or with one of those tags.
 
         Credentials, base URL, region and edge come from the arguments, else, for APIs served
         by Twilio, from the TWILIO_* variables of ``environ`` (default: the process
@@ -116,7 +123,7 @@ class OCPAgent:
         """
         env = os.environ if environ is None else environ
         if spec is not None:
-            resolved = spec_definition(name, spec)
+            resolved = spec_definition(name, spec, cache_dir=cache_root(env))
         else:
             registry = APIRegistry(
                 registry_file=self.registry_file or env.get("OCP_REGISTRY_FILE"),
@@ -125,6 +132,7 @@ class OCPAgent:
             )
             resolved = await registry.resolve(name, self._http)
         definition = resolved.definition
+        tools = _tools_of(name, definition, services, tags)
         # Twilio's secrets and host settings must never reach another API's server.
         by_twilio = _served_by_twilio(definition.base_url)
         env = env if by_twilio else {}
@@ -144,7 +152,6 @@ class OCPAgent:
                 "TWILIO_* variables are not used for it: pass its credentials to register_api "
                 "(account_sid= with auth_token=, or api_key= with api_secret=)."
             ) from None
-        tools = _tools_of(name, definition)
         dispatcher = Dispatcher(
             credentials=credentials,
             base_url=base_url or env.get("TWILIO_BASE_URL") or None,
@@ -243,19 +250,55 @@ class OCPAgent:
         return self._session
 
 
-def load_tools(name: str = "twilio", spec: str | Path | None = None) -> tuple[Tool, ...]:
+def load_tools(
+    name: str = "twilio", spec: str | Path | Sequence[str | Path] | None = None
+) -> tuple[Tool, ...]:
     """An installed API's tools, or a spec's, without registering (no credentials needed)."""
-    resolved = spec_definition(name, spec) if spec is not None else plugin_definition(name)
+    resolved = (
+        spec_definition(name, spec, cache_dir=cache_root())
+        if spec is not None
+        else plugin_definition(name)
+    )
     return _tools_of(name, resolved.definition)
 
 
-def _tools_of(name: str, definition: APIDefinition) -> tuple[Tool, ...]:
-    return tuple(Tool(op, api=name) for op in definition.load_operations())
+def _tools_of(
+    name: str,
+    definition: APIDefinition,
+    services: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
+) -> tuple[Tool, ...]:
+    operations = _selected(definition.load_operations(), services, tags)
+    return tuple(Tool(op, api=name, name=qualified_name(op)) for op in operations)
 
 
 def _served_by_twilio(base_url: str) -> bool:
     host = urlsplit(base_url).hostname or ""
     return host == "twilio.com" or host.endswith(".twilio.com")
+
+
+def _selected(
+    operations: list[OperationSpec], services: Sequence[str] | None, tags: Sequence[str] | None
+) -> list[OperationSpec]:
+    """The operations of the given services and with one of the given tags (either optional)."""
+    if services is not None:
+        _check_known("service", services, {op.service for op in operations})
+        operations = [op for op in operations if op.service in services]
+    if tags is not None:
+        wanted = {t.lower() for t in tags}
+        _check_known("tag", wanted, {t.lower() for op in operations for t in op.tags})
+        operations = [op for op in operations if wanted.intersection(t.lower() for t in op.tags)]
+    return operations
+
+
+def _check_known(kind: str, asked: Iterable[str], known: set[str]) -> None:
+    for value in asked:
+        if value not in known:
+            close = difflib.get_close_matches(value, known, n=3)
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            raise ConfigurationError(
+                f"No {kind} named {value!r} among the loaded operations.{hint}"
+            )
 
 
 def _validation_mode(value: ResponseValidation | str) -> ResponseValidation:

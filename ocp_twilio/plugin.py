@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .catalog import cache_root, load_operations, twilio_sources
 from .hosts import DEFAULT_SERVER
-from .spec import OperationSpec, load_spec_dir, packaged_schemas_dir
+from .spec import OperationSpec
 
 __all__ = ["APIDefinition", "twilio_api"]
 
@@ -26,7 +27,7 @@ class APIDefinition:
 def twilio_api() -> APIDefinition:
     return APIDefinition(
         name="twilio",
-        description="Twilio's REST API: voice calls and agent-assisted card payments (Pay).",
+        description="Twilio's REST API: the curated Pay tools and every synced Twilio operation.",
         base_url=DEFAULT_SERVER,
-        load_operations=lambda: load_spec_dir(packaged_schemas_dir()),
+        load_operations=lambda: load_operations(twilio_sources(), cache_dir=cache_root()),
     )

@@ -20,7 +20,7 @@ import dataclasses
 import difflib
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -31,11 +31,12 @@ import aiohttp
 import jsonschema
 import yaml
 
+from .catalog import load_operations
 from .dispatch import USER_AGENT, map_transport_errors
 from .errors import APINotFound, ConfigurationError, SpecError, TransportError
 from .hosts import DEFAULT_SERVER, resolve_base_url
 from .plugin import APIDefinition
-from .spec import OperationSpec, check_document, load_spec_path, parse_spec_document
+from .spec import OperationSpec, check_document, parse_spec_document
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -155,11 +156,17 @@ def _read_registry_file(path: Path) -> dict[str, Any]:
     return dict(document["apis"])
 
 
-def spec_definition(name: str, spec: str | Path) -> ResolvedAPI:
-    """A definition of the operations in a YAML spec file or directory, under any name."""
-    path = Path(spec)
-    entry = {"description": f"Operations of {path.name}"}
-    return _entry_definition(name, entry, path.resolve().as_uri(), load_spec_path(path))
+def spec_definition(
+    name: str, spec: str | Path | Sequence[str | Path], *, cache_dir: Path | None = None
+) -> ResolvedAPI:
+    """A definition of the operations of spec files or folders (OpenAPI or the project's YAML).
+
+    Any name will do: nothing is looked up.
+    """
+    paths = [Path(spec)] if isinstance(spec, (str, Path)) else [Path(p) for p in spec]
+    entry = {"description": f"Operations of {', '.join(p.name for p in paths)}"}
+    source = " ".join(p.resolve().as_uri() for p in paths)
+    return _entry_definition(name, entry, source, load_operations(paths, cache_dir=cache_dir))
 
 
 def _plugin_definition(name: str, entry_point: EntryPoint) -> ResolvedAPI:
@@ -181,7 +188,7 @@ def _plugin_definition(name: str, entry_point: EntryPoint) -> ResolvedAPI:
 def _file_definition(name: str, entry: Mapping[str, Any], registry_file: Path) -> ResolvedAPI:
     source = registry_file.resolve().as_uri()
     if "spec" in entry:
-        operations = load_spec_path(registry_file.parent / entry["spec"])
+        operations = load_operations([registry_file.parent / entry["spec"]])
         if entry.get("base_url"):
             operations = [dataclasses.replace(op, server=entry["base_url"]) for op in operations]
     else:

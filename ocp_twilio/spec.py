@@ -46,7 +46,6 @@ __all__ = [
     "ResponseSpec",
     "load_spec_dir",
     "load_spec_file",
-    "load_spec_path",
     "packaged_schemas_dir",
 ]
 
@@ -117,12 +116,6 @@ def load_spec_dir(directory: Path | str) -> list[OperationSpec]:
         raise SpecError(f"Spec directory {directory} does not exist.")
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     return [op for path in files for op in load_spec_file(path)]
-
-
-def load_spec_path(path: Path | str) -> list[OperationSpec]:
-    """The operations of a spec file, or of every spec file in a directory."""
-    path = Path(path)
-    return load_spec_dir(path) if path.is_dir() else load_spec_file(path)
 
 
 def load_spec_file(path: Path | str) -> list[OperationSpec]:

@@ -1,61 +1,133 @@
-"""The tools of an agent, by name: lookup with suggestions, listing and ranked search."""
+"""The tools of an agent, by name: naming, lookup with suggestions, listing and ranked search.
+
+A tool's name is service-qualified (``api_v2010__updatePayments``): unique across Twilio's files,
+where 136 operationIds repeat, and stable, as it depends only on the service and the operation.
+The short name (``updatePayments``) finds the tool too while only one service has it.
+"""
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import math
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 
-from .errors import ToolNotFound
+from .errors import AmbiguousToolName, ToolNotFound
+from .spec import OperationSpec
 from .tool import Tool
 
-__all__ = ["ToolIndex"]
+__all__ = ["MAX_TOOL_NAME", "ToolIndex", "qualified_name"]
 
-_WORD = re.compile(r"[A-Za-z][a-z]*|[0-9]+")
+MAX_TOOL_NAME = 64
+_SEPARATOR = "__"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+# camelCase and acronyms: "IncomingPhoneNumber" -> incoming phone number, "SIPDomain" -> sip domain
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# Where a query word is found, and how much that says about the tool.
+_NAME_WEIGHT, _TAG_WEIGHT, _TEXT_WEIGHT = 3.0, 2.0, 1.0
+
+
+def qualified_name(spec: OperationSpec) -> str:
+    """``{service}__{name}`` within 64 characters of ``[A-Za-z0-9_-]``.
+
+    A longer one keeps its start and ends with a hash of the whole, so it stays unique and stable.
+    """
+    name = _UNSAFE.sub("_", f"{spec.service}{_SEPARATOR}{spec.name}" if spec.service else spec.name)
+    if len(name) <= MAX_TOOL_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_TOOL_NAME - len(digest) - 1]}_{digest}"
 
 
 class ToolIndex:
     def __init__(self) -> None:
         self._tools: dict[str, Tool] = {}
+        self._by_short_name: dict[str, list[str]] = {}
+        self._search_index: _SearchIndex | None = None
 
     def add(self, tools: Iterable[Tool]) -> None:
         for tool in tools:
             self._tools[tool.name] = tool
+        self._reindex()
 
     def remove_api(self, api: str) -> None:
         self._tools = {n: t for n, t in self._tools.items() if t.api != api}
+        self._reindex()
 
     def get(self, name: str) -> Tool:
-        try:
-            return self._tools[name]
-        except KeyError:
-            close = difflib.get_close_matches(name, self._tools, n=3, cutoff=0.6)
-            raise ToolNotFound(name, close) from None
+        """By qualified name, or by short name where exactly one tool has it."""
+        tool = self._tools.get(name)
+        if tool is not None:
+            return tool
+        owners = self._by_short_name.get(name, [])
+        if len(owners) == 1:
+            return self._tools[owners[0]]
+        if owners:
+            raise AmbiguousToolName(name, sorted(owners))
+        known = [*self._tools, *self._by_short_name]
+        raise ToolNotFound(name, difflib.get_close_matches(name, known, n=3, cutoff=0.6))
 
     def __contains__(self, name: object) -> bool:
-        return name in self._tools
+        """True for a qualified name, and for a short name one or more tools have."""
+        return name in self._tools or name in self._by_short_name
 
     def tools(self, api: str | None = None) -> list[Tool]:
         return [t for t in self._tools.values() if api is None or t.api == api]
 
     def search(self, query: str, limit: int = 10) -> list[Tool]:
-        """Tools ranked by how many query words they match: name first, then tags, description."""
-        words = _words(query)
-        if not words:
-            return []
-        scored = []
-        for tool in self._tools.values():
-            name, tags, text = (
-                _words(tool.name),
-                _words(" ".join(tool.tags)),
-                _words(tool.description),
+        """Tools ranked for ``query``: most query words matched first, then by weight.
+
+        A word weighs more in the name than in the tags, more in tags than in the description,
+        and more the rarer it is among all tools (so "list" counts less than "payment").
+        """
+        if self._search_index is None:
+            self._search_index = _SearchIndex(self._tools.values())
+        return self._search_index.search(query, limit)
+
+    def _reindex(self) -> None:
+        short: defaultdict[str, list[str]] = defaultdict(list)
+        for name, tool in self._tools.items():
+            if tool.spec.name != name:
+                short[tool.spec.name].append(name)
+        self._by_short_name = dict(short)
+        self._search_index = None
+
+
+class _SearchIndex:
+    """Built on the first search after a change: word -> {tool name: best weight}."""
+
+    def __init__(self, tools: Iterable[Tool]) -> None:
+        self._tools: dict[str, Tool] = {}
+        self._postings: defaultdict[str, dict[str, float]] = defaultdict(dict)
+        for tool in tools:
+            self._tools[tool.name] = tool
+            fields = (
+                (tool.spec.name, _NAME_WEIGHT),
+                (" ".join(tool.tags), _TAG_WEIGHT),
+                (tool.description, _TEXT_WEIGHT),
             )
-            score = sum(3 * (w in name) + 2 * (w in tags) + (w in text) for w in words)
-            if score:
-                scored.append((-score, tool.name, tool))
-        return [tool for _, _, tool in sorted(scored)[:limit]]
+            for text, weight in fields:
+                for word in _words(text):
+                    posting = self._postings[word]
+                    posting[tool.name] = max(weight, posting.get(tool.name, 0.0))
+
+    def search(self, query: str, limit: int) -> list[Tool]:
+        words = _words(query)
+        total = len(self._tools)
+        matched: defaultdict[str, int] = defaultdict(int)
+        weight: defaultdict[str, float] = defaultdict(float)
+        for word in words:
+            posting = self._postings.get(word, {})
+            rarity = math.log(1 + total / len(posting)) if posting else 0.0
+            for name, field_weight in posting.items():
+                matched[name] += 1
+                weight[name] += field_weight * rarity
+        ranked = sorted(matched, key=lambda n: (-matched[n], -weight[n], len(n), n))
+        return [self._tools[name] for name in ranked[:limit]]
 
 
 def _words(text: str) -> set[str]:
-    """Lower-case words, with camelCase and snake_case split, and a trailing plural s dropped."""
+    """Lower-case words, camelCase and snake_case split, a trailing plural s dropped."""
     return {w.lower().removesuffix("s") or w.lower() for w in _WORD.findall(text)}

@@ -30,6 +30,11 @@ PAYMENT_SID = "PK" + "00112233445566778899aabbccddeeff"
 TWILIO_ENV = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
 SHARED_OAI = Path(__file__).resolve().parents[2] / "shared" / "twilio-oai"
 
+# Tools are named ``{service}__{operation}``; the short names still find them while unambiguous.
+UPDATE_TOOL = "api_v2010__updatePayments"
+CREATE_TOOL = "api_v2010__createPayments"
+QUALIFIED = {"updatePayments": UPDATE_TOOL, "createPayments": CREATE_TOOL}
+
 PAYMENT_BODY = {
     "account_sid": ACCOUNT_SID,
     "call_sid": CALL_SID,
@@ -126,6 +131,16 @@ class RecordingServer:
         self.respond = lambda request: web.Response(
             status=status, text=payload, content_type=content_type
         )
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own empty user cache: nothing synced, no catalog from elsewhere."""
+    root = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("OCP_TWILIO_CACHE_DIR", str(root))
+    return root
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from adapter_rules import (
     strict_violations,
 )
 from anthropic.types import ToolParam
-from conftest import TWILIO_ENV
+from conftest import CREATE_TOOL, TWILIO_ENV, UPDATE_TOOL
 from openai.types.chat import ChatCompletionToolParam
 from openai.types.responses import FunctionToolParam
 from pydantic import TypeAdapter
@@ -28,6 +28,9 @@ from ocp_twilio.spec import OperationSpec, ParameterSpec
 
 WIDGETS = Path(__file__).parent / "specs" / "widgets.yaml"
 TOOL_SETS = {"payments": None, "widgets": WIDGETS}
+FETCH_WIDGET = "test_service__fetchWidget"  # widgets.yaml's service is test_service
+UPDATE_WIDGET = "test_service__updateWidget"
+DELETE_WIDGET = "test_service__deleteWidget"
 
 
 def tools_of(which: str) -> tuple[Tool, ...]:
@@ -57,13 +60,13 @@ def test_strict_export_meets_strict_rules_where_expressible(which: str) -> None:
     for name, function in strict.items():
         assert strict_violations(function["parameters"]) == [], name
     # Only a free-form object below the top level cannot be strict; the rest must be.
-    expected_loose = {"fetchWidget"} if which == "widgets" else set()
+    expected_loose = {FETCH_WIDGET} if which == "widgets" else set()
     assert {d["function"]["name"] for d in exported} - set(strict) == expected_loose
 
 
 def test_strict_rewriting_keeps_the_rules_in_words() -> None:
     [definition] = tool_definitions(
-        [t for t in tools_of("widgets") if t.name == "updateWidget"], "openai", strict=True
+        [t for t in tools_of("widgets") if t.name == UPDATE_WIDGET], "openai", strict=True
     )
     function = definition["function"]
     properties = function["parameters"]["properties"]
@@ -114,16 +117,16 @@ def test_mcp_annotations_follow_the_method() -> None:
         d["name"]: d["annotations"]
         for d in tool_definitions([*tools_of("widgets"), *tools_of("payments")], "mcp")
     }
-    assert hints["fetchWidget"]["readOnlyHint"] is True
-    assert hints["deleteWidget"] == {
+    assert hints[FETCH_WIDGET]["readOnlyHint"] is True
+    assert hints[DELETE_WIDGET] == {
         "readOnlyHint": False,
         "destructiveHint": True,
         "idempotentHint": True,
         "openWorldHint": True,
     }
-    assert hints["updateWidget"]["idempotentHint"] is False  # POST without an IdempotencyKey
-    assert hints["updatePayments"]["idempotentHint"] is True  # POST with a required key
-    assert hints["updatePayments"]["destructiveHint"] is False
+    assert hints[UPDATE_WIDGET]["idempotentHint"] is False  # POST without an IdempotencyKey
+    assert hints[UPDATE_TOOL]["idempotentHint"] is True  # POST with a required key
+    assert hints[UPDATE_TOOL]["destructiveHint"] is False
 
 
 def test_a_name_a_framework_refuses_is_a_clear_error() -> None:
@@ -145,10 +148,10 @@ async def test_agent_tools_for_filters_and_delegates() -> None:
     async with OCPAgent() as agent:
         await agent.register_api("twilio", environ=TWILIO_ENV)
         openai = agent.tools_for("openai", names=["updatePayments"], shape="responses")
-        assert [d["name"] for d in openai] == ["updatePayments"]
+        assert [d["name"] for d in openai] == [UPDATE_TOOL]
         assert [d["name"] for d in agent.tools_for("anthropic", tags=["pay"])] == [
-            "createPayments",
-            "updatePayments",
+            CREATE_TOOL,
+            UPDATE_TOOL,
         ]
         assert agent.tools_for("mcp", services=["nothing"]) == []
         with pytest.raises(ConfigurationError, match="Unknown framework 'gemini'"):

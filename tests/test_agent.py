@@ -12,12 +12,20 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import PAYMENT_BODY, TWILIO_ENV, RecordingServer, create_arguments, update_arguments
+from conftest import (
+    CREATE_TOOL,
+    PAYMENT_BODY,
+    TWILIO_ENV,
+    UPDATE_TOOL,
+    RecordingServer,
+    create_arguments,
+    update_arguments,
+)
 from jsonschema import Draft202012Validator
 
 from ocp_twilio import APINotFound, OCPAgent, Tool, ToolNotFound
 
-PAYMENT_TOOLS = {"createPayments", "updatePayments"}
+PAYMENT_TOOLS = {CREATE_TOOL, UPDATE_TOOL}
 
 
 @contextmanager
@@ -70,7 +78,8 @@ async def test_get_tool(agent: OCPAgent) -> None:
     tool = agent.get_tool("updatePayments")
 
     assert isinstance(tool, Tool)
-    assert tool.name == "updatePayments"
+    assert tool.name == UPDATE_TOOL
+    assert agent.get_tool(UPDATE_TOOL) is tool
     assert tool.api == "twilio"
     assert tool.method == "POST"
     assert tool.path == "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Payments/{Sid}.json"
@@ -82,10 +91,10 @@ async def test_get_tool(agent: OCPAgent) -> None:
 @pytest.mark.parametrize(
     ("query", "first"),
     [
-        ("start a payment session", "createPayments"),
-        ("capture expiration date", "updatePayments"),
-        ("cancel payment", "updatePayments"),
-        ("createPayments", "createPayments"),
+        ("start a payment session", CREATE_TOOL),
+        ("capture expiration date", UPDATE_TOOL),
+        ("cancel payment", UPDATE_TOOL),
+        ("createPayments", CREATE_TOOL),
     ],
 )
 async def test_search_tools_ranks_the_right_tool_first(

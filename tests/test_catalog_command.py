@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from conftest import CREATE_TOOL, UPDATE_TOOL
 
 from ocp_twilio.cli import main
 
@@ -83,8 +84,9 @@ def test_ocp_entry_has_the_ocp_tool_fields(spec: tuple[str, ...]) -> None:
 
 
 def test_ocp_parameters_carry_location_type_and_requirement() -> None:
-    [update] = run("--tools", "updatePayments")["tools"]
+    [update] = run("--tools", "updatePayments")["tools"]  # a short name chooses the tool too
 
+    assert update["name"] == UPDATE_TOOL
     assert update["method"] == "POST"
     assert update["path"].endswith("/Payments/{Sid}.json")
     assert update["parameters"]["Sid"]["location"] == "path"
@@ -98,11 +100,11 @@ def test_ocp_parameters_carry_location_type_and_requirement() -> None:
 def test_framework_lists_instead_of_the_entry() -> None:
     mcp = run("--format", "mcp", "--tags", "pay")
     openai = run("--format", "openai", "--strict", "--shape", "responses")
-    anthropic = run("--format", "anthropic", "--tools", "createPayments,updatePayments")
+    anthropic = run("--format", "anthropic", "--tools", f"createPayments,{UPDATE_TOOL}")
 
-    assert [t["name"] for t in mcp] == ["createPayments", "updatePayments"]
+    assert [t["name"] for t in mcp] == [CREATE_TOOL, UPDATE_TOOL]
     assert all(t["strict"] is True and t["type"] == "function" for t in openai)
-    assert [t["name"] for t in anthropic] == ["createPayments", "updatePayments"]
+    assert [t["name"] for t in anthropic] == [CREATE_TOOL, UPDATE_TOOL]
 
 
 def test_no_matching_tool_is_a_clear_failure() -> None:

@@ -14,6 +14,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import CREATE_TOOL, UPDATE_TOOL
 from sandbox_support import CALLBACK, basic_auth, sandbox_in_thread
 
 from ocp_twilio.cli import main
@@ -49,7 +50,7 @@ def test_tools_lists_every_tool() -> None:
     assert result.exit_code == 0
     header, *rows = result.stdout.splitlines()
     assert header.split() == ["NAME", "API", "OPERATION", "DESCRIPTION"]
-    assert [row.split()[0] for row in rows] == ["createPayments", "updatePayments"]
+    assert [row.split()[0] for row in rows] == [CREATE_TOOL, UPDATE_TOOL]
 
 
 def test_tools_json() -> None:
@@ -57,8 +58,8 @@ def test_tools_json() -> None:
     assert result.exit_code == 0
     listed = json.loads(result.stdout)
     assert [(t["name"], t["method"]) for t in listed] == [
-        ("createPayments", "POST"),
-        ("updatePayments", "POST"),
+        (CREATE_TOOL, "POST"),
+        (UPDATE_TOOL, "POST"),
     ]
 
 
@@ -72,7 +73,7 @@ def test_describe_shows_arguments_schema_and_a_valid_example() -> None:
     ):
         assert phrase in result.stdout
     example_line = result.stdout.strip().splitlines()[-1]
-    assert example_line.startswith("ocp-twilio call updatePayments --json '")
+    assert example_line.startswith(f"ocp-twilio call {UPDATE_TOOL} --json '")
     example = json.loads(example_line.split("--json ", 1)[1].strip("'"))
     load_catalog().get("updatePayments").validate(example)
 

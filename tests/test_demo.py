@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import CREATE_TOOL, UPDATE_TOOL
 
 from ocp_twilio.cli import demo_flow, main
 from ocp_twilio.sandbox import TEST_CARD
@@ -51,7 +52,7 @@ def test_demo_json_for_machines() -> None:
     steps = document["steps"]
     assert [s["title"] for s in steps] == STEP_TITLES
     assert [s["refused_before_sending"] for s in steps] == [False, False, True, *[False] * 5]
-    assert [s["tool"] for s in steps[1:]] == ["createPayments", *["updatePayments"] * 6]
+    assert [s["tool"] for s in steps[1:]] == [CREATE_TOOL, *[UPDATE_TOOL] * 6]
     assert all(s["error"] is None for i, s in enumerate(steps) if i != 2)
     assert steps[-1]["callback"]["Result"] == "success"
     assert steps[3]["sent"]["Capture"] == "payment-card-number"

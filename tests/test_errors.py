@@ -18,6 +18,7 @@ from conftest import (
     TWILIO_ENV,
     TWILIO_ERROR_404,
     UPDATE_PATH,
+    UPDATE_TOOL,
     RecordingServer,
     closed_port,
     update_arguments,
@@ -56,7 +57,7 @@ async def test_twilio_error_body_becomes_twilio_api_error(
     assert (error.status, error.code) == (404, 20404)
     assert error.message == "The requested resource was not found"
     assert error.more_info == "https://www.twilio.com/docs/errors/20404"
-    assert error.tool == "updatePayments"
+    assert error.tool == UPDATE_TOOL
     assert "HTTP 404" in str(error) and "20404" in str(error) and error.more_info in str(error)
 
 
@@ -236,7 +237,7 @@ async def test_warn_logs_and_returns(
     [record] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert record.name == "ocp_twilio"
     message = record.getMessage()
-    assert "updatePayments" in message and "sid:" in message and "date_created:" in message
+    assert UPDATE_TOOL in message and "sid:" in message and "date_created:" in message
 
 
 async def test_off_returns_without_a_word(

@@ -52,7 +52,10 @@ async def test_an_installed_plugin_is_found_and_called_end_to_end(
 
     assert result == {"sid": "SH42", "status": "booked", "reference": "order-42"}
     assert api.definition.description.startswith("Acme's shipping API")
-    assert {t.name for t in agent.list_tools("acme")} == {"createShipment", "getShipment"}
+    assert {t.name for t in agent.list_tools("acme")} == {
+        "shipping_v1__createShipment",
+        "shipping_v1__getShipment",
+    }
     [request] = recording_server.requests  # the invalid call sent nothing
     assert (request.method, request.path_qs) == ("POST", "/v1/shipments")
     assert json.loads(request.body) == {"Reference": "order-42", "WeightGrams": 1200}
@@ -64,7 +67,7 @@ async def test_an_installed_plugin_is_found_and_called_end_to_end(
     assert session["agent_type"] == "shop_assistant"
     assert session["api_specs"] == {"acme": "python:acme_ocp.plugin:acme_api"}
     assert [(h["action"], h["result"]) for h in session["history"]] == [
-        ("createShipment", "InvalidArguments")
+        ("shipping_v1__createShipment", "InvalidArguments")
     ]
 
 

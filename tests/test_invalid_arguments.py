@@ -11,6 +11,7 @@ from conftest import (
     ACCOUNT_SID,
     CALL_SID,
     PAYMENT_SID,
+    QUALIFIED,
     RecordingServer,
     create_arguments,
     update_arguments,
@@ -39,7 +40,7 @@ async def rejected(
     with pytest.raises(InvalidArguments) as caught:
         await agent.call_tool(tool, arguments)
     assert server.requests == []
-    assert caught.value.tool == tool
+    assert caught.value.tool == QUALIFIED[tool]
     assert caught.value.errors, "InvalidArguments must carry at least one error"
     return caught.value
 

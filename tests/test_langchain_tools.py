@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import PAYMENT_BODY, RecordingServer, update_arguments
+from conftest import CREATE_TOOL, PAYMENT_BODY, UPDATE_TOOL, RecordingServer, update_arguments
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -25,8 +25,8 @@ async def test_tool_calls_of_an_ai_message_are_validated_and_answered(
     reply = AIMessage(
         content="",
         tool_calls=[
-            {"name": "updatePayments", "args": update_arguments(), "id": "c1"},
-            {"name": "updatePayments", "args": update_arguments(Status="cancel"), "id": "c2"},
+            {"name": UPDATE_TOOL, "args": update_arguments(), "id": "c1"},
+            {"name": UPDATE_TOOL, "args": update_arguments(Status="cancel"), "id": "c2"},
         ],
     )
 
@@ -45,13 +45,13 @@ async def test_unknown_argument_is_refused_not_dropped(
     agent: OCPAgent, recording_server: RecordingServer
 ) -> None:
     call = {
-        "name": "updatePayments",
+        "name": UPDATE_TOOL,
         "args": update_arguments(CardNumber="4111111111111111"),
         "id": "c3",
         "type": "tool_call",
     }
 
-    message = await by_name(agent)["updatePayments"].ainvoke(call)
+    message = await by_name(agent)[UPDATE_TOOL].ainvoke(call)
 
     assert message.status == "error"
     assert "CardNumber: is not an accepted argument" in message.content
@@ -60,16 +60,16 @@ async def test_unknown_argument_is_refused_not_dropped(
 
 
 async def test_schema_reaches_the_model_binding_unchanged(agent: OCPAgent) -> None:
-    tool = by_name(agent)["createPayments"]
+    tool = by_name(agent)[CREATE_TOOL]
 
     bound = convert_to_openai_tool(tool)
 
     parameters = bound["function"]["parameters"]
-    assert bound["function"]["name"] == "createPayments"
+    assert bound["function"]["name"] == CREATE_TOOL
     assert parameters["properties"]["ChargeAmount"]["exclusiveMaximum"] == 1000000
     assert set(parameters["required"]) == {"CallSid", "IdempotencyKey", "StatusCallback"}
 
 
 async def test_tools_are_async_only(agent: OCPAgent) -> None:
     with pytest.raises(NotImplementedError):
-        by_name(agent)["updatePayments"].invoke(update_arguments())
+        by_name(agent)[UPDATE_TOOL].invoke(update_arguments())

@@ -5,7 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from conftest import AUTH_TOKEN, PAYMENT_BODY, TWILIO_ENV, RecordingServer, update_arguments
+from conftest import (
+    AUTH_TOKEN,
+    CREATE_TOOL,
+    PAYMENT_BODY,
+    TWILIO_ENV,
+    UPDATE_TOOL,
+    RecordingServer,
+    update_arguments,
+)
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
@@ -27,19 +35,19 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
     ):
         await session.initialize()
         listed = {tool.name: tool for tool in (await session.list_tools()).tools}
-        ok = await session.call_tool("updatePayments", update_arguments())
+        ok = await session.call_tool(UPDATE_TOOL, update_arguments())
         invalid = await session.call_tool(
-            "updatePayments", update_arguments(Capture=None, CallSid="not-a-sid")
+            UPDATE_TOOL, update_arguments(Capture=None, CallSid="not-a-sid")
         )
         sent_before_failure = len(recording_server.requests)
         recording_server.reply(404, {"code": 20404, "message": "Not found", "status": 404})
-        failed = await session.call_tool("updatePayments", update_arguments())
+        failed = await session.call_tool(UPDATE_TOOL, update_arguments())
         unknown = await session.call_tool("updatePayment", {})
         recording_server.reply(202, {**PAYMENT_BODY, "sid": "not-a-payment-sid"})
-        off_schema = await session.call_tool("updatePayments", update_arguments())
+        off_schema = await session.call_tool(UPDATE_TOOL, update_arguments())
 
-    assert sorted(listed) == ["createPayments", "updatePayments"]
-    update = listed["updatePayments"]
+    assert sorted(listed) == [CREATE_TOOL, UPDATE_TOOL]
+    update = listed[UPDATE_TOOL]
     assert update.annotations is not None
     assert update.annotations.read_only_hint is False
     assert update.annotations.destructive_hint is False
@@ -57,7 +65,7 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
     assert failed.is_error is True and failed.structured_content is None
     assert "Twilio error 20404" in failed.content[0].text  # type: ignore[union-attr]
     assert unknown.is_error is True
-    assert "Did you mean: updatePayments" in unknown.content[0].text  # type: ignore[union-attr]
+    assert f"Did you mean: {UPDATE_TOOL}" in unknown.content[0].text  # type: ignore[union-attr]
     assert off_schema.is_error is True and off_schema.structured_content is None
     off_schema_text = off_schema.content[0].text  # type: ignore[union-attr]
     assert "sid: must match the pattern" in off_schema_text
@@ -74,8 +82,8 @@ async def test_filters_choose_the_served_tools(recording_server: RecordingServer
     ):
         await session.initialize()
         names = [tool.name for tool in (await session.list_tools()).tools]
-        refused = await session.call_tool("updatePayments", update_arguments())
+        refused = await session.call_tool(UPDATE_TOOL, update_arguments())
 
-    assert names == ["createPayments"]
+    assert names == [CREATE_TOOL]
     assert refused.is_error is True
     assert recording_server.requests == []

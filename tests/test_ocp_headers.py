@@ -14,8 +14,10 @@ from conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     CALL_SID,
+    CREATE_TOOL,
     PAYMENT_SID,
     TWILIO_ENV,
+    UPDATE_TOOL,
     RecordingServer,
     update_arguments,
 )
@@ -75,7 +77,7 @@ async def test_twilio_gets_no_ocp_headers_by_default(recording_server: Recording
     [request] = recording_server.requests
     assert ocp_headers_of(request.headers) == {}
     # The call is still part of the context's history.
-    assert [r.tool for r in agent.context.history] == ["updatePayments"]
+    assert [r.tool for r in agent.context.history] == [UPDATE_TOOL]
 
 
 async def test_apis_registered_with_ocp_headers_receive_the_context(
@@ -99,7 +101,7 @@ async def test_apis_registered_with_ocp_headers_receive_the_context(
     assert session["current_goal"] == GOAL
     assert session["api_specs"] == {"twilio": "python:ocp_twilio.plugin:twilio_api"}
     [earlier] = session["history"]
-    assert earlier["action"] == "updatePayments"
+    assert earlier["action"] == UPDATE_TOOL
     assert earlier["result"] == "success"
     assert earlier["api_endpoint"] == (
         "POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Payments/{Sid}.json"
@@ -140,11 +142,7 @@ async def test_no_argument_value_reaches_the_context_or_the_headers(
     ]
     for text in (sent, sessions, kept):
         assert [s for s in secrets if s in text] == []
-    assert [r.tool for r in ocp_agent.context.history] == [
-        "createPayments",
-        "updatePayments",
-        "createPayments",
-    ]
+    assert [r.tool for r in ocp_agent.context.history] == [CREATE_TOOL, UPDATE_TOOL, CREATE_TOOL]
 
 
 def closed_port() -> int:
@@ -199,7 +197,7 @@ async def test_the_history_records_success_and_each_kind_of_failure(
         ("twilio", "RequestTimeout", None),
         ("offline", "TransportError", None),
     ]
-    assert all(r.tool == "updatePayments" for r in agent.context.history)
+    assert all(r.tool == UPDATE_TOOL for r in agent.context.history)
 
 
 async def test_a_thousand_calls_keep_every_session_header_within_8_kb(

@@ -36,6 +36,7 @@ def select_tools(
     """Tools that pass every filter given; a filter passes when it names any of the tool's values.
 
     Each filter value may also be a comma-separated list, as command-line options give them.
+    A name is the qualified ``api_v2010__updatePayments`` or the short ``updatePayments``.
     """
     wanted_services, wanted_tags, wanted_names = (
         _split(services),
@@ -47,7 +48,7 @@ def select_tools(
         for tool in tools
         if (not wanted_services or tool.spec.service in wanted_services)
         and (not wanted_tags or wanted_tags & set(tool.tags))
-        and (not wanted_names or tool.name in wanted_names)
+        and (not wanted_names or not {tool.name, tool.spec.name}.isdisjoint(wanted_names))
     ]
 
 

@@ -18,5 +18,6 @@ from . import (  # noqa: E402,F401
     call_command,
     demo_command,
     sandbox_command,
+    sync_command,
     tools_command,
 )

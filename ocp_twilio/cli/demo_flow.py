@@ -20,6 +20,9 @@ __all__ = ["CALLBACK_URL", "CAPTURES", "DemoStep", "Report", "run_demo"]
 CALLBACK_URL = "https://agent.example/pay-status"
 CAPTURES = ("payment-card-number", "expiration-date", "security-code", "postal-code")
 ORDER = "demo-order-42"
+# The tools by the names a model is given (the short names would find them too).
+CREATE = "api_v2010__createPayments"
+UPDATE = "api_v2010__updatePayments"
 
 
 @dataclass
@@ -50,23 +53,23 @@ async def run_demo(sandbox: Sandbox, agent: OCPAgent, report: Report) -> bool:
         "Currency": "USD",
         "Description": "Order 42",
     }
-    created = await script.call("Start a payment on the call", "createPayments", start)
+    created = await script.call("Start a payment on the call", CREATE, start)
     if created is None:
         return False
     payment = {"CallSid": call_sid, "Sid": created["sid"], "StatusCallback": CALLBACK_URL}
 
     bad = {**payment, "IdempotencyKey": f"{ORDER}-bad", "Capture": "card-number"}
     if not await script.refused("A bad call: wrong field name, Capture and Status together",
-                                "updatePayments", {**bad, "Status": "complete"}):  # fmt: skip
+                                UPDATE, {**bad, "Status": "complete"}):  # fmt: skip
         return False
 
     for capture in CAPTURES:
         step = {**payment, "IdempotencyKey": f"{ORDER}-{capture}", "Capture": capture}
-        if await script.call(f"Ask the caller for the {capture}", "updatePayments", step) is None:
+        if await script.call(f"Ask the caller for the {capture}", UPDATE, step) is None:
             return False
 
     done = {**payment, "IdempotencyKey": f"{ORDER}-complete", "Status": "complete"}
-    if await script.call("Submit the payment", "updatePayments", done) is None:
+    if await script.call("Submit the payment", UPDATE, done) is None:
         return False
     return sandbox.payment(created["sid"]).state is SessionState.COMPLETE
 

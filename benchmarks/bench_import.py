@@ -1,0 +1,104 @@
+"""Time and memory of loading every Twilio operation as a tool.
+
+    python benchmarks/bench_import.py [--spec DIR] [--runs N]
+
+Measures ``register_api("twilio", spec=DIR)`` on Twilio's 55 OpenAPI files (default:
+../shared/twilio-oai beside the checkout): cold (empty catalog cache), warm (cache filled by the
+run before), and the peak RSS of a fresh process holding all the tools, each in its own
+subprocess so that one measurement does not warm the next. ``--pyyaml`` hides ryaml (the
+``fast`` extra) to show the fallback parser's cold time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "shared" / "twilio-oai"
+ENV = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "benchmark-token"}
+
+
+async def _register(spec: Path) -> dict[str, float | int]:
+    from ocp_twilio import OCPAgent
+
+    async with OCPAgent() as agent:
+        started = time.perf_counter()
+        await agent.register_api("twilio", spec=spec, environ={**ENV, **os.environ})
+        seconds = time.perf_counter() - started
+        tools = agent.list_tools()
+        compiled = sum("_input_validator" in vars(t) for t in tools)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        agent.search_tools("send an sms message")
+        search = time.perf_counter() - started
+        # What an adapter does when it lists every tool for a model.
+        schemas = sum(len(t.input_schema["properties"]) for t in tools)
+        return {
+            "seconds": seconds,
+            "tools": len(tools),
+            "validators_compiled": compiled,
+            "max_rss_mb": rss,
+            "first_search_seconds": search,
+            "arguments": schemas,
+            "max_rss_with_schemas_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+
+
+def _measure_in_subprocess(spec: Path, cache: Path, hide_ryaml: bool) -> dict[str, float]:
+    env = {**os.environ, "OCP_TWILIO_CACHE_DIR": str(cache)}
+    command = [sys.executable, __file__, "--child", "--spec", str(spec)]
+    if hide_ryaml:
+        command.append("--pyyaml")
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    result: dict[str, float] = json.loads(output)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pyyaml", action="store_true", help="parse YAML without ryaml")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.pyyaml:
+        sys.modules["ryaml"] = None  # type: ignore[assignment]  # makes `import ryaml` fail
+    if options.child:
+        print(json.dumps(asyncio.run(_register(options.spec))))
+        return
+    if not options.spec.is_dir():
+        sys.exit(f"No OpenAPI files at {options.spec}; pass --spec DIR.")
+
+    files = [p for p in options.spec.iterdir() if p.suffix in (".yaml", ".yml", ".json")]
+    print(f"{len(files)} files from {options.spec}, {options.runs} runs each")
+    cold, warm = [], []
+    for _ in range(options.runs):
+        with tempfile.TemporaryDirectory() as cache:
+            cold.append(_measure_in_subprocess(options.spec, Path(cache), options.pyyaml))
+            warm.append(_measure_in_subprocess(options.spec, Path(cache), options.pyyaml))
+    for label, runs in (("cold (no cache)", cold), ("warm (cached catalog)", warm)):
+        seconds = statistics.median(r["seconds"] for r in runs)
+        rss = max(r["max_rss_mb"] for r in runs)
+        first = runs[0]
+        print(
+            f"{label:22} {seconds:6.3f} s median  peak RSS {rss:4.0f} MB  "
+            f"tools {int(first['tools'])}  validators compiled {int(first['validators_compiled'])}"
+        )
+    print(
+        f"then: first search {statistics.median(r['first_search_seconds'] for r in warm):.3f} s, "
+        f"every input schema built ({int(warm[0]['arguments'])} arguments): peak RSS "
+        f"{max(r['max_rss_with_schemas_mb'] for r in cold + warm):.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()

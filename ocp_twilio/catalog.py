@@ -1,0 +1,205 @@
+"""Where operations come from: spec files and folders, converted once and cached.
+
+A source is a file or a folder of files, each either the project's own YAML format or an
+OpenAPI 3.0 description (JSON or YAML). Converting Twilio's 55 files is the slow part, so the
+result is kept under the user cache directory, keyed by a hash of the files' names and contents:
+a changed file makes a new key, and a stale entry is never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import yaml
+
+from .errors import SpecError
+from .openapi import is_openapi_document, parse_openapi_document, service_name
+from .spec import (
+    OperationSpec,
+    ParameterSpec,
+    ResponseSpec,
+    packaged_schemas_dir,
+    parse_spec_document,
+)
+from .version import __version__
+
+__all__ = [
+    "CACHE_DIR_ENV",
+    "cache_root",
+    "load_operations",
+    "spec_files",
+    "synced_specs_dir",
+    "twilio_sources",
+]
+
+CACHE_DIR_ENV = "OCP_TWILIO_CACHE_DIR"
+SPEC_SUFFIXES = (".json", ".yaml", ".yml")
+# Bump when the cached shape or the conversion changes, so old entries are not read back.
+_CATALOG_FORMAT = 1
+
+
+def cache_root(environ: Mapping[str, str] | None = None) -> Path:
+    """``$OCP_TWILIO_CACHE_DIR``, else the platform's user cache directory for ocp-twilio."""
+    env = os.environ if environ is None else environ
+    configured = env.get(CACHE_DIR_ENV)
+    return Path(configured) if configured else Path(platformdirs.user_cache_dir("ocp-twilio"))
+
+
+def synced_specs_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where ``ocp-twilio sync`` puts Twilio's spec files."""
+    return cache_root(environ) / "specs"
+
+
+def twilio_sources(environ: Mapping[str, str] | None = None) -> list[Path]:
+    """The packaged curated schemas, then everything synced (when anything is)."""
+    synced = synced_specs_dir(environ)
+    return [packaged_schemas_dir(), *([synced] if spec_files([synced], missing_ok=True) else [])]
+
+
+def spec_files(sources: Iterable[Path | str], *, missing_ok: bool = False) -> list[Path]:
+    """The spec files of ``sources``: files as given, folders' JSON and YAML files by name."""
+    files: list[Path] = []
+    for source in map(Path, sources):
+        if source.is_dir():
+            files.extend(sorted(p for p in source.iterdir() if p.suffix in SPEC_SUFFIXES))
+        elif source.is_file():
+            files.append(source)
+        elif not missing_ok:
+            raise SpecError(f"Spec file or directory {source} does not exist.")
+    return files
+
+
+def load_operations(
+    sources: Sequence[Path | str], *, cache_dir: Path | None = None
+) -> list[OperationSpec]:
+    """Every operation of ``sources``; with ``cache_dir``, through the compiled catalog cache.
+
+    Curated operations (the project's YAML format) win over imported OpenAPI operations with the
+    same service and name: they carry rules OpenAPI cannot state (exactly one of Capture or
+    Status) and descriptions written for a model.
+    """
+    contents = [(path, path.read_bytes()) for path in spec_files(sources)]
+    cache_file = cache_dir / "catalog" / f"{_digest(contents)}.marshal" if cache_dir else None
+    if cache_file is not None:
+        cached = _read_cache(cache_file)
+        if cached is not None:
+            return cached
+    curated: list[OperationSpec] = []
+    imported: list[OperationSpec] = []
+    for path, data in contents:
+        document = _parse(path, data)
+        if is_openapi_document(document):
+            imported.extend(
+                parse_openapi_document(document, service=service_name(path), source=str(path))
+            )
+        else:
+            curated.extend(parse_spec_document(document, source=str(path)))
+    seen: set[tuple[str, str]] = set()
+    operations: list[OperationSpec] = []
+    for op in [*curated, *imported]:
+        if (op.service, op.name) not in seen:
+            seen.add((op.service, op.name))
+            operations.append(op)
+    if cache_file is not None:
+        _write_cache(cache_file, operations)
+    return operations
+
+
+def _parse(path: Path, data: bytes) -> Any:
+    try:
+        if path.suffix == ".json":
+            return json.loads(data)
+        return _load_yaml(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SpecError(f"Cannot read spec file {path}: {exc}") from exc
+
+
+def _load_yaml(text: str) -> Any:
+    """ryaml (the ``fast`` extra) parses Twilio's 8.5 MB of YAML ten times faster than PyYAML."""
+    try:
+        import ryaml
+    except ImportError:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return yaml.load(text, Loader=loader)  # a safe loader
+    return ryaml.loads(text)  # type: ignore[attr-defined]  # re-exported, not in __all__
+
+
+def _digest(contents: Iterable[tuple[Path, bytes]]) -> str:
+    digest = hashlib.sha256(f"{_CATALOG_FORMAT}/{__version__}/{sys.version_info[:2]}".encode())
+    for path, data in contents:
+        # The file name matters too: it gives imported operations their service.
+        digest.update(f"\0{path.name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+# marshal keeps shared objects shared (the component schemas many responses use) and reads
+# back faster than JSON; the key includes the Python version, whose marshal format it is.
+def _read_cache(path: Path) -> list[OperationSpec] | None:
+    try:
+        rows = marshal.loads(path.read_bytes())
+        return [_operation_from_row(row) for row in rows]
+    except (OSError, EOFError, ValueError, TypeError, IndexError):
+        return None
+
+
+def _write_cache(path: Path, operations: list[OperationSpec]) -> None:
+    """Atomically (write, then rename); a cache that cannot be written is only slower."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps([_operation_row(op) for op in operations]))
+        partial.replace(path)
+    except OSError:
+        return
+
+
+def _operation_row(op: OperationSpec) -> tuple[Any, ...]:
+    response = (op.response.status, op.response.schema) if op.response else None
+    parameters = tuple(
+        (p.name, p.location, p.schema, p.required, p.description, p.wire_name, p.from_credentials)
+        for p in op.parameters
+    )
+    return (
+        op.name,
+        op.method,
+        op.path,
+        op.description,
+        op.operation_id,
+        op.api,
+        op.service,
+        op.server,
+        parameters,
+        op.body_encoding,
+        response,
+        op.tags,
+        op.exactly_one_of,
+    )
+
+
+def _operation_from_row(row: Sequence[Any]) -> OperationSpec:
+    (name, method, path, description, operation_id, api, service, server) = row[:8]
+    parameters, body_encoding, response, tags, exactly_one_of = row[8:]
+    return OperationSpec(
+        name=name,
+        method=method,
+        path=path,
+        description=description,
+        operation_id=operation_id,
+        api=api,
+        service=service,
+        server=server,
+        parameters=tuple(ParameterSpec(*p) for p in parameters),
+        body_encoding=body_encoding,
+        response=ResponseSpec(*response) if response else None,
+        tags=tags,
+        exactly_one_of=exactly_one_of,
+    )

@@ -1,0 +1,300 @@
+"""OpenAPI 3.0.x descriptions (Twilio's twilio-oai files) as OperationSpecs.
+
+Every operation becomes one spec: path-level and operation parameters (``$ref``'d or inline),
+the request body's properties as arguments (form-encoded or JSON), the path-level ``servers``
+as the operation's host, and the first documented 2xx JSON response as the response schema.
+Pure functions: the caller reads the files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, cast
+
+from .errors import SpecError
+from .schema import openapi_to_json_schema
+from .spec import BodyEncoding, OperationSpec, ParameterLocation, ParameterSpec, ResponseSpec
+
+__all__ = ["is_openapi_document", "parse_openapi_document", "service_name"]
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+# Body media types in order of preference, with how their properties are sent.
+_BODY_TYPES: dict[str, BodyEncoding] = {
+    "application/x-www-form-urlencoded": "form",
+    "application/json": "json",
+    "application/scim+json": "json",
+}
+_PARAMETER_LOCATIONS = ("path", "query", "header")
+_JSON_RESPONSE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
+_SAFE_ARGUMENT = re.compile(r"[^A-Za-z0-9_.-]")
+# Twilio's inequality filters (StartTime<, DateCreated>) as argument names a model can use.
+_INEQUALITY_SUFFIXES = {"<": "Before", ">": "After"}
+_COMPONENT_SCHEMA = "#/components/schemas/"
+
+
+def is_openapi_document(document: Any) -> bool:
+    return isinstance(document, Mapping) and str(document.get("openapi", "")).startswith("3.")
+
+
+def service_name(path: Path | str) -> str:
+    """``twilio_api_v2010.yaml`` -> ``api_v2010``: the service part of Twilio's file names."""
+    return Path(path).stem.removeprefix("twilio_")
+
+
+def parse_openapi_document(
+    document: Mapping[str, Any], *, service: str, source: str = "<document>"
+) -> list[OperationSpec]:
+    """Every operation of an OpenAPI 3.0 document; a malformed one raises SpecError naming it."""
+    if not is_openapi_document(document):
+        raise SpecError(f"{source} is not an OpenAPI 3.0 document (no 'openapi: 3.x' field).")
+    converter = _Converter(document)
+    default_server = _first_server(document)
+    operations: list[OperationSpec] = []
+    for path, raw_item in (document.get("paths") or {}).items():
+        item = converter.deref(raw_item)
+        server = _first_server(item) or default_server
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            where = f"{source}: {method.upper()} {path}"
+            try:
+                operation = converter.operation(path, method, item, server, service)
+            except SpecError as exc:
+                raise SpecError(f"{where}: {exc}") from None
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise SpecError(f"{where}: malformed ({type(exc).__name__}: {exc})") from exc
+            operations.append(operation)
+    return operations
+
+
+class _Converter:
+    """One document's conversions; component schemas are converted once and shared."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self._document = document
+        self._components: dict[str, dict[str, Any]] = {}
+        self._component_refs: dict[str, frozenset[str]] = {}
+
+    def operation(
+        self, path: str, method: str, item: Mapping[str, Any], server: str | None, service: str
+    ) -> OperationSpec:
+        raw = self.deref(item[method])
+        operation_id = raw.get("operationId")
+        if not operation_id or not isinstance(operation_id, str):
+            raise SpecError("has no operationId")
+        parameters, encoding = self._arguments(raw, item)
+        return OperationSpec(
+            name=operation_id[0].lower() + operation_id[1:],
+            method=method.upper(),
+            path=path,
+            description=str(raw.get("description") or raw.get("summary") or "").strip(),
+            operation_id=operation_id,
+            service=service,
+            server=_first_server(raw) or server,
+            parameters=parameters,
+            body_encoding=encoding,
+            response=self._response(raw.get("responses") or {}),
+            tags=tuple(str(t) for t in raw.get("tags", ())),
+        )
+
+    def deref(self, node: Any) -> Any:
+        """Follow local ``$ref``s (``#/components/...``) until a non-reference node."""
+        seen: set[str] = set()
+        while isinstance(node, Mapping) and "$ref" in node:
+            ref = node["$ref"]
+            if not isinstance(ref, str) or not ref.startswith("#/") or ref in seen:
+                raise SpecError(f"cannot resolve $ref {ref!r}")
+            seen.add(ref)
+            node = self._pointer(ref)
+        return node
+
+    def _pointer(self, ref: str) -> Any:
+        node: Any = self._document
+        for part in ref[2:].split("/"):
+            key = _unescape(part)
+            if not isinstance(node, Mapping) or key not in node:
+                raise SpecError(f"$ref {ref!r} points nowhere")
+            node = node[key]
+        return node
+
+    def _arguments(
+        self, raw: Mapping[str, Any], item: Mapping[str, Any]
+    ) -> tuple[tuple[ParameterSpec, ...], BodyEncoding | None]:
+        # Operation parameters override path-level ones with the same name and location.
+        declared: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for reference in [*item.get("parameters", ()), *raw.get("parameters", ())]:
+            parameter = self.deref(reference)
+            declared[(parameter["in"], parameter["name"])] = parameter
+        parameters: list[ParameterSpec] = []
+        taken: set[str] = set()
+        for (location, wire), parameter in declared.items():
+            if location not in _PARAMETER_LOCATIONS:
+                raise SpecError(f"{location} parameter {wire!r} is not supported")
+            parameters.append(
+                self._parameter(
+                    wire,
+                    cast(ParameterLocation, location),
+                    parameter.get("schema") or {},
+                    bool(parameter.get("required", location == "path")),
+                    str(parameter.get("description") or ""),
+                    taken,
+                )
+            )
+        encoding: BodyEncoding | None = None
+        body = self.deref(raw.get("requestBody") or {})
+        content = body.get("content") or {}
+        media = next((m for m in _BODY_TYPES if m in content), None)
+        if media is not None:
+            encoding = _BODY_TYPES[media]
+            properties, required = self._body_properties(content[media].get("schema") or {})
+            for wire, schema in properties.items():
+                resolved = self.deref(schema)
+                description = str(schema.get("description") or resolved.get("description") or "")
+                parameters.append(
+                    self._parameter(wire, "body", schema, wire in required, description, taken)
+                )
+        elif content:
+            raise SpecError(f"request body type {', '.join(content)} is not supported")
+        return tuple(parameters), encoding
+
+    def _parameter(
+        self,
+        wire: str,
+        location: ParameterLocation,
+        schema: Mapping[str, Any],
+        required: bool,
+        description: str,
+        taken: set[str],
+    ) -> ParameterSpec:
+        name = _argument_name(wire)
+        if name in taken:
+            name = f"{location}_{name}"
+        if name in taken:
+            raise SpecError(f"two arguments would both be named {name!r}")
+        taken.add(name)
+        converted = self._inline(schema)
+        converted.pop("description", None)  # kept once, on the ParameterSpec
+        return ParameterSpec(
+            name=name,
+            location=location,
+            schema=converted,
+            required=required,
+            description=description.strip(),
+            wire_name=wire if wire != name else None,
+            from_credentials="account_sid" if location == "path" and wire == "AccountSid" else None,
+        )
+
+    def _body_properties(
+        self, schema: Mapping[str, Any]
+    ) -> tuple[dict[str, Mapping[str, Any]], set[str]]:
+        """The body's properties, with those of allOf parts and of oneOf/anyOf alternatives.
+
+        Alternatives' properties are all offered and none is required: the server decides.
+        """
+        schema = self.deref(schema)
+        properties: dict[str, Mapping[str, Any]] = dict(schema.get("properties") or {})
+        required = set(schema.get("required") or ())
+        for key in ("allOf", "oneOf", "anyOf"):
+            for part in schema.get(key, ()):
+                part_properties, part_required = self._body_properties(part)
+                properties.update(part_properties)
+                if key == "allOf":
+                    required |= part_required
+        return properties, required
+
+    def _inline(self, schema: Mapping[str, Any]) -> dict[str, Any]:
+        """An argument schema with every reference replaced by its target: models read these."""
+        return openapi_to_json_schema(self._inline_refs(schema, frozenset()))
+
+    def _inline_refs(self, schema: Mapping[str, Any], active: frozenset[str]) -> Any:
+        def inlined(node: Mapping[str, Any]) -> Any:
+            ref = str(node["$ref"])
+            if ref in active:
+                return {}  # a schema inside itself: the inner level takes any value
+            merged = {**self.deref(node), **{k: v for k, v in node.items() if k != "$ref"}}
+            return self._inline_refs(merged, active | {ref})
+
+        return _replace_refs(schema, inlined)
+
+    def _response(self, responses: Mapping[Any, Any]) -> ResponseSpec | None:
+        successes = sorted(
+            int(code) for code in responses if str(code)[:1] == "2" and str(code).isdigit()
+        )
+        for status in successes:
+            response = self.deref(responses.get(str(status), responses.get(status)))
+            for media, body in (response.get("content") or {}).items():
+                if _JSON_RESPONSE.match(media) and body.get("schema"):
+                    return ResponseSpec(status, self._response_schema(body["schema"]))
+        return ResponseSpec(successes[0]) if successes else None
+
+    def _response_schema(self, schema: Mapping[str, Any]) -> dict[str, Any]:
+        """Response schemas keep components shared: ``$ref`` into ``$defs`` of converted ones."""
+        names: set[str] = set()
+        converted = self._with_local_refs(schema, names)
+        definitions: dict[str, Any] = {}
+        pending = list(names)
+        while pending:
+            name = pending.pop()
+            if name not in definitions:
+                definitions[name] = self._component(name)
+                pending.extend(self._component_refs[name])
+        return {**converted, "$defs": definitions} if definitions else converted
+
+    def _component(self, name: str) -> dict[str, Any]:
+        if name not in self._components:
+            names: set[str] = set()
+            self._components[name] = self._with_local_refs(
+                self._pointer(_COMPONENT_SCHEMA + _escape(name)),
+                names,
+            )
+            self._component_refs[name] = frozenset(names)
+        return self._components[name]
+
+    def _with_local_refs(self, schema: Mapping[str, Any], names: set[str]) -> dict[str, Any]:
+        def local(node: Mapping[str, Any]) -> Any:
+            ref = str(node["$ref"])
+            if not ref.startswith(_COMPONENT_SCHEMA):
+                return self._inline_refs(node, frozenset())
+            name = _unescape(ref[len(_COMPONENT_SCHEMA) :])
+            names.add(name)
+            return {**node, "$ref": "#/$defs/" + _escape(name)}
+
+        return openapi_to_json_schema(_replace_refs(schema, local))
+
+
+def _replace_refs(node: Any, replace: Callable[[Mapping[str, Any]], Any]) -> Any:
+    """A copy of ``node`` where every mapping holding ``$ref`` is replaced by ``replace(it)``."""
+    if isinstance(node, Mapping):
+        if "$ref" in node:
+            return replace(node)
+        return {k: _replace_refs(v, replace) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_replace_refs(v, replace) for v in node]
+    return node
+
+
+def _escape(name: str) -> str:
+    """A name as one JSON Pointer segment (RFC 6901)."""
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def _unescape(segment: str) -> str:
+    return segment.replace("~1", "/").replace("~0", "~")
+
+
+def _argument_name(wire: str) -> str:
+    name = wire
+    for symbol, word in _INEQUALITY_SUFFIXES.items():
+        if name.endswith(symbol):
+            name = name[: -len(symbol)] + word
+    return _SAFE_ARGUMENT.sub("_", name)[:64] or "_"
+
+
+def _first_server(node: Mapping[str, Any]) -> str | None:
+    servers: Iterable[Any] = node.get("servers") or ()
+    for server in servers:
+        if isinstance(server, Mapping) and server.get("url"):
+            return str(server["url"]).rstrip("/")
+    return None
