@@ -5,9 +5,9 @@
 ...     await agent.call_tool("updatePayments", {...})
 """
 
-from .agent import OCPAgent, RegisteredAPI
+from .agent import DEFAULT_MAX_IN_FLIGHT, OCPAgent, RegisteredAPI
 from .credentials import Credentials
-from .dispatch import DEFAULT_TIMEOUT, USER_AGENT, ResponseValidation
+from .dispatch import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT, ResponseValidation
 from .errors import (
     AmbiguousToolName,
     APINotFound,
@@ -16,6 +16,7 @@ from .errors import (
     InvalidArguments,
     OCPError,
     RequestTimeout,
+    ResponseTooLarge,
     ResponseValidationError,
     SpecError,
     ToolNotFound,
@@ -23,11 +24,14 @@ from .errors import (
     TwilioAPIError,
 )
 from .plugin import APIDefinition
+from .retry import RetryPolicy
 from .spec import OperationSpec, ParameterSpec, ResponseSpec, load_spec_dir, load_spec_file
 from .tool import PreparedRequest, Tool
 from .version import __version__
 
 __all__ = [
+    "DEFAULT_MAX_IN_FLIGHT",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "USER_AGENT",
     "APIDefinition",
@@ -45,8 +49,10 @@ __all__ = [
     "RegisteredAPI",
     "RequestTimeout",
     "ResponseSpec",
+    "ResponseTooLarge",
     "ResponseValidation",
     "ResponseValidationError",
+    "RetryPolicy",
     "SpecError",
     "Tool",
     "ToolNotFound",

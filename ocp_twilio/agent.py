@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import os
 from collections.abc import Mapping
@@ -13,15 +14,19 @@ from typing import Any
 import aiohttp
 
 from .credentials import Credentials
-from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation
+from .dispatch import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Dispatcher, ResponseValidation
 from .errors import APINotFound, ConfigurationError
 from .hosts import resolve_base_url
 from .plugin import APIDefinition, twilio_api
+from .retry import DEFAULT_RETRIES, RetryPolicy
 from .spec import OperationSpec, load_spec_dir, load_spec_file
 from .tool import Tool
 from .tool_index import ToolIndex
 
-__all__ = ["OCPAgent", "RegisteredAPI"]
+__all__ = ["DEFAULT_MAX_IN_FLIGHT", "OCPAgent", "RegisteredAPI"]
+
+# Twilio publishes no account concurrency limit; a fan-out this wide stays well clear of 429s.
+DEFAULT_MAX_IN_FLIGHT = 25
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,8 @@ class OCPAgent:
     """An agent's view of its APIs: register them, find their tools, call them.
 
     One aiohttp session serves every API; it is made on the first call, inside the running loop,
-    and closed by :meth:`aclose` or ``async with``.
+    and closed by :meth:`aclose` or ``async with``. At most ``max_in_flight`` requests of the
+    agent are on the wire at once; further calls wait their turn.
     """
 
     def __init__(
@@ -44,9 +50,18 @@ class OCPAgent:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         response_validation: ResponseValidation | str = ResponseValidation.WARN,
+        retries: int | RetryPolicy = DEFAULT_RETRIES,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        if max_in_flight < 1:
+            raise ConfigurationError("max_in_flight must be at least 1.")
         self.timeout = timeout
         self.response_validation = _validation_mode(response_validation)
+        self.retries = RetryPolicy.of(retries)
+        self.max_in_flight = max_in_flight
+        self.max_response_bytes = max_response_bytes
+        self._in_flight = asyncio.Semaphore(max_in_flight)
         self._apis: dict[str, RegisteredAPI] = {}
         self._tools = ToolIndex()
         self._session: aiohttp.ClientSession | None = None
@@ -82,6 +97,8 @@ class OCPAgent:
         timeout: float | None = None,
         response_validation: ResponseValidation | str | None = None,
         environ: Mapping[str, str] | None = None,
+        retries: int | RetryPolicy | None = None,
+        max_response_bytes: int | None = None,
     ) -> RegisteredAPI:
         """Make an API's tools callable.
 
@@ -106,6 +123,8 @@ class OCPAgent:
             edge=edge or env.get("TWILIO_EDGE") or None,
             timeout=timeout or self.timeout,
             response_validation=_validation_mode(response_validation or self.response_validation),
+            retries=self.retries if retries is None else RetryPolicy.of(retries),
+            max_response_bytes=max_response_bytes or self.max_response_bytes,
         )
         # Fail at registration, not on the first call, when the host settings are unusable.
         if dispatcher.base_url:
@@ -132,11 +151,15 @@ class OCPAgent:
         """Validate ``arguments``, call the tool's operation and return the checked JSON result."""
         tool = self._tools.get(name)
         api = self._apis[tool.api]
-        return await api.dispatcher.call(self._http(), tool, arguments or {}, timeout=timeout)
+        return await api.dispatcher.call(
+            self._http(), tool, arguments or {}, timeout=timeout, in_flight=self._in_flight
+        )
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            # The connector must not be a second, lower cap than max_in_flight.
+            connector = aiohttp.TCPConnector(limit=self.max_in_flight)
+            self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
 

@@ -23,19 +23,29 @@ from .credentials import Credentials
 from .errors import (
     ArgumentError,
     RequestTimeout,
+    ResponseTooLarge,
     ResponseValidationError,
     TransportError,
     TwilioAPIError,
 )
 from .hosts import resolve_base_url
+from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
 from .tool import PreparedRequest, Tool
 from .version import __version__
 
-__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "Dispatcher", "ResponseValidation"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUT",
+    "USER_AGENT",
+    "Dispatcher",
+    "ResponseValidation",
+]
 
 logger = logging.getLogger("ocp_twilio")
 
 DEFAULT_TIMEOUT = 30.0
+# Far above any Twilio page (1,000 records), far below what could exhaust memory.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 USER_AGENT = f"ocp-twilio/{__version__} aiohttp/{aiohttp.__version__}"
 
 
@@ -49,7 +59,11 @@ class ResponseValidation(str, Enum):
 
 @dataclass(frozen=True)
 class Dispatcher:
-    """Sends prepared requests of one registered API and turns the answers into results."""
+    """Sends prepared requests of one registered API and turns the answers into results.
+
+    ``timeout`` bounds one attempt; ``retries`` decides which failed attempts are repeated and
+    bounds the whole call (see :mod:`ocp_twilio.retry`).
+    """
 
     credentials: Credentials
     base_url: str | None = None
@@ -57,6 +71,8 @@ class Dispatcher:
     edge: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     response_validation: ResponseValidation = ResponseValidation.WARN
+    retries: RetryPolicy = DEFAULT_RETRIES
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     async def call(
         self,
@@ -65,22 +81,19 @@ class Dispatcher:
         arguments: Mapping[str, Any],
         *,
         timeout: float | None = None,
+        in_flight: asyncio.Semaphore | None = None,
     ) -> Any:
-        """Validate, send and check one call; every failure is an OCPError."""
+        """Validate, send (retrying where safe) and check one call; every failure is an OCPError.
+
+        ``in_flight`` is held during each attempt: the agent's cap on requests in flight.
+        """
         request = tool.prepare(arguments, {"account_sid": self.credentials.account_sid})
         url = self.url_for(tool, request)
-        started = time.monotonic()
-        status, body = await self._send(session, request, url, timeout or self.timeout)
-        logger.info(
-            "%s %s -> %d in %.0f ms",
-            tool.name,
-            request.method,
-            status,
-            (time.monotonic() - started) * 1000,
-        )
-        if not 200 <= status < 300:
-            raise _api_error(status, body, tool.name)
-        return self._checked_result(tool, status, body)
+        exchange = _Exchange(self, session, tool.name, request, url, timeout or self.timeout)
+        answer = await exchange.run(in_flight)
+        if not 200 <= answer.status < 300:
+            raise _api_error(answer.status, answer.body, tool.name)
+        return self._checked_result(tool, answer)
 
     def url_for(self, tool: Tool, request: PreparedRequest) -> URL:
         base = resolve_base_url(
@@ -89,9 +102,7 @@ class Dispatcher:
         url = URL(base + request.path, encoded=True)
         return url.update_query(request.query) if request.query else url
 
-    async def _send(
-        self, session: aiohttp.ClientSession, request: PreparedRequest, url: URL, timeout: float
-    ) -> tuple[int, bytes]:
+    def headers_for(self, request: PreparedRequest) -> dict[str, str]:
         headers = {
             "Authorization": self.credentials.authorization,
             "Accept": "application/json",
@@ -100,26 +111,10 @@ class Dispatcher:
         }
         if request.content_type:
             headers["Content-Type"] = request.content_type
-        with map_transport_errors(timeout):
-            async with session.request(
-                request.method,
-                url,
-                data=request.body,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=timeout),
-                allow_redirects=False,
-            ) as response:
-                return response.status, await response.read()
+        return headers
 
-    def _checked_result(self, tool: Tool, status: int, body: bytes) -> Any:
-        if not body.strip():
-            data: Any = {}
-        else:
-            try:
-                data = json.loads(body)
-            except ValueError as exc:
-                problem = ArgumentError((), f"HTTP {status} success body is not JSON")
-                raise ResponseValidationError(tool.name, [problem]) from exc
+    def _checked_result(self, tool: Tool, answer: _Answer) -> Any:
+        data = _json_body(tool, answer)
         if self.response_validation is ResponseValidation.OFF:
             return data
         errors = tool.response_errors(data)
@@ -132,6 +127,177 @@ class Dispatcher:
                 "; ".join(str(e) for e in errors),
             )
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    body: bytes
+    content_type: str | None
+    retry_after: float | None
+
+
+class _Exchange:
+    """One call's attempts: send, decide whether to try again, wait, within the deadline."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        session: aiohttp.ClientSession,
+        tool: str,
+        request: PreparedRequest,
+        url: URL,
+        timeout: float,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.session = session
+        self.tool = tool
+        self.request = request
+        self.url = url
+        self.timeout = timeout
+        self.policy = dispatcher.retries
+
+    async def run(self, in_flight: asyncio.Semaphore | None) -> _Answer:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.policy.deadline
+        retry = 0
+        while True:
+            failure: TransportError | None = None
+            answer: _Answer | None = None
+            try:
+                answer = await self._attempt(in_flight, deadline)
+            except TransportError as exc:
+                failure = exc
+            if not self._should_retry(answer, failure):
+                if failure is not None:
+                    raise failure
+                assert answer is not None
+                return answer
+            wait = self.policy.backoff(retry, answer.retry_after if answer else None)
+            reason = f"HTTP {answer.status}" if answer else _failure_name(failure)
+            if retry >= self.policy.max_retries or loop.time() + wait >= deadline:
+                logger.warning(
+                    "%s %s: giving up after %d attempt(s); last: %s",
+                    self.tool,
+                    self.request.method,
+                    retry + 1,
+                    reason,
+                )
+                if failure is not None:
+                    raise failure
+                assert answer is not None
+                return answer
+            retry += 1
+            logger.warning(
+                "%s %s: %s; retry %d of %d in %.2f s",
+                self.tool,
+                self.request.method,
+                reason,
+                retry,
+                self.policy.max_retries,
+                wait,
+            )
+            await asyncio.sleep(wait)
+
+    def _should_retry(self, answer: _Answer | None, failure: TransportError | None) -> bool:
+        if answer is not None:
+            return retry_allowed_for_status(
+                answer.status, answer.retry_after, self.request.idempotent
+            )
+        if isinstance(failure, ResponseTooLarge):
+            return False
+        return self.request.idempotent or _nothing_sent(failure)
+
+    async def _attempt(self, in_flight: asyncio.Semaphore | None, deadline: float) -> _Answer:
+        if in_flight is None:
+            return await self._send(deadline)
+        async with in_flight:
+            return await self._send(deadline)
+
+    async def _send(self, deadline: float) -> _Answer:
+        timeout = min(self.timeout, deadline - asyncio.get_running_loop().time())
+        if timeout <= 0:
+            raise RequestTimeout(
+                "The call's deadline passed before it could be sent; nothing sent."
+            )
+        started = time.monotonic()
+        with map_transport_errors(timeout):
+            async with self.session.request(
+                self.request.method,
+                self.url,
+                data=self.request.body,
+                headers=self.dispatcher.headers_for(self.request),
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                allow_redirects=False,
+            ) as response:
+                body = await _read_capped(response, self.dispatcher.max_response_bytes)
+                answer = _Answer(
+                    response.status,
+                    body,
+                    response.headers.get("Content-Type"),
+                    parse_retry_after(response.headers.get("Retry-After")),
+                )
+        logger.info(
+            "%s %s -> %d in %.0f ms",
+            self.tool,
+            self.request.method,
+            answer.status,
+            (time.monotonic() - started) * 1000,
+        )
+        return answer
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The whole body, refusing (before reading it) one that would exceed ``limit`` bytes."""
+    length = response.content_length
+    if length is not None:
+        if length > limit:
+            raise ResponseTooLarge(f"Response body of {length} bytes exceeds the {limit}-byte cap.")
+        return await response.read()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > limit:
+            raise ResponseTooLarge(f"Response body exceeds the {limit}-byte cap.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_body(tool: Tool, answer: _Answer) -> Any:
+    """The decoded success body; a body that is not JSON is a ResponseValidationError."""
+    status = answer.status
+    if not answer.body.strip():
+        if status == 204 or tool.output_schema is None:
+            return {}
+        raise _not_json_error(
+            tool, f"HTTP {status} success body is empty; a JSON object was expected"
+        )
+    media_type = (answer.content_type or "application/json").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise _not_json_error(
+            tool, f"HTTP {status} success body has Content-Type {media_type}, not JSON"
+        )
+    try:
+        return json.loads(answer.body)
+    except ValueError as exc:
+        raise _not_json_error(tool, f"HTTP {status} success body is not valid JSON") from exc
+
+
+def _not_json_error(tool: Tool, message: str) -> ResponseValidationError:
+    return ResponseValidationError(tool.name, [ArgumentError((), message)])
+
+
+def _nothing_sent(failure: TransportError | None) -> bool:
+    """Whether the request surely never reached the server (no connection could be made)."""
+    cause = failure.__cause__ if failure is not None else None
+    return isinstance(cause, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
+
+
+def _failure_name(failure: TransportError | None) -> str:
+    """The failure's kind only: messages of lower libraries may carry URLs with argument values."""
+    cause = failure.__cause__ if failure is not None else None
+    return type(cause or failure).__name__
 
 
 @contextmanager
