@@ -149,7 +149,7 @@ class Tool:
             return None, None
         if self.spec.body_encoding == "json":
             document = {p.sent_as: values[p.name] for p in self._body_params if p.name in values}
-            return json.dumps(document, separators=(",", ":")).encode(), "application/json"
+            return _json_text(document).encode(), "application/json"
         return urlencode(form).encode("ascii"), "application/x-www-form-urlencoded"
 
     @cached_property
@@ -200,11 +200,24 @@ def _wire_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return _float_text(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return _json_text(value, ensure_ascii=False)
     if value is None:
         return ""
     return str(value)
+
+
+def _json_text(value: Any, *, ensure_ascii: bool = True) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=ensure_ascii, default=_json_number)
+
+
+def _json_number(value: Any) -> float:
+    """Decimals (from ``json.loads(..., parse_float=Decimal)``) are written as JSON numbers."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _float_text(value: float) -> str:

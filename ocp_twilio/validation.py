@@ -5,7 +5,9 @@ Messages say what is expected, never echo the value given: a value may be card d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -25,8 +27,26 @@ class SchemaValidator:
         self._validator = Draft202012Validator(schema, format_checker=formats)
 
     def errors(self, instance: Any) -> tuple[ArgumentError, ...]:
+        # Checked first: a Decimal NaN makes the schema's bound checks raise.
+        non_finite = tuple(_non_finite_numbers(instance, ()))
+        if non_finite:
+            return non_finite
         found = sorted(self._validator.iter_errors(instance), key=_error_order)
         return tuple(dict.fromkeys(e for error in found for e in _explain(error)))
+
+
+def _non_finite_numbers(value: Any, path: tuple[str | int, ...]) -> Iterable[ArgumentError]:
+    """NaN and Infinity pass every JSON Schema bound but are not JSON, nor numbers Twilio reads."""
+    if (isinstance(value, float) and not math.isfinite(value)) or (
+        isinstance(value, Decimal) and not value.is_finite()
+    ):
+        yield ArgumentError(path, "must be a finite number, not NaN or Infinity", "type")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _non_finite_numbers(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite_numbers(item, (*path, index))
 
 
 def _error_order(error: ValidationError) -> tuple[str, ...]:
