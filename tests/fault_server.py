@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from conftest import ACCOUNT_SID, AUTH_TOKEN, PAYMENT_BODY
+from conftest import PAYMENT_BODY
 
 from ocp_twilio import OCPAgent
 
@@ -158,18 +157,6 @@ async def fault_server() -> AsyncIterator[FaultServer]:
     finally:
         faults.release.set()
         await server.close()
-
-
-def secrets() -> tuple[str, ...]:
-    """Every form in which the test credentials could leak."""
-    basic = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-    return (AUTH_TOKEN, basic)
-
-
-def assert_no_secrets(texts: Iterable[str]) -> None:
-    for text in texts:
-        for secret in secrets():
-            assert secret not in text, "a secret leaked into an output"
 
 
 def connections_in_use(agent: OCPAgent) -> int:

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 from conftest import CALL_SID, PAYMENT_BODY, PAYMENT_SID, TWILIO_ENV, update_arguments
-from fault_server import FaultServer, assert_no_secrets, connections_in_use, fault_server
+from fault_server import FaultServer, connections_in_use, fault_server
+from secret_scan import assert_no_secrets
 
 from ocp_twilio import (
     OCPAgent,

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from conftest import SHARED_OAI, RecordingServer
-from fault_server import assert_no_secrets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schema_strategies import random_arguments, valid_arguments
+from secret_scan import assert_no_secrets
 from twilio_acceptance import published_operation
 
 from ocp_twilio import InvalidArguments, OCPAgent, OCPError, Tool, load_spec_dir
