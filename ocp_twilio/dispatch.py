@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import aiohttp
@@ -96,9 +97,7 @@ class Dispatcher:
         return self._checked_result(tool, answer)
 
     def url_for(self, tool: Tool, request: PreparedRequest) -> URL:
-        base = resolve_base_url(
-            tool.spec.server, override=self.base_url, region=self.region, edge=self.edge
-        )
+        base = _base_url(tool.spec.server, self.base_url, self.region, self.edge)
         url = URL(base + request.path, encoded=True)
         return url.update_query(request.query) if request.query else url
 
@@ -245,6 +244,14 @@ class _Exchange:
             (time.monotonic() - started) * 1000,
         )
         return answer
+
+
+@lru_cache(maxsize=64)
+def _base_url(
+    server: str | None, override: str | None, region: str | None, edge: str | None
+) -> str:
+    """resolve_base_url, computed once per host setting rather than on every call."""
+    return resolve_base_url(server, override=override, region=region, edge=edge)
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:

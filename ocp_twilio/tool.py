@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
 
 from .errors import ArgumentError, InvalidArguments
 from .schema import INPUT_FORMATS, OUTPUT_FORMATS
@@ -128,7 +129,7 @@ class Tool:
             if param.name not in values and source is not None and source in defaults:
                 values[param.name] = defaults[source]
         path = self.spec.path.format_map(
-            {p.sent_as: quote(str(values[p.name]), safe="") for p in self._path_params}
+            {p.sent_as: _escaped(str(values[p.name]), quote) for p in self._path_params}
         )
         form = _pairs(self._body_params, values)
         body, content_type = self._encode_body(form, values)
@@ -150,7 +151,8 @@ class Tool:
         if self.spec.body_encoding == "json":
             document = {p.sent_as: values[p.name] for p in self._body_params if p.name in values}
             return _json_text(document).encode(), "application/json"
-        return urlencode(form).encode("ascii"), "application/x-www-form-urlencoded"
+        body = "&".join(f"{_escaped(k, quote_plus)}={_escaped(v, quote_plus)}" for k, v in form)
+        return body.encode("ascii"), "application/x-www-form-urlencoded"
 
     @cached_property
     def _path_params(self) -> tuple[ParameterSpec, ...]:
@@ -179,6 +181,14 @@ def _argument_schema(param: ParameterSpec) -> dict[str, Any]:
     if param.location == "path" and "pattern" not in schema and "enum" not in schema:
         schema = {**schema, **_SEGMENT_GUARD}
     return schema
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _escaped(text: str, escape: Callable[..., str]) -> str:
+    """``escape(text, safe="")`` as urlencode does it, skipped for text that needs none (SIDs)."""
+    return text if _UNRESERVED.fullmatch(text) else escape(text, safe="")
 
 
 def _pairs(

@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from .errors import ArgumentError
+from .fast_check import compile_check
 
 __all__ = ["SchemaValidator"]
 
@@ -21,12 +22,15 @@ __all__ = ["SchemaValidator"]
 class SchemaValidator:
     """One schema, compiled once; ``errors(instance)`` lists every problem at once."""
 
-    __slots__ = ("_validator",)
+    __slots__ = ("_quick_check", "_validator")
 
     def __init__(self, schema: Mapping[str, Any], formats: FormatChecker) -> None:
         self._validator = Draft202012Validator(schema, format_checker=formats)
+        self._quick_check = compile_check(schema, formats)
 
     def errors(self, instance: Any) -> tuple[ArgumentError, ...]:
+        if self._quick_check is not None and self._quick_check(instance):
+            return ()
         # Checked first: a Decimal NaN makes the schema's bound checks raise.
         non_finite = tuple(_non_finite_numbers(instance, ()))
         if non_finite:
