@@ -200,12 +200,16 @@ def _pairs(
         if param.name not in values:
             continue
         value = values[param.name]
-        items = value if isinstance(value, list) else [value]
-        pairs.extend((param.sent_as, _wire_text(item)) for item in items)
+        if isinstance(value, list):
+            pairs.extend((param.sent_as, _wire_text(item)) for item in value)
+        else:
+            pairs.append((param.sent_as, _wire_text(value)))
     return tuple(pairs)
 
 
 def _wire_text(value: Any) -> str:
+    if type(value) is str:  # the common case first: this runs for every argument of every call
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
