@@ -167,14 +167,22 @@ class _Exchange:
                 answer = await self._attempt(in_flight, deadline)
             except TransportError as exc:
                 failure = exc
-            if not self._should_retry(answer, failure):
-                if failure is not None:
-                    raise failure
-                assert answer is not None
-                return answer
-            wait = self.policy.backoff(retry, answer.retry_after if answer else None)
-            reason = f"HTTP {answer.status}" if answer else _failure_name(failure)
-            if retry >= self.policy.max_retries or loop.time() + wait >= deadline:
+            if self._should_retry(answer, failure):
+                wait = self.policy.backoff(retry, answer.retry_after if answer else None)
+                reason = f"HTTP {answer.status}" if answer else _failure_name(failure)
+                if retry < self.policy.max_retries and loop.time() + wait < deadline:
+                    retry += 1
+                    logger.warning(
+                        "%s %s: %s; retry %d of %d in %.2f s",
+                        self.tool,
+                        self.request.method,
+                        reason,
+                        retry,
+                        self.policy.max_retries,
+                        wait,
+                    )
+                    await asyncio.sleep(wait)
+                    continue
                 logger.warning(
                     "%s %s: giving up after %d attempt(s); last: %s",
                     self.tool,
@@ -182,21 +190,10 @@ class _Exchange:
                     retry + 1,
                     reason,
                 )
-                if failure is not None:
-                    raise failure
-                assert answer is not None
-                return answer
-            retry += 1
-            logger.warning(
-                "%s %s: %s; retry %d of %d in %.2f s",
-                self.tool,
-                self.request.method,
-                reason,
-                retry,
-                self.policy.max_retries,
-                wait,
-            )
-            await asyncio.sleep(wait)
+            if failure is not None:
+                raise failure
+            assert answer is not None
+            return answer
 
     def _should_retry(self, answer: _Answer | None, failure: TransportError | None) -> bool:
         if answer is not None:
