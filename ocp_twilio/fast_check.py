@@ -3,7 +3,7 @@
 jsonschema walks a schema anew for every instance; for the small, flat schemas of Twilio's
 operations that walk costs more than the HTTP exchange. A schema made only of the keywords below is
 compiled once into nested closures that answer True only where jsonschema would find no error (and
-no number is NaN or Infinity); on False, or for any other keyword, the caller runs the full
+the value is plain JSON); on False, or for any other keyword, the caller runs the full
 validator, which also phrases the errors. Unsure is always False.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from jsonschema import FormatChecker
 
-__all__ = ["Check", "compile_check", "is_finite_json"]
+__all__ = ["Check", "compile_check", "is_plain_json"]
 
 Check = Callable[[Any], bool]
 
@@ -45,16 +45,18 @@ def compile_check(schema: Mapping[str, Any], formats: FormatChecker) -> Check | 
         return None
 
 
-def is_finite_json(value: Any) -> bool:
-    """True when no number inside ``value`` is NaN or Infinity (nor a Decimal)."""
+def is_plain_json(value: Any) -> bool:
+    """True for what ``json.loads`` makes, less NaN and Infinity; the rest goes the slow way."""
     kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
     if kind is float:
         return math.isfinite(value)
     if kind is dict:
-        return all(is_finite_json(v) for v in value.values())
+        return all(is_plain_json(v) for v in value.values())
     if kind is list:
-        return all(is_finite_json(v) for v in value)
-    return not isinstance(value, Decimal)
+        return all(is_plain_json(v) for v in value)
+    return False
 
 
 class _Unsupported(Exception):
@@ -85,7 +87,7 @@ def _compile(schema: Mapping[str, Any], formats: FormatChecker) -> Check:
     if keywords - _HANDLED:
         raise _Unsupported(sorted(keywords - _HANDLED))
     if not checks or "type" not in schema or _may_hold_anything(schema):
-        checks.append(is_finite_json)
+        checks.append(is_plain_json)
     return _all_of(checks)
 
 
@@ -258,7 +260,7 @@ def _object_check(schema: Mapping[str, Any], formats: FormatChecker) -> Check:
         for name, item in value.items():
             test = properties.get(name)
             if test is None:
-                if closed or not is_finite_json(item):
+                if closed or not is_plain_json(item):
                     return False
             elif not test(item):
                 return False

@@ -32,25 +32,34 @@ class SchemaValidator:
         if self._quick_check is not None and self._quick_check(instance):
             return ()
         # Checked first: a Decimal NaN makes the schema's bound checks raise.
-        non_finite = tuple(_non_finite_numbers(instance, ()))
-        if non_finite:
-            return non_finite
+        not_json = tuple(_not_json(instance, ()))
+        if not_json:
+            return not_json
         found = sorted(self._validator.iter_errors(instance), key=_error_order)
         return tuple(dict.fromkeys(e for error in found for e in _explain(error)))
 
 
-def _non_finite_numbers(value: Any, path: tuple[str | int, ...]) -> Iterable[ArgumentError]:
-    """NaN and Infinity pass every JSON Schema bound but are not JSON, nor numbers Twilio reads."""
-    if (isinstance(value, float) and not math.isfinite(value)) or (
-        isinstance(value, Decimal) and not value.is_finite()
-    ):
-        yield ArgumentError(path, "must be a finite number, not NaN or Infinity", "type")
+def _not_json(value: Any, path: tuple[str | int, ...]) -> Iterable[ArgumentError]:
+    """Values that cannot be sent although a schema lets them through: NaN and Infinity pass every
+    JSON Schema bound, and any Python object passes a schema that names no type."""
+    if isinstance(value, (float, Decimal)) and not _is_finite(value):
+        yield ArgumentError(path, _NOT_FINITE, "type")
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _non_finite_numbers(item, (*path, str(key)))
-    elif isinstance(value, list):
+            yield from _not_json(item, (*path, str(key)))
+    elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _non_finite_numbers(item, (*path, index))
+            yield from _not_json(item, (*path, index))
+    elif not isinstance(value, (str, int, float, Decimal, type(None))):
+        yield ArgumentError(path, _NOT_JSON, "type")
+
+
+def _is_finite(number: float | Decimal) -> bool:
+    return number.is_finite() if isinstance(number, Decimal) else math.isfinite(number)
+
+
+_NOT_FINITE = "must be a finite number, not NaN or Infinity"
+_NOT_JSON = "must be a JSON value: string, number, boolean, null, array or object"
 
 
 def _error_order(error: ValidationError) -> tuple[str, ...]:

@@ -61,7 +61,9 @@ any_values = st.recursive(
     | st.integers()
     | st.floats()
     | st.text(max_size=40)
-    | st.decimals(allow_nan=False, allow_infinity=False),
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.binary(max_size=4)
+    | st.frozensets(st.integers(), max_size=2),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
     max_leaves=6,
 )

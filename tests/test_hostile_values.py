@@ -35,3 +35,15 @@ async def test_decimals_are_sent_in_plain_notation(
     form = dict(recording_server.requests[0].form)
     assert form["ChargeAmount"] == "100"
     assert form["Parameter"] == '{"fee":0.5}'
+
+
+@pytest.mark.parametrize("value", [{1, 2}, b"bytes", object()])
+async def test_values_json_cannot_carry_are_refused(
+    value: Any, agent: OCPAgent, recording_server: RecordingServer
+) -> None:
+    with pytest.raises(InvalidArguments) as caught:
+        await agent.call_tool("createPayments", {**CREATE, "Parameter": {"field": value}})
+    assert [str(e) for e in caught.value.errors] == [
+        "Parameter.field: must be a JSON value: string, number, boolean, null, array or object"
+    ]
+    assert recording_server.requests == []
