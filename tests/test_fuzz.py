@@ -70,9 +70,15 @@ async def test_random_arguments_are_refused_or_sent_as_twilio_accepts(
 @FUZZ
 @given(data=st.data())
 async def test_valid_arguments_make_requests_twilio_accepts(
-    name: str, data: st.DataObject, agent: OCPAgent, recording_server: RecordingServer
+    name: str,
+    data: st.DataObject,
+    agent: OCPAgent,
+    recording_server: RecordingServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     tool = agent.get_tool(name)
     arguments = data.draw(valid_arguments(tool.input_schema), label="arguments")
-    await agent.call_tool(name, arguments)
+    result = await agent.call_tool(name, arguments)
     assert twilio_problems(tool, recording_server) == []
+    assert_no_secrets([caplog.text, repr(result)])
