@@ -133,7 +133,8 @@ async def test_deadline_bounds_the_whole_call(faults: FaultServer) -> None:
         with pytest.raises(RequestTimeout):
             await agent.call_tool("updatePayments", update_arguments())
         elapsed = time.monotonic() - started
-    assert elapsed < policy.deadline + 0.2
+    # Generous for a busy machine; without the deadline, 11 attempts would take 3.3 s or more.
+    assert elapsed < policy.deadline + 1.0
     assert 2 <= len(faults.hits) <= 3
 
 
@@ -154,7 +155,7 @@ async def test_retry_after_beyond_the_deadline_gives_up_at_once(
         await keyed_agent.call_tool("updatePayments", update_arguments())
     assert caught.value.status == 429
     assert caught.value.code == 20429
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 10  # did not wait the hour it was told to
     assert faults.hits == ["429 retry-after 3600"]
 
 
