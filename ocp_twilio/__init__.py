@@ -14,7 +14,7 @@ from .adapters import (
     openai_tools,
     tool_definitions,
 )
-from .agent import OCPAgent, RegisteredAPI, load_tools
+from .agent import DEFAULT_MAX_IN_FLIGHT, OCPAgent, RegisteredAPI, load_tools
 from .catalog import load_operations
 from .context import (
     HISTORY_LIMIT,
@@ -26,7 +26,7 @@ from .context import (
     decode_session,
 )
 from .credentials import Credentials
-from .dispatch import DEFAULT_TIMEOUT, USER_AGENT, ResponseValidation
+from .dispatch import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT, ResponseValidation
 from .errors import (
     AmbiguousToolName,
     APINotFound,
@@ -35,6 +35,7 @@ from .errors import (
     InvalidArguments,
     OCPError,
     RequestTimeout,
+    ResponseTooLarge,
     ResponseValidationError,
     SpecError,
     ToolNotFound,
@@ -44,6 +45,7 @@ from .errors import (
 from .openapi import parse_openapi_document
 from .plugin import APIDefinition
 from .registry import ENTRY_POINT_GROUP, APIRegistry, ResolvedAPI
+from .retry import RetryPolicy
 from .spec import OperationSpec, ParameterSpec, ResponseSpec, load_spec_dir, load_spec_file
 from .sync import sync_specs
 from .tool import PreparedRequest, Tool
@@ -51,6 +53,8 @@ from .tool_index import qualified_name
 from .version import __version__
 
 __all__ = [
+    "DEFAULT_MAX_IN_FLIGHT",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "ENTRY_POINT_GROUP",
     "HISTORY_LIMIT",
@@ -76,8 +80,10 @@ __all__ = [
     "RequestTimeout",
     "ResolvedAPI",
     "ResponseSpec",
+    "ResponseTooLarge",
     "ResponseValidation",
     "ResponseValidationError",
+    "RetryPolicy",
     "SpecError",
     "Tool",
     "ToolNotFound",

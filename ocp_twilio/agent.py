@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,16 +18,26 @@ from .adapters import Framework, OpenAIShape, select_tools, tool_definitions
 from .catalog import cache_root
 from .context import OCPContext
 from .credentials import Credentials
-from .dispatch import DEFAULT_TIMEOUT, Dispatcher, ResponseValidation, checked_timeout
+from .dispatch import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+    Dispatcher,
+    ResponseValidation,
+    checked_timeout,
+)
 from .errors import AmbiguousToolName, APINotFound, ConfigurationError, TwilioAPIError
 from .hosts import resolve_base_url
 from .plugin import APIDefinition
 from .registry import APIRegistry, plugin_definition, spec_definition
+from .retry import DEFAULT_RETRIES, RetryPolicy
 from .spec import OperationSpec
 from .tool import Tool
 from .tool_index import ToolIndex, qualified_name
 
-__all__ = ["OCPAgent", "RegisteredAPI", "load_tools"]
+__all__ = ["DEFAULT_MAX_IN_FLIGHT", "OCPAgent", "RegisteredAPI", "load_tools"]
+
+# Twilio publishes no account concurrency limit; a fan-out this wide stays well clear of 429s.
+DEFAULT_MAX_IN_FLIGHT = 25
 
 
 @dataclass(frozen=True)
@@ -42,8 +53,9 @@ class OCPAgent:
     """An agent's view of its APIs: register them, find their tools, call them.
 
     One aiohttp session serves every API; it is made on the first call, inside the running loop,
-    and closed by :meth:`aclose` or ``async with``. ``context`` is the agent's OCP context; APIs
-    registered with ``ocp_headers`` receive it in the OCP headers.
+    and closed by :meth:`aclose` or ``async with``. At most ``max_in_flight`` requests of the
+    agent are on the wire at once; further calls wait their turn. ``context`` is the agent's OCP
+    context; APIs registered with ``ocp_headers`` receive it in the OCP headers.
     """
 
     def __init__(
@@ -57,9 +69,18 @@ class OCPAgent:
         registry_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         response_validation: ResponseValidation | str = ResponseValidation.WARN,
+        retries: int | RetryPolicy = DEFAULT_RETRIES,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        if max_in_flight < 1:
+            raise ConfigurationError("max_in_flight must be at least 1.")
         self.timeout = checked_timeout(timeout)
         self.response_validation = _validation_mode(response_validation)
+        self.retries = RetryPolicy.of(retries)
+        self.max_in_flight = max_in_flight
+        self.max_response_bytes = max_response_bytes
+        self._in_flight = asyncio.Semaphore(max_in_flight)
         self.context = OCPContext(
             agent_type=agent_type, user=user, workspace=workspace, current_goal=agent_goal
         )
@@ -104,6 +125,8 @@ class OCPAgent:
         response_validation: ResponseValidation | str | None = None,
         ocp_headers: bool | None = None,
         environ: Mapping[str, str] | None = None,
+        retries: int | RetryPolicy | None = None,
+        max_response_bytes: int | None = None,
     ) -> RegisteredAPI:
         """Make an API's tools callable under ``name``.
 
@@ -159,6 +182,8 @@ class OCPAgent:
             edge=edge or env.get("TWILIO_EDGE") or None,
             timeout=self.timeout if timeout is None else timeout,
             response_validation=_validation_mode(response_validation or self.response_validation),
+            retries=self.retries if retries is None else RetryPolicy.of(retries),
+            max_response_bytes=max_response_bytes or self.max_response_bytes,
         )
         # Fail at registration, not on the first call, when the host settings are unusable.
         resolve_base_url(
@@ -230,7 +255,12 @@ class OCPAgent:
         given = {} if arguments is None else arguments  # [] or "" must fail as "not an object"
         try:
             result = await registered.dispatcher.call(
-                self._http(), tool, given, timeout=timeout, headers=headers
+                self._http(),
+                tool,
+                given,
+                timeout=timeout,
+                headers=headers,
+                in_flight=self._in_flight,
             )
         except BaseException as exc:
             status = exc.status if isinstance(exc, TwilioAPIError) else None
@@ -246,7 +276,9 @@ class OCPAgent:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            # The connector must not be a second, lower cap than max_in_flight.
+            connector = aiohttp.TCPConnector(limit=self.max_in_flight)
+            self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import aiohttp
@@ -25,19 +26,30 @@ from .errors import (
     ArgumentError,
     ConfigurationError,
     RequestTimeout,
+    ResponseTooLarge,
     ResponseValidationError,
     TransportError,
     TwilioAPIError,
 )
 from .hosts import resolve_base_url
+from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
 from .tool import PreparedRequest, Tool
 from .version import __version__
 
-__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "Dispatcher", "ResponseValidation", "checked_timeout"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUT",
+    "USER_AGENT",
+    "Dispatcher",
+    "ResponseValidation",
+    "checked_timeout",
+]
 
 logger = logging.getLogger("ocp_twilio")
 
 DEFAULT_TIMEOUT = 30.0
+# Far above any Twilio page (1,000 records), far below what could exhaust memory.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 USER_AGENT = f"ocp-twilio/{__version__} aiohttp/{aiohttp.__version__}"
 
 
@@ -51,7 +63,11 @@ class ResponseValidation(str, Enum):
 
 @dataclass(frozen=True)
 class Dispatcher:
-    """Sends prepared requests of one registered API and turns the answers into results."""
+    """Sends prepared requests of one registered API and turns the answers into results.
+
+    ``timeout`` bounds one attempt; ``retries`` decides which failed attempts are repeated and
+    bounds the whole call (see :mod:`ocp_twilio.retry`).
+    """
 
     credentials: Credentials
     base_url: str | None = None
@@ -59,6 +75,8 @@ class Dispatcher:
     edge: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     response_validation: ResponseValidation = ResponseValidation.WARN
+    retries: RetryPolicy = DEFAULT_RETRIES
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def __post_init__(self) -> None:
         checked_timeout(self.timeout)
@@ -71,45 +89,34 @@ class Dispatcher:
         *,
         timeout: float | None = None,
         headers: Mapping[str, str] | None = None,
+        in_flight: asyncio.Semaphore | None = None,
     ) -> Any:
-        """Validate, send and check one call; every failure is an OCPError.
+        """Validate, send (retrying where safe) and check one call; every failure is an OCPError.
 
         ``headers`` are sent besides the request's own (the agent's OCP headers); they never
-        replace the auth, content or user agent headers.
+        replace the auth, content or user agent headers. ``in_flight`` is held during each
+        attempt: the agent's cap on requests in flight.
         """
         limit = self.timeout if timeout is None else checked_timeout(timeout)
         request = tool.prepare(arguments, {"account_sid": self.credentials.account_sid})
         url = self.url_for(tool, request)
-        started = time.monotonic()
-        status, body = await self._send(session, request, url, limit, headers or {})
-        logger.debug(
-            "%s %s -> %d in %.0f ms",
-            tool.name,
-            request.method,
-            status,
-            (time.monotonic() - started) * 1000,
-        )
-        if not 200 <= status < 300:
-            raise _api_error(status, body, tool.name)
-        return self._checked_result(tool, status, body)
+        sent_headers = self.headers_for(request, headers or {})
+        exchange = _Exchange(self, session, tool.name, request, url, sent_headers, limit)
+        answer = await exchange.run(in_flight)
+        if not 200 <= answer.status < 300:
+            raise _api_error(answer.status, answer.body, tool.name)
+        return self._checked_result(tool, answer)
 
     def url_for(self, tool: Tool, request: PreparedRequest) -> URL:
-        base = resolve_base_url(
-            tool.spec.server, override=self.base_url, region=self.region, edge=self.edge
-        )
+        base = _base_url(tool.spec.server, self.base_url, self.region, self.edge)
         url = URL(base + request.path, encoded=True)
         return url.update_query(request.query) if request.query else url
 
-    async def _send(
-        self,
-        session: aiohttp.ClientSession,
-        request: PreparedRequest,
-        url: URL,
-        timeout: float,
-        extra_headers: Mapping[str, str],
-    ) -> tuple[int, bytes]:
+    def headers_for(
+        self, request: PreparedRequest, extra: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
         headers = {
-            **extra_headers,
+            **(extra or {}),
             "Authorization": self.credentials.authorization,
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
@@ -117,26 +124,10 @@ class Dispatcher:
         }
         if request.content_type:
             headers["Content-Type"] = request.content_type
-        with map_transport_errors(timeout):
-            async with session.request(
-                request.method,
-                url,
-                data=request.body,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=timeout),
-                allow_redirects=False,
-            ) as response:
-                return response.status, await response.read()
+        return headers
 
-    def _checked_result(self, tool: Tool, status: int, body: bytes) -> Any:
-        if not body.strip():
-            data: Any = {}
-        else:
-            try:
-                data = json.loads(body)
-            except ValueError as exc:
-                problem = ArgumentError((), f"HTTP {status} success body is not JSON")
-                raise ResponseValidationError(tool.name, [problem]) from exc
+    def _checked_result(self, tool: Tool, answer: _Answer) -> Any:
+        data = _json_body(tool, answer)
         if self.response_validation is ResponseValidation.OFF:
             return data
         errors = tool.response_errors(data)
@@ -151,6 +142,123 @@ class Dispatcher:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    body: bytes
+    content_type: str | None
+    retry_after: float | None
+
+
+class _Exchange:
+    """One call's attempts: send, decide whether to try again, wait, within the deadline."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        session: aiohttp.ClientSession,
+        tool: str,
+        request: PreparedRequest,
+        url: URL,
+        headers: Mapping[str, str],
+        timeout: float,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.session = session
+        self.tool = tool
+        self.request = request
+        self.url = url
+        self.headers = headers
+        self.timeout = timeout
+        self.policy = dispatcher.retries
+
+    async def run(self, in_flight: asyncio.Semaphore | None) -> _Answer:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.policy.deadline
+        retry = 0
+        while True:
+            failure: TransportError | None = None
+            answer: _Answer | None = None
+            try:
+                answer = await self._attempt(in_flight, deadline)
+            except TransportError as exc:
+                failure = exc
+            if self._should_retry(answer, failure):
+                wait = self.policy.backoff(retry, answer.retry_after if answer else None)
+                reason = f"HTTP {answer.status}" if answer else _failure_name(failure)
+                if retry < self.policy.max_retries and loop.time() + wait < deadline:
+                    retry += 1
+                    logger.warning(
+                        "%s %s: %s; retry %d of %d in %.2f s",
+                        self.tool,
+                        self.request.method,
+                        reason,
+                        retry,
+                        self.policy.max_retries,
+                        wait,
+                    )
+                    await asyncio.sleep(wait)
+                    continue
+                logger.warning(
+                    "%s %s: giving up after %d attempt(s); last: %s",
+                    self.tool,
+                    self.request.method,
+                    retry + 1,
+                    reason,
+                )
+            if failure is not None:
+                raise failure
+            assert answer is not None
+            return answer
+
+    def _should_retry(self, answer: _Answer | None, failure: TransportError | None) -> bool:
+        if answer is not None:
+            return retry_allowed_for_status(
+                answer.status, answer.retry_after, self.request.idempotent
+            )
+        if isinstance(failure, ResponseTooLarge):
+            return False
+        return self.request.idempotent or _nothing_sent(failure)
+
+    async def _attempt(self, in_flight: asyncio.Semaphore | None, deadline: float) -> _Answer:
+        if in_flight is None:
+            return await self._send(deadline)
+        async with in_flight:
+            return await self._send(deadline)
+
+    async def _send(self, deadline: float) -> _Answer:
+        timeout = min(self.timeout, deadline - asyncio.get_running_loop().time())
+        if timeout <= 0:
+            raise RequestTimeout(
+                "The call's deadline passed before it could be sent; nothing sent."
+            )
+        started = time.monotonic()
+        with map_transport_errors(timeout):
+            async with self.session.request(
+                self.request.method,
+                self.url,
+                data=self.request.body,
+                headers=self.headers,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                allow_redirects=False,
+            ) as response:
+                body = await _read_capped(response, self.dispatcher.max_response_bytes)
+                answer = _Answer(
+                    response.status,
+                    body,
+                    response.headers.get("Content-Type"),
+                    parse_retry_after(response.headers.get("Retry-After")),
+                )
+        logger.debug(
+            "%s %s -> %d in %.0f ms",
+            self.tool,
+            self.request.method,
+            answer.status,
+            (time.monotonic() - started) * 1000,
+        )
+        return answer
+
+
 def checked_timeout(seconds: float) -> float:
     """A timeout must be a positive, finite number of seconds (aiohttp fails on inf, ignores 0)."""
     number = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
@@ -159,6 +267,67 @@ def checked_timeout(seconds: float) -> float:
             f"timeout must be a positive, finite number of seconds, not {seconds!r}."
         )
     return float(seconds)
+
+
+@lru_cache(maxsize=64)
+def _base_url(
+    server: str | None, override: str | None, region: str | None, edge: str | None
+) -> str:
+    """resolve_base_url, computed once per host setting rather than on every call."""
+    return resolve_base_url(server, override=override, region=region, edge=edge)
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The whole body, refusing (before reading it) one that would exceed ``limit`` bytes."""
+    length = response.content_length
+    if length is not None:
+        if length > limit:
+            raise ResponseTooLarge(f"Response body of {length} bytes exceeds the {limit}-byte cap.")
+        return await response.read()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > limit:
+            raise ResponseTooLarge(f"Response body exceeds the {limit}-byte cap.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_body(tool: Tool, answer: _Answer) -> Any:
+    """The decoded success body; a body that is not JSON is a ResponseValidationError."""
+    status = answer.status
+    if not answer.body.strip():
+        if status == 204 or tool.output_schema is None:
+            return {}
+        raise _not_json_error(
+            tool, f"HTTP {status} success body is empty; a JSON object was expected"
+        )
+    media_type = (answer.content_type or "application/json").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise _not_json_error(
+            tool, f"HTTP {status} success body has Content-Type {media_type}, not JSON"
+        )
+    try:
+        return json.loads(answer.body)
+    except ValueError as exc:
+        raise _not_json_error(tool, f"HTTP {status} success body is not valid JSON") from exc
+
+
+def _not_json_error(tool: Tool, message: str) -> ResponseValidationError:
+    return ResponseValidationError(tool.name, [ArgumentError((), message)])
+
+
+def _nothing_sent(failure: TransportError | None) -> bool:
+    """Whether the request surely never reached the server (no connection could be made)."""
+    cause = failure.__cause__ if failure is not None else None
+    return isinstance(cause, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
+
+
+def _failure_name(failure: TransportError | None) -> str:
+    """The failure's kind only: messages of lower libraries may carry URLs with argument values."""
+    cause = failure.__cause__ if failure is not None else None
+    return type(cause or failure).__name__
 
 
 @contextmanager

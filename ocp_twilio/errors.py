@@ -124,3 +124,7 @@ class TransportError(OCPError):
 
 class RequestTimeout(TransportError, TimeoutError):
     """The call did not finish within its timeout."""
+
+
+class ResponseTooLarge(TransportError):
+    """The response body is larger than the dispatcher accepts (``max_response_bytes``)."""

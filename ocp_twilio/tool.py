@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
 
 from .errors import ArgumentError, InvalidArguments
 from .schema import INPUT_FORMATS, OUTPUT_FORMATS
@@ -117,7 +117,7 @@ class Tool:
         if not isinstance(arguments, Mapping):
             problem = ArgumentError((), "arguments must be a JSON object of name/value pairs")
             raise InvalidArguments(self.name, [problem])
-        errors = self._input_validator.errors(dict(arguments)) + tuple(_non_finite(arguments))
+        errors = self._input_validator.errors(dict(arguments))
         if errors:
             raise InvalidArguments(self.name, errors)
 
@@ -138,7 +138,7 @@ class Tool:
             if param.name not in values and source is not None and source in defaults:
                 values[param.name] = defaults[source]
         path = self.spec.path.format_map(
-            {p.sent_as: quote(str(values[p.name]), safe="") for p in self._path_params}
+            {p.sent_as: _escaped(str(values[p.name]), quote) for p in self._path_params}
         )
         form = _pairs(self._body_params, values)
         body, content_type = self._encode_body(form, values)
@@ -159,8 +159,9 @@ class Tool:
             return None, None
         if self.spec.body_encoding == "json":
             document = {p.sent_as: values[p.name] for p in self._body_params if p.name in values}
-            return json.dumps(document, separators=(",", ":")).encode(), "application/json"
-        return urlencode(form).encode("ascii"), "application/x-www-form-urlencoded"
+            return _json_text(document).encode(), "application/json"
+        body = "&".join(f"{_escaped(k, quote_plus)}={_escaped(v, quote_plus)}" for k, v in form)
+        return body.encode("ascii"), "application/x-www-form-urlencoded"
 
     @cached_property
     def _path_params(self) -> tuple[ParameterSpec, ...]:
@@ -191,16 +192,12 @@ def _argument_schema(param: ParameterSpec) -> dict[str, Any]:
     return schema
 
 
-def _non_finite(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[ArgumentError]:
-    """NaN and infinities: JSON Schema lets NaN through every bound, and Twilio reads neither."""
-    if isinstance(value, float) and not math.isfinite(value):
-        yield ArgumentError(path, "must be a finite number, not NaN or infinity", "type")
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _non_finite(item, (*path, str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _non_finite(item, (*path, index))
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _escaped(text: str, escape: Callable[..., str]) -> str:
+    """``escape(text, safe="")`` as urlencode does it, skipped for text that needs none (SIDs)."""
+    return text if _UNRESERVED.fullmatch(text) else escape(text, safe="")
 
 
 def _pairs(
@@ -212,21 +209,38 @@ def _pairs(
         if param.name not in values:
             continue
         value = values[param.name]
-        items = value if isinstance(value, list) else [value]
-        pairs.extend((param.sent_as, _wire_text(item)) for item in items)
+        if isinstance(value, list):
+            pairs.extend((param.sent_as, _wire_text(item)) for item in value)
+        else:
+            pairs.append((param.sent_as, _wire_text(value)))
     return tuple(pairs)
 
 
 def _wire_text(value: Any) -> str:
+    if type(value) is str:  # the common case first: this runs for every argument of every call
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return _float_text(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return _json_text(value, ensure_ascii=False)
     if value is None:
         return ""
     return str(value)
+
+
+def _json_text(value: Any, *, ensure_ascii: bool = True) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=ensure_ascii, default=_json_number)
+
+
+def _json_number(value: Any) -> float:
+    """Decimals (from ``json.loads(..., parse_float=Decimal)``) are written as JSON numbers."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _float_text(value: float) -> str:

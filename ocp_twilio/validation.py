@@ -5,13 +5,16 @@ Messages say what is expected, never echo the value given: a value may be card d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from .errors import ArgumentError, SpecError
+from .fast_check import compile_check
 
 __all__ = ["SchemaValidator"]
 
@@ -19,7 +22,7 @@ __all__ = ["SchemaValidator"]
 class SchemaValidator:
     """One schema, compiled once; ``errors(instance)`` lists every problem at once."""
 
-    __slots__ = ("_validator",)
+    __slots__ = ("_quick_check", "_validator")
 
     def __init__(self, schema: Mapping[str, Any], formats: FormatChecker, owner: str) -> None:
         # A schema jsonschema cannot use would otherwise fail in the middle of a call, as a raw
@@ -29,10 +32,40 @@ class SchemaValidator:
         except SchemaError as exc:
             raise SpecError(f"The {owner} is not a valid JSON Schema: {exc.message}") from exc
         self._validator = Draft202012Validator(schema, format_checker=formats)
+        self._quick_check = compile_check(schema, formats)
 
     def errors(self, instance: Any) -> tuple[ArgumentError, ...]:
+        if self._quick_check is not None and self._quick_check(instance):
+            return ()
+        # Checked first: a Decimal NaN makes the schema's bound checks raise.
+        not_json = tuple(_not_json(instance, ()))
+        if not_json:
+            return not_json
         found = sorted(self._validator.iter_errors(instance), key=_error_order)
         return tuple(dict.fromkeys(e for error in found for e in _explain(error)))
+
+
+def _not_json(value: Any, path: tuple[str | int, ...]) -> Iterable[ArgumentError]:
+    """Values that cannot be sent although a schema lets them through: NaN and Infinity pass every
+    JSON Schema bound, and any Python object passes a schema that names no type."""
+    if isinstance(value, (float, Decimal)) and not _is_finite(value):
+        yield ArgumentError(path, _NOT_FINITE, "type")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _not_json(item, (*path, str(key)))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _not_json(item, (*path, index))
+    elif not isinstance(value, (str, int, float, Decimal, type(None))):
+        yield ArgumentError(path, _NOT_JSON, "type")
+
+
+def _is_finite(number: float | Decimal) -> bool:
+    return number.is_finite() if isinstance(number, Decimal) else math.isfinite(number)
+
+
+_NOT_FINITE = "must be a finite number, not NaN or Infinity"
+_NOT_JSON = "must be a JSON value: string, number, boolean, null, array or object"
 
 
 def _error_order(error: ValidationError) -> tuple[str, ...]:

@@ -248,8 +248,12 @@ def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
 
 @pytest.fixture
 async def mocked_agent(mocked: aioresponses) -> AsyncIterator[OCPAgent]:
-    """An agent on Twilio's default host, with aioresponses in front of it."""
-    async with OCPAgent() as ocp_agent:
+    """An agent on Twilio's default host, with aioresponses in front of it.
+
+    It makes one attempt per call: these tests are about request shape and error mapping; retries
+    have tests/test_faults.py, against a real server.
+    """
+    async with OCPAgent(retries=0) as ocp_agent:
         await ocp_agent.register_api("twilio", environ=TWILIO_ENV)
         yield ocp_agent
 

@@ -307,7 +307,7 @@ async def test_non_finite_numbers_are_rejected(
         agent, "createPayments", create_arguments(**{argument: value}), recording_server
     )
 
-    assert "must be a finite number, not NaN or infinity" in messages_at(error, *path)
+    assert "must be a finite number, not NaN or Infinity" in messages_at(error, *path)
 
 
 async def test_argument_names_that_are_not_strings(
