@@ -14,7 +14,7 @@ from .adapters import (
     openai_tools,
     tool_definitions,
 )
-from .agent import DEFAULT_MAX_IN_FLIGHT, OCPAgent, RegisteredAPI, load_tools
+from .agent import DEFAULT_MAX_IN_FLIGHT, OCPAgent, RegisteredAPI, load_api, load_tools
 from .catalog import load_operations
 from .context import (
     HISTORY_LIMIT,
@@ -46,7 +46,7 @@ from .openapi import parse_openapi_document
 from .plugin import APIDefinition
 from .registry import ENTRY_POINT_GROUP, APIRegistry, ResolvedAPI
 from .retry import RetryPolicy
-from .spec import OperationSpec, ParameterSpec, ResponseSpec, load_spec_dir, load_spec_file
+from .spec import OperationSpec, ParameterSpec, ResponseSpec
 from .sync import sync_specs
 from .tool import PreparedRequest, Tool
 from .tool_index import qualified_name
@@ -94,9 +94,8 @@ __all__ = [
     "anthropic_tools",
     "decode_header_text",
     "decode_session",
+    "load_api",
     "load_operations",
-    "load_spec_dir",
-    "load_spec_file",
     "load_tools",
     "mcp_tools",
     "ocp_catalog_entry",

@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import difflib
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 
-from .adapters import Framework, OpenAIShape, select_tools, tool_definitions
+from .adapters import Framework, OpenAIShape, tool_definitions
 from .catalog import cache_root
 from .context import OCPContext
 from .credentials import Credentials
@@ -25,16 +25,22 @@ from .dispatch import (
     ResponseValidation,
     checked_timeout,
 )
-from .errors import AmbiguousToolName, APINotFound, ConfigurationError, TwilioAPIError
-from .hosts import resolve_base_url
+from .errors import (
+    AmbiguousToolName,
+    APINotFound,
+    ConfigurationError,
+    ToolNotFound,
+    TwilioAPIError,
+)
+from .hosts import is_twilio_host, resolve_base_url
 from .plugin import APIDefinition
 from .registry import APIRegistry, plugin_definition, spec_definition
 from .retry import DEFAULT_RETRIES, RetryPolicy
-from .spec import OperationSpec
 from .tool import Tool
-from .tool_index import ToolIndex, qualified_name
+from .tool_index import ToolIndex, ToolSearch, qualified_name
+from .tool_selection import select_tools
 
-__all__ = ["DEFAULT_MAX_IN_FLIGHT", "OCPAgent", "RegisteredAPI", "load_tools"]
+__all__ = ["DEFAULT_MAX_IN_FLIGHT", "OCPAgent", "RegisteredAPI", "load_api", "load_tools"]
 
 # Twilio publishes no account concurrency limit; a fan-out this wide stays well clear of 429s.
 DEFAULT_MAX_IN_FLIGHT = 25
@@ -88,7 +94,7 @@ class OCPAgent:
         self.registry_url = registry_url
         self._apis: dict[str, RegisteredAPI] = {}
         self._api_tools: dict[str, ToolIndex] = {}
-        self._tools = ToolIndex()
+        self._search: ToolSearch | None = None
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> OCPAgent:
@@ -157,7 +163,7 @@ class OCPAgent:
         definition = resolved.definition
         tools = _tools_of(name, definition, services, tags)
         # Twilio's secrets and host settings must never reach another API's server.
-        by_twilio = _served_by_twilio(definition.base_url)
+        by_twilio = is_twilio_host(definition.base_url)
         env = env if by_twilio else {}
         try:
             credentials = Credentials.from_env(
@@ -191,11 +197,9 @@ class OCPAgent:
         )
         send_context = definition.ocp_headers if ocp_headers is None else ocp_headers
         registered = RegisteredAPI(name, definition, dispatcher, tools, send_context)
-        self._tools.remove_api(name)
         self._apis[name] = registered
-        self._api_tools[name] = ToolIndex()
-        self._api_tools[name].add(tools)
-        self._tools.add(tools)
+        self._api_tools[name] = ToolIndex(tools)
+        self._search = None
         self.context.add_api(name, resolved.source)
         return registered
 
@@ -213,10 +217,16 @@ class OCPAgent:
             raise AmbiguousToolName(name, [f"{name} with api={a!r}" for a in owners])
         if owners:
             return self._api_tools[owners[0]].get(name)
-        return self._tools.get(name)
+        known = [n for index in self._api_tools.values() for n in index.names()]
+        raise ToolNotFound(name, difflib.get_close_matches(name, known, n=3, cutoff=0.6))
 
-    def search_tools(self, query: str, limit: int = 10) -> list[Tool]:
-        return self._tools.search(query, limit)
+    def search_tools(self, query: str, limit: int = 10, *, api: str | None = None) -> list[Tool]:
+        """Tools ranked for ``query`` by name, tags and description (of one API, or all)."""
+        if api is not None:
+            return self._api_index(api).search(query, limit)
+        if self._search is None:
+            self._search = ToolSearch(self.list_tools())
+        return self._search.search(query, limit)
 
     def tools_for(
         self,
@@ -227,13 +237,23 @@ class OCPAgent:
         names: Iterable[str] = (),
         strict: bool = False,
         shape: OpenAIShape = "chat",
+        api: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The registered tools as ``framework`` ("openai", "anthropic", "mcp") declares them.
+        """The registered tools (of ``api``, or all) as ``framework`` ("openai", "anthropic",
+        "mcp") declares them.
 
         ``services``, ``tags`` and ``names`` narrow the list; ``strict`` and ``shape``
-        ("chat" or "responses") apply to OpenAI only. See :mod:`ocp_twilio.adapters`.
+        ("chat" or "responses") apply to OpenAI only. See :mod:`ocp_twilio.adapters`. A model
+        cannot tell apart two tools of one name: where registered APIs share tool names, choose
+        one with ``api`` (and pass the same ``api`` to the result helper).
         """
-        chosen = select_tools(self.list_tools(), services=services, tags=tags, names=names)
+        chosen = select_tools(self.list_tools(api), services=services, tags=tags, names=names)
+        shared = sorted(n for n, count in Counter(t.name for t in chosen).items() if count > 1)
+        if shared:
+            raise ConfigurationError(
+                f"APIs {sorted({t.api for t in chosen if t.name in shared})} share tool names "
+                f"({', '.join(shared[:3])}...): pass api= to tools_for to offer one of them."
+            )
         return tool_definitions(chosen, framework, strict=strict, shape=shape)
 
     async def call_tool(
@@ -282,16 +302,24 @@ class OCPAgent:
         return self._session
 
 
-def load_tools(
+def load_api(
     name: str = "twilio", spec: str | Path | Sequence[str | Path] | None = None
-) -> tuple[Tool, ...]:
-    """An installed API's tools, or a spec's, without registering (no credentials needed)."""
+) -> tuple[APIDefinition, tuple[Tool, ...]]:
+    """An installed API's definition and tools, or a spec's, without registering (no
+    credentials needed): for listings and catalogs."""
     resolved = (
         spec_definition(name, spec, cache_dir=cache_root())
         if spec is not None
         else plugin_definition(name)
     )
-    return _tools_of(name, resolved.definition)
+    return resolved.definition, _tools_of(name, resolved.definition)
+
+
+def load_tools(
+    name: str = "twilio", spec: str | Path | Sequence[str | Path] | None = None
+) -> tuple[Tool, ...]:
+    """An installed API's tools, or a spec's, without registering (no credentials needed)."""
+    return load_api(name, spec)[1]
 
 
 def _tools_of(
@@ -300,37 +328,8 @@ def _tools_of(
     services: Sequence[str] | None = None,
     tags: Sequence[str] | None = None,
 ) -> tuple[Tool, ...]:
-    operations = _selected(definition.load_operations(), services, tags)
-    return tuple(Tool(op, api=name, name=qualified_name(op)) for op in operations)
-
-
-def _served_by_twilio(base_url: str) -> bool:
-    host = urlsplit(base_url).hostname or ""
-    return host == "twilio.com" or host.endswith(".twilio.com")
-
-
-def _selected(
-    operations: list[OperationSpec], services: Sequence[str] | None, tags: Sequence[str] | None
-) -> list[OperationSpec]:
-    """The operations of the given services and with one of the given tags (either optional)."""
-    if services is not None:
-        _check_known("service", services, {op.service for op in operations})
-        operations = [op for op in operations if op.service in services]
-    if tags is not None:
-        wanted = {t.lower() for t in tags}
-        _check_known("tag", wanted, {t.lower() for op in operations for t in op.tags})
-        operations = [op for op in operations if wanted.intersection(t.lower() for t in op.tags)]
-    return operations
-
-
-def _check_known(kind: str, asked: Iterable[str], known: set[str]) -> None:
-    for value in asked:
-        if value not in known:
-            close = difflib.get_close_matches(value, known, n=3)
-            hint = f" Did you mean: {', '.join(close)}?" if close else ""
-            raise ConfigurationError(
-                f"No {kind} named {value!r} among the loaded operations.{hint}"
-            )
+    tools = [Tool(op, api=name, name=qualified_name(op)) for op in definition.load_operations()]
+    return tuple(select_tools(tools, services=services, tags=tags))
 
 
 def _validation_mode(value: ResponseValidation | str) -> ResponseValidation:

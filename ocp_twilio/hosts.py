@@ -7,9 +7,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigurationError
 
-__all__ = ["DEFAULT_SERVER", "resolve_base_url"]
+__all__ = ["DEFAULT_SERVER", "is_twilio_host", "resolve_base_url"]
 
 DEFAULT_SERVER = "https://api.twilio.com"
+
+
+def is_twilio_host(url: str) -> bool:
+    """Whether ``url`` is served by Twilio (twilio.com or one of its subdomains)."""
+    host = urlsplit(url).hostname or ""
+    return host == "twilio.com" or host.endswith(".twilio.com")
 
 
 def resolve_base_url(

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -31,7 +30,7 @@ import aiohttp
 import jsonschema
 import yaml
 
-from .catalog import load_operations
+from .catalog import cache_root, load_operations
 from .dispatch import USER_AGENT, map_transport_errors
 from .errors import APINotFound, ConfigurationError, SpecError, TransportError
 from .hosts import DEFAULT_SERVER, resolve_base_url
@@ -40,13 +39,12 @@ from .spec import OperationSpec, check_document, parse_spec_document
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "OCP_PARAMETER_SCHEMA_KEYS",
     "APIRegistry",
     "ResolvedAPI",
     "plugin_definition",
     "spec_definition",
 ]
-
-logger = logging.getLogger("ocp_twilio")
 
 ENTRY_POINT_GROUP = "ocp.apis"
 
@@ -188,7 +186,7 @@ def _plugin_definition(name: str, entry_point: EntryPoint) -> ResolvedAPI:
 def _file_definition(name: str, entry: Mapping[str, Any], registry_file: Path) -> ResolvedAPI:
     source = registry_file.resolve().as_uri()
     if "spec" in entry:
-        operations = load_operations([registry_file.parent / entry["spec"]])
+        operations = load_operations([registry_file.parent / entry["spec"]], cache_dir=cache_root())
         if entry.get("base_url"):
             operations = [dataclasses.replace(op, server=entry["base_url"]) for op in operations]
     else:
@@ -220,8 +218,8 @@ def _tool_operations(name: str, entry: Mapping[str, Any], source: str) -> list[O
     return parse_spec_document(document, source=source)
 
 
-# The keys of an OCP tool parameter that are JSON Schema, where it gives no "schema" of its own.
-_SCHEMA_KEYS = (
+# The keys of an OCP tool parameter that are JSON Schema keywords (besides its own "schema").
+OCP_PARAMETER_SCHEMA_KEYS = (
     "type",
     "enum",
     "format",
@@ -244,7 +242,8 @@ def _operation_document(tool: Mapping[str, Any]) -> dict[str, Any]:
             "required": bool(param.get("required", False)),
             "description": str(param.get("description", "")),
             "schema": dict(
-                param.get("schema") or {k: param[k] for k in _SCHEMA_KEYS if k in param}
+                param.get("schema")
+                or {k: param[k] for k in OCP_PARAMETER_SCHEMA_KEYS if k in param}
             ),
         }
         for param_name, param in tool.get("parameters", {}).items()

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jsonschema
-import yaml
 
 from .errors import SpecError
 from .schema import openapi_to_json_schema
@@ -44,8 +43,6 @@ __all__ = [
     "OperationSpec",
     "ParameterSpec",
     "ResponseSpec",
-    "load_spec_dir",
-    "load_spec_file",
     "packaged_schemas_dir",
 ]
 
@@ -107,25 +104,6 @@ def packaged_schemas_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "schemas"
-
-
-def load_spec_dir(directory: Path | str) -> list[OperationSpec]:
-    """Every operation of every ``*.yaml`` / ``*.yml`` file in ``directory``, in name order."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise SpecError(f"Spec directory {directory} does not exist.")
-    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-    return [op for path in files for op in load_spec_file(path)]
-
-
-def load_spec_file(path: Path | str) -> list[OperationSpec]:
-    """Read one YAML spec file; a malformed file raises SpecError naming the file and field."""
-    path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"Cannot read spec file {path}: {exc}") from exc
-    return parse_spec_document(document, source=str(path))
 
 
 def parse_spec_document(document: Any, source: str = "<document>") -> list[OperationSpec]:

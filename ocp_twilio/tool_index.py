@@ -18,7 +18,7 @@ from .errors import AmbiguousToolName, ToolNotFound
 from .spec import OperationSpec
 from .tool import Tool
 
-__all__ = ["MAX_TOOL_NAME", "ToolIndex", "qualified_name"]
+__all__ = ["MAX_TOOL_NAME", "ToolIndex", "ToolSearch", "qualified_name"]
 
 MAX_TOOL_NAME = 64
 _SEPARATOR = "__"
@@ -42,19 +42,16 @@ def qualified_name(spec: OperationSpec) -> str:
 
 
 class ToolIndex:
-    def __init__(self) -> None:
-        self._tools: dict[str, Tool] = {}
-        self._by_short_name: dict[str, list[str]] = {}
-        self._search_index: _SearchIndex | None = None
+    """The tools of one API: lookup by qualified or short name, and ranked search."""
 
-    def add(self, tools: Iterable[Tool]) -> None:
-        for tool in tools:
-            self._tools[tool.name] = tool
-        self._reindex()
-
-    def remove_api(self, api: str) -> None:
-        self._tools = {n: t for n, t in self._tools.items() if t.api != api}
-        self._reindex()
+    def __init__(self, tools: Iterable[Tool] = ()) -> None:
+        self._tools = {tool.name: tool for tool in tools}
+        short: defaultdict[str, list[str]] = defaultdict(list)
+        for name, tool in self._tools.items():
+            if tool.spec.name != name:
+                short[tool.spec.name].append(name)
+        self._by_short_name = dict(short)
+        self._search: ToolSearch | None = None
 
     def get(self, name: str) -> Tool:
         """By qualified name, or by short name where exactly one tool has it."""
@@ -73,36 +70,31 @@ class ToolIndex:
         """True for a qualified name, and for a short name one or more tools have."""
         return name in self._tools or name in self._by_short_name
 
-    def tools(self, api: str | None = None) -> list[Tool]:
-        return [t for t in self._tools.values() if api is None or t.api == api]
+    def names(self) -> list[str]:
+        """Every name the index answers to: qualified and short."""
+        return [*self._tools, *self._by_short_name]
+
+    def tools(self) -> list[Tool]:
+        return list(self._tools.values())
 
     def search(self, query: str, limit: int = 10) -> list[Tool]:
-        """Tools ranked for ``query``: most query words matched first, then by weight.
-
-        A word weighs more in the name than in the tags, more in tags than in the description,
-        and more the rarer it is among all tools (so "list" counts less than "payment").
-        """
-        if self._search_index is None:
-            self._search_index = _SearchIndex(self._tools.values())
-        return self._search_index.search(query, limit)
-
-    def _reindex(self) -> None:
-        short: defaultdict[str, list[str]] = defaultdict(list)
-        for name, tool in self._tools.items():
-            if tool.spec.name != name:
-                short[tool.spec.name].append(name)
-        self._by_short_name = dict(short)
-        self._search_index = None
+        if self._search is None:
+            self._search = ToolSearch(self._tools.values())
+        return self._search.search(query, limit)
 
 
-class _SearchIndex:
-    """Built on the first search after a change: word -> {tool name: best weight}."""
+class ToolSearch:
+    """Tools ranked for a query: most query words matched first, then by weight.
+
+    A word weighs more in the name than in the tags, more in tags than in the description, and
+    more the rarer it is among all tools (so "list" counts less than "payment"). Built once per
+    set of tools: word -> {tool position: best weight}; tools of two APIs may share a name.
+    """
 
     def __init__(self, tools: Iterable[Tool]) -> None:
-        self._tools: dict[str, Tool] = {}
-        self._postings: defaultdict[str, dict[str, float]] = defaultdict(dict)
-        for tool in tools:
-            self._tools[tool.name] = tool
+        self._tools = list(tools)
+        self._postings: defaultdict[str, dict[int, float]] = defaultdict(dict)
+        for position, tool in enumerate(self._tools):
             fields = (
                 (tool.spec.name, _NAME_WEIGHT),
                 (" ".join(tool.tags), _TAG_WEIGHT),
@@ -111,21 +103,24 @@ class _SearchIndex:
             for text, weight in fields:
                 for word in _words(text):
                     posting = self._postings[word]
-                    posting[tool.name] = max(weight, posting.get(tool.name, 0.0))
+                    posting[position] = max(weight, posting.get(position, 0.0))
 
     def search(self, query: str, limit: int) -> list[Tool]:
-        words = _words(query)
         total = len(self._tools)
-        matched: defaultdict[str, int] = defaultdict(int)
-        weight: defaultdict[str, float] = defaultdict(float)
-        for word in words:
+        matched: defaultdict[int, int] = defaultdict(int)
+        weight: defaultdict[int, float] = defaultdict(float)
+        for word in _words(query):
             posting = self._postings.get(word, {})
             rarity = math.log(1 + total / len(posting)) if posting else 0.0
-            for name, field_weight in posting.items():
-                matched[name] += 1
-                weight[name] += field_weight * rarity
-        ranked = sorted(matched, key=lambda n: (-matched[n], -weight[n], len(n), n))
-        return [self._tools[name] for name in ranked[:limit]]
+            for position, field_weight in posting.items():
+                matched[position] += 1
+                weight[position] += field_weight * rarity
+
+        def rank(position: int) -> tuple[int, float, int, str, str]:
+            tool = self._tools[position]
+            return (-matched[position], -weight[position], len(tool.name), tool.name, tool.api)
+
+        return [self._tools[p] for p in sorted(matched, key=rank)[:limit]]
 
 
 def _words(text: str) -> set[str]:

@@ -153,6 +153,7 @@ async def test_agent_tools_for_filters_and_delegates() -> None:
             CREATE_TOOL,
             UPDATE_TOOL,
         ]
-        assert agent.tools_for("mcp", services=["nothing"]) == []
+        with pytest.raises(ConfigurationError, match="No service named 'nothing'"):
+            agent.tools_for("mcp", services=["nothing"])
         with pytest.raises(ConfigurationError, match="Unknown framework 'gemini'"):
             agent.tools_for("gemini")  # type: ignore[arg-type]

@@ -111,7 +111,7 @@ def test_no_matching_tool_is_a_clear_failure() -> None:
     result = CliRunner().invoke(main, ["catalog", "--tags", "sms"])
 
     assert result.exit_code != 0
-    assert "No tool matches" in result.output
+    assert "No tag named 'sms'" in result.output
 
 
 def test_mcp_without_credentials_fails_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from schema_strategies import json_values, random_arguments, valid_arguments
 
-from ocp_twilio import Tool, load_spec_dir
+from ocp_twilio import Tool, load_operations
 from ocp_twilio.fast_check import compile_check
 from ocp_twilio.schema import INPUT_FORMATS, OUTPUT_FORMATS
 from ocp_twilio.spec import packaged_schemas_dir
 
-TOOLS = {op.name: Tool(op) for op in load_spec_dir(packaged_schemas_dir())}
+TOOLS = {op.name: Tool(op) for op in load_operations([packaged_schemas_dir()])}
 
 
 def plain_json(value: Any) -> bool:

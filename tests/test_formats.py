@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import PAYMENT_BODY, TWILIO_ENV, RecordingServer, update_arguments
 
-from ocp_twilio import InvalidArguments, OCPAgent, Tool, load_spec_dir
+from ocp_twilio import InvalidArguments, OCPAgent, Tool, load_operations
 from ocp_twilio.spec import packaged_schemas_dir
 
-TOOLS = {op.name: Tool(op) for op in load_spec_dir(packaged_schemas_dir())}
+TOOLS = {op.name: Tool(op) for op in load_operations([packaged_schemas_dir()])}
 UPDATE = TOOLS["updatePayments"]
 RESPONSE_FIELDS = ("account_sid", "call_sid", "sid", "date_created", "date_updated", "uri")
 

@@ -17,10 +17,10 @@ from schema_strategies import random_arguments, valid_arguments
 from secret_scan import assert_no_secrets
 from twilio_acceptance import published_operation
 
-from ocp_twilio import InvalidArguments, OCPAgent, OCPError, Tool, load_spec_dir
+from ocp_twilio import InvalidArguments, OCPAgent, OCPError, Tool, load_operations
 from ocp_twilio.spec import packaged_schemas_dir
 
-CURATED = sorted(op.name for op in load_spec_dir(packaged_schemas_dir()))
+CURATED = sorted(op.name for op in load_operations([packaged_schemas_dir()]))
 V2010 = SHARED_OAI / "twilio_api_v2010.yaml"
 FUZZ = settings(
     max_examples=120,

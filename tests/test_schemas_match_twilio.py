@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import SHARED_OAI
 
-from ocp_twilio import OperationSpec, ParameterSpec, load_spec_dir
+from ocp_twilio import OperationSpec, ParameterSpec, load_operations
 from ocp_twilio.schema import openapi_to_json_schema
 from ocp_twilio.spec import packaged_schemas_dir
 
@@ -17,7 +17,7 @@ OAI_FILE = SHARED_OAI / "twilio_api_v2010.yaml"
 FORM = "application/x-www-form-urlencoded"
 # Keywords whose values must agree wherever Twilio's description states them.
 FACT_KEYWORDS = ("type", "enum", "pattern", "format", "minLength", "maxLength")
-OPERATIONS = {op.name: op for op in load_spec_dir(packaged_schemas_dir())}
+OPERATIONS = {op.name: op for op in load_operations([packaged_schemas_dir()])}
 
 
 @pytest.fixture(scope="module")

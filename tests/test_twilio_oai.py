@@ -327,8 +327,7 @@ def _example(schema: Mapping[str, Any]) -> Any:
 def test_search_finds_the_right_tool_among_all(
     operations: dict[tuple[str, str], OperationSpec], query: str, expected: str
 ) -> None:
-    index = ToolIndex()
-    index.add(Tool(op, name=qualified_name(op)) for op in operations.values())
+    index = ToolIndex(Tool(op, name=qualified_name(op)) for op in operations.values())
     assert index.search(query, 1)[0].name == expected
 
 
@@ -338,8 +337,7 @@ def test_every_tool_name_is_unique_safe_and_short_enough(
     names = [qualified_name(op) for op in operations.values()]
     assert len(set(names)) == 1447
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) for name in names)
-    index = ToolIndex()
-    index.add(Tool(op, name=qualified_name(op)) for op in operations.values())
+    index = ToolIndex(Tool(op, name=qualified_name(op)) for op in operations.values())
     short_names = {op.name for op in operations.values()}
     ambiguous = []
     for short in short_names:

@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from ..errors import ConfigurationError
 from ..tool import Tool
-from ._rules import select_tools
 from .anthropic import anthropic_tool_result, anthropic_tools
 from .catalog import ocp_catalog_entry, ocp_tool
 from .mcp_server import mcp_tools
@@ -29,7 +28,6 @@ __all__ = [
     "ocp_tool",
     "openai_tool_result",
     "openai_tools",
-    "select_tools",
     "strict_schema",
     "tool_definitions",
 ]

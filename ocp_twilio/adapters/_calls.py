@@ -49,12 +49,15 @@ class ToolOutcome:
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
 
 
-async def call_for_model(agent: OCPAgent, name: str, arguments: Any) -> ToolOutcome:
-    """Call ``name`` through ``agent.call_tool``; never raises for a failed call."""
+async def call_for_model(
+    agent: OCPAgent, name: str, arguments: Any, api: str | None = None
+) -> ToolOutcome:
+    """Call ``name`` (of ``api``, where given) through ``agent.call_tool``; never raises for a
+    failed call."""
     if not isinstance(arguments, Mapping):
         return ToolOutcome(error=invalid_arguments_text(name, "must be one JSON object"))
     try:
-        return ToolOutcome(data=await agent.call_tool(name, arguments))
+        return ToolOutcome(data=await agent.call_tool(name, arguments, api=api))
     except OCPError as exc:
         return ToolOutcome(error=error_text(exc))
     except Exception as exc:

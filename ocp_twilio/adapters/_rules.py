@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..errors import SpecError
@@ -16,7 +16,6 @@ __all__ = [
     "OPENAI_NAME",
     "check_names",
     "property_keys",
-    "select_tools",
 ]
 
 OPENAI_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -24,32 +23,6 @@ ANTHROPIC_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 ANTHROPIC_KEY = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
 # MCP 2025-11-25: 1 to 128 characters of ASCII letters, digits, "_", "-" and ".".
 MCP_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-
-
-def select_tools(
-    tools: Iterable[Tool],
-    *,
-    services: Iterable[str] = (),
-    tags: Iterable[str] = (),
-    names: Iterable[str] = (),
-) -> list[Tool]:
-    """Tools that pass every filter given; a filter passes when it names any of the tool's values.
-
-    Each filter value may also be a comma-separated list, as command-line options give them.
-    A name is the qualified ``api_v2010__updatePayments`` or the short ``updatePayments``.
-    """
-    wanted_services, wanted_tags, wanted_names = (
-        _split(services),
-        _split(tags),
-        _split(names),
-    )
-    return [
-        tool
-        for tool in tools
-        if (not wanted_services or tool.spec.service in wanted_services)
-        and (not wanted_tags or wanted_tags & set(tool.tags))
-        and (not wanted_names or not {tool.name, tool.spec.name}.isdisjoint(wanted_names))
-    ]
 
 
 def check_names(
@@ -88,7 +61,3 @@ def property_keys(schema: Any) -> Iterator[str]:
 
 
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
-
-
-def _split(values: Iterable[str]) -> set[str]:
-    return {part.strip() for value in values for part in value.split(",") if part.strip()}

@@ -21,14 +21,17 @@ def anthropic_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
     return [_tool(tool) for tool in tools]
 
 
-async def anthropic_tool_result(agent: OCPAgent, block: Any) -> dict[str, Any]:
+async def anthropic_tool_result(
+    agent: OCPAgent, block: Any, *, api: str | None = None
+) -> dict[str, Any]:
     """Run the call of a ``tool_use`` content block; return the ``tool_result`` block for it.
 
-    ``block`` is an SDK ``ToolUseBlock`` or its dict. A failed call comes back with
+    ``block`` is an SDK ``ToolUseBlock`` or its dict; ``api`` names the registered API whose
+    tools were offered, where several share tool names. A failed call comes back with
     ``is_error: true`` and a text saying what to change; nothing is raised for it.
     """
     outcome = await call_for_model(
-        agent, str(field_of(block, "name") or ""), field_of(block, "input")
+        agent, str(field_of(block, "name") or ""), field_of(block, "input"), api
     )
     return {
         "type": "tool_result",

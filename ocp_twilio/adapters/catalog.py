@@ -5,24 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..hosts import is_twilio_host
 from ..plugin import APIDefinition
+from ..registry import OCP_PARAMETER_SCHEMA_KEYS
 from ..tool import Tool
 
 __all__ = ["ocp_catalog_entry", "ocp_tool"]
-
-# Copied from an argument's schema into its OCP parameter entry, where present.
-_PARAMETER_KEYWORDS = (
-    "enum",
-    "format",
-    "default",
-    "items",
-    "properties",
-    "minimum",
-    "maximum",
-    "minLength",
-    "maxLength",
-    "pattern",
-)
 
 
 def ocp_catalog_entry(definition: APIDefinition, tools: Iterable[Tool]) -> dict[str, Any]:
@@ -31,15 +19,18 @@ def ocp_catalog_entry(definition: APIDefinition, tools: Iterable[Tool]) -> dict[
         "name": definition.name,
         "description": definition.description,
         "base_url": definition.base_url,
-        "auth": {
-            "type": "http_basic",
-            "description": (
-                "HTTP Basic: API Key SID and secret (TWILIO_API_KEY, TWILIO_API_SECRET), or "
-                "Account SID and Auth Token (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)."
-            ),
-        },
+        "auth": {"type": "http_basic", "description": _auth_text(definition.base_url)},
         "tools": [ocp_tool(tool) for tool in tools],
     }
+
+
+def _auth_text(base_url: str) -> str:
+    if is_twilio_host(base_url):
+        return (
+            "HTTP Basic: API Key SID and secret (TWILIO_API_KEY, TWILIO_API_SECRET), or "
+            "Account SID and Auth Token (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)."
+        )
+    return "HTTP Basic: the credentials given to register_api."
 
 
 def ocp_tool(tool: Tool) -> dict[str, Any]:
@@ -70,7 +61,8 @@ def _parameter(schema: Mapping[str, Any], location: str, required: bool) -> dict
         "description": schema.get("description", ""),
         "schema": dict(schema),
     }
-    entry.update({k: schema[k] for k in _PARAMETER_KEYWORDS if k in schema})
+    # "type" was set above as OCP wants it: one name.
+    entry.update({k: schema[k] for k in OCP_PARAMETER_SCHEMA_KEYS if k in schema and k != "type"})
     return entry
 
 

@@ -36,7 +36,7 @@ def _structured_tool(agent: OCPAgent, tool: Tool) -> StructuredTool:
     from langchain_core.tools import StructuredTool, ToolException
 
     async def call(**arguments: Any) -> str:
-        outcome = await call_for_model(agent, tool.name, arguments)
+        outcome = await call_for_model(agent, tool.name, arguments, tool.api)
         if outcome.error is not None:
             raise ToolException(outcome.error)
         return outcome.text

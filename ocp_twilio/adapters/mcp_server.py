@@ -52,7 +52,7 @@ def build_mcp_server(agent: OCPAgent, tools: Sequence[Tool], name: str = "ocp-tw
             close = difflib.get_close_matches(params.name, served, n=3, cutoff=0.6)
             outcome = ToolOutcome(error=error_text(ToolNotFound(params.name, close)))
         else:
-            outcome = await call_for_model(agent, tool.name, params.arguments or {})
+            outcome = await call_for_model(agent, tool.name, params.arguments or {}, tool.api)
         structured = (
             outcome.data
             if not outcome.is_error and _published_output(tool) and isinstance(outcome.data, dict)

@@ -73,18 +73,21 @@ def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     return _strict_object(schema, top_level=True)
 
 
-async def openai_tool_result(agent: OCPAgent, call: Any) -> dict[str, Any]:
+async def openai_tool_result(
+    agent: OCPAgent, call: Any, *, api: str | None = None
+) -> dict[str, Any]:
     """Run one function call the model made and return the message that answers it.
 
     ``call`` is a Chat Completions tool call (``message.tool_calls[i]``) or a Responses
     ``function_call`` output item, as an SDK object or a dict. The answer is a ``tool`` message
     or a ``function_call_output`` item; a failed call gives ``{"is_error": true, "error": ...}``
-    whose text says what to change. Nothing is raised for a failed call.
+    whose text says what to change. Nothing is raised for a failed call. ``api`` names the
+    registered API whose tools were offered, where several share tool names.
     """
     function = field_of(call, "function")
     source = function if function is not None else call
     name = str(field_of(source, "name") or "")
-    outcome = await _run(agent, name, field_of(source, "arguments"))
+    outcome = await _run(agent, name, field_of(source, "arguments"), api)
     content = (
         json.dumps({"is_error": True, "error": outcome.error}, ensure_ascii=False)
         if outcome.is_error
@@ -95,7 +98,7 @@ async def openai_tool_result(agent: OCPAgent, call: Any) -> dict[str, Any]:
     return {"type": "function_call_output", "call_id": field_of(call, "call_id"), "output": content}
 
 
-async def _run(agent: OCPAgent, name: str, arguments: Any) -> ToolOutcome:
+async def _run(agent: OCPAgent, name: str, arguments: Any, api: str | None) -> ToolOutcome:
     if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
@@ -106,8 +109,8 @@ async def _run(agent: OCPAgent, name: str, arguments: Any) -> ToolOutcome:
     if isinstance(arguments, Mapping):
         # An unknown name is left for call_for_model to report, with the close names.
         with suppress(ToolNotFound):
-            arguments = _restore(arguments, agent.get_tool(name).input_schema)
-    return await call_for_model(agent, name, arguments)
+            arguments = _restore(arguments, agent.get_tool(name, api=api).input_schema)
+    return await call_for_model(agent, name, arguments, api)
 
 
 def _function_tool(tool: Tool, strict: bool, shape: OpenAIShape) -> dict[str, Any]:

@@ -15,14 +15,14 @@ from ..adapters import (
     Framework,
     OpenAIShape,
     ocp_catalog_entry,
-    select_tools,
     tool_definitions,
 )
-from ..agent import OCPAgent, load_tools
+from ..agent import OCPAgent, load_api
 from ..errors import OCPError
-from ..plugin import twilio_api
 from ..tool import Tool
+from ..tool_selection import select_tools
 from . import main
+from .failures import ExitCode, fail
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,7 +35,7 @@ def _tool_filters(command: F) -> F:
                 "--spec",
                 type=click.Path(exists=True, path_type=Path),
                 default=None,
-                help="YAML spec file or directory used instead of the packaged one.",
+                help="Spec file or directory (OpenAPI or YAML) instead of the installed tools.",
             ),
             click.option("--services", multiple=True, help="Only tools of these services."),
             click.option("--tags", multiple=True, help="Only tools with one of these tags."),
@@ -58,9 +58,10 @@ def mcp(
     try:
         from ..adapters.mcp_server import serve_stdio
     except ImportError as exc:
-        raise click.ClickException(
-            f"The MCP server needs the mcp extra: pip install 'ocp-twilio[mcp]' ({exc})."
-        ) from exc
+        fail(
+            f"The MCP server needs the mcp extra: pip install 'ocp-twilio[mcp]' ({exc}).",
+            ExitCode.CONFIGURATION,
+        )
 
     async def serve() -> None:
         # MCP clients check structuredContent against outputSchema and fail the whole call when
@@ -73,7 +74,7 @@ def mcp(
     try:
         asyncio.run(serve())
     except OCPError as exc:
-        raise click.ClickException(str(exc)) from exc
+        fail(exc)
 
 
 @main.command()
@@ -105,16 +106,17 @@ def catalog(
 ) -> None:
     """Print the tools as JSON, for tool catalogs. No credentials are needed."""
     try:
-        tools = _chosen(load_tools("twilio", spec), services, tags, names)
+        definition, tools = load_api("twilio", spec)
+        chosen = _chosen(tools, services, tags, names)
         document: Any = (
-            ocp_catalog_entry(twilio_api(), tools)
+            ocp_catalog_entry(definition, chosen)
             if output == "ocp"
             else tool_definitions(
-                tools, cast(Framework, output), strict=strict, shape=cast(OpenAIShape, shape)
+                chosen, cast(Framework, output), strict=strict, shape=cast(OpenAIShape, shape)
             )
         )
     except OCPError as exc:
-        raise click.ClickException(str(exc)) from exc
+        fail(exc)
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
@@ -123,5 +125,5 @@ def _chosen(
 ) -> list[Tool]:
     chosen = select_tools(tools, services=services, tags=tags, names=names)
     if not chosen:
-        raise click.ClickException("No tool matches --services, --tags and --tools.")
+        fail("No tool matches --services, --tags and --tools together.", ExitCode.BAD_INPUT)
     return chosen

@@ -15,9 +15,7 @@ _SID_PATTERN = re.compile(r"^\^([A-Z]{2})\[0-9a-fA-F\]\{32\}\$$")
 
 
 def load_catalog() -> ToolIndex:
-    index = ToolIndex()
-    index.add(load_tools("twilio"))
-    return index
+    return ToolIndex(load_tools("twilio"))
 
 
 def example_arguments(tool: Tool) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ocp_twilio import APIDefinition, load_spec_dir
+from ocp_twilio import APIDefinition, load_operations
 
 
 def acme_api() -> APIDefinition:
@@ -12,7 +12,7 @@ def acme_api() -> APIDefinition:
         name="acme",
         description="Acme's shipping API: book and look up parcel shipments.",
         base_url="https://api.acme.example",
-        load_operations=lambda: load_spec_dir(Path(__file__).parent / "specs"),
+        load_operations=lambda: load_operations([Path(__file__).parent / "specs"]),
         # Acme's servers read the OCP context headers.
         ocp_headers=True,
     )
