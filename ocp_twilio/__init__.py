@@ -15,7 +15,6 @@ from .adapters import (
     tool_definitions,
 )
 from .agent import DEFAULT_MAX_IN_FLIGHT, OCPAgent, RegisteredAPI, load_api, load_tools
-from .catalog import load_operations
 from .context import (
     HISTORY_LIMIT,
     OCP_HEADER_NAMES,
@@ -47,6 +46,7 @@ from .plugin import APIDefinition
 from .registry import ENTRY_POINT_GROUP, APIRegistry, ResolvedAPI
 from .retry import RetryPolicy
 from .spec import OperationSpec, ParameterSpec, ResponseSpec
+from .spec_sources import load_operations
 from .sync import sync_specs
 from .tool import PreparedRequest, Tool
 from .tool_index import qualified_name

@@ -15,7 +15,6 @@ from typing import Any
 import aiohttp
 
 from .adapters import Framework, OpenAIShape, tool_definitions
-from .catalog import cache_root
 from .context import OCPContext
 from .credentials import Credentials
 from .dispatch import (
@@ -36,6 +35,7 @@ from .hosts import is_twilio_host, resolve_base_url
 from .plugin import APIDefinition
 from .registry import APIRegistry, plugin_definition, spec_definition
 from .retry import DEFAULT_RETRIES, RetryPolicy
+from .spec_sources import cache_root
 from .tool import Tool
 from .tool_index import ToolIndex, ToolSearch, qualified_name
 from .tool_selection import select_tools

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .catalog import cache_root, load_operations, twilio_sources
 from .hosts import DEFAULT_SERVER
 from .spec import OperationSpec
+from .spec_sources import cache_root, load_operations, twilio_sources
 
 __all__ = ["APIDefinition", "twilio_api"]
 

@@ -30,12 +30,12 @@ import aiohttp
 import jsonschema
 import yaml
 
-from .catalog import cache_root, load_operations
 from .dispatch import USER_AGENT, map_transport_errors
 from .errors import APINotFound, ConfigurationError, SpecError, TransportError
 from .hosts import DEFAULT_SERVER, resolve_base_url
 from .plugin import APIDefinition
 from .spec import OperationSpec, check_document, parse_spec_document
+from .spec_sources import cache_root, load_operations
 
 __all__ = [
     "ENTRY_POINT_GROUP",

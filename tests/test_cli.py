@@ -18,8 +18,8 @@ from conftest import CREATE_TOOL, UPDATE_TOOL
 from sandbox_support import CALLBACK, basic_auth, sandbox_in_thread
 
 from ocp_twilio.cli import main
-from ocp_twilio.cli.catalog import load_catalog
 from ocp_twilio.cli.failures import ExitCode
+from ocp_twilio.cli.known_tools import known_tools
 from ocp_twilio.sandbox import Sandbox
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("ocp-twilio")
@@ -75,7 +75,7 @@ def test_describe_shows_arguments_schema_and_a_valid_example() -> None:
     example_line = result.stdout.strip().splitlines()[-1]
     assert example_line.startswith(f"ocp-twilio call {UPDATE_TOOL} --json '")
     example = json.loads(example_line.split("--json ", 1)[1].strip("'"))
-    load_catalog().get("updatePayments").validate(example)
+    known_tools().get("updatePayments").validate(example)
 
 
 def test_describe_json() -> None:
@@ -84,7 +84,7 @@ def test_describe_json() -> None:
     described = json.loads(result.stdout)
     assert described["input_schema"]["required"] == ["CallSid", "IdempotencyKey", "StatusCallback"]
     assert described["output_schema"]["type"] == "object"
-    load_catalog().get("createPayments").validate(described["example"])
+    known_tools().get("createPayments").validate(described["example"])
 
 
 def test_describe_unknown_tool_is_bad_input() -> None:

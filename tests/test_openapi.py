@@ -11,9 +11,9 @@ from conftest import ACCOUNT_SID, TWILIO_ENV, RecordingServer
 from jsonschema import Draft202012Validator
 
 from ocp_twilio import InvalidArguments, OCPAgent, SpecError
-from ocp_twilio.catalog import load_operations
 from ocp_twilio.openapi import parse_openapi_document
 from ocp_twilio.spec import OperationSpec
+from ocp_twilio.spec_sources import load_operations
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
 FIXTURE = FIXTURES / "twilio_fixture_v1.yaml"

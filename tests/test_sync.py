@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from conftest import TWILIO_ENV
 
 from ocp_twilio import AmbiguousToolName, OCPAgent, SpecError, TransportError
-from ocp_twilio.catalog import synced_specs_dir
 from ocp_twilio.cli import main
+from ocp_twilio.spec_sources import synced_specs_dir
 from ocp_twilio.sync import TWILIO_SPEC_FILES, sync_specs
 
 # One small OpenAPI document, served under each of Twilio's 55 file names.

@@ -13,8 +13,8 @@ from ..agent import OCPAgent
 from ..errors import OCPError
 from ..tool import Tool
 from . import main
-from .catalog import load_catalog
 from .failures import ExitCode, fail
+from .known_tools import known_tools
 from .output import echo_json
 
 __all__ = ["call"]
@@ -45,7 +45,7 @@ def call(
     5 configuration error.
     """
     try:
-        tool = load_catalog().get(name)
+        tool = known_tools().get(name)
         arguments = _arguments(tool, json_text, pairs)
         tool.validate(arguments)  # bad input is exit 2 even where credentials are missing too
         result = asyncio.run(_call(tool.name, arguments, base_url, timeout))

@@ -6,8 +6,8 @@ import asyncio
 
 import click
 
-from ..catalog import synced_specs_dir
 from ..errors import OCPError
+from ..spec_sources import synced_specs_dir
 from ..sync import DEFAULT_SYNC_SOURCE, TWILIO_SPEC_FILES, sync_specs
 from . import main
 

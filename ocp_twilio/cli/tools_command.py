@@ -11,8 +11,8 @@ import click
 from ..errors import ToolNotFound
 from ..tool import Tool
 from . import main
-from .catalog import example_arguments, load_catalog
 from .failures import fail
+from .known_tools import example_arguments, known_tools
 from .output import compact_json, echo_json
 from .table import format_table
 
@@ -25,7 +25,7 @@ _JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON 
 @_JSON_OPTION
 def tools(as_json: bool) -> None:
     """List the tools, with their HTTP operation and purpose."""
-    catalog = load_catalog().tools()
+    catalog = known_tools().tools()
     if as_json:
         echo_json([_summary(t) for t in catalog])
         return
@@ -41,7 +41,7 @@ def tools(as_json: bool) -> None:
 def describe(name: str, as_json: bool) -> None:
     """Show a tool's arguments, input schema and an example call."""
     try:
-        tool = load_catalog().get(name)
+        tool = known_tools().get(name)
     except ToolNotFound as exc:
         fail(exc)
     example = example_arguments(tool)

@@ -9,12 +9,12 @@ from ..agent import load_tools
 from ..tool import Tool
 from ..tool_index import ToolIndex
 
-__all__ = ["example_arguments", "load_catalog"]
+__all__ = ["example_arguments", "known_tools"]
 
 _SID_PATTERN = re.compile(r"^\^([A-Z]{2})\[0-9a-fA-F\]\{32\}\$$")
 
 
-def load_catalog() -> ToolIndex:
+def known_tools() -> ToolIndex:
     return ToolIndex(load_tools("twilio"))
 
 
