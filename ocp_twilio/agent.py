@@ -89,6 +89,9 @@ class OCPAgent:
         self._apis: dict[str, RegisteredAPI] = {}
         self._api_tools: dict[str, ToolIndex] = {}
         self._tools = ToolIndex()
+        # get_tool's answers for names without api=, found again on every call_tool; emptied by
+        # register_api, the only change to the tools.
+        self._found: dict[str, Tool] = {}
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> OCPAgent:
@@ -191,6 +194,7 @@ class OCPAgent:
         )
         send_context = definition.ocp_headers if ocp_headers is None else ocp_headers
         registered = RegisteredAPI(name, definition, dispatcher, tools, send_context)
+        self._found.clear()
         self._tools.remove_api(name)
         self._apis[name] = registered
         self._api_tools[name] = ToolIndex()
@@ -208,12 +212,15 @@ class OCPAgent:
         """The tool called ``name``; ``api`` tells apart the tools of one spec registered twice."""
         if api is not None:
             return self._api_index(api).get(name)
+        found = self._found.get(name)
+        if found is not None:
+            return found
         owners = [a for a, index in self._api_tools.items() if name in index]
         if len(owners) > 1:
             raise AmbiguousToolName(name, [f"{name} with api={a!r}" for a in owners])
-        if owners:
-            return self._api_tools[owners[0]].get(name)
-        return self._tools.get(name)
+        found = self._api_tools[owners[0]].get(name) if owners else self._tools.get(name)
+        self._found[name] = found
+        return found
 
     def search_tools(self, query: str, limit: int = 10) -> list[Tool]:
         return self._tools.search(query, limit)
@@ -251,7 +258,7 @@ class OCPAgent:
         tool = self.get_tool(name, api=api)
         registered = self._apis[tool.api]
         headers = self.context.headers() if registered.ocp_headers else None
-        endpoint = f"{tool.method} {tool.path}"
+        endpoint = tool.endpoint
         given = {} if arguments is None else arguments  # [] or "" must fail as "not an object"
         try:
             result = await registered.dispatcher.call(

@@ -341,9 +341,24 @@ def _json_body(tool: Tool, answer: _Answer) -> Any:
             tool, f"HTTP {status} success body has Content-Type {media_type}, not JSON"
         )
     try:
-        return json.loads(body)
+        return json.loads(_json_text(body))
     except ValueError as exc:
         raise _not_json_error(tool, f"HTTP {status} success body is not valid JSON") from exc
+
+
+# First bytes of the byte order marks and of UTF-16/32 text, which json.detect_encoding sniffs.
+_SNIFFED_FIRST_BYTES = frozenset({0x00, 0xEF, 0xFE, 0xFF})
+
+
+def _json_text(body: bytes) -> str:
+    """The body decoded as ``json.loads(body)`` decodes it (UnicodeDecodeError is a ValueError).
+
+    Only bodies that could be UTF-16/32 or carry a byte order mark go through the sniffing of
+    json.detect_encoding; any other, non-empty body is what it returns "utf-8" for.
+    """
+    if body[0] not in _SNIFFED_FIRST_BYTES and (len(body) < 2 or body[1] != 0):
+        return body.decode("utf-8", "surrogatepass")
+    return body.decode(json.detect_encoding(body), "surrogatepass")
 
 
 @lru_cache(maxsize=64)

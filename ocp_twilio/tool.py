@@ -65,6 +65,11 @@ class Tool:
     def path(self) -> str:
         return self.spec.path
 
+    @cached_property
+    def endpoint(self) -> str:
+        """``"{method} {path}"``, as the context's history records a call."""
+        return f"{self.method} {self.path}"
+
     @property
     def tags(self) -> tuple[str, ...]:
         return self.spec.tags
