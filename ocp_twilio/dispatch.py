@@ -183,6 +183,18 @@ class _Answer:
 class _Exchange:
     """One call's attempts: send, decide whether to try again, wait, within the deadline."""
 
+    __slots__ = (
+        "client_timeout",
+        "dispatcher",
+        "headers",
+        "policy",
+        "request",
+        "session",
+        "timeout",
+        "tool",
+        "url",
+    )
+
     def __init__(
         self,
         dispatcher: Dispatcher,
@@ -278,7 +290,12 @@ class _Exchange:
                 timeout=client_timeout,
                 allow_redirects=False,
             ) as response:
-                body = await _read_capped(response, self.dispatcher.max_response_bytes)
+                limit = self.dispatcher.max_response_bytes
+                length = response.content_length
+                if length is not None and length <= limit:  # _read_capped, one coroutine less
+                    body = await response.read()
+                else:
+                    body = await _read_capped(response, limit)
                 headers = response.headers
                 answer = _Answer(
                     response.status,

@@ -119,7 +119,7 @@ class Tool:
 
     def validate(self, arguments: Any) -> None:
         """Raise InvalidArguments listing every problem; return quietly when all is well."""
-        if not isinstance(arguments, Mapping):
+        if type(arguments) is not dict and not isinstance(arguments, Mapping):
             problem = ArgumentError((), "arguments must be a JSON object of name/value pairs")
             raise InvalidArguments(self.name, [problem])
         # The quick check takes plain dicts only; a dict is checked as is, not copied.
