@@ -95,6 +95,9 @@ class OCPAgent:
         self._apis: dict[str, RegisteredAPI] = {}
         self._api_tools: dict[str, ToolIndex] = {}
         self._search: ToolSearch | None = None
+        # get_tool's answers for names without api=, found again on every call_tool; emptied by
+        # register_api, the only change to the tools.
+        self._found: dict[str, Tool] = {}
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> OCPAgent:
@@ -197,6 +200,7 @@ class OCPAgent:
         )
         send_context = definition.ocp_headers if ocp_headers is None else ocp_headers
         registered = RegisteredAPI(name, definition, dispatcher, tools, send_context)
+        self._found.clear()
         self._apis[name] = registered
         self._api_tools[name] = ToolIndex(tools)
         self._search = None
@@ -212,13 +216,18 @@ class OCPAgent:
         """The tool called ``name``; ``api`` tells apart the tools of one spec registered twice."""
         if api is not None:
             return self._api_index(api).get(name)
+        found = self._found.get(name)
+        if found is not None:
+            return found
         owners = [a for a, index in self._api_tools.items() if name in index]
         if len(owners) > 1:
             raise AmbiguousToolName(name, [f"{name} with api={a!r}" for a in owners])
-        if owners:
-            return self._api_tools[owners[0]].get(name)
-        known = [n for index in self._api_tools.values() for n in index.names()]
-        raise ToolNotFound(name, difflib.get_close_matches(name, known, n=3, cutoff=0.6))
+        if not owners:
+            known = [n for index in self._api_tools.values() for n in index.names()]
+            raise ToolNotFound(name, difflib.get_close_matches(name, known, n=3, cutoff=0.6))
+        found = self._api_tools[owners[0]].get(name)
+        self._found[name] = found
+        return found
 
     def search_tools(self, query: str, limit: int = 10, *, api: str | None = None) -> list[Tool]:
         """Tools ranked for ``query`` by name, tags and description (of one API, or all)."""
@@ -271,7 +280,7 @@ class OCPAgent:
         tool = self.get_tool(name, api=api)
         registered = self._apis[tool.api]
         headers = self.context.headers() if registered.ocp_headers else None
-        endpoint = f"{tool.method} {tool.path}"
+        endpoint = tool.endpoint
         given = {} if arguments is None else arguments  # [] or "" must fail as "not an object"
         try:
             result = await registered.dispatcher.call(

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import aiohttp
@@ -97,34 +97,64 @@ class Dispatcher:
         replace the auth, content or user agent headers. ``in_flight`` is held during each
         attempt: the agent's cap on requests in flight.
         """
-        limit = self.timeout if timeout is None else checked_timeout(timeout)
-        request = tool.prepare(arguments, {"account_sid": self.credentials.account_sid})
+        if timeout is None:
+            limit, client_timeout = self.timeout, self._client_timeout
+        else:
+            limit = checked_timeout(timeout)
+            client_timeout = aiohttp.ClientTimeout(total=limit)
+        request = tool.prepare(arguments, self._defaults)
         url = self.url_for(tool, request)
-        sent_headers = self.headers_for(request, headers or {})
-        exchange = _Exchange(self, session, tool.name, request, url, sent_headers, limit)
+        sent_headers = self.headers_for(request, headers)
+        exchange = _Exchange(
+            self, session, tool.name, request, url, sent_headers, limit, client_timeout
+        )
         answer = await exchange.run(in_flight)
         if not 200 <= answer.status < 300:
             raise _api_error(answer.status, answer.body, tool.name)
         return self._checked_result(tool, answer)
 
     def url_for(self, tool: Tool, request: PreparedRequest) -> URL:
-        base = _base_url(tool.spec.server, self.base_url, self.region, self.edge)
+        server = tool.spec.server
+        base = self._bases.get(server)
+        if base is None:
+            base = self._bases[server] = resolve_base_url(
+                server, override=self.base_url, region=self.region, edge=self.edge
+            )
         url = URL(base + request.path, encoded=True)
         return url.update_query(request.query) if request.query else url
 
     def headers_for(
         self, request: PreparedRequest, extra: Mapping[str, str] | None = None
     ) -> dict[str, str]:
-        headers = {
-            **(extra or {}),
-            "Authorization": self.credentials.authorization,
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-            **dict(request.headers),
-        }
+        # extra first: the auth, accept and user agent headers are never replaced by it.
+        headers = {**extra, **self._own_headers} if extra else self._own_headers.copy()
+        if request.headers:
+            headers.update(request.headers)
         if request.content_type:
             headers["Content-Type"] = request.content_type
         return headers
+
+    # Made once per dispatcher: the same on every call (the dataclass is frozen).
+    @cached_property
+    def _own_headers(self) -> dict[str, str]:
+        return {
+            "Authorization": self.credentials.authorization,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+
+    @cached_property
+    def _defaults(self) -> Mapping[str, str]:
+        return {"account_sid": self.credentials.account_sid}
+
+    @cached_property
+    def _client_timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=self.timeout)
+
+    @cached_property
+    def _bases(self) -> dict[str | None, str]:
+        """Base URL by the operation's server: resolve_base_url once per host setting."""
+        return {}
 
     def _checked_result(self, tool: Tool, answer: _Answer) -> Any:
         data = _json_body(tool, answer)
@@ -153,6 +183,18 @@ class _Answer:
 class _Exchange:
     """One call's attempts: send, decide whether to try again, wait, within the deadline."""
 
+    __slots__ = (
+        "client_timeout",
+        "dispatcher",
+        "headers",
+        "policy",
+        "request",
+        "session",
+        "timeout",
+        "tool",
+        "url",
+    )
+
     def __init__(
         self,
         dispatcher: Dispatcher,
@@ -162,6 +204,7 @@ class _Exchange:
         url: URL,
         headers: Mapping[str, str],
         timeout: float,
+        client_timeout: aiohttp.ClientTimeout | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.session = session
@@ -170,6 +213,7 @@ class _Exchange:
         self.url = url
         self.headers = headers
         self.timeout = timeout
+        self.client_timeout = client_timeout or aiohttp.ClientTimeout(total=timeout)
         self.policy = dispatcher.retries
 
     async def run(self, in_flight: asyncio.Semaphore | None) -> _Answer:
@@ -180,9 +224,15 @@ class _Exchange:
             failure: TransportError | None = None
             answer: _Answer | None = None
             try:
-                answer = await self._attempt(in_flight, deadline)
+                if in_flight is None:
+                    answer = await self._send(deadline)
+                else:
+                    async with in_flight:
+                        answer = await self._send(deadline)
             except TransportError as exc:
                 failure = exc
+            if answer is not None and answer.status < 400:
+                return answer  # the common case: nothing to retry (see _should_retry)
             if self._should_retry(answer, failure):
                 wait = self.policy.backoff(retry, answer.retry_after if answer else None)
                 reason = f"HTTP {answer.status}" if answer else _failure_name(failure)
@@ -220,42 +270,49 @@ class _Exchange:
             return False
         return self.request.idempotent or _nothing_sent(failure)
 
-    async def _attempt(self, in_flight: asyncio.Semaphore | None, deadline: float) -> _Answer:
-        if in_flight is None:
-            return await self._send(deadline)
-        async with in_flight:
-            return await self._send(deadline)
-
     async def _send(self, deadline: float) -> _Answer:
         timeout = min(self.timeout, deadline - asyncio.get_running_loop().time())
         if timeout <= 0:
             raise RequestTimeout(
                 "The call's deadline passed before it could be sent; nothing sent."
             )
+        # The whole deadline is usually left: then the exchange's ClientTimeout serves as is.
+        client_timeout = (
+            self.client_timeout if timeout == self.timeout else aiohttp.ClientTimeout(total=timeout)
+        )
         started = time.monotonic()
-        with map_transport_errors(timeout):
+        try:
             async with self.session.request(
                 self.request.method,
                 self.url,
                 data=self.request.body,
                 headers=self.headers,
-                timeout=aiohttp.ClientTimeout(total=timeout),
+                timeout=client_timeout,
                 allow_redirects=False,
             ) as response:
-                body = await _read_capped(response, self.dispatcher.max_response_bytes)
+                limit = self.dispatcher.max_response_bytes
+                length = response.content_length
+                if length is not None and length <= limit:  # _read_capped, one coroutine less
+                    body = await response.read()
+                else:
+                    body = await _read_capped(response, limit)
+                headers = response.headers
                 answer = _Answer(
                     response.status,
                     body,
-                    response.headers.get("Content-Type"),
-                    parse_retry_after(response.headers.get("Retry-After")),
+                    headers.get("Content-Type"),
+                    parse_retry_after(headers.get("Retry-After")),
                 )
-        logger.debug(
-            "%s %s -> %d in %.0f ms",
-            self.tool,
-            self.request.method,
-            answer.status,
-            (time.monotonic() - started) * 1000,
-        )
+        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+            raise _transport_error(exc, timeout) from exc
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d in %.0f ms",
+                self.tool,
+                self.request.method,
+                answer.status,
+                (time.monotonic() - started) * 1000,
+            )
         return answer
 
 
@@ -267,14 +324,6 @@ def checked_timeout(seconds: float) -> float:
             f"timeout must be a positive, finite number of seconds, not {seconds!r}."
         )
     return float(seconds)
-
-
-@lru_cache(maxsize=64)
-def _base_url(
-    server: str | None, override: str | None, region: str | None, edge: str | None
-) -> str:
-    """resolve_base_url, computed once per host setting rather than on every call."""
-    return resolve_base_url(server, override=override, region=region, edge=edge)
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -296,22 +345,43 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
 
 def _json_body(tool: Tool, answer: _Answer) -> Any:
     """The decoded success body; a body that is not JSON is a ResponseValidationError."""
-    status = answer.status
-    if not answer.body.strip():
+    status, body = answer.status, answer.body
+    if not body or body.isspace():  # as ``not body.strip()``, without copying the body
         if status == 204 or tool.output_schema is None:
             return {}
         raise _not_json_error(
             tool, f"HTTP {status} success body is empty; a JSON object was expected"
         )
-    media_type = (answer.content_type or "application/json").split(";", 1)[0].strip().lower()
+    media_type = _media_type(answer.content_type)
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise _not_json_error(
             tool, f"HTTP {status} success body has Content-Type {media_type}, not JSON"
         )
     try:
-        return json.loads(answer.body)
+        return json.loads(_json_text(body))
     except ValueError as exc:
         raise _not_json_error(tool, f"HTTP {status} success body is not valid JSON") from exc
+
+
+# First bytes of the byte order marks and of UTF-16/32 text, which json.detect_encoding sniffs.
+_SNIFFED_FIRST_BYTES = frozenset({0x00, 0xEF, 0xFE, 0xFF})
+
+
+def _json_text(body: bytes) -> str:
+    """The body decoded as ``json.loads(body)`` decodes it (UnicodeDecodeError is a ValueError).
+
+    Only bodies that could be UTF-16/32 or carry a byte order mark go through the sniffing of
+    json.detect_encoding; any other, non-empty body is what it returns "utf-8" for.
+    """
+    if body[0] not in _SNIFFED_FIRST_BYTES and (len(body) < 2 or body[1] != 0):
+        return body.decode("utf-8", "surrogatepass")
+    return body.decode(json.detect_encoding(body), "surrogatepass")
+
+
+@lru_cache(maxsize=64)
+def _media_type(content_type: str | None) -> str:
+    """ "application/json" of "Application/JSON; charset=utf-8"; servers repeat theirs."""
+    return (content_type or "application/json").split(";", 1)[0].strip().lower()
 
 
 def _not_json_error(tool: Tool, message: str) -> ResponseValidationError:
@@ -335,12 +405,17 @@ def map_transport_errors(timeout: float) -> Iterator[None]:
     """The one place where aiohttp's and asyncio's exceptions become ocp_twilio's."""
     try:
         yield
-    except asyncio.TimeoutError as exc:
-        raise RequestTimeout(f"No complete answer within {timeout:g} s.") from exc
-    except aiohttp.ClientConnectionError as exc:
-        raise TransportError(f"Connection failed: {type(exc).__name__}: {exc}") from exc
-    except aiohttp.ClientError as exc:
-        raise TransportError(f"HTTP failure: {type(exc).__name__}: {exc}") from exc
+    except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        raise _transport_error(exc, timeout) from exc
+
+
+def _transport_error(exc: BaseException, timeout: float) -> TransportError:
+    """ocp_twilio's error for an asyncio timeout or an aiohttp failure."""
+    if isinstance(exc, asyncio.TimeoutError):
+        return RequestTimeout(f"No complete answer within {timeout:g} s.")
+    if isinstance(exc, aiohttp.ClientConnectionError):
+        return TransportError(f"Connection failed: {type(exc).__name__}: {exc}")
+    return TransportError(f"HTTP failure: {type(exc).__name__}: {exc}")
 
 
 def _api_error(status: int, body: bytes, tool: str) -> TwilioAPIError:

@@ -67,6 +67,11 @@ def _compile(schema: Mapping[str, Any], formats: FormatChecker) -> Check:
     keywords = set(schema) - _ANNOTATIONS
     if keywords <= _STRING_KEYWORDS and _string_types(schema.get("type")):
         return _string_check(schema, formats)
+    if keywords == {"type", "enum"} and schema["type"] == "string":
+        options = schema["enum"]
+        if all(type(o) is str for o in options):  # type and enum checks as one
+            allowed = frozenset(options)
+            return lambda value: type(value) is str and value in allowed
     checks: list[Check] = []
     if "type" in schema:
         checks.append(_type_check(schema["type"]))

@@ -77,3 +77,15 @@ def test_quick_yes_only_for_valid_responses(name: str, data: st.DataObject) -> N
 )
 def test_schemas_beyond_the_subset_take_the_full_validator(schema: dict[str, Any]) -> None:
     assert compile_check(schema, INPUT_FORMATS) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_values | st.sampled_from(["expiration-date", "complete", "", "Complete"]))
+def test_string_enum_check_agrees_with_jsonschema(value: Any) -> None:
+    schema = {"type": "string", "enum": ["expiration-date", "complete", ""], "description": "d"}
+    quick = compile_check(schema, INPUT_FORMATS)
+    assert quick is not None
+    if plain_json(value):
+        assert quick(value) == accepted_by_jsonschema(schema, INPUT_FORMATS, value)
+    else:
+        assert not quick(value)

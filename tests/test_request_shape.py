@@ -6,6 +6,7 @@ import base64
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 from aioresponses import aioresponses
@@ -25,8 +26,12 @@ from conftest import (
     sent_requests,
     update_arguments,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocp_twilio import USER_AGENT, OCPAgent
+from ocp_twilio.dispatch import _json_text
+from ocp_twilio.tool import _escaped
 
 API_KEY = "SK" + "abcdef0123456789" * 2
 API_SECRET = "key-secret-" + "s3cr3t" * 4
@@ -196,3 +201,52 @@ async def test_path_values_are_quoted_into_one_segment(
 def test_fixture_ids_are_distinct() -> None:
     # The constants the shape tests compare against must not coincide.
     assert len({ACCOUNT_SID, OTHER_ACCOUNT, CALL_SID, PAYMENT_SID, API_KEY}) == 5
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_escaping_is_quote_and_quote_plus(text: str) -> None:
+    """The table for ASCII text and the skip for unreserved text answer as urllib does."""
+    for escape in (quote, quote_plus):
+        try:
+            expected = escape(text, safe="")
+        except UnicodeEncodeError:  # lone surrogates: urllib refuses them, and so must we
+            with pytest.raises(UnicodeEncodeError):
+                _escaped(text, escape)
+            continue
+        assert _escaped(text, escape) == expected
+
+
+def test_escaping_every_ascii_character() -> None:
+    for code in range(128):
+        text = f"a{chr(code)}b"
+        assert _escaped(text, quote) == quote(text, safe="")
+        assert _escaped(text, quote_plus) == quote_plus(text, safe="")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a": "\\u00e9 x"}',
+        '{"a": "é"}'.encode(),
+        '{"a": "é"}'.encode("utf-8-sig"),
+        '{"a": "é"}'.encode("utf-16"),
+        '{"a": "é"}'.encode("utf-16-le"),
+        '{"a": "é"}'.encode("utf-16-be"),
+        '{"a": "é"}'.encode("utf-32"),
+        '{"a": "é"}'.encode("utf-32-le"),
+        b"1",
+        b" 7",
+        b"\xff\xfe",
+        b'{"a": "\xff"}',
+        b'"\xed\xa0\x80"',
+    ],
+)
+def test_response_text_is_decoded_as_json_loads_decodes_bytes(body: bytes) -> None:
+    def outcome(parse: Any) -> Any:
+        try:
+            return parse()
+        except ValueError as exc:
+            return type(exc)
+
+    assert outcome(lambda: json.loads(_json_text(body))) == outcome(lambda: json.loads(body))
