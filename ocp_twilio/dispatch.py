@@ -104,7 +104,7 @@ class Dispatcher:
             client_timeout = aiohttp.ClientTimeout(total=limit)
         request = tool.prepare(arguments, self._defaults)
         url = self.url_for(tool, request)
-        sent_headers = self.headers_for(request, headers)
+        sent_headers = self._headers_for(request, headers)
         exchange = _Exchange(
             self, session, tool.name, request, url, sent_headers, limit, client_timeout
         )
@@ -123,13 +123,15 @@ class Dispatcher:
         url = URL(base + request.path, encoded=True)
         return url.update_query(request.query) if request.query else url
 
-    def headers_for(
-        self, request: PreparedRequest, extra: Mapping[str, str] | None = None
+    def _headers_for(
+        self, request: PreparedRequest, extra: Mapping[str, str] | None
     ) -> dict[str, str]:
-        # extra first: the auth, accept and user agent headers are never replaced by it.
+        # Own headers last: neither the agent's extra headers nor a header argument of the
+        # operation (a model fills those in) may replace the auth, accept or user agent headers.
         headers = {**extra, **self._own_headers} if extra else self._own_headers.copy()
         if request.headers:
             headers.update(request.headers)
+            headers.update(self._own_headers)
         if request.content_type:
             headers["Content-Type"] = request.content_type
         return headers
@@ -413,9 +415,14 @@ def _transport_error(exc: BaseException, timeout: float) -> TransportError:
     """ocp_twilio's error for an asyncio timeout or an aiohttp failure."""
     if isinstance(exc, asyncio.TimeoutError):
         return RequestTimeout(f"No complete answer within {timeout:g} s.")
+    # The kind of failure and, for a connection, the host: aiohttp's own texts may carry the URL,
+    # and with it argument values. The original stays the __cause__, for developers.
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        reason = exc.strerror or "no reason given"
+        return TransportError(f"Connection failed: cannot reach {exc.host}:{exc.port}: {reason}.")
     if isinstance(exc, aiohttp.ClientConnectionError):
-        return TransportError(f"Connection failed: {type(exc).__name__}: {exc}")
-    return TransportError(f"HTTP failure: {type(exc).__name__}: {exc}")
+        return TransportError(f"Connection failed: {type(exc).__name__}.")
+    return TransportError(f"HTTP failure: {type(exc).__name__}.")
 
 
 def _api_error(status: int, body: bytes, tool: str) -> TwilioAPIError:

@@ -12,6 +12,7 @@ import pytest
 from aioresponses import aioresponses
 from conftest import (
     ACCOUNT_SID,
+    AUTH_TOKEN,
     CALL_SID,
     CREATE_PATH,
     PAYMENT_BODY,
@@ -250,3 +251,39 @@ def test_response_text_is_decoded_as_json_loads_decodes_bytes(body: bytes) -> No
             return type(exc)
 
     assert outcome(lambda: json.loads(_json_text(body))) == outcome(lambda: json.loads(body))
+
+
+HEADER_SPEC = """
+api: twilio
+operations:
+  - name: fetchThing
+    method: GET
+    path: /v1/Thing.json
+    parameters:
+      - {name: Authorization, in: header, schema: {type: string}}
+      - {name: User-Agent, in: header, schema: {type: string}}
+      - {name: X-Trace, in: header, schema: {type: string}}
+    response: {status: 200, schema: {type: object}}
+"""
+
+
+async def test_header_arguments_never_replace_auth_or_user_agent(
+    tmp_path: Path, recording_server: RecordingServer
+) -> None:
+    spec = tmp_path / "headers.yaml"
+    spec.write_text(HEADER_SPEC)
+    async with OCPAgent() as agent:
+        await agent.register_api(
+            "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        arguments = {
+            "Authorization": "Bearer chosen-by-a-model",
+            "User-Agent": "x",
+            "X-Trace": "t1",
+        }
+        await agent.call_tool("fetchThing", arguments)
+
+    [request] = recording_server.requests
+    assert request.headers["Authorization"] == basic(ACCOUNT_SID, AUTH_TOKEN)
+    assert request.headers["User-Agent"] == USER_AGENT
+    assert request.headers["X-Trace"] == "t1"
