@@ -53,7 +53,7 @@ def is_plain_json(value: Any) -> bool:
     if kind is float:
         return math.isfinite(value)
     if kind is dict:
-        return all(is_plain_json(v) for v in value.values())
+        return all(type(k) is str and is_plain_json(v) for k, v in value.items())
     if kind is list:
         return all(is_plain_json(v) for v in value)
     return False
@@ -64,6 +64,8 @@ class _Unsupported(Exception):
 
 
 def _compile(schema: Mapping[str, Any], formats: FormatChecker) -> Check:
+    if not isinstance(schema, Mapping):  # true and false are schemas too: leave them to jsonschema
+        raise _Unsupported
     keywords = set(schema) - _ANNOTATIONS
     if keywords <= _STRING_KEYWORDS and _string_types(schema.get("type")):
         return _string_check(schema, formats)

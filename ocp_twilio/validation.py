@@ -37,27 +37,49 @@ class SchemaValidator:
     def errors(self, instance: Any) -> tuple[ArgumentError, ...]:
         if self._quick_check is not None and self._quick_check(instance):
             return ()
-        # Checked first: a Decimal NaN makes the schema's bound checks raise.
         not_json = tuple(_not_json(instance, ()))
-        if not_json:
-            return not_json
-        found = sorted(self._validator.iter_errors(instance), key=_error_order)
-        return tuple(dict.fromkeys(e for error in found for e in _explain(error)))
+        # The schema sees null where a value cannot be sent (a Decimal NaN makes bound checks
+        # raise), so that every other problem is reported too; those places are reported once.
+        checked = _json_only(instance) if not_json else instance
+        unsendable = {e.path for e in not_json}
+        found = sorted(self._validator.iter_errors(checked), key=_error_order)
+        explained = (e for error in found for e in _explain(error) if e.path not in unsendable)
+        return tuple(dict.fromkeys([*not_json, *explained]))
 
 
 def _not_json(value: Any, path: tuple[str | int, ...]) -> Iterable[ArgumentError]:
     """Values that cannot be sent although a schema lets them through: NaN and Infinity pass every
-    JSON Schema bound, and any Python object passes a schema that names no type."""
+    JSON Schema bound, any Python object passes a schema that names no type, and an open object
+    takes keys of any kind."""
     if isinstance(value, (float, Decimal)) and not _is_finite(value):
         yield ArgumentError(path, _NOT_FINITE, "type")
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _not_json(item, (*path, str(key)))
+            if not isinstance(key, str) and path:
+                yield ArgumentError((*path, str(key)), _KEY_NOT_TEXT, "type")
+            else:
+                yield from _not_json(item, (*path, str(key)))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             yield from _not_json(item, (*path, index))
     elif not isinstance(value, (str, int, float, Decimal, type(None))):
         yield ArgumentError(path, _NOT_JSON, "type")
+
+
+def _json_only(value: Any, nested: bool = False) -> Any:
+    """``value`` with null in place of what _not_json refuses, and without the keys it refuses
+    (a top-level one is left for the schema to report as an unknown argument)."""
+    if isinstance(value, (float, Decimal)) and not _is_finite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {
+            k: _json_only(v, True) for k, v in value.items() if isinstance(k, str) or not nested
+        }
+    if isinstance(value, (list, tuple)):
+        return [_json_only(v, True) for v in value]
+    if isinstance(value, (str, int, float, Decimal, type(None))):
+        return value
+    return None
 
 
 def _is_finite(number: float | Decimal) -> bool:
@@ -66,6 +88,7 @@ def _is_finite(number: float | Decimal) -> bool:
 
 _NOT_FINITE = "must be a finite number, not NaN or Infinity"
 _NOT_JSON = "must be a JSON value: string, number, boolean, null, array or object"
+_KEY_NOT_TEXT = "is not a text key; the keys of a JSON object are strings"
 
 
 def _error_order(error: ValidationError) -> tuple[str, ...]:
@@ -134,14 +157,29 @@ def _message(kind: str, error: ValidationError) -> str:
     if kind in ("minItems", "maxItems"):
         bound = "at least" if kind == "minItems" else "at most"
         return f"must have {bound} {expected} items"
+    if error.validator is None:  # a false schema; jsonschema's message repeats the value
+        return "no value is allowed here"
     if kind == "not":
         excluded = expected.get("enum") if isinstance(expected, Mapping) else None
         if excluded:
             return "must not be any of: " + ", ".join(_show(v) for v in excluded)
         return "has a value that is not allowed here"
-    return error.message if len(error.message) < 200 else f"fails the {kind} rule of its schema"
+    return _OTHER_RULES.get(kind, f"does not satisfy the {kind} rule of its schema")
 
 
+# jsonschema's own messages for these repeat the value, which may be card data or a secret.
+_OTHER_RULES = {
+    "anyOf": "matches none of the forms this argument allows",
+    "oneOf": "must match exactly one of the forms this argument allows",
+    "allOf": "breaks a rule this argument must follow",
+    "multipleOf": "is not a multiple of the step this argument requires",
+    "uniqueItems": "must not repeat an item",
+    "minProperties": "has too few entries",
+    "maxProperties": "has too many entries",
+    "propertyNames": "has a key that is not allowed",
+    "dependentRequired": "needs other arguments given with it",
+    "contains": "lacks an item of the required kind",
+}
 _BOUNDS = {
     "minimum": "at least",
     "maximum": "at most",
