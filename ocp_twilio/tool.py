@@ -145,7 +145,10 @@ class Tool:
             if param.name not in values and source is not None and source in defaults:
                 values[param.name] = defaults[source]
         path = self.spec.path.format_map(
-            {sent_as: _escaped(str(values[name]), quote) for sent_as, name in self._path_names}
+            {
+                sent_as: _escaped(_wire_text(values[name]), quote)
+                for sent_as, name in self._path_names
+            }
         )
         method = self.spec.method
         body, content_type = self._encode_body(values)
