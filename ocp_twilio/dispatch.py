@@ -95,18 +95,22 @@ class Dispatcher:
 
         ``headers`` are sent besides the request's own (the agent's OCP headers); they never
         replace the auth, content or user agent headers. ``in_flight`` is held during each
-        attempt: the agent's cap on requests in flight.
+        attempt: the agent's cap on requests in flight. ``timeout`` given here bounds the whole
+        call, retries included; the dispatcher's own bounds each attempt, its retry policy's
+        deadline the call.
         """
         if timeout is None:
             limit, client_timeout = self.timeout, self._client_timeout
+            deadline = self.retries.deadline
         else:
             limit = checked_timeout(timeout)
             client_timeout = aiohttp.ClientTimeout(total=limit)
+            deadline = min(limit, self.retries.deadline)
         request = tool.prepare(arguments, self._defaults)
         url = self.url_for(tool, request)
         sent_headers = self._headers_for(request, headers)
         exchange = _Exchange(
-            self, session, tool.name, request, url, sent_headers, limit, client_timeout
+            self, session, tool.name, request, url, sent_headers, limit, client_timeout, deadline
         )
         answer = await exchange.run(in_flight)
         if not 200 <= answer.status < 300:
@@ -187,6 +191,7 @@ class _Exchange:
 
     __slots__ = (
         "client_timeout",
+        "deadline",
         "dispatcher",
         "headers",
         "policy",
@@ -207,6 +212,7 @@ class _Exchange:
         headers: Mapping[str, str],
         timeout: float,
         client_timeout: aiohttp.ClientTimeout | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.session = session
@@ -217,10 +223,11 @@ class _Exchange:
         self.timeout = timeout
         self.client_timeout = client_timeout or aiohttp.ClientTimeout(total=timeout)
         self.policy = dispatcher.retries
+        self.deadline = self.policy.deadline if deadline is None else deadline
 
     async def run(self, in_flight: asyncio.Semaphore | None) -> _Answer:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.policy.deadline
+        deadline = loop.time() + self.deadline
         retry = 0
         while True:
             failure: TransportError | None = None
@@ -414,7 +421,7 @@ def map_transport_errors(timeout: float) -> Iterator[None]:
 def _transport_error(exc: BaseException, timeout: float) -> TransportError:
     """ocp_twilio's error for an asyncio timeout or an aiohttp failure."""
     if isinstance(exc, asyncio.TimeoutError):
-        return RequestTimeout(f"No complete answer within {timeout:g} s.")
+        return RequestTimeout(f"No complete answer within {timeout:.3g} s.")
     # The kind of failure and, for a connection, the host: aiohttp's own texts may carry the URL,
     # and with it argument values. The original stays the __cause__, for developers.
     if isinstance(exc, aiohttp.ClientConnectorError):

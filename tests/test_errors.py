@@ -128,7 +128,7 @@ async def test_connection_refused_is_a_transport_error() -> None:
     assert "Connection failed" in str(caught.value)
 
 
-async def test_per_call_timeout(silent_server: str) -> None:
+async def test_per_call_timeout(silent_server: str, caplog: pytest.LogCaptureFixture) -> None:
     async with OCPAgent() as agent:
         await agent.register_api("twilio", base_url=silent_server, environ=TWILIO_ENV)
         with pytest.raises(RequestTimeout) as caught:
@@ -137,6 +137,8 @@ async def test_per_call_timeout(silent_server: str) -> None:
     assert isinstance(caught.value, TransportError)
     assert isinstance(caught.value, TimeoutError)
     assert "0.2 s" in str(caught.value)
+    # A call's own timeout bounds the whole call: no time is left to try again.
+    assert not [r for r in caplog.records if "retry" in r.getMessage()]
 
 
 @pytest.mark.parametrize("where", ["agent", "register_api"])
