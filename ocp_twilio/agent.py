@@ -175,6 +175,7 @@ class OCPAgent:
                 auth_token=auth_token,
                 api_key=api_key,
                 api_secret=api_secret,
+                twilio=by_twilio,
             )
         except ConfigurationError:
             if by_twilio:

@@ -37,10 +37,13 @@ class Credentials:
         auth_token: str | None = None,
         api_key: str | None = None,
         api_secret: str | None = None,
+        *,
+        twilio: bool = True,
     ) -> Credentials:
+        """Basic credentials; ``twilio=False`` (another API) takes any user name as account."""
         if not account_sid or not ((api_key and api_secret) or auth_token):
             raise ConfigurationError(_MISSING)
-        if not _ACCOUNT_SID.match(account_sid):
+        if twilio and not _ACCOUNT_SID.match(account_sid):
             raise ConfigurationError(
                 "The Account SID (TWILIO_ACCOUNT_SID or account_sid=) must be AC followed by "
                 "32 hexadecimal characters."
@@ -66,6 +69,7 @@ class Credentials:
         auth_token: str | None = None,
         api_key: str | None = None,
         api_secret: str | None = None,
+        twilio: bool = True,
     ) -> Credentials:
         """Explicit arguments first, then the TWILIO_* variables of ``environ``.
 
@@ -75,13 +79,18 @@ class Credentials:
         explicit_secret = auth_token or api_key or api_secret
         if explicit_secret:
             return cls.create(
-                account_sid or environ.get("TWILIO_ACCOUNT_SID"), auth_token, api_key, api_secret
+                account_sid or environ.get("TWILIO_ACCOUNT_SID"),
+                auth_token,
+                api_key,
+                api_secret,
+                twilio=twilio,
             )
         return cls.create(
             account_sid or environ.get("TWILIO_ACCOUNT_SID"),
             environ.get("TWILIO_AUTH_TOKEN"),
             environ.get("TWILIO_API_KEY"),
             environ.get("TWILIO_API_SECRET"),
+            twilio=twilio,
         )
 
     def __repr__(self) -> str:

@@ -90,3 +90,24 @@ async def test_a_broken_plugin_is_named(
     async with OCPAgent() as agent:
         with pytest.raises(ConfigurationError, match=re.escape(message)):
             await agent.register_api("acme", account_sid=SID, auth_token=TOKEN)
+
+
+@pytest.mark.usefixtures("acme_installed")
+async def test_another_api_takes_any_user_name(recording_server: RecordingServer) -> None:
+    async with OCPAgent() as agent:
+        await agent.register_api(
+            "acme", base_url=recording_server.url, account_sid="shop-7", auth_token=TOKEN
+        )
+        await agent.call_tool("getShipment", {"Sid": "SH42"})
+
+    [request] = recording_server.requests
+    expected = base64.b64encode(f"shop-7:{TOKEN}".encode()).decode()
+    assert request.headers["Authorization"] == f"Basic {expected}"
+
+
+async def test_twilio_still_wants_an_account_sid(recording_server: RecordingServer) -> None:
+    async with OCPAgent() as agent:
+        with pytest.raises(ConfigurationError, match="AC followed by 32"):
+            await agent.register_api(
+                "twilio", base_url=recording_server.url, account_sid="shop-7", auth_token=TOKEN
+            )
