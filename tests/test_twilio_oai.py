@@ -346,3 +346,50 @@ def test_every_tool_name_is_unique_safe_and_short_enough(
         except AmbiguousToolName as exc:
             ambiguous.append(exc.suggestions)
     assert len(ambiguous) == 136
+
+
+def test_every_tool_exports_to_every_framework_within_its_rules(
+    operations: dict[tuple[str, str], OperationSpec],
+) -> None:
+    from adapter_rules import (
+        ANTHROPIC_PROPERTY_KEY,
+        ANTHROPIC_TOOL_NAME,
+        MCP_TOOL_NAME,
+        OPENAI_FUNCTION_NAME,
+        property_keys,
+        strict_violations,
+    )
+
+    from ocp_twilio import SpecError
+    from ocp_twilio.adapters import tool_definitions
+
+    tools = [Tool(op, name=qualified_name(op)) for op in operations.values()]
+    refused_by_anthropic = []
+    loose = []
+    for tool in tools:
+        [chat] = tool_definitions([tool], "openai")
+        assert OPENAI_FUNCTION_NAME.match(chat["function"]["name"])
+        [strict] = tool_definitions([tool], "openai", strict=True)
+        if strict["function"].get("strict"):
+            assert strict_violations(strict["function"]["parameters"]) == [], tool.name
+        else:
+            loose.append(tool.name)
+        [mcp] = tool_definitions([tool], "mcp")
+        assert MCP_TOOL_NAME.match(mcp["name"])
+        try:
+            [anthropic] = tool_definitions([tool], "anthropic")
+        except SpecError as exc:
+            assert "must match" in str(exc)
+            refused_by_anthropic.append(tool.name)
+            continue
+        assert ANTHROPIC_TOOL_NAME.match(anthropic["name"])
+        assert all(
+            ANTHROPIC_PROPERTY_KEY.match(k) for k in property_keys(anthropic["input_schema"])
+        )
+    # Nested JSON keys such as "twilio/text" cannot be renamed: the body must carry them as is.
+    assert sorted(refused_by_anthropic) == [
+        "content_v1__createContent",
+        "content_v1__updateContent",
+    ]
+    # A free-form object nested below the top level cannot be strict; it goes out non-strict.
+    assert loose == ["iam_organizations__patchOrganizationUser"]
