@@ -12,8 +12,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import aiohttp
-
 from .adapters import Framework, OpenAIShape, tool_definitions
 from .context import OCPContext
 from .credentials import Credentials
@@ -39,6 +37,7 @@ from .spec_sources import cache_root
 from .tool import Tool
 from .tool_index import ToolIndex, ToolSearch, qualified_name
 from .tool_selection import select_tools
+from .transport import Transport, TransportName, make_transport
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "OCPAgent", "RegisteredAPI", "load_api", "load_tools"]
 
@@ -58,9 +57,11 @@ class RegisteredAPI:
 class OCPAgent:
     """An agent's view of its APIs: register them, find their tools, call them.
 
-    One aiohttp session serves every API; it is made on the first call, inside the running loop,
-    and closed by :meth:`aclose` or ``async with``. At most ``max_in_flight`` requests of the
-    agent are on the wire at once; further calls wait their turn. ``context`` is the agent's OCP
+    One transport serves every API: aiohttp's client, or with ``transport="http1"`` the lean
+    HTTP/1.1 client of :mod:`ocp_twilio.http1` (the ``fast`` extra), which costs a third of the CPU
+    per call. Its connections are opened on the first call, inside the running loop, and closed by
+    :meth:`aclose` or ``async with``. At most ``max_in_flight`` requests of the agent are on the
+    wire at once; further calls wait their turn. ``context`` is the agent's OCP
     context; APIs registered with ``ocp_headers`` receive it in the OCP headers.
     """
 
@@ -78,6 +79,7 @@ class OCPAgent:
         retries: int | RetryPolicy = DEFAULT_RETRIES,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        transport: TransportName = "aiohttp",
     ) -> None:
         if max_in_flight < 1:
             raise ConfigurationError("max_in_flight must be at least 1.")
@@ -98,7 +100,8 @@ class OCPAgent:
         # get_tool's answers for names without api=, found again on every call_tool; emptied by
         # register_api, the only change to the tools.
         self._found: dict[str, Tool] = {}
-        self._session: aiohttp.ClientSession | None = None
+        # Opens its connections on the first call, inside the running loop.
+        self.transport: Transport = make_transport(transport, max_in_flight)
 
     async def __aenter__(self) -> OCPAgent:
         return self
@@ -112,9 +115,7 @@ class OCPAgent:
         await self.aclose()
 
     async def aclose(self) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        await self.transport.close()
 
     async def register_api(
         self,
@@ -162,7 +163,7 @@ class OCPAgent:
                 registry_url=self.registry_url or env.get("OCP_REGISTRY_URL"),
                 timeout=self.timeout,
             )
-            resolved = await registry.resolve(name, self._http)
+            resolved = await registry.resolve(name)
         definition = resolved.definition
         tools = _tools_of(name, definition, services, tags)
         # Twilio's secrets and host settings must never reach another API's server.
@@ -285,7 +286,7 @@ class OCPAgent:
         given = {} if arguments is None else arguments  # [] or "" must fail as "not an object"
         try:
             result = await registered.dispatcher.call(
-                self._http(),
+                self.transport,
                 tool,
                 given,
                 timeout=timeout,
@@ -303,13 +304,6 @@ class OCPAgent:
         if api not in self._api_tools:
             raise APINotFound(api, difflib.get_close_matches(api, self._api_tools))
         return self._api_tools[api]
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            # The connector must not be a second, lower cap than max_in_flight.
-            connector = aiohttp.TCPConnector(limit=self.max_in_flight)
-            self._session = aiohttp.ClientSession(connector=connector)
-        return self._session
 
 
 def load_api(

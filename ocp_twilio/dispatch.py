@@ -10,15 +10,14 @@ import asyncio
 import json
 import logging
 import math
+import platform
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property, lru_cache
 from typing import Any
 
-import aiohttp
 from yarl import URL
 
 from .credentials import Credentials
@@ -32,8 +31,10 @@ from .errors import (
     TwilioAPIError,
 )
 from .hosts import resolve_base_url
+from .json_body import decode_json
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
 from .tool import PreparedRequest, Tool
+from .transport import Answer, Transport
 from .version import __version__
 
 __all__ = [
@@ -50,7 +51,7 @@ logger = logging.getLogger("ocp_twilio")
 DEFAULT_TIMEOUT = 30.0
 # Far above any Twilio page (1,000 records), far below what could exhaust memory.
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-USER_AGENT = f"ocp-twilio/{__version__} aiohttp/{aiohttp.__version__}"
+USER_AGENT = f"ocp-twilio/{__version__} Python/{platform.python_version()}"
 
 
 class ResponseValidation(str, Enum):
@@ -83,7 +84,7 @@ class Dispatcher:
 
     async def call(
         self,
-        session: aiohttp.ClientSession,
+        transport: Transport,
         tool: Tool,
         arguments: Mapping[str, Any],
         *,
@@ -100,17 +101,15 @@ class Dispatcher:
         deadline the call.
         """
         if timeout is None:
-            limit, client_timeout = self.timeout, self._client_timeout
-            deadline = self.retries.deadline
+            limit, deadline = self.timeout, self.retries.deadline
         else:
             limit = checked_timeout(timeout)
-            client_timeout = aiohttp.ClientTimeout(total=limit)
             deadline = min(limit, self.retries.deadline)
         request = tool.prepare(arguments, self._defaults)
         url = self.url_for(tool, request)
         sent_headers = self._headers_for(request, headers)
         exchange = _Exchange(
-            self, session, tool.name, request, url, sent_headers, limit, client_timeout, deadline
+            self, transport, tool.name, request, url, sent_headers, limit, deadline
         )
         answer = await exchange.run(in_flight)
         if not 200 <= answer.status < 300:
@@ -154,15 +153,11 @@ class Dispatcher:
         return {"account_sid": self.credentials.account_sid}
 
     @cached_property
-    def _client_timeout(self) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(total=self.timeout)
-
-    @cached_property
     def _bases(self) -> dict[str | None, str]:
         """Base URL by the operation's server: resolve_base_url once per host setting."""
         return {}
 
-    def _checked_result(self, tool: Tool, answer: _Answer) -> Any:
+    def _checked_result(self, tool: Tool, answer: Answer) -> Any:
         data = _json_body(tool, answer)
         if self.response_validation is ResponseValidation.OFF:
             return data
@@ -178,72 +173,64 @@ class Dispatcher:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    status: int
-    body: bytes
-    content_type: str | None
-    retry_after: float | None
-
-
 class _Exchange:
     """One call's attempts: send, decide whether to try again, wait, within the deadline."""
 
     __slots__ = (
-        "client_timeout",
         "deadline",
         "dispatcher",
         "headers",
         "policy",
         "request",
-        "session",
         "timeout",
         "tool",
+        "transport",
         "url",
     )
 
     def __init__(
         self,
         dispatcher: Dispatcher,
-        session: aiohttp.ClientSession,
+        transport: Transport,
         tool: str,
         request: PreparedRequest,
         url: URL,
         headers: Mapping[str, str],
         timeout: float,
-        client_timeout: aiohttp.ClientTimeout | None = None,
         deadline: float | None = None,
     ) -> None:
         self.dispatcher = dispatcher
-        self.session = session
+        self.transport = transport
         self.tool = tool
         self.request = request
         self.url = url
         self.headers = headers
         self.timeout = timeout
-        self.client_timeout = client_timeout or aiohttp.ClientTimeout(total=timeout)
         self.policy = dispatcher.retries
         self.deadline = self.policy.deadline if deadline is None else deadline
 
-    async def run(self, in_flight: asyncio.Semaphore | None) -> _Answer:
+    async def run(self, in_flight: asyncio.Semaphore | None) -> Answer:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.deadline
         retry = 0
         while True:
             failure: TransportError | None = None
-            answer: _Answer | None = None
+            answer: Answer | None = None
+            # acquire/release rather than ``async with``: two coroutines less on every call.
+            if in_flight is not None:
+                await in_flight.acquire()
             try:
-                if in_flight is None:
-                    answer = await self._send(deadline)
-                else:
-                    async with in_flight:
-                        answer = await self._send(deadline)
+                answer = await self._send(deadline)
             except TransportError as exc:
                 failure = exc
+            finally:
+                if in_flight is not None:
+                    in_flight.release()
             if answer is not None and answer.status < 400:
                 return answer  # the common case: nothing to retry (see _should_retry)
             if self._should_retry(answer, failure):
-                wait = self.policy.backoff(retry, answer.retry_after if answer else None)
+                retry_after = parse_retry_after(answer.retry_after) if answer else None
+                wait = self.policy.backoff(retry, retry_after)
                 reason = f"HTTP {answer.status}" if answer else _failure_name(failure)
                 if retry < self.policy.max_retries and loop.time() + wait < deadline:
                     retry += 1
@@ -270,55 +257,36 @@ class _Exchange:
             assert answer is not None
             return answer
 
-    def _should_retry(self, answer: _Answer | None, failure: TransportError | None) -> bool:
+    def _should_retry(self, answer: Answer | None, failure: TransportError | None) -> bool:
         if answer is not None:
-            return retry_allowed_for_status(
-                answer.status, answer.retry_after, self.request.idempotent
-            )
-        if isinstance(failure, ResponseTooLarge):
+            retry_after = parse_retry_after(answer.retry_after)
+            return retry_allowed_for_status(answer.status, retry_after, self.request.idempotent)
+        if failure is None or isinstance(failure, ResponseTooLarge):
             return False
-        return self.request.idempotent or _nothing_sent(failure)
+        return self.request.idempotent or failure.nothing_sent
 
-    async def _send(self, deadline: float) -> _Answer:
+    async def _send(self, deadline: float) -> Answer:
         timeout = min(self.timeout, deadline - asyncio.get_running_loop().time())
         if timeout <= 0:
             raise RequestTimeout(
-                "The call's deadline passed before it could be sent; nothing sent."
+                "The call's deadline passed before it could be sent; nothing sent.",
+                nothing_sent=True,
             )
-        # The whole deadline is usually left: then the exchange's ClientTimeout serves as is.
-        client_timeout = (
-            self.client_timeout if timeout == self.timeout else aiohttp.ClientTimeout(total=timeout)
-        )
         started = time.monotonic()
-        try:
-            async with self.session.request(
-                self.request.method,
-                self.url,
-                data=self.request.body,
-                headers=self.headers,
-                timeout=client_timeout,
-                allow_redirects=False,
-            ) as response:
-                limit = self.dispatcher.max_response_bytes
-                length = response.content_length
-                if length is not None and length <= limit:  # _read_capped, one coroutine less
-                    body = await response.read()
-                else:
-                    body = await _read_capped(response, limit)
-                headers = response.headers
-                answer = _Answer(
-                    response.status,
-                    body,
-                    headers.get("Content-Type"),
-                    parse_retry_after(headers.get("Retry-After")),
-                )
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            raise _transport_error(exc, timeout) from exc
+        request = self.request
+        answer = await self.transport.send(
+            request.method,
+            self.url,
+            self.headers,
+            request.body,
+            timeout,
+            self.dispatcher.max_response_bytes,
+        )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d in %.0f ms",
                 self.tool,
-                self.request.method,
+                request.method,
                 answer.status,
                 (time.monotonic() - started) * 1000,
             )
@@ -335,24 +303,7 @@ def checked_timeout(seconds: float) -> float:
     return float(seconds)
 
 
-async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    """The whole body, refusing (before reading it) one that would exceed ``limit`` bytes."""
-    length = response.content_length
-    if length is not None:
-        if length > limit:
-            raise ResponseTooLarge(f"Response body of {length} bytes exceeds the {limit}-byte cap.")
-        return await response.read()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(65536):
-        size += len(chunk)
-        if size > limit:
-            raise ResponseTooLarge(f"Response body exceeds the {limit}-byte cap.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _json_body(tool: Tool, answer: _Answer) -> Any:
+def _json_body(tool: Tool, answer: Answer) -> Any:
     """The decoded success body; a body that is not JSON is a ResponseValidationError."""
     status, body = answer.status, answer.body
     if not body or body.isspace():  # as ``not body.strip()``, without copying the body
@@ -367,24 +318,9 @@ def _json_body(tool: Tool, answer: _Answer) -> Any:
             tool, f"HTTP {status} success body has Content-Type {media_type}, not JSON"
         )
     try:
-        return json.loads(_json_text(body))
+        return decode_json(body)
     except ValueError as exc:
         raise _not_json_error(tool, f"HTTP {status} success body is not valid JSON") from exc
-
-
-# First bytes of the byte order marks and of UTF-16/32 text, which json.detect_encoding sniffs.
-_SNIFFED_FIRST_BYTES = frozenset({0x00, 0xEF, 0xFE, 0xFF})
-
-
-def _json_text(body: bytes) -> str:
-    """The body decoded as ``json.loads(body)`` decodes it (UnicodeDecodeError is a ValueError).
-
-    Only bodies that could be UTF-16/32 or carry a byte order mark go through the sniffing of
-    json.detect_encoding; any other, non-empty body is what it returns "utf-8" for.
-    """
-    if body[0] not in _SNIFFED_FIRST_BYTES and (len(body) < 2 or body[1] != 0):
-        return body.decode("utf-8", "surrogatepass")
-    return body.decode(json.detect_encoding(body), "surrogatepass")
 
 
 @lru_cache(maxsize=64)
@@ -397,39 +333,10 @@ def _not_json_error(tool: Tool, message: str) -> ResponseValidationError:
     return ResponseValidationError(tool.name, [ArgumentError((), message)])
 
 
-def _nothing_sent(failure: TransportError | None) -> bool:
-    """Whether the request surely never reached the server (no connection could be made)."""
-    cause = failure.__cause__ if failure is not None else None
-    return isinstance(cause, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
-
-
 def _failure_name(failure: TransportError | None) -> str:
     """The failure's kind only: messages of lower libraries may carry URLs with argument values."""
     cause = failure.__cause__ if failure is not None else None
     return type(cause or failure).__name__
-
-
-@contextmanager
-def map_transport_errors(timeout: float) -> Iterator[None]:
-    """The one place where aiohttp's and asyncio's exceptions become ocp_twilio's."""
-    try:
-        yield
-    except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-        raise _transport_error(exc, timeout) from exc
-
-
-def _transport_error(exc: BaseException, timeout: float) -> TransportError:
-    """ocp_twilio's error for an asyncio timeout or an aiohttp failure."""
-    if isinstance(exc, asyncio.TimeoutError):
-        return RequestTimeout(f"No complete answer within {timeout:.3g} s.")
-    # The kind of failure and, for a connection, the host: aiohttp's own texts may carry the URL,
-    # and with it argument values. The original stays the __cause__, for developers.
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        reason = exc.strerror or "no reason given"
-        return TransportError(f"Connection failed: cannot reach {exc.host}:{exc.port}: {reason}.")
-    if isinstance(exc, aiohttp.ClientConnectionError):
-        return TransportError(f"Connection failed: {type(exc).__name__}.")
-    return TransportError(f"HTTP failure: {type(exc).__name__}.")
 
 
 def _api_error(status: int, body: bytes, tool: str) -> TwilioAPIError:

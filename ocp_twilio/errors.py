@@ -119,7 +119,15 @@ class ResponseValidationError(OCPError):
 
 
 class TransportError(OCPError):
-    """The request could not be completed: connection failure, bad framing, unreadable body."""
+    """The request could not be completed: connection failure, bad framing, unreadable body.
+
+    ``nothing_sent`` is True where the request surely never reached the server (no connection
+    could be made): repeating it cannot do anything twice.
+    """
+
+    def __init__(self, message: str, *, nothing_sent: bool = False) -> None:
+        super().__init__(message)
+        self.nothing_sent = nothing_sent
 
 
 class RequestTimeout(TransportError, TimeoutError):

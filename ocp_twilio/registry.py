@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -30,12 +30,13 @@ import aiohttp
 import jsonschema
 import yaml
 
-from .dispatch import USER_AGENT, map_transport_errors
+from .dispatch import USER_AGENT
 from .errors import APINotFound, ConfigurationError, SpecError, TransportError
 from .hosts import DEFAULT_SERVER, resolve_base_url
 from .plugin import APIDefinition
 from .spec import OperationSpec, check_document, parse_spec_document
 from .spec_sources import cache_root, load_operations
+from .transport import map_transport_errors
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -71,12 +72,8 @@ class APIRegistry:
         self.registry_url = resolve_base_url(None, override=registry_url) if registry_url else None
         self.timeout = timeout
 
-    async def resolve(self, name: str, http: Callable[[], aiohttp.ClientSession]) -> ResolvedAPI:
-        """The first definition of ``name``; APINotFound with close names when none has it.
-
-        ``http`` gives the session for the registry URL, asked for only when that step is
-        reached.
-        """
+    async def resolve(self, name: str) -> ResolvedAPI:
+        """The first definition of ``name``; APINotFound with close names when none has it."""
         plugins = installed_plugins()
         if name in plugins:
             return _plugin_definition(name, plugins[name])
@@ -86,10 +83,12 @@ class APIRegistry:
             return _file_definition(name, file_entries[name], registry_file)
         remote_names: list[str] = []
         if self.registry_url is not None:
-            resolved = await self._fetch(name, http())
-            if resolved is not None:
-                return resolved
-            remote_names = await self._search(name, http())
+            # Its own session: a registry is asked once per registration, not on every call.
+            async with aiohttp.ClientSession() as session:
+                resolved = await self._fetch(name, session)
+                if resolved is not None:
+                    return resolved
+                remote_names = await self._search(name, session)
         known = [*plugins, *file_entries]
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
         raise APINotFound(name, list(dict.fromkeys([*close, *remote_names[:3]])))

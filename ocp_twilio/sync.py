@@ -17,9 +17,10 @@ from typing import Any
 
 import aiohttp
 
-from .dispatch import USER_AGENT, map_transport_errors
+from .dispatch import USER_AGENT
 from .errors import SpecError, TransportError
 from .openapi import is_openapi_document
+from .transport import map_transport_errors
 
 __all__ = ["DEFAULT_SYNC_SOURCE", "TWILIO_SPEC_FILES", "sync_specs"]
 

@@ -160,9 +160,5 @@ async def fault_server() -> AsyncIterator[FaultServer]:
 
 
 def connections_in_use(agent: OCPAgent) -> int:
-    """Connections the agent's pool has handed out and not taken back (0 when none leak)."""
-    session = agent._session
-    if session is None:
-        return 0
-    # aiohttp offers no public count of acquired connections.
-    return len(session.connector._acquired)  # type: ignore[union-attr]
+    """Connections the agent's transport has handed out and not taken back (0 when none leak)."""
+    return agent.transport.connections_in_use

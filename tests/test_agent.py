@@ -1,4 +1,4 @@
-"""OCPAgent: tool lookup and the life cycle of its one HTTP session."""
+"""OCPAgent: tool lookup and the life cycle of its transport's connections."""
 
 from __future__ import annotations
 
@@ -24,15 +24,17 @@ from conftest import (
 from jsonschema import Draft202012Validator
 
 from ocp_twilio import APINotFound, OCPAgent, Tool, ToolNotFound
+from ocp_twilio.http1 import Http1Transport
+from ocp_twilio.transport import AiohttpTransport, TransportName
 
 PAYMENT_TOOLS = {CREATE_TOOL, UPDATE_TOOL}
 
 
 @contextmanager
 def leak_reports() -> Iterator[list[str]]:
-    """Collect what an unclosed aiohttp session reports: ResourceWarnings and loop complaints.
+    """Collect what unclosed sessions and connections report: ResourceWarnings, loop complaints.
 
-    Garbage is collected before the block ends, so a session dropped inside it is reported.
+    Garbage is collected before the block ends, so what is dropped inside it is reported.
     """
     reports: list[str] = []
     loop = asyncio.get_running_loop()
@@ -148,40 +150,55 @@ async def test_output_schema_accepts_a_twilio_answer(agent: OCPAgent) -> None:
     assert not Draft202012Validator(schema).is_valid({**PAYMENT_BODY, "sid": "CA1"})
 
 
-# --- session life cycle ----------------------------------------------------------------------
+# --- connection life cycle ------------------------------------------------------------------
 
 
-def test_agent_is_made_outside_any_loop_without_a_session() -> None:
-    agent = OCPAgent()  # no running loop here: nothing may need one yet
-    assert agent._session is None
+TRANSPORTS = pytest.mark.parametrize("transport", ["aiohttp", "http1"])
+
+
+def has_connections(agent: OCPAgent) -> bool:
+    """Whether the agent's transport holds a session or connections (none until the first call)."""
+    transport = agent.transport
+    if isinstance(transport, AiohttpTransport):
+        return transport._session is not None and not transport._session.closed
+    assert isinstance(transport, Http1Transport)
+    return any(transport._idle.values()) or transport.connections_in_use > 0
+
+
+@TRANSPORTS
+def test_agent_is_made_outside_any_loop_without_connections(transport: TransportName) -> None:
+    agent = OCPAgent(transport=transport)  # no running loop here: nothing may need one yet
+    assert not has_connections(agent)
 
     async def register_and_close() -> None:
         async with agent:
             await agent.register_api("twilio", base_url="http://127.0.0.1:9", environ=TWILIO_ENV)
-            assert agent._session is None  # registering does not open it either
+            assert not has_connections(agent)  # registering does not open any either
 
     asyncio.run(register_and_close())
-    assert agent._session is None
+    assert not has_connections(agent)
 
 
-async def test_session_is_made_on_the_first_call_inside_the_loop(
+async def test_aiohttp_session_is_made_on_the_first_call_inside_the_loop(
     recording_server: RecordingServer,
 ) -> None:
     async with OCPAgent() as agent:
         await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
-        assert agent._session is None
+        assert isinstance(agent.transport, AiohttpTransport)
+        assert agent.transport._session is None
         await agent.call_tool("updatePayments", update_arguments())
-        session = agent._session
+        session = agent.transport._session
         assert isinstance(session, aiohttp.ClientSession)
         assert session._loop is asyncio.get_running_loop()
         assert not session.closed
 
     assert session.closed
-    assert agent._session is None
+    assert agent.transport._session is None
 
 
-async def test_second_call_reuses_the_session_and_its_connection(
-    recording_server: RecordingServer,
+@TRANSPORTS
+async def test_second_call_reuses_the_connection(
+    recording_server: RecordingServer, transport: TransportName
 ) -> None:
     peers: list[Any] = []
 
@@ -191,42 +208,60 @@ async def test_second_call_reuses_the_session_and_its_connection(
         return web.json_response(PAYMENT_BODY, status=201)
 
     recording_server.respond = respond
-    async with OCPAgent() as agent:
+    async with OCPAgent(transport=transport) as agent:
         await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
         await agent.call_tool("createPayments", create_arguments())
-        first = agent._session
         await agent.call_tool("updatePayments", update_arguments())
-        assert agent._session is first
+        assert has_connections(agent)
 
     assert len(peers) == 2
     assert peers[0] == peers[1]  # same client port: one kept-alive connection
+    assert not has_connections(agent)
 
 
-async def test_aclose_closes_and_can_be_repeated(recording_server: RecordingServer) -> None:
-    agent = OCPAgent()
+@TRANSPORTS
+async def test_aclose_closes_and_can_be_repeated(
+    recording_server: RecordingServer, transport: TransportName
+) -> None:
+    agent = OCPAgent(transport=transport)
     await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
     await agent.call_tool("updatePayments", update_arguments())
-    session = agent._session
-    assert session is not None
+    assert has_connections(agent)
 
     await agent.aclose()
     await agent.aclose()
 
-    assert session.closed
+    assert not has_connections(agent)
 
 
-async def test_no_unclosed_session_reports(recording_server: RecordingServer) -> None:
+@TRANSPORTS
+async def test_no_unclosed_connection_reports(
+    recording_server: RecordingServer, transport: TransportName
+) -> None:
     with leak_reports() as reports:
-        async with OCPAgent() as agent:
+        async with OCPAgent(transport=transport) as agent:
             await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
             await agent.call_tool("updatePayments", update_arguments())
-        other = OCPAgent()
+        other = OCPAgent(transport=transport)
         await other.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
         await other.call_tool("updatePayments", update_arguments())
         await other.aclose()
         del agent, other
 
     assert reports == []
+
+
+async def test_leak_reports_does_see_an_unclosed_http1_connection(
+    recording_server: RecordingServer,
+) -> None:
+    # Control for the test above: an http1 connection left open is reported by this helper.
+    with leak_reports() as reports:
+        agent = OCPAgent(transport="http1")
+        await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
+        await agent.call_tool("updatePayments", update_arguments())
+        del agent
+
+    assert any("Unclosed <Http1Transport" in r for r in reports)
 
 
 async def test_leak_reports_does_see_an_unclosed_session() -> None:

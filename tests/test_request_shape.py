@@ -31,7 +31,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocp_twilio import USER_AGENT, OCPAgent
-from ocp_twilio.dispatch import _json_text
 from ocp_twilio.tool import _escaped
 
 API_KEY = "SK" + "abcdef0123456789" * 2
@@ -223,34 +222,6 @@ def test_escaping_every_ascii_character() -> None:
         text = f"a{chr(code)}b"
         assert _escaped(text, quote) == quote(text, safe="")
         assert _escaped(text, quote_plus) == quote_plus(text, safe="")
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        b'{"a": "\\u00e9 x"}',
-        '{"a": "é"}'.encode(),
-        '{"a": "é"}'.encode("utf-8-sig"),
-        '{"a": "é"}'.encode("utf-16"),
-        '{"a": "é"}'.encode("utf-16-le"),
-        '{"a": "é"}'.encode("utf-16-be"),
-        '{"a": "é"}'.encode("utf-32"),
-        '{"a": "é"}'.encode("utf-32-le"),
-        b"1",
-        b" 7",
-        b"\xff\xfe",
-        b'{"a": "\xff"}',
-        b'"\xed\xa0\x80"',
-    ],
-)
-def test_response_text_is_decoded_as_json_loads_decodes_bytes(body: bytes) -> None:
-    def outcome(parse: Any) -> Any:
-        try:
-            return parse()
-        except ValueError as exc:
-            return type(exc)
-
-    assert outcome(lambda: json.loads(_json_text(body))) == outcome(lambda: json.loads(body))
 
 
 HEADER_SPEC = """

@@ -1,0 +1,295 @@
+"""A lean HTTP/1.1 client: keep-alive connections and httptools' parser (llhttp), nothing more.
+
+aiohttp's client spends about 75 µs of CPU on a request, most of a validated call's cost; this
+one a fraction of that (``benchmarks/bench_calls.py``). It does only what a Twilio call needs:
+one request at a time per connection, bodies sent with Content-Length, answers framed by
+Content-Length, chunks or the end of the connection, and TLS with the system's trust store.
+No proxies, redirects, cookies or compression: the dispatcher uses none of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+import warnings
+from collections.abc import Callable, Mapping
+
+from httptools import HttpParserError, HttpResponseParser
+from yarl import URL
+
+from .errors import RequestTimeout, ResponseTooLarge, TransportError
+from .transport import Answer
+
+__all__ = ["DEFAULT_KEEPALIVE", "Http1Transport"]
+
+# Seconds an unused connection is kept for the next call, as aiohttp's keepalive_timeout.
+DEFAULT_KEEPALIVE = 15.0
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# RFC 9110 5.1 and 5.5: a header name is a token; a value holds no control character but tab.
+_BAD_NAME = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]").search
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
+_Origin = tuple[str, str, int]
+
+
+class Http1Transport:
+    """Connections per host, opened on demand and kept ``keepalive`` seconds for the next call.
+
+    ``max_connections`` unused connections are kept per host; the agent's ``max_in_flight``
+    bounds those in use. ``ssl_context`` replaces the system's trust store (for tests, proxies
+    that inspect TLS, or pinned roots).
+    """
+
+    def __init__(
+        self,
+        max_connections: int,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        keepalive: float = DEFAULT_KEEPALIVE,
+    ) -> None:
+        self.max_connections = max_connections
+        self.keepalive = keepalive
+        self._ssl_context = ssl_context
+        self._idle: dict[_Origin, list[_Connection]] = {}
+        self._in_use: set[_Connection] = set()
+
+    def __repr__(self) -> str:
+        return f"<Http1Transport max_connections={self.max_connections}>"
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        # As aiohttp's session: the event loop keeps open connections alive, so only their
+        # owner, when collected, can tell that nobody closed them.
+        open_connections = sum(not c.closed for idle in self._idle.values() for c in idle)
+        if open_connections or self._in_use:
+            _warn(f"Unclosed {self!r}: call aclose() on its agent", ResourceWarning, source=self)
+
+    @property
+    def connections_in_use(self) -> int:
+        return len(self._in_use)
+
+    async def send(
+        self,
+        method: str,
+        url: URL,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
+        max_body: int,
+    ) -> Answer:
+        message = _request_message(method, url, headers, body)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        origin = (url.scheme, url.raw_host or "", url.port or 0)
+        connection = self._idle_connection(origin, loop.time())
+        if connection is None:
+            connection = await self._connect(url, timeout)
+        self._in_use.add(connection)
+        try:
+            answer = await connection.exchange(message, deadline, timeout, max_body, method)
+        except BaseException:
+            connection.close()  # its state is unknown: never reused
+            raise
+        finally:
+            self._in_use.discard(connection)
+        idle = self._idle.setdefault(origin, [])
+        if connection.reusable and len(idle) < self.max_connections:
+            connection.idle_since = loop.time()
+            idle.append(connection)
+        else:
+            connection.close()
+        return answer
+
+    async def close(self) -> None:
+        connections = [c for idle in self._idle.values() for c in idle] + [*self._in_use]
+        self._idle.clear()
+        for connection in connections:
+            connection.close()
+        if connections:
+            await asyncio.sleep(0)  # let the loop run the transports' connection_lost
+
+    def _idle_connection(self, origin: _Origin, now: float) -> _Connection | None:
+        """The most recently used open connection to ``origin``; stale ones are closed."""
+        idle = self._idle.get(origin)
+        while idle:
+            connection = idle.pop()
+            if not connection.closed and now - connection.idle_since < self.keepalive:
+                return connection
+            connection.close()
+        return None
+
+    async def _connect(self, url: URL, timeout: float) -> _Connection:
+        host, port = url.raw_host or "", url.port or 0
+        secure = url.scheme == "https"
+        loop = asyncio.get_running_loop()
+        try:
+            _, connection = await asyncio.wait_for(
+                loop.create_connection(
+                    _Connection,
+                    host,
+                    port,
+                    ssl=self._tls() if secure else None,
+                    server_hostname=host if secure else None,
+                    happy_eyeballs_delay=0.25,
+                ),
+                timeout,
+            )
+        except asyncio.TimeoutError as exc:
+            raise RequestTimeout(
+                f"No connection to {host}:{port} within {timeout:.3g} s.", nothing_sent=True
+            ) from exc
+        except OSError as exc:  # refused, unreachable, unknown host, TLS refused (SSLError)
+            reason = exc.strerror or type(exc).__name__
+            raise TransportError(
+                f"Connection failed: cannot reach {host}:{port}: {reason}.", nothing_sent=True
+            ) from exc
+        return connection
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()  # made once: it costs milliseconds
+        return self._ssl_context
+
+
+def _request_message(
+    method: str, url: URL, headers: Mapping[str, str], body: bytes | None
+) -> bytes:
+    """The request as it goes on the wire; a header that could split it is refused."""
+    lines = [f"{method} {url.raw_path_qs} HTTP/1.1\r\nHost: {url.host_port_subcomponent}\r\n"]
+    for name, value in headers.items():
+        if _BAD_NAME(name) or _BAD_VALUE(value):
+            raise TransportError(
+                f"Header {name!r} holds a character HTTP forbids there; nothing sent.",
+                nothing_sent=True,
+            )
+        lines.append(f"{name}: {value}\r\n")
+    if body is not None or method in _BODY_METHODS:
+        lines.append(f"Content-Length: {len(body or b'')}\r\n")
+    lines.append("\r\n")
+    head = "".join(lines).encode("utf-8", "surrogateescape")
+    return head + body if body else head
+
+
+class _Connection(asyncio.Protocol):
+    """One connection and the answer it is waiting for; httptools calls the ``on_*`` methods."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.parser = HttpResponseParser(self)
+        self.closed = False
+        self.reusable = False
+        self.idle_since = 0.0
+        self.waiter: asyncio.Future[Answer] | None = None
+        self.max_body = 0
+        self.expect_body = True
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget the answer read so far (a new request, or a 1xx answer before the final one)."""
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.content_type: str | None = None
+        self.retry_after: str | None = None
+        self.framed = False  # Content-Length or chunked; else the body ends with the connection
+        self.headers_done = False
+
+    async def exchange(
+        self, message: bytes, deadline: float, timeout: float, max_body: int, method: str
+    ) -> Answer:
+        assert self.transport is not None
+        loop = asyncio.get_running_loop()
+        self._reset()
+        self.max_body = max_body
+        self.expect_body = method != "HEAD"
+        self.reusable = False
+        waiter: asyncio.Future[Answer] = loop.create_future()
+        self.waiter = waiter
+        self.transport.write(message)
+        timer = loop.call_at(deadline, self._time_out, timeout)
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+            self.waiter = None
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    # asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if self.waiter is None:  # nothing was asked: the server breaks the protocol
+            self.close()
+            return
+        try:
+            self.parser.feed_data(data)
+        except HttpParserError:
+            self._fail(TransportError("Malformed HTTP answer."))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.waiter is None or self.waiter.done():
+            return
+        if self.headers_done and not self.framed:  # the end of the connection ends the body
+            self._answer()
+        else:
+            self._fail(TransportError("Connection lost before the answer was complete."))
+
+    # httptools' callbacks
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        field = name.lower()
+        if field == b"content-type":
+            self.content_type = value.decode("latin-1")
+        elif field == b"retry-after":
+            self.retry_after = value.decode("latin-1")
+        elif field == b"content-length":
+            self.framed = True
+            if value.isdigit() and int(value) > self.max_body:
+                self._too_large(f"Response body of {int(value)} bytes exceeds")
+        elif field == b"transfer-encoding":
+            self.framed = True
+
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+        if not self.expect_body:  # an answer to HEAD has no body, whatever its headers say
+            self.reusable = False  # the parser would wait for one: the connection is not reused
+            self._answer()
+
+    def on_body(self, body: bytes) -> None:
+        self.size += len(body)
+        if self.size > self.max_body:
+            self._too_large("Response body exceeds")
+        else:
+            self.chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        if self.parser.get_status_code() < 200:  # 100 Continue and the like: the answer follows
+            self._reset()
+            return
+        self.reusable = self.parser.should_keep_alive()
+        self._answer()
+
+    # The waiter's outcomes
+
+    def _answer(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            status = self.parser.get_status_code()
+            body = b"".join(self.chunks)
+            self.waiter.set_result(Answer(status, body, self.content_type, self.retry_after))
+
+    def _fail(self, error: TransportError) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(error)
+        self.close()
+
+    def _too_large(self, what: str) -> None:
+        self._fail(ResponseTooLarge(f"{what} the {self.max_body}-byte cap."))
+
+    def _time_out(self, timeout: float) -> None:
+        self._fail(RequestTimeout(f"No complete answer within {timeout:.3g} s."))

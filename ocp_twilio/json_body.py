@@ -1,0 +1,63 @@
+"""Response bodies decoded as ``json.loads(body)`` decodes them, by orjson where installed.
+
+orjson (the ``fast`` extra) decodes a Twilio resource in a fifth of the time. What it refuses
+(NaN, UTF-16, lone surrogates) or reads otherwise (integers beyond 64 bits) goes to the standard
+library, so that both give the same answer for every body.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["decode_json"]
+
+_orjson_loads: Callable[[bytes], Any] | None
+try:
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - the fast extra is not installed
+    _orjson_loads = None
+
+
+# orjson reads integers beyond 64 bits as floats: a body with 19 digits in a row that do not follow
+# a letter, digit, "." or "+" goes to the standard library. Such a run inside a string costs only
+# the faster parser; SIDs (letters, then hex digits) never have one. The body is mapped to
+# character classes (" " other, "a" letter, "d" digit) and searched: a fraction of a regex's cost.
+_DIGITS = frozenset(string.digits.encode())
+_LETTERS = frozenset((string.ascii_letters + ".+").encode())
+_CHARACTER_CLASSES = bytes(
+    ord("d") if c in _DIGITS else ord("a") if c in _LETTERS else ord(" ") for c in range(256)
+)
+_LONG_INTEGER = b" " + b"d" * 19
+
+
+def _may_hold_long_integer(body: bytes) -> bool:
+    classes = body.translate(_CHARACTER_CLASSES)
+    return _LONG_INTEGER in classes or classes.startswith(_LONG_INTEGER[1:])
+
+
+def decode_json(body: bytes) -> Any:
+    """The JSON document in ``body``; ValueError (UnicodeDecodeError among them) if it is none."""
+    if _orjson_loads is not None and not _may_hold_long_integer(body):
+        try:
+            return _orjson_loads(body)
+        except ValueError:  # orjson.JSONDecodeError: the standard library says why, or decodes
+            pass
+    return json.loads(_json_text(body))
+
+
+# First bytes of the byte order marks and of UTF-16/32 text, which json.detect_encoding sniffs.
+_SNIFFED_FIRST_BYTES = frozenset({0x00, 0xEF, 0xFE, 0xFF})
+
+
+def _json_text(body: bytes) -> str:
+    """The body decoded as ``json.loads(body)`` decodes it.
+
+    Only bodies that could be UTF-16/32 or carry a byte order mark go through the sniffing of
+    json.detect_encoding; any other, non-empty body is what it returns "utf-8" for.
+    """
+    if not body or (body[0] not in _SNIFFED_FIRST_BYTES and (len(body) < 2 or body[1] != 0)):
+        return body.decode("utf-8", "surrogatepass")
+    return body.decode(json.detect_encoding(body), "surrogatepass")
