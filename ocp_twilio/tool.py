@@ -156,9 +156,22 @@ class Tool:
             _pairs(self._query_params, values) if self._query_params else (),
             body,
             content_type,
-            _pairs(self._header_params, values) if self._header_params else (),
+            self._header_pairs(values) if self._header_params else (),
             method in _IDEMPOTENT_METHODS or "IdempotencyKey" in values,
         )
+
+    def _header_pairs(self, values: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        """Header arguments as pairs; one that could split the request is refused, unsent."""
+        pairs = _pairs(self._header_params, values)
+        refused = {sent_as for sent_as, text in pairs if _FORBIDDEN_IN_HEADER(text)}
+        if refused:
+            problems = [
+                ArgumentError((p.name,), _FORBIDDEN_IN_HEADER_MESSAGE, "pattern")
+                for p in self._header_params
+                if p.sent_as in refused
+            ]
+            raise InvalidArguments(self.name, problems)
+        return pairs
 
     def _encode_body(self, values: Mapping[str, Any]) -> tuple[bytes | None, str | None]:
         encoding = self.spec.body_encoding
@@ -216,6 +229,11 @@ class Tool:
 
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+# RFC 9110 5.5: a header value holds no control character but tab (aiohttp refuses the same).
+_FORBIDDEN_IN_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
+_FORBIDDEN_IN_HEADER_MESSAGE = (
+    "must not contain line breaks or other control characters: it is sent as an HTTP header"
+)
 
 
 def _argument_schema(param: ParameterSpec) -> dict[str, Any]:
