@@ -231,7 +231,7 @@ class _Exchange:
             if self._should_retry(answer, failure):
                 retry_after = parse_retry_after(answer.retry_after) if answer else None
                 wait = self.policy.backoff(retry, retry_after)
-                reason = f"HTTP {answer.status}" if answer else _failure_name(failure)
+                reason = f"HTTP {answer.status}" if answer else _failure_reason(failure)
                 if retry < self.policy.max_retries and loop.time() + wait < deadline:
                     retry += 1
                     logger.warning(
@@ -333,10 +333,10 @@ def _not_json_error(tool: Tool, message: str) -> ResponseValidationError:
     return ResponseValidationError(tool.name, [ArgumentError((), message)])
 
 
-def _failure_name(failure: TransportError | None) -> str:
-    """The failure's kind only: messages of lower libraries may carry URLs with argument values."""
-    cause = failure.__cause__ if failure is not None else None
-    return type(cause or failure).__name__
+def _failure_reason(failure: TransportError | None) -> str:
+    """The failure in ocp_twilio's own words, never a lower library's: those may carry URLs, and
+    with them argument values."""
+    return str(failure).rstrip(".") if failure is not None else "no answer"
 
 
 def _api_error(status: int, body: bytes, tool: str) -> TwilioAPIError:

@@ -253,7 +253,8 @@ async def mocked_agent(mocked: aioresponses) -> AsyncIterator[OCPAgent]:
     It makes one attempt per call: these tests are about request shape and error mapping; retries
     have tests/test_faults.py, against a real server.
     """
-    async with OCPAgent(retries=0) as ocp_agent:
+    # aioresponses intercepts aiohttp's client only.
+    async with OCPAgent(retries=0, transport="aiohttp") as ocp_agent:
         await ocp_agent.register_api("twilio", environ=TWILIO_ENV)
         yield ocp_agent
 

@@ -206,7 +206,9 @@ async def test_retries_are_logged_without_secrets_or_argument_values(
     messages = [r.getMessage() for r in caplog.records if r.name == "ocp_twilio"]
     retried = [m for m in messages if "retry" in m]
     assert retried[0].startswith(f"{UPDATE_TOOL} POST: HTTP 503; retry 1 of 2 in ")
-    assert retried[1].startswith(f"{UPDATE_TOOL} POST: ServerDisconnectedError; retry 2 of 2 in ")
+    assert retried[1].startswith(
+        f"{UPDATE_TOOL} POST: Connection failed: ServerDisconnectedError; retry 2 of 2 in "
+    )
     values = [str(v) for v in update_arguments().values()] + [CALL_SID, PAYMENT_SID]
     for message in messages:
         assert not any(value in message for value in values), message
