@@ -18,7 +18,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import quote, unquote
 
 from .errors import ConfigurationError
@@ -59,7 +59,8 @@ _HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 _GZIP_FROM = 1024  # bytes of JSON below which compression is not tried (OCP's threshold)
 
 
-class CallRecord(NamedTuple):  # a tuple: one is made on every call, a frozen dataclass costs more
+@dataclass(frozen=True)
+class CallRecord:
     """One tool call as the history keeps it: what, when and how it ended; never its arguments.
 
     ``result`` is ``"success"`` or the class name of the error raised; ``status`` is the HTTP

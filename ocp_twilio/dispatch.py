@@ -321,6 +321,8 @@ def _json_body(tool: Tool, answer: Answer) -> Any:
         return decode_json(body)
     except ValueError as exc:
         raise _not_json_error(tool, f"HTTP {status} success body is not valid JSON") from exc
+    except RecursionError as exc:
+        raise _not_json_error(tool, f"HTTP {status} success body is nested too deeply") from exc
 
 
 @lru_cache(maxsize=64)
@@ -343,7 +345,7 @@ def _api_error(status: int, body: bytes, tool: str) -> TwilioAPIError:
     """Twilio's error body ``{code, message, more_info, status}``, or the best that can be said."""
     try:
         document = json.loads(body) if body.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):
         document = None
     if isinstance(document, dict) and ("message" in document or "code" in document):
         code = document.get("code")

@@ -46,14 +46,23 @@ def resolve_base_url(
 
 def _checked(url: str) -> str:
     parts = urlsplit(url)
-    # A query or fragment would swallow the operation path joined after it.
-    if parts.scheme not in ("http", "https") or not parts.hostname or "?" in url or "#" in url:
+    # A query or fragment would swallow the operation path joined after it; white space and
+    # control characters have no place in a URL (urlsplit drops some of them silently).
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "?" in url
+        or "#" in url
+        or _SPACE_OR_CONTROL(url)
+    ):
         raise ConfigurationError(
-            f"Base URL {url!r} must be an absolute http(s) URL without query or fragment, "
-            "such as http://127.0.0.1:8080."
+            f"Base URL {url!r} must be an absolute http(s) URL without query, fragment or "
+            "white space, such as http://127.0.0.1:8080."
         )
     return url.rstrip("/")
 
+
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]").search
 
 # One DNS label: a region or edge is spliced into a host name, so it must not be able to end it.
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")

@@ -10,15 +10,16 @@ No proxies, redirects, cookies or compression: the dispatcher uses none of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import ssl
 import warnings
 from collections.abc import Callable, Mapping
 
-from httptools import HttpParserError, HttpResponseParser
+from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 from yarl import URL
 
-from .errors import RequestTimeout, ResponseTooLarge, TransportError
+from .errors import ConfigurationError, RequestTimeout, ResponseTooLarge, TransportError
 from .transport import Answer
 
 __all__ = ["DEFAULT_KEEPALIVE", "Http1Transport"]
@@ -29,6 +30,8 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # RFC 9110 5.1 and 5.5: a header name is a token; a value holds no control character but tab.
 _BAD_NAME = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]").search
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
+# Headers that frame the message: this client writes Host and Content-Length itself.
+_FRAMING = frozenset({"host", "content-length", "transfer-encoding", "connection", "upgrade"})
 _Origin = tuple[str, str, int]
 
 
@@ -52,6 +55,10 @@ class Http1Transport:
         self._ssl_context = ssl_context
         self._idle: dict[_Origin, list[_Connection]] = {}
         self._in_use: set[_Connection] = set()
+        # Connections belong to the loop that opened them; another loop starts afresh.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # Bumped by close(): a call begun before it must not pool its connection afterwards.
+        self._generation = 0
 
     def __repr__(self) -> str:
         return f"<Http1Transport max_connections={self.max_connections}>"
@@ -78,6 +85,9 @@ class Http1Transport:
     ) -> Answer:
         message = _request_message(method, url, headers, body)
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._forget_connections_of_another_loop(loop)
+        generation = self._generation
         deadline = loop.time() + timeout
         origin = (url.scheme, url.raw_host or "", url.port or 0)
         connection = self._idle_connection(origin, loop.time())
@@ -92,7 +102,11 @@ class Http1Transport:
         finally:
             self._in_use.discard(connection)
         idle = self._idle.setdefault(origin, [])
-        if connection.reusable and len(idle) < self.max_connections:
+        if (
+            connection.reusable
+            and generation == self._generation
+            and len(idle) < self.max_connections
+        ):
             connection.idle_since = loop.time()
             idle.append(connection)
         else:
@@ -100,12 +114,22 @@ class Http1Transport:
         return answer
 
     async def close(self) -> None:
+        self._generation += 1
         connections = [c for idle in self._idle.values() for c in idle] + [*self._in_use]
         self._idle.clear()
         for connection in connections:
             connection.close()
         if connections:
             await asyncio.sleep(0)  # let the loop run the transports' connection_lost
+
+    def _forget_connections_of_another_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A write on a connection of another (likely closed) loop would go out unanswered: the
+        request sent, the caller told it timed out. Such connections are dropped unused."""
+        for connection in [c for idle in self._idle.values() for c in idle]:
+            connection.abandon()
+        self._idle.clear()
+        self._in_use.clear()
+        self._loop = loop
 
     def _idle_connection(self, origin: _Origin, now: float) -> _Connection | None:
         """The most recently used open connection to ``origin``; stale ones are closed."""
@@ -153,19 +177,25 @@ class Http1Transport:
 def _request_message(
     method: str, url: URL, headers: Mapping[str, str], body: bytes | None
 ) -> bytes:
-    """The request as it goes on the wire; a header that could split it is refused."""
+    """The request as it goes on the wire; a header that could split or reframe it is refused."""
     lines = [f"{method} {url.raw_path_qs} HTTP/1.1\r\nHost: {url.host_port_subcomponent}\r\n"]
     for name, value in headers.items():
-        if _BAD_NAME(name) or _BAD_VALUE(value):
-            raise TransportError(
-                f"Header {name!r} holds a character HTTP forbids there; nothing sent.",
-                nothing_sent=True,
+        if not name or _BAD_NAME(name) or _BAD_VALUE(value) or name.lower() in _FRAMING:
+            raise ConfigurationError(
+                f"Header {name!r} is not one this client may send as given (a framing header, "
+                "or a character HTTP forbids there); nothing sent."
             )
         lines.append(f"{name}: {value}\r\n")
     if body is not None or method in _BODY_METHODS:
         lines.append(f"Content-Length: {len(body or b'')}\r\n")
     lines.append("\r\n")
-    head = "".join(lines).encode("utf-8", "surrogateescape")
+    try:
+        head = "".join(lines).encode()
+    except UnicodeEncodeError:
+        # from None: the encoding error holds the whole head, Authorization included.
+        raise ConfigurationError(
+            "A header holds text that cannot be encoded (an unpaired surrogate); nothing sent."
+        ) from None
     return head + body if body else head
 
 
@@ -191,6 +221,7 @@ class _Connection(asyncio.Protocol):
         self.retry_after: str | None = None
         self.framed = False  # Content-Length or chunked; else the body ends with the connection
         self.headers_done = False
+        self.answered = False
 
     async def exchange(
         self, message: bytes, deadline: float, timeout: float, max_body: int, method: str
@@ -213,8 +244,17 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.closed = True
+        self.reusable = False
         if self.transport is not None:
             self.transport.close()
+
+    def abandon(self) -> None:
+        """Close a connection of another event loop, as far as that loop still allows."""
+        self.closed = True
+        self.reusable = False
+        if self.transport is not None:
+            with contextlib.suppress(RuntimeError):  # its loop is closed
+                self.transport.abort()
 
     # asyncio.Protocol
 
@@ -223,31 +263,38 @@ class _Connection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        if self.waiter is None:  # nothing was asked: the server breaks the protocol
+        if self.waiter is None or self.answered:
+            # Bytes nobody asked for: kept, they would become the next request's answer.
             self.close()
             return
         try:
             self.parser.feed_data(data)
-        except HttpParserError:
+        except (HttpParserError, HttpParserUpgrade):
             self._fail(TransportError("Malformed HTTP answer."))
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
+        closed_by_us, self.closed, self.reusable = self.closed, True, False
         if self.waiter is None or self.waiter.done():
             return
-        if self.headers_done and not self.framed:  # the end of the connection ends the body
-            self._answer()
+        if self.headers_done and not self.framed and exc is None and not closed_by_us:
+            self._answer()  # the server's orderly close ends a body that has no other framing
         else:
             self._fail(TransportError("Connection lost before the answer was complete."))
 
     # httptools' callbacks
 
+    def on_message_begin(self) -> None:
+        if self.answered:  # a second answer to one request: the connection is out of step
+            self.close()
+
     def on_header(self, name: bytes, value: bytes) -> None:
         field = name.lower()
         if field == b"content-type":
-            self.content_type = value.decode("latin-1")
+            if self.content_type is None:  # the first, as aiohttp reads a repeated header
+                self.content_type = value.decode("latin-1")
         elif field == b"retry-after":
-            self.retry_after = value.decode("latin-1")
+            if self.retry_after is None:
+                self.retry_after = value.decode("latin-1")
         elif field == b"content-length":
             self.framed = True
             if value.isdigit() and int(value) > self.max_body:
@@ -257,8 +304,9 @@ class _Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
-        if not self.expect_body:  # an answer to HEAD has no body, whatever its headers say
-            self.reusable = False  # the parser would wait for one: the connection is not reused
+        if not self.expect_body and self.parser.get_status_code() >= 200:
+            # An answer to HEAD has no body, whatever its headers say; the parser would wait
+            # for one, so the connection is not reused.
             self._answer()
 
     def on_body(self, body: bytes) -> None:
@@ -272,12 +320,14 @@ class _Connection(asyncio.Protocol):
         if self.parser.get_status_code() < 200:  # 100 Continue and the like: the answer follows
             self._reset()
             return
-        self.reusable = self.parser.should_keep_alive()
-        self._answer()
+        if not self.answered:
+            self._answer()
+            self.reusable = self.expect_body and self.parser.should_keep_alive()
 
     # The waiter's outcomes
 
     def _answer(self) -> None:
+        self.answered = True
         if self.waiter is not None and not self.waiter.done():
             status = self.parser.get_status_code()
             body = b"".join(self.chunks)

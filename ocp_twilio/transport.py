@@ -67,8 +67,12 @@ def make_transport(name: str, max_connections: int) -> Transport:
     if name == "aiohttp":
         return AiohttpTransport(max_connections)
     if name == "http1":
-        from .http1 import Http1Transport  # needs httptools, from the fast extra
-
+        try:
+            from .http1 import Http1Transport
+        except ImportError as exc:
+            raise ConfigurationError(
+                "transport='http1' needs httptools: pip install 'ocp-twilio[fast]'."
+            ) from exc
         return Http1Transport(max_connections)
     raise ConfigurationError(f"transport must be 'aiohttp' or 'http1', not {name!r}.")
 

@@ -96,6 +96,9 @@ async def test_regional_hosts(
         "http://",
         "not a url",
         "http://sandbox.test/?token=1",
+        "http://127.0.0.1:8080/v\r\nX-Injected: 1",
+        "http://127.0.0.1:8080/a b",
+        "http://127.0.0.1:8080\t",
         "http://sandbox.test/#top",
     ],
 )
