@@ -136,12 +136,25 @@ def test_a_name_a_framework_refuses_is_a_clear_error() -> None:
         path="/v1/Things",
         parameters=(ParameterSpec(name="Start<", location="query", schema={"type": "string"}),),
     )
-    with pytest.raises(
-        SpecError, match=r"cannot be exported to Anthropic: the tool name .*\['Start<'\]"
-    ):
+    # "Start<" goes out as "Start_" (adapters/_keys.py): only the name is refused.
+    with pytest.raises(SpecError) as refused:
         tool_definitions([Tool(spec)], "anthropic")
+    assert str(refused.value) == (
+        f"{'x' * 65} cannot be exported to Anthropic: the tool name must match "
+        "^[a-zA-Z0-9_-]{1,64}$."
+    )
     with pytest.raises(SpecError, match="cannot be exported to OpenAI"):
         tool_definitions([Tool(spec)], "openai")
+    # Keys under $defs are not aliased ($ref would have to follow): still refused by name.
+    defs = {"$defs": {"Part": {"type": "object", "properties": {"a/b": {"type": "string"}}}}}
+    spec = OperationSpec(
+        name="x",
+        method="GET",
+        path="/v1/Things",
+        parameters=(ParameterSpec(name="Part", location="query", schema=defs),),
+    )
+    with pytest.raises(SpecError, match=r"argument names \['a/b'\] must match"):
+        tool_definitions([Tool(spec)], "anthropic")
 
 
 async def test_agent_tools_for_filters_and_delegates() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from ..errors import (
     TransportError,
     TwilioAPIError,
 )
+from ._keys import real_keys
 
 if TYPE_CHECKING:
     from ..agent import OCPAgent
@@ -50,12 +52,25 @@ class ToolOutcome:
 
 
 async def call_for_model(
-    agent: OCPAgent, name: str, arguments: Any, api: str | None = None
+    agent: OCPAgent,
+    name: str,
+    arguments: Any,
+    api: str | None = None,
+    *,
+    safe_keys: bool = False,
 ) -> ToolOutcome:
     """Call ``name`` (of ``api``, where given) through ``agent.call_tool``; never raises for a
-    failed call."""
+    failed call.
+
+    ``safe_keys``: the model was given ``model_facing(tool, safe_keys=True)``, so the aliases in
+    ``arguments`` are turned back into the API's keys first.
+    """
     if not isinstance(arguments, Mapping):
         return ToolOutcome(error=invalid_arguments_text(name, "must be one JSON object"))
+    if safe_keys:
+        # An unknown name (or API) is left for call_tool to report, with the close names.
+        with suppress(OCPError):
+            arguments = real_keys(agent.get_tool(name, api=api), arguments)
     try:
         return ToolOutcome(data=await agent.call_tool(name, arguments, api=api))
     except OCPError as exc:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..tool import Tool
+from ._keys import safe_input_schema
 
 __all__ = ["describe", "model_facing", "rule_text", "with_notes"]
 
@@ -17,9 +18,13 @@ __all__ = ["describe", "model_facing", "rule_text", "with_notes"]
 _TOP_LEVEL_COMBINATORS = ("oneOf", "anyOf", "allOf", "not")
 
 
-def model_facing(tool: Tool) -> tuple[str, dict[str, Any]]:
-    """The tool's description and input schema, top-level combinators moved into the text."""
-    schema = dict(tool.input_schema)
+def model_facing(tool: Tool, *, safe_keys: bool = False) -> tuple[str, dict[str, Any]]:
+    """The tool's description and input schema, top-level combinators moved into the text.
+
+    ``safe_keys``: keys that break Anthropic's rule go by their aliases (see ``_keys``); the
+    framework's calls must then be made with ``call_for_model(..., safe_keys=True)``.
+    """
+    schema = dict(safe_input_schema(tool) if safe_keys else tool.input_schema)
     notes = [rule_text(k, schema.pop(k)) for k in _TOP_LEVEL_COMBINATORS if k in schema]
     return describe(tool.description, notes), schema
 

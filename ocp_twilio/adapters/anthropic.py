@@ -31,7 +31,7 @@ async def anthropic_tool_result(
     ``is_error: true`` and a text saying what to change; nothing is raised for it.
     """
     outcome = await call_for_model(
-        agent, str(field_of(block, "name") or ""), field_of(block, "input"), api
+        agent, str(field_of(block, "name") or ""), field_of(block, "input"), api, safe_keys=True
     )
     return {
         "type": "tool_result",
@@ -42,6 +42,6 @@ async def anthropic_tool_result(
 
 
 def _tool(tool: Tool) -> dict[str, Any]:
-    description, schema = model_facing(tool)
+    description, schema = model_facing(tool, safe_keys=True)
     check_names(tool, schema, "Anthropic", ANTHROPIC_NAME, ANTHROPIC_KEY)
     return {"name": tool.name, "description": description, "input_schema": schema}

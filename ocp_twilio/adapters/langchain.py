@@ -36,12 +36,13 @@ def _structured_tool(agent: OCPAgent, tool: Tool) -> StructuredTool:
     from langchain_core.tools import StructuredTool, ToolException
 
     async def call(**arguments: Any) -> str:
-        outcome = await call_for_model(agent, tool.name, arguments, tool.api)
+        outcome = await call_for_model(agent, tool.name, arguments, tool.api, safe_keys=True)
         if outcome.error is not None:
             raise ToolException(outcome.error)
         return outcome.text
 
-    description, schema = model_facing(tool)
+    # Safe keys: a chat model such as ChatAnthropic is given the schema as it is.
+    description, schema = model_facing(tool, safe_keys=True)
     return StructuredTool(
         name=tool.name,
         description=description,

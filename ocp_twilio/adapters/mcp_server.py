@@ -52,7 +52,9 @@ def build_mcp_server(agent: OCPAgent, tools: Sequence[Tool], name: str = "ocp-tw
             close = difflib.get_close_matches(params.name, served, n=3, cutoff=0.6)
             outcome = ToolOutcome(error=error_text(ToolNotFound(params.name, close)))
         else:
-            outcome = await call_for_model(agent, tool.name, params.arguments or {}, tool.api)
+            outcome = await call_for_model(
+                agent, tool.name, params.arguments or {}, tool.api, safe_keys=True
+            )
         structured = (
             outcome.data
             if not outcome.is_error and _published_output(tool) and isinstance(outcome.data, dict)
@@ -83,7 +85,8 @@ async def serve_stdio(agent: OCPAgent, tools: Sequence[Tool]) -> None:
 
 
 def _definition(tool: Tool) -> dict[str, Any]:
-    description, schema = model_facing(tool)
+    # Safe keys: hosts such as Claude Code give the schemas to Anthropic's API as they are.
+    description, schema = model_facing(tool, safe_keys=True)
     check_names(tool, schema, "MCP", MCP_NAME)
     definition: dict[str, Any] = {
         "name": tool.name,
