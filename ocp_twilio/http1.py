@@ -15,7 +15,7 @@ import ssl
 import warnings
 from collections.abc import Callable, Mapping
 
-from httptools import HttpParserError, HttpResponseParser
+from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 from yarl import URL
 
 from .errors import RequestTimeout, ResponseTooLarge, TransportError
@@ -92,7 +92,7 @@ class Http1Transport:
         finally:
             self._in_use.discard(connection)
         idle = self._idle.setdefault(origin, [])
-        if connection.reusable and len(idle) < self.max_connections:
+        if connection.reusable and not connection.closed and len(idle) < self.max_connections:
             connection.idle_since = loop.time()
             idle.append(connection)
         else:
@@ -113,9 +113,21 @@ class Http1Transport:
         while idle:
             connection = idle.pop()
             if not connection.closed and now - connection.idle_since < self.keepalive:
+                # The list is oldest first: those below may have expired while this one was used.
+                if idle and now - idle[0].idle_since >= self.keepalive:
+                    self._close_expired(idle, now)
                 return connection
             connection.close()
         return None
+
+    def _close_expired(self, idle: list[_Connection], now: float) -> None:
+        kept: list[_Connection] = []
+        for connection in idle:
+            if not connection.closed and now - connection.idle_since < self.keepalive:
+                kept.append(connection)
+            else:
+                connection.close()
+        idle[:] = kept
 
     async def _connect(self, url: URL, timeout: float) -> _Connection:
         host, port = url.raw_host or "", url.port or 0
@@ -230,17 +242,25 @@ class _Connection(asyncio.Protocol):
             self.parser.feed_data(data)
         except HttpParserError:
             self._fail(TransportError("Malformed HTTP answer."))
+        except HttpParserUpgrade:  # 101 Switching Protocols: no HTTP answer follows
+            self._fail(TransportError("The server switched protocols instead of answering."))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        closed_here = self.closed  # by close(): the server did not end the body
         self.closed = True
         if self.waiter is None or self.waiter.done():
             return
-        if self.headers_done and not self.framed:  # the end of the connection ends the body
-            self._answer()
+        if self.headers_done and not self.framed and not closed_here:
+            self._answer()  # the end of the connection ends the body
         else:
             self._fail(TransportError("Connection lost before the answer was complete."))
 
     # httptools' callbacks
+
+    def on_message_begin(self) -> None:
+        if self.waiter is None or self.waiter.done():  # an answer nobody asked for: the
+            self.reusable = False  # next request's answer could not be told from it
+            self.close()
 
     def on_header(self, name: bytes, value: bytes) -> None:
         field = name.lower()
@@ -252,8 +272,8 @@ class _Connection(asyncio.Protocol):
             self.framed = True
             if value.isdigit() and int(value) > self.max_body:
                 self._too_large(f"Response body of {int(value)} bytes exceeds")
-        elif field == b"transfer-encoding":
-            self.framed = True
+        elif field == b"transfer-encoding":  # RFC 9112 6.3: chunked last, else up to the end
+            self.framed = value.rsplit(b",", 1)[-1].strip().lower() == b"chunked"
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
