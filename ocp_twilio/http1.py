@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import socket
 import ssl
 import warnings
 from collections.abc import Callable, Mapping
@@ -117,8 +118,12 @@ class Http1Transport:
         self._generation += 1
         connections = [c for idle in self._idle.values() for c in idle] + [*self._in_use]
         self._idle.clear()
+        own_loop = asyncio.get_running_loop() is self._loop
         for connection in connections:
-            connection.close()
+            if own_loop:
+                connection.close()
+            else:
+                connection.abandon()
         if connections:
             await asyncio.sleep(0)  # let the loop run the transports' connection_lost
 
@@ -137,9 +142,21 @@ class Http1Transport:
         while idle:
             connection = idle.pop()
             if not connection.closed and now - connection.idle_since < self.keepalive:
+                # The list is oldest first: those below may have expired while this one was used.
+                if idle and now - idle[0].idle_since >= self.keepalive:
+                    self._close_expired(idle, now)
                 return connection
             connection.close()
         return None
+
+    def _close_expired(self, idle: list[_Connection], now: float) -> None:
+        kept: list[_Connection] = []
+        for connection in idle:
+            if not connection.closed and now - connection.idle_since < self.keepalive:
+                kept.append(connection)
+            else:
+                connection.close()
+        idle[:] = kept
 
     async def _connect(self, url: URL, timeout: float) -> _Connection:
         host, port = url.raw_host or "", url.port or 0
@@ -253,8 +270,11 @@ class _Connection(asyncio.Protocol):
         self.closed = True
         self.reusable = False
         if self.transport is not None:
-            with contextlib.suppress(RuntimeError):  # its loop is closed
+            try:
                 self.transport.abort()
+            except RuntimeError:  # its loop is closed: at least let the server see the end
+                with contextlib.suppress(OSError):
+                    self.transport.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
 
     # asyncio.Protocol
 
@@ -299,8 +319,8 @@ class _Connection(asyncio.Protocol):
             self.framed = True
             if value.isdigit() and int(value) > self.max_body:
                 self._too_large(f"Response body of {int(value)} bytes exceeds")
-        elif field == b"transfer-encoding":
-            self.framed = True
+        elif field == b"transfer-encoding":  # RFC 9112 6.3: chunked last, else up to the end
+            self.framed = value.rsplit(b",", 1)[-1].strip().lower() == b"chunked"
 
     def on_headers_complete(self) -> None:
         self.headers_done = True

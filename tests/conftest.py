@@ -22,6 +22,7 @@ from yarl import URL
 
 from ocp_twilio import OCPAgent, __version__
 from ocp_twilio.sandbox import Sandbox
+from ocp_twilio.transport import TransportName
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "tok-" + "5ecre7" * 5  # a known secret that tests search for in every output
@@ -131,6 +132,17 @@ class RecordingServer:
         self.respond = lambda request: web.Response(
             status=status, text=payload, content_type=content_type
         )
+
+
+# Every transport an agent can be given; suites that put calls on the wire run on each.
+TRANSPORT_NAMES: tuple[TransportName, ...] = ("aiohttp", "http1")
+
+
+@pytest.fixture(params=TRANSPORT_NAMES)
+def transport(request: pytest.FixtureRequest) -> TransportName:
+    """The agent's transport: a test that takes this fixture runs once on each."""
+    name: TransportName = request.param
+    return name
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,8 @@
 updatePayments sends an IdempotencyKey, so Twilio deduplicates a repeat and any failure may be
 retried; createNote (tests/specs/unkeyed.yaml) sends none, so only answers that say the request was
 not processed (429, 503 with Retry-After) or a connection that never opened may be retried.
+
+Every test runs on both transports (the ``transport`` fixture): aiohttp's client and http1.
 """
 
 from __future__ import annotations
@@ -38,11 +40,14 @@ from ocp_twilio import (
     TransportError,
     TwilioAPIError,
 )
+from ocp_twilio.transport import TransportName
 
 UNKEYED_SPEC = Path(__file__).parent / "specs" / "unkeyed.yaml"
 ATTEMPT_TIMEOUT = 0.3
 FAST_RETRIES = RetryPolicy(max_retries=2, backoff_base=0.01, backoff_max=0.02, deadline=5.0)
 RETRIED = "retried"
+# Far beyond any attempt timeout and retry schedule here: a call still running then hangs.
+HANG_LIMIT = 10.0
 
 # fault: (outcome with an IdempotencyKey, outcome without one)
 OUTCOMES: dict[str, tuple[Any, Any]] = {
@@ -72,24 +77,29 @@ async def faults() -> AsyncIterator[FaultServer]:
 
 
 @asynccontextmanager
-async def fault_agent(url: str, spec: Path | None = None) -> AsyncIterator[OCPAgent]:
+async def fault_agent(
+    url: str, transport: TransportName, spec: Path | None = None
+) -> AsyncIterator[OCPAgent]:
     """An agent with short timeouts and quick retries, its tools served from ``url``."""
     async with OCPAgent(
-        timeout=ATTEMPT_TIMEOUT, retries=FAST_RETRIES, max_response_bytes=16 * 1024
+        timeout=ATTEMPT_TIMEOUT,
+        retries=FAST_RETRIES,
+        max_response_bytes=16 * 1024,
+        transport=transport,
     ) as agent:
         await agent.register_api("twilio", spec=spec, base_url=url, environ=TWILIO_ENV)
         yield agent
 
 
 @pytest.fixture
-async def keyed_agent(faults: FaultServer) -> AsyncIterator[OCPAgent]:
-    async with fault_agent(faults.url) as agent:
+async def keyed_agent(faults: FaultServer, transport: TransportName) -> AsyncIterator[OCPAgent]:
+    async with fault_agent(faults.url, transport) as agent:
         yield agent
 
 
 async def outcome_of(agent: OCPAgent, tool: str, arguments: dict[str, Any]) -> Any:
     try:
-        return await agent.call_tool(tool, arguments)
+        return await asyncio.wait_for(agent.call_tool(tool, arguments), HANG_LIMIT)
     except OCPError as exc:
         return exc
 
@@ -97,7 +107,11 @@ async def outcome_of(agent: OCPAgent, tool: str, arguments: dict[str, Any]) -> A
 @pytest.mark.parametrize("keyed", [True, False], ids=["with key", "without key"])
 @pytest.mark.parametrize("fault", OUTCOMES)
 async def test_fault(
-    fault: str, keyed: bool, faults: FaultServer, caplog: pytest.LogCaptureFixture
+    fault: str,
+    keyed: bool,
+    faults: FaultServer,
+    transport: TransportName,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     faults.then(fault)
@@ -105,15 +119,19 @@ async def test_fault(
     tool, arguments = (
         ("updatePayments", update_arguments()) if keyed else ("createNote", {"Text": "x"})
     )
-    async with fault_agent(faults.url, None if keyed else UNKEYED_SPEC) as agent:
+    async with fault_agent(faults.url, transport, None if keyed else UNKEYED_SPEC) as agent:
         outcome = await outcome_of(agent, tool, arguments)
+        assert connections_in_use(agent) == 0
+        hits = list(faults.hits)
+        # The agent stays usable: a failed exchange leaves no broken connection behind.
+        assert await outcome_of(agent, tool, arguments) == PAYMENT_BODY
         assert connections_in_use(agent) == 0
     if expected == RETRIED:
         assert outcome == PAYMENT_BODY
-        assert faults.hits == [fault, "ok"]
+        assert hits == [fault, "ok"]
     else:
         assert type(outcome) is expected, outcome
-        assert faults.hits == [fault], "a request that may have been processed was sent again"
+        assert hits == [fault], "a request that may have been processed was sent again"
     assert_no_secrets([caplog.text, str(outcome), repr(outcome)])
 
 
@@ -125,16 +143,17 @@ async def test_retries_are_bounded(
     fault: str, error: type[OCPError], faults: FaultServer, keyed_agent: OCPAgent
 ) -> None:
     faults.then(*[fault] * 10)
-    with pytest.raises(error):
-        await keyed_agent.call_tool("updatePayments", update_arguments())
+    assert type(await outcome_of(keyed_agent, "updatePayments", update_arguments())) is error
     assert faults.hits == [fault] * (1 + FAST_RETRIES.max_retries)
     assert connections_in_use(keyed_agent) == 0
 
 
-async def test_deadline_bounds_the_whole_call(faults: FaultServer) -> None:
+async def test_deadline_bounds_the_whole_call(
+    faults: FaultServer, transport: TransportName
+) -> None:
     policy = RetryPolicy(max_retries=10, backoff_base=0.01, backoff_max=0.01, deadline=0.7)
     faults.then(*["slow headers"] * 10)
-    async with OCPAgent(timeout=ATTEMPT_TIMEOUT, retries=policy) as agent:
+    async with OCPAgent(timeout=ATTEMPT_TIMEOUT, retries=policy, transport=transport) as agent:
         await agent.register_api("twilio", base_url=faults.url, environ=TWILIO_ENV)
         started = time.monotonic()
         with pytest.raises(RequestTimeout):
@@ -167,38 +186,52 @@ async def test_retry_after_beyond_the_deadline_gives_up_at_once(
 
 
 async def test_refused_connection_is_retried_even_without_a_key(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, transport: TransportName
 ) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    async with fault_agent(f"http://127.0.0.1:{port}", UNKEYED_SPEC) as agent:
-        with pytest.raises(TransportError):
-            await agent.call_tool("createNote", {"Text": "hello"})
+    async with fault_agent(f"http://127.0.0.1:{port}", transport, UNKEYED_SPEC) as agent:
+        outcome = await outcome_of(agent, "createNote", {"Text": "hello"})
+        assert connections_in_use(agent) == 0
+    assert type(outcome) is TransportError
+    assert outcome.nothing_sent
     retries = [r for r in caplog.records if "retry" in r.getMessage()]
     assert len(retries) == FAST_RETRIES.max_retries
 
 
-async def test_no_retries_when_disabled(faults: FaultServer) -> None:
+async def test_no_retries_when_disabled(faults: FaultServer, transport: TransportName) -> None:
     faults.then("429")
-    async with OCPAgent(retries=0) as agent:
+    async with OCPAgent(retries=0, transport=transport) as agent:
         await agent.register_api("twilio", base_url=faults.url, environ=TWILIO_ENV)
         with pytest.raises(TwilioAPIError):
             await agent.call_tool("updatePayments", update_arguments())
     assert faults.hits == ["429"]
 
 
-async def test_register_api_retries_override_the_agent(faults: FaultServer) -> None:
+async def test_register_api_retries_override_the_agent(
+    faults: FaultServer, transport: TransportName
+) -> None:
     faults.then("500", "500")
-    async with OCPAgent(retries=0) as agent:
+    async with OCPAgent(retries=0, transport=transport) as agent:
         policy = RetryPolicy(max_retries=2, backoff_base=0.01, backoff_max=0.01)
         await agent.register_api("twilio", base_url=faults.url, environ=TWILIO_ENV, retries=policy)
         assert await agent.call_tool("updatePayments", update_arguments()) == PAYMENT_BODY
     assert faults.hits == ["500", "500", "ok"]
 
 
+# The kind of failure a retry is logged with: aiohttp's exception, or http1's own error.
+DISCONNECTED = {
+    "aiohttp": "Connection failed: ServerDisconnectedError",
+    "http1": "Connection lost before the answer was complete",
+}
+
+
 async def test_retries_are_logged_without_secrets_or_argument_values(
-    faults: FaultServer, keyed_agent: OCPAgent, caplog: pytest.LogCaptureFixture
+    faults: FaultServer,
+    keyed_agent: OCPAgent,
+    transport: TransportName,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="ocp_twilio")
     faults.then("503", "reset before response")
@@ -206,16 +239,15 @@ async def test_retries_are_logged_without_secrets_or_argument_values(
     messages = [r.getMessage() for r in caplog.records if r.name == "ocp_twilio"]
     retried = [m for m in messages if "retry" in m]
     assert retried[0].startswith(f"{UPDATE_TOOL} POST: HTTP 503; retry 1 of 2 in ")
-    assert retried[1].startswith(
-        f"{UPDATE_TOOL} POST: Connection failed: ServerDisconnectedError; retry 2 of 2 in "
-    )
+    disconnected = DISCONNECTED[transport]
+    assert retried[1].startswith(f"{UPDATE_TOOL} POST: {disconnected}; retry 2 of 2 in ")
     values = [str(v) for v in update_arguments().values()] + [CALL_SID, PAYMENT_SID]
     for message in messages:
         assert not any(value in message for value in values), message
     assert_no_secrets(messages)
 
 
-async def test_calls_in_flight_are_capped(faults: FaultServer) -> None:
+async def test_calls_in_flight_are_capped(faults: FaultServer, transport: TransportName) -> None:
     in_flight = 0
     peak = 0
     handle = faults.handle
@@ -231,8 +263,9 @@ async def test_calls_in_flight_are_capped(faults: FaultServer) -> None:
             in_flight -= 1
 
     faults.handle = counting  # type: ignore[method-assign]
-    async with OCPAgent(max_in_flight=3) as agent:
+    async with OCPAgent(max_in_flight=3, transport=transport) as agent:
         await agent.register_api("twilio", base_url=faults.url, environ=TWILIO_ENV)
         calls = [agent.call_tool("updatePayments", update_arguments()) for _ in range(20)]
         assert await asyncio.gather(*calls) == [PAYMENT_BODY] * 20
+        assert connections_in_use(agent) == 0
     assert peak == 3

@@ -30,7 +30,7 @@ from conftest import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocp_twilio import USER_AGENT, InvalidArguments, OCPAgent
+from ocp_twilio import USER_AGENT, OCPAgent
 from ocp_twilio.tool import _escaped
 
 API_KEY = "SK" + "abcdef0123456789" * 2
@@ -258,23 +258,3 @@ async def test_header_arguments_never_replace_auth_or_user_agent(
     assert request.headers["Authorization"] == basic(ACCOUNT_SID, AUTH_TOKEN)
     assert request.headers["User-Agent"] == USER_AGENT
     assert request.headers["X-Trace"] == "t1"
-
-
-@pytest.mark.parametrize("value", ["t1\r\nX-Evil: 1", "t1\nX-Evil: 1", "t1\x00", "t1\x7f"])
-async def test_header_arguments_that_could_split_the_request_are_refused_unsent(
-    tmp_path: Path, recording_server: RecordingServer, value: str
-) -> None:
-    spec = tmp_path / "headers.yaml"
-    spec.write_text(HEADER_SPEC)
-    async with OCPAgent() as agent:
-        await agent.register_api(
-            "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
-        )
-        with pytest.raises(InvalidArguments) as raised:
-            await agent.call_tool("fetchThing", {"X-Trace": value, "User-Agent": "fine\tvalue"})
-        # A tab is allowed in a header value: only X-Trace is refused.
-        assert [e.path for e in raised.value.errors] == [("X-Trace",)]
-        assert "control characters" in str(raised.value)
-        assert value not in str(raised.value)
-
-    assert recording_server.requests == []
