@@ -232,7 +232,9 @@ class OCPAgent:
         return found
 
     def search_tools(self, query: str, limit: int = 10, *, api: str | None = None) -> list[Tool]:
-        """Tools ranked for ``query`` by name, tags and description (of one API, or all)."""
+        """Tools ranked for ``query`` (of one API, or all): an everyday request ("send a text",
+        "buy a phone number") is matched to the operations' verbs, names, tags, paths and
+        descriptions; see :mod:`ocp_twilio.tool_search`."""
         if api is not None:
             return self._api_index(api).search(query, limit)
         if self._search is None:

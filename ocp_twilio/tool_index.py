@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -17,16 +16,13 @@ from collections.abc import Iterable
 from .errors import AmbiguousToolName, ToolNotFound
 from .spec import OperationSpec
 from .tool import Tool
+from .tool_search import ToolSearch
 
 __all__ = ["MAX_TOOL_NAME", "ToolIndex", "ToolSearch", "qualified_name"]
 
 MAX_TOOL_NAME = 64
 _SEPARATOR = "__"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
-# camelCase and acronyms: "IncomingPhoneNumber" -> incoming phone number, "SIPDomain" -> sip domain
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-# Where a query word is found, and how much that says about the tool.
-_NAME_WEIGHT, _TAG_WEIGHT, _TEXT_WEIGHT = 3.0, 2.0, 1.0
 
 
 def qualified_name(spec: OperationSpec) -> str:
@@ -81,48 +77,3 @@ class ToolIndex:
         if self._search is None:
             self._search = ToolSearch(self._tools.values())
         return self._search.search(query, limit)
-
-
-class ToolSearch:
-    """Tools ranked for a query: most query words matched first, then by weight.
-
-    A word weighs more in the name than in the tags, more in tags than in the description, and
-    more the rarer it is among all tools (so "list" counts less than "payment"). Built once per
-    set of tools: word -> {tool position: best weight}; tools of two APIs may share a name.
-    """
-
-    def __init__(self, tools: Iterable[Tool]) -> None:
-        self._tools = list(tools)
-        self._postings: defaultdict[str, dict[int, float]] = defaultdict(dict)
-        for position, tool in enumerate(self._tools):
-            fields = (
-                (tool.spec.name, _NAME_WEIGHT),
-                (" ".join(tool.tags), _TAG_WEIGHT),
-                (tool.description, _TEXT_WEIGHT),
-            )
-            for text, weight in fields:
-                for word in _words(text):
-                    posting = self._postings[word]
-                    posting[position] = max(weight, posting.get(position, 0.0))
-
-    def search(self, query: str, limit: int) -> list[Tool]:
-        total = len(self._tools)
-        matched: defaultdict[int, int] = defaultdict(int)
-        weight: defaultdict[int, float] = defaultdict(float)
-        for word in _words(query):
-            posting = self._postings.get(word, {})
-            rarity = math.log(1 + total / len(posting)) if posting else 0.0
-            for position, field_weight in posting.items():
-                matched[position] += 1
-                weight[position] += field_weight * rarity
-
-        def rank(position: int) -> tuple[int, float, int, str, str]:
-            tool = self._tools[position]
-            return (-matched[position], -weight[position], len(tool.name), tool.name, tool.api)
-
-        return [self._tools[p] for p in sorted(matched, key=rank)[:limit]]
-
-
-def _words(text: str) -> set[str]:
-    """Lower-case words, camelCase and snake_case split, a trailing plural s dropped."""
-    return {w.lower().removesuffix("s") or w.lower() for w in _WORD.findall(text)}

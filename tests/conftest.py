@@ -7,6 +7,8 @@ import base64
 import inspect
 import json
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +68,13 @@ def create_arguments(**overrides: Any) -> dict[str, Any]:
         "StatusCallback": "https://example.com/pay-status",
     }
     return _overridden(defaults, overrides)
+
+
+def benchmark_json(script: str, *arguments: str) -> Any:
+    """What ``benchmarks/{script} --json ARGUMENTS`` prints, decoded."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / script
+    command = [sys.executable, str(path), *arguments, "--json"]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
 
 def _overridden(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

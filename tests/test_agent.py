@@ -97,6 +97,12 @@ async def test_get_tool(agent: OCPAgent) -> None:
         ("capture expiration date", UPDATE_TOOL),
         ("cancel payment", UPDATE_TOOL),
         ("createPayments", CREATE_TOOL),
+        # everyday phrasing: the verb asks for the operation, the nouns for the resource
+        ("take a credit card payment on a call", CREATE_TOOL),
+        ("complete the payment", UPDATE_TOOL),
+        ("end the payment session", UPDATE_TOOL),
+        ("ask the caller for the card's security code", UPDATE_TOOL),
+        ("update", UPDATE_TOOL),  # only a verb: the tool of that verb
     ],
 )
 async def test_search_tools_ranks_the_right_tool_first(
@@ -108,7 +114,7 @@ async def test_search_tools_ranks_the_right_tool_first(
     assert len({t.name for t in found}) == len(found)
 
 
-@pytest.mark.parametrize("query", ["zebra", "", "   "])
+@pytest.mark.parametrize("query", ["zebra", "", "   ", "the a of", "list"])
 async def test_search_tools_without_a_match(agent: OCPAgent, query: str) -> None:
     assert agent.search_tools(query) == []
 

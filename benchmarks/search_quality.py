@@ -1,0 +1,254 @@
+"""How often ``search_tools`` puts the right tool first, or in the first three, over all of Twilio.
+
+    python benchmarks/search_quality.py [--spec DIR] [--json]
+
+Two fixed sets of everyday requests an agent might search for, each with the tools that answer
+it, judged from the operations' paths and summaries in Twilio's OpenAPI files (default:
+../shared/twilio-oai beside the checkout): the evaluation set, which the ranking rules were
+written against, and a held-out set, which they were not. Prints the top-1 and top-3 hit rates of
+each, the misses with what came first instead, and how long building the index and one search
+take. Without the files it says so and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "shared" / "twilio-oai"
+
+Cases = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _table(text: str) -> Cases:
+    cases: list[tuple[str, tuple[str, ...]]] = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line[0].isspace():
+            query, names = cases.pop()
+            cases.append((query, (*names, *line.split())))
+        else:
+            query, names = line.split(" -> ")
+            cases.append((query, tuple(names.split())))
+    return tuple(cases)
+
+
+# One request a line, then the tools that answer it: the best first, the others as good or another
+# way to the same end; a line that starts with spaces names more. A name ending in * stands for
+# every tool whose name starts so.
+CASES = _table(
+    """
+# messaging
+send an sms message -> api_v2010__createMessage
+send a text message -> api_v2010__createMessage
+send a whatsapp message -> api_v2010__createMessage
+list messages -> api_v2010__listMessage
+get the status of a message -> api_v2010__fetchMessage
+cancel a scheduled message -> api_v2010__updateMessage
+delete a message -> api_v2010__deleteMessage
+get the media of an mms -> api_v2010__listMedia api_v2010__fetchMedia
+create a messaging service -> messaging_v1__createService
+add a phone number to a messaging service -> messaging_v1__createPhoneNumber
+# calls and recordings
+make a phone call -> api_v2010__createCall
+hang up a call -> api_v2010__updateCall
+get call logs -> api_v2010__listCall
+get details of a call -> api_v2010__fetchCall
+redirect a live call to new twiml -> api_v2010__updateCall
+start recording a call -> api_v2010__createCallRecording
+pause a call recording -> api_v2010__updateCallRecording
+list recordings -> api_v2010__listRecording api_v2010__listCallRecording
+delete a recording -> api_v2010__deleteRecording api_v2010__deleteCallRecording
+transcribe a call in real time -> api_v2010__createRealtimeTranscription
+stream call audio to a websocket -> api_v2010__createStream
+# conferences: Twilio makes a conference when a call or a participant joins it
+create a conference -> api_v2010__createParticipant api_v2010__listConference
+    api_v2010__fetchConference api_v2010__updateConference
+add a participant to a conference -> api_v2010__createParticipant
+mute a conference participant -> api_v2010__updateParticipant
+kick a participant out of a conference -> api_v2010__deleteParticipant
+end a conference -> api_v2010__updateConference
+# phone numbers
+buy a phone number -> api_v2010__createIncomingPhoneNumber
+search for available phone numbers -> api_v2010__listAvailablePhoneNumber*
+release a phone number -> api_v2010__deleteIncomingPhoneNumber
+list my phone numbers -> api_v2010__listIncomingPhoneNumber
+change the voice url of a phone number -> api_v2010__updateIncomingPhoneNumber
+buy a toll free number -> api_v2010__createIncomingPhoneNumberTollFree
+    api_v2010__createIncomingPhoneNumber
+port a phone number to twilio -> numbers_v1__createPortingPortIn
+# lookups and verify
+look up a phone number -> lookups_v2__fetchPhoneNumber
+check the carrier and line type of a number -> lookups_v2__fetchPhoneNumber
+verify a phone number with a code -> verify_v2__createVerification
+send an otp -> verify_v2__createVerification
+check a verification code -> verify_v2__createVerificationCheck
+create a verify service -> verify_v2__createService
+# payments on a call
+start a payment session on a call -> api_v2010__createPayments
+collect a credit card payment over the phone -> api_v2010__createPayments
+complete a payment -> api_v2010__updatePayments
+# conversations
+create a conversation -> conversations_v1__createConversation
+    conversations_v1__createServiceConversation
+add a participant to a conversation -> conversations_v1__createConversationParticipant
+    conversations_v1__createServiceConversationParticipant
+send a message in a conversation -> conversations_v1__createConversationMessage
+    conversations_v1__createServiceConversationMessage
+# studio, taskrouter, video, serverless, sync
+trigger a studio flow -> studio_v2__createExecution
+list studio flows -> studio_v2__listFlow
+create a task in taskrouter -> taskrouter_v1__createTask
+list workers in a workspace -> taskrouter_v1__listWorker
+create a video room -> video_v1__createRoom
+end a video room -> video_v1__updateRoom
+deploy a serverless function -> serverless_v1__createDeployment serverless_v1__createBuild
+list serverless functions -> serverless_v1__listFunction
+set an environment variable -> serverless_v1__createVariable serverless_v1__updateVariable
+create a sync document -> sync_v1__createDocument
+# account, usage, pricing, monitoring and the rest
+check my account balance -> api_v2010__fetchBalance
+get usage records for this month -> api_v2010__listUsageRecordThisMonth
+    api_v2010__listUsageRecord
+create a subaccount -> api_v2010__createAccount
+create an api key -> api_v2010__createNewKey iam_v1__createNewKey
+price of a call to a number -> pricing_v2__fetchVoiceNumber
+sms pricing for a country -> pricing_v1__fetchMessagingCountry
+list error alerts -> monitor_v1__listAlert
+create a call queue -> api_v2010__createQueue
+send a push notification -> notify_v1__createNotification
+create a sip domain -> api_v2010__createSipDomain
+create an elastic sip trunk -> trunking_v1__createTrunk
+send a command to a sim -> supersim_v1__createSmsCommand wireless_v1__createCommand
+"""
+)
+
+# Written with CASES but never used to tune the ranking: a check that its rules generalise.
+HELD_OUT = _table(
+    """
+send an mms with an image -> api_v2010__createMessage
+get a message's delivery status -> api_v2010__fetchMessage
+fetch a single call recording -> api_v2010__fetchCallRecording api_v2010__fetchRecording
+update a studio flow -> studio_v2__updateFlow
+get flow execution steps -> studio_v2__listExecutionStep
+remove a worker from taskrouter -> taskrouter_v1__deleteWorker
+list conversations -> conversations_v1__listConversation
+    conversations_v1__listServiceConversation
+delete a conversation -> conversations_v1__deleteConversation
+    conversations_v1__deleteServiceConversation
+list video recordings -> video_v1__listRecording video_v1__listRoomRecording
+create a sync map -> sync_v1__createSyncMap
+show all queues -> api_v2010__listQueue
+get a conference participant -> api_v2010__fetchParticipant
+cancel a verification -> verify_v2__updateVerification
+create a webhook sink for events -> events_v1__createSink
+list available toll free numbers -> api_v2010__listAvailablePhoneNumberTollFree
+delete a serverless service -> serverless_v1__deleteService
+list transcriptions -> api_v2010__listTranscription api_v2010__listRecordingTranscription
+list sims -> supersim_v1__listSim wireless_v1__listSim
+update a messaging service -> messaging_v1__updateService
+register a brand for a2p 10dlc -> messaging_v1__createBrandRegistrations
+"""
+)
+
+
+def evaluate(spec: Path, runs: int = 20) -> dict[str, Any]:
+    """Hit rates of both sets, their misses, and the index's build and search times."""
+    from ocp_twilio.agent import load_tools
+    from ocp_twilio.tool_index import ToolSearch
+
+    tools = load_tools("twilio", spec=spec)
+    known = [t.name for t in tools]
+
+    def answers(names: tuple[str, ...]) -> set[str]:
+        found = set()
+        for name in names:
+            pattern = name.endswith("*")
+            matched = [k for k in known if k.startswith(name[:-1]) if pattern or k == name]
+            if not matched:
+                raise SystemExit(f"The evaluation sets name a tool these files lack: {name}")
+            found.update(matched)
+        return found
+
+    builds = []
+    for _ in range(runs):
+        gc.collect()  # the indexes built before are garbage: not this build's to collect
+        started = time.perf_counter()
+        search = ToolSearch(tools)
+        builds.append(time.perf_counter() - started)
+    searches: list[float] = []
+    gc.collect()
+
+    def score(cases: Cases) -> dict[str, Any]:
+        top1 = top3 = 0
+        misses = []
+        for query, names in cases:
+            accepted = answers(names)
+            for _ in range(runs):
+                started = time.perf_counter()
+                found = [t.name for t in search.search(query, 10)]
+                searches.append(time.perf_counter() - started)
+            top1 += bool(found) and found[0] in accepted
+            top3 += any(n in accepted for n in found[:3])
+            if not found or found[0] not in accepted:
+                rank = next((i + 1 for i, n in enumerate(found) if n in accepted), None)
+                misses.append({"query": query, "rank": rank, "first": found[:3]})
+        return {
+            "queries": len(cases),
+            "top1": top1 / len(cases),
+            "top3": top3 / len(cases),
+            "misses": misses,
+        }
+
+    return {
+        "tools": len(tools),
+        "cases": score(CASES),
+        "held_out": score(HELD_OUT),
+        "build_ms": statistics.median(builds) * 1000,
+        "search_ms_median": statistics.median(searches) * 1000,
+        "search_ms_max": max(searches) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+    parser.add_argument("--runs", type=int, default=20, help="timing repetitions")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    options = parser.parse_args()
+    if not options.spec.is_dir():
+        print(f"Skipped: Twilio's OpenAPI files are not at {options.spec}; pass --spec DIR.")
+        sys.exit(0)
+    result = evaluate(options.spec, options.runs)
+    if options.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"{result['tools']} tools")
+    for key, label in (("cases", "evaluation set"), ("held_out", "held-out set")):
+        part = result[key]
+        print(
+            f"{label:15} {part['queries']:3} queries  "
+            f"top-1 {part['top1']:4.0%}  top-3 {part['top3']:4.0%}"
+        )
+    print(
+        f"index build {result['build_ms']:.1f} ms (median of {options.runs}); one search "
+        f"{result['search_ms_median']:.2f} ms median, {result['search_ms_max']:.2f} ms at most"
+    )
+    for key, label in (("cases", "evaluation set"), ("held_out", "held-out set")):
+        misses = result[key]["misses"]
+        if misses:
+            print(f"\nnot first ({label}):")
+        for miss in misses:
+            rank = f"#{miss['rank']}" if miss["rank"] else "not in 10"
+            print(f"  {miss['query']!r}: {rank}; first {', '.join(miss['first'])}")
+
+
+if __name__ == "__main__":
+    main()

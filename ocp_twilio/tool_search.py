@@ -1,0 +1,336 @@
+"""Ranked search over tools for everyday requests ("send a text", "buy a phone number").
+
+A tool is known by the words of its operation name (``createIncomingPhoneNumber``: the action
+*create* on the resource *incoming phone number*), its tags, service and path, its description
+and its arguments' names. A query is read as an action and content words:
+
+- Verbs map onto the operation's own verb: "send", "buy", "start" ask for ``create``; "get",
+  "look up" for ``fetch`` (or ``list``); "hang up", "cancel", "end" for ``update``; "remove",
+  "release" for ``delete``; "list", "all", "logs" and plural nouns for ``list``. Where nothing
+  can create what is asked for, a tool that changes it is the next best.
+- Content words count more in the name than in tags, service and path, more there than in the
+  description, and more the rarer they are. Everyday words also find Twilio's ("sms", "text" find
+  *message*; "otp", "code" find *verification*), two words find their compound ("look up":
+  *lookup*), and a word finds others of its stem ("deploy": *deployment*), each for less.
+- A tool whose name is mostly made of the query's words beats one where they are a small part.
+- Twilio's core API (``api_v2010``) is preferred a little; legacy services (Programmable Chat,
+  Proxy, Preview...) and an operation that a newer version of its service also has are preferred
+  less; so are operations nested under another resource ("/Trunks/{TrunkSid}/PhoneNumbers"),
+  unless the query names it. These priors are small factors: they reorder tools that match the
+  query about as well.
+- Between tools that match equally, reading comes before writing, and deleting last.
+
+Deterministic and dependency-free; ``benchmarks/search_quality.py`` measures its hits and speed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .tool import Tool
+
+__all__ = ["ToolSearch"]
+
+# camelCase and acronyms: "IncomingPhoneNumber" -> incoming phone number, "SIPDomain" -> sip domain
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_VERSIONED = re.compile(r"(.+)_v(\d+)$")
+_PARAMETER = re.compile(r"\{([^}]*)\}")
+_NOT_A_NAME = re.compile(r"\{|v?\d")  # path parameters and versions: {Sid}, v1, 2010-04-01
+# Where a word is found, and how much that says about the tool.
+_NAME_WEIGHT, _TAG_WEIGHT, _TEXT_WEIGHT, _PARAMETER_WEIGHT = 3.0, 2.0, 1.0, 0.5
+# How much a word counts when the tool has only a synonym, or a word of the same stem.
+_RELATED_FACTOR = 0.6
+_STEM = 6  # the shortest word with others of its stem
+# How much the operation's verb matching the query's action lifts a tool.
+_ACTION_LIFT = 0.6
+# How much a word that asks for an action ("send") counts as a content word too.
+_ACTION_WORD_FACTOR = 0.5
+# Between tools that match equally, reading before writing, and deleting last.
+_VERB_ORDER = {verb: i for i, verb in enumerate(("fetch", "list", "create", "update", "delete"))}
+# How much a plural noun ("recordings") asks for a list.
+_PLURAL_LIST = 0.5
+_CORE_PRIOR, _LEGACY_PRIOR, _SUPERSEDED_PRIOR, _NESTED_PRIOR = 1.2, 0.7, 0.8, 0.93
+_CORE_SERVICE = "api_v2010"
+# Services with a more usual alternative, or not generally available: Programmable Chat and its
+# first name, IP Messaging (Conversations), Proxy, Preview, the Assistants beta.
+_LEGACY_FAMILIES = frozenset({"chat", "ip_messaging", "proxy", "preview", "assistants"})
+
+
+def _each(text: str, value: Mapping[str, float]) -> dict[str, Mapping[str, float]]:
+    return {word: value for word in text.split()}
+
+
+_STOP_WORDS = """
+    a an the to for of in on at by with from into onto out over up down via about as and or my
+    me i we our us you your it its that these those is are be been do does can could should
+    would will want need please how what which who some any using use just also so there their
+    them then twilio details detail info information
+"""
+
+# Query words asking for an action, as operation verbs with a strength.
+_CREATE = {"create": 1.0, "update": 0.2}
+_FETCH = {"fetch": 1.0, "list": 0.6}
+_LIST = {"list": 1.0, "fetch": 0.4}
+_UPDATE = {"update": 1.0}
+_DELETE = {"delete": 1.0}
+_ACTIONS: dict[str, Mapping[str, float]] = {
+    **_each(
+        """create add new make send start place buy purchase provision open begin initiate
+        trigger register invite dial post submit generate issue deploy schedule launch port
+        run execute verify validate""",
+        _CREATE,
+    ),
+    **_each("fetch get show view see read retrieve check lookup look", _FETCH),
+    **_each("list all every history log search find browse", _LIST),
+    **_each(
+        """update change edit modify set rename configure end stop terminate hang pause resume
+        mute unmute hold redirect complete finish close enable disable approve redact patch
+        move""",
+        _UPDATE,
+    ),
+    **_each("delete remove release kick destroy erase purge revoke", _DELETE),
+    "cancel": {"update": 1.0, "delete": 0.5},
+}
+# Action words that say nothing of the resource: dropped from the content words, unless a query
+# has nothing else.
+_ONLY_ACTIONS = """
+    create add new make get fetch show view see read retrieve list all every find update change
+    edit modify set delete remove look
+"""
+# Everyday words for Twilio's, with how much they count.
+_SYNONYMS: dict[str, Mapping[str, float]] = {
+    **_each("sms text mms whatsapp", {"message": 0.8}),
+    **_each("otp code passcode 2fa", {"verification": 0.8}),
+    **_each("cost rate", {"pricing": 0.8}),
+    **_each("trigger run execute", {"execution": 0.8}),
+    "price": {"pricing": 1.0},
+    "buy": {"purchase": 1.0},
+    "subaccount": {"account": 0.8},
+}
+# Words ending in s that are not plurals.
+_NOT_PLURAL = "sms mms status alias analytics news series"
+
+
+def _normal(word: str) -> str:
+    """Lower case and singular: how every word is indexed and looked up.
+
+    Crude but the same on both sides: countries -> country, addresses -> address, sims -> sim,
+    status stays, sms -> sm.
+    """
+    lower = word.lower()
+    if len(lower) > 4 and lower.endswith("ies"):
+        return lower[:-3] + "y"
+    if lower.endswith("sses"):
+        return lower[:-2]
+    if len(lower) > 2 and lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
+        return lower[:-1]
+    return lower
+
+
+def _is_plural(word: str) -> bool:
+    lower = word.lower()
+    return len(lower) > 3 and _normal(lower) != lower and lower not in _NOT_PLURALS
+
+
+def _normal_table(table: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    return {_normal(k): {_normal(w): f for w, f in v.items()} for k, v in table.items()}
+
+
+_ACTION_OF = _normal_table(_ACTIONS)
+_SYNONYMS_OF = _normal_table(_SYNONYMS)
+_STOP = frozenset(_normal(w) for w in _STOP_WORDS.split())
+_ONLY_ACTION = frozenset(_normal(w) for w in _ONLY_ACTIONS.split())
+_NOT_PLURALS = frozenset(_NOT_PLURAL.split())
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    # One entry a content word: the index words that stand for it, each with its factor.
+    terms: tuple[Mapping[str, float], ...]
+    # Operation verbs asked for, with a strength.
+    actions: Mapping[str, float]
+
+
+class ToolSearch:
+    """Tools ranked for a query: see the module's documentation for how.
+
+    Built once per set of tools: word -> {tool position: best weight}; tools of two APIs may
+    share a name.
+    """
+
+    def __init__(self, tools: Iterable[Tool]) -> None:
+        self._tools = list(tools)
+        postings: defaultdict[str, dict[int, float]] = defaultdict(dict)
+        self._verbs: list[str] = []
+        self._resources: list[frozenset[str]] = []
+        normal: dict[str, str] = {}  # the same words recur: normalise each once
+
+        def words(text: str) -> list[str]:
+            return [normal.get(w) or normal.setdefault(w, _normal(w)) for w in _WORD.findall(text)]
+
+        for position, tool in enumerate(self._tools):
+            spec = tool.spec
+            name = words(spec.name)  # createIncomingPhoneNumber: create, incoming phone number
+            verb, resource = (name[0], name[1:]) if len(name) > 1 else ("", name)
+            self._verbs.append(verb)
+            self._resources.append(frozenset(resource) - _STOP)
+            fields = (
+                (name + words(_family(spec.service)[0]), _NAME_WEIGHT),
+                (words(" ".join((*spec.tags, _path_text(spec.path)))), _TAG_WEIGHT),
+                (words(spec.description), _TEXT_WEIGHT),
+                (words(" ".join(p.name for p in spec.parameters)), _PARAMETER_WEIGHT),
+            )
+            weights: dict[str, float] = {}
+            for found, weight in fields:  # heaviest first: a word keeps its best place
+                for word in found:
+                    weights.setdefault(word, weight)
+            for word, weight in weights.items():
+                postings[word][position] = weight
+        self._named = frozenset(w for w, p in postings.items() if _NAME_WEIGHT in p.values())
+        self._postings = dict(postings)
+        stems: defaultdict[str, list[str]] = defaultdict(list)  # by their first five letters
+        for word in self._postings:
+            if len(word) >= _STEM:
+                stems[word[:5]].append(word)
+        self._stems = dict(stems)
+        self._priors = _priors(self._tools)
+
+    def search(self, query: str, limit: int) -> list[Tool]:
+        understood = self._understand(query)
+        total = len(self._tools)
+        scores: defaultdict[int, float] = defaultdict(float)
+        wanted: set[str] = set()
+        for term in understood.terms:
+            best: dict[int, float] = {}
+            for word, factor in term.items():
+                posting = self._postings[word]
+                wanted.add(word)
+                weight = factor * math.log(1 + total / len(posting))
+                for position, field_weight in posting.items():
+                    best[position] = max(best.get(position, 0.0), field_weight * weight)
+            for position, value in best.items():
+                scores[position] += value
+
+        actions = understood.actions
+        ranked: list[tuple[float, int, int, str, str, int]] = []
+        for position, score in scores.items():
+            resource = self._resources[position]
+            named = len(resource & wanted) / len(resource) if resource else 0.0
+            lift = 1 + _ACTION_LIFT * actions.get(self._verbs[position], 0.0)
+            final = score * (0.5 + 0.5 * named) * lift * self._priors[position]
+            tool = self._tools[position]
+            order = _VERB_ORDER.get(self._verbs[position], len(_VERB_ORDER))
+            ranked.append((-final, order, len(tool.name), tool.name, tool.api, position))
+        ranked.sort()
+        return [self._tools[entry[-1]] for entry in ranked[:limit]]
+
+    def _understand(self, query: str) -> _Query:
+        raw = _WORD.findall(query)
+        words = [_normal(w) for w in raw]
+        actions: dict[str, float] = {}
+        listing = 0.0  # how much "list", "all", "logs", plural nouns ask for a list
+        content: dict[str, float] = {}
+        consumed: dict[str, float] = {}
+        for original, word in zip(raw, words, strict=True):
+            if word in _STOP:
+                continue
+            action = _ACTION_OF.get(word, {})
+            lists = bool(action) and max(action, key=action.__getitem__) == "list"
+            if lists:
+                listing = max(listing, action["list"])
+            else:
+                for verb, strength in action.items():
+                    actions[verb] = max(actions.get(verb, 0.0), strength)
+            if word in _ONLY_ACTION:
+                consumed[word] = 1.0
+                continue
+            if _is_plural(original) and not lists:
+                listing += _PLURAL_LIST
+            # A verb counts in full where tools have it in their name (Verify, VerificationCheck)
+            # and less where only descriptions have it ("Send a message"); a word asking for a
+            # list ("logs", "history") says how many, not what.
+            named = not action or (word in self._named and not lists)
+            content[word] = 1.0 if named else _ACTION_WORD_FACTOR
+        # "Delete all recordings" deletes: asking for a list counts where nothing is changed.
+        if listing and not actions.keys() & {"create", "update", "delete"}:
+            actions["list"] = actions.get("list", 0.0) + listing
+        # Two words written apart that the tools write as one: "look up" -> lookup.
+        for first, second in itertools.pairwise(words):
+            if first not in _STOP and first + second in self._postings:
+                content[first + second] = 1.0
+        terms = (self._alternatives(w, f) for w, f in (content or consumed).items())
+        return _Query(tuple(t for t in terms if t), actions)
+
+    def _alternatives(self, word: str, factor: float) -> dict[str, float]:
+        """The index words that stand for a query word, with their factors: itself and its
+        synonyms (times ``factor``), and words of their stem ("deploy": deployment)."""
+        found: dict[str, float] = {}
+        for alike, alike_factor in ((word, factor), *_SYNONYMS_OF.get(word, {}).items()):
+            weights = {alike: alike_factor}
+            # A verb counts less as a content word, not the noun of its stem: "deploy" finds
+            # deployment as "deployment" would.
+            related = _RELATED_FACTOR * (alike_factor if alike != word else 1.0)
+            for other in self._stems.get(alike[:5], ()) if len(alike) >= _STEM else ():
+                if other != alike and _same_stem(alike, other):
+                    weights[other] = related
+            for other, weight in weights.items():
+                if other in self._postings and found.get(other, 0.0) < weight:
+                    found[other] = weight
+        return found
+
+
+def _priors(tools: list[Tool]) -> list[float]:
+    """Core API up; legacy services, operations a newer version also has, nested ones down."""
+    versions = [_family(t.spec.service) for t in tools]
+    newest: dict[str, int] = {}
+    for family, version in versions:
+        newest[family] = max(newest.get(family, 0), version)
+    latest = {
+        (v[0], t.spec.name) for t, v in zip(tools, versions, strict=True) if v[1] == newest[v[0]]
+    }
+    priors = []
+    for tool, (family, version) in zip(tools, versions, strict=True):
+        prior = _NESTED_PRIOR ** _nesting(tool.path)
+        if tool.spec.service == _CORE_SERVICE:
+            prior *= _CORE_PRIOR
+        elif family in _LEGACY_FAMILIES:
+            prior *= _LEGACY_PRIOR
+        if version < newest[family] and (family, tool.spec.name) in latest:
+            prior *= _SUPERSEDED_PRIOR
+        priors.append(prior)
+    return priors
+
+
+def _family(service: str) -> tuple[str, int]:
+    """A service's family and version: "studio_v2" -> ("studio", 2), "preview" -> ("preview", 0)."""
+    versioned = _VERSIONED.fullmatch(service)
+    return (versioned.group(1), int(versioned.group(2))) if versioned else (service, 0)
+
+
+def _nesting(path: str) -> int:
+    """How many resources the path names a tool's resource under: its parameters but the last,
+    the account's aside. "/v1/Services/{ServiceSid}/Builds/{Sid}" -> 1."""
+    path = path.removesuffix(".json")
+    parameters = _PARAMETER.findall(path)
+    if path.endswith("}"):
+        parameters.pop()
+    return sum(p != "AccountSid" for p in parameters)
+
+
+def _path_text(path: str) -> str:
+    """The path's fixed segments: "/v1/Services/{Sid}/Builds" -> "Services Builds"."""
+    segments = path.removesuffix(".json").split("/")
+    return " ".join(s for s in segments if s and not _NOT_A_NAME.match(s))
+
+
+def _same_stem(word: str, other: str) -> bool:
+    """Words of six letters or more that share a start of at least 80% of the shorter one:
+    deploy and deployment, verify and verification; not count and country."""
+    shorter = min(len(word), len(other))
+    shared = next((i for i, (a, b) in enumerate(zip(word, other, strict=False)) if a != b), shorter)
+    return shorter >= _STEM and shared >= 0.8 * shorter
