@@ -50,6 +50,7 @@ from .spec_sources import load_operations
 from .sync import sync_specs
 from .tool import PreparedRequest, Tool
 from .tool_index import qualified_name
+from .transport import AiohttpTransport, Answer, Transport, TransportName
 from .version import __version__
 
 __all__ = [
@@ -64,7 +65,9 @@ __all__ = [
     "APIDefinition",
     "APINotFound",
     "APIRegistry",
+    "AiohttpTransport",
     "AmbiguousToolName",
+    "Answer",
     "ArgumentError",
     "CallRecord",
     "ConfigurationError",
@@ -87,7 +90,9 @@ __all__ = [
     "SpecError",
     "Tool",
     "ToolNotFound",
+    "Transport",
     "TransportError",
+    "TransportName",
     "TwilioAPIError",
     "__version__",
     "anthropic_tool_result",

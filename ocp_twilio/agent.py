@@ -59,10 +59,11 @@ class OCPAgent:
 
     One transport serves every API: aiohttp's client, or with ``transport="http1"`` the lean
     HTTP/1.1 client of :mod:`ocp_twilio.http1` (the ``fast`` extra), which costs a third of the CPU
-    per call. Its connections are opened on the first call, inside the running loop, and closed by
+    per call, or a Transport made by the caller (``Http1Transport(25, ssl_context=...)``). Its
+    connections are opened on the first call, inside the running loop, and closed by
     :meth:`aclose` or ``async with``. At most ``max_in_flight`` requests of the agent are on the
-    wire at once; further calls wait their turn. ``context`` is the agent's OCP
-    context; APIs registered with ``ocp_headers`` receive it in the OCP headers.
+    wire at once; further calls wait their turn. ``context`` is the agent's OCP context; APIs
+    registered with ``ocp_headers`` receive it in the OCP headers.
     """
 
     def __init__(
@@ -79,7 +80,7 @@ class OCPAgent:
         retries: int | RetryPolicy = DEFAULT_RETRIES,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        transport: TransportName = "aiohttp",
+        transport: TransportName | Transport = "aiohttp",
     ) -> None:
         if max_in_flight < 1:
             raise ConfigurationError("max_in_flight must be at least 1.")
@@ -101,7 +102,9 @@ class OCPAgent:
         # register_api, the only change to the tools.
         self._found: dict[str, Tool] = {}
         # Opens its connections on the first call, inside the running loop.
-        self.transport: Transport = make_transport(transport, max_in_flight)
+        self.transport: Transport = (
+            make_transport(transport, max_in_flight) if isinstance(transport, str) else transport
+        )
 
     async def __aenter__(self) -> OCPAgent:
         return self

@@ -457,9 +457,9 @@ async def tls_agent(
     server: RawServer, ssl_context: ssl.SSLContext | None
 ) -> AsyncIterator[OCPAgent]:
     """An http1 agent on ``server``; its transport trusts ``ssl_context`` (None: the system)."""
-    async with OCPAgent(transport="http1", retries=0) as agent:
-        # No agent option carries an SSL context: the transport is replaced before any call.
-        agent.transport = Http1Transport(agent.max_in_flight, ssl_context=ssl_context)
+    transport = Http1Transport(25, ssl_context=ssl_context)
+    async with OCPAgent(transport=transport, retries=0) as agent:
+        assert agent.transport is transport
         await agent.register_api("twilio", base_url=server.url, environ=TWILIO_ENV)
         yield agent
 
