@@ -54,6 +54,22 @@ DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 USER_AGENT = f"ocp-twilio/{__version__} Python/{platform.python_version()}"
 
 
+# Headers the dispatcher or the transport writes, never an operation's argument (lower case).
+_RESERVED = frozenset(
+    {
+        "authorization",
+        "accept",
+        "user-agent",
+        "content-type",
+        "content-length",
+        "host",
+        "transfer-encoding",
+        "connection",
+        "upgrade",
+    }
+)
+
+
 class ResponseValidation(str, Enum):
     """What a success body that breaks the response schema does."""
 
@@ -129,12 +145,12 @@ class Dispatcher:
     def _headers_for(
         self, request: PreparedRequest, extra: Mapping[str, str] | None
     ) -> dict[str, str]:
-        # Own headers last: neither the agent's extra headers nor a header argument of the
-        # operation (a model fills those in) may replace the auth, accept or user agent headers.
+        # Neither the agent's extra headers nor a header argument of the operation (a model fills
+        # those in) may replace the auth, accept, user agent, content or framing headers, in any
+        # letter case (OpenAPI too says such header parameters are ignored).
         headers = {**extra, **self._own_headers} if extra else self._own_headers.copy()
         if request.headers:
-            headers.update(request.headers)
-            headers.update(self._own_headers)
+            headers.update((n, v) for n, v in request.headers if n.lower() not in _RESERVED)
         if request.content_type:
             headers["Content-Type"] = request.content_type
         return headers

@@ -14,8 +14,9 @@ import contextlib
 import re
 import socket
 import ssl
+import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 from yarl import URL
@@ -23,17 +24,21 @@ from yarl import URL
 from .errors import ConfigurationError, RequestTimeout, ResponseTooLarge, TransportError
 from .transport import Answer
 
-__all__ = ["DEFAULT_KEEPALIVE", "Http1Transport"]
+__all__ = ["DEFAULT_KEEPALIVE", "MAX_HEAD_BYTES", "Http1Transport"]
 
 # Seconds an unused connection is kept for the next call, as aiohttp's keepalive_timeout.
 DEFAULT_KEEPALIVE = 15.0
+# Status line and headers of an answer: Twilio's are about 1 KB, aiohttp refuses some 4 MB.
+MAX_HEAD_BYTES = 64 * 1024
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # RFC 9110 5.1 and 5.5: a header name is a token; a value holds no control character but tab.
 _BAD_NAME = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]").search
-_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search
+# An unpaired surrogate cannot be encoded at all.
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]").search
 # Headers that frame the message: this client writes Host and Content-Length itself.
 _FRAMING = frozenset({"host", "content-length", "transfer-encoding", "connection", "upgrade"})
 _Origin = tuple[str, str, int]
+_Made = tuple[asyncio.BaseTransport, "_Connection"]
 
 
 class Http1Transport:
@@ -141,7 +146,7 @@ class Http1Transport:
         idle = self._idle.get(origin)
         while idle:
             connection = idle.pop()
-            if not connection.closed and now - connection.idle_since < self.keepalive:
+            if connection.usable and now - connection.idle_since < self.keepalive:
                 # The list is oldest first: those below may have expired while this one was used.
                 if idle and now - idle[0].idle_since >= self.keepalive:
                     self._close_expired(idle, now)
@@ -162,18 +167,16 @@ class Http1Transport:
         host, port = url.raw_host or "", url.port or 0
         secure = url.scheme == "https"
         loop = asyncio.get_running_loop()
+        connecting = loop.create_connection(
+            _Connection,
+            host,
+            port,
+            ssl=self._tls() if secure else None,
+            server_hostname=host if secure else None,
+            happy_eyeballs_delay=0.25,
+        )
         try:
-            _, connection = await asyncio.wait_for(
-                loop.create_connection(
-                    _Connection,
-                    host,
-                    port,
-                    ssl=self._tls() if secure else None,
-                    server_hostname=host if secure else None,
-                    happy_eyeballs_delay=0.25,
-                ),
-                timeout,
-            )
+            _, connection = await _within(connecting, timeout)
         except asyncio.TimeoutError as exc:
             raise RequestTimeout(
                 f"No connection to {host}:{port} within {timeout:.3g} s.", nothing_sent=True
@@ -191,6 +194,16 @@ class Http1Transport:
         return self._ssl_context
 
 
+async def _within(connecting: Awaitable[_Made], timeout: float) -> _Made:
+    """``connecting``'s result within ``timeout``. asyncio.timeout where there is one: before
+    3.12, wait_for loses a cancellation that lands as the connection is made, and the request
+    would then be sent although its call was cancelled."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(timeout):
+            return await connecting
+    return await asyncio.wait_for(connecting, timeout)  # pragma: no cover - Python 3.10
+
+
 def _request_message(
     method: str, url: URL, headers: Mapping[str, str], body: bytes | None
 ) -> bytes:
@@ -200,19 +213,14 @@ def _request_message(
         if not name or _BAD_NAME(name) or _BAD_VALUE(value) or name.lower() in _FRAMING:
             raise ConfigurationError(
                 f"Header {name!r} is not one this client may send as given (a framing header, "
-                "or a character HTTP forbids there); nothing sent."
+                "or a character HTTP forbids there, or an unpaired surrogate); nothing sent."
             )
         lines.append(f"{name}: {value}\r\n")
     if body is not None or method in _BODY_METHODS:
         lines.append(f"Content-Length: {len(body or b'')}\r\n")
     lines.append("\r\n")
-    try:
-        head = "".join(lines).encode()
-    except UnicodeEncodeError:
-        # from None: the encoding error holds the whole head, Authorization included.
-        raise ConfigurationError(
-            "A header holds text that cannot be encoded (an unpaired surrogate); nothing sent."
-        ) from None
+    # Encodes: the target and host are ASCII (yarl), names tokens, values free of surrogates.
+    head = "".join(lines).encode()
     return head + body if body else head
 
 
@@ -238,12 +246,16 @@ class _Connection(asyncio.Protocol):
         self.retry_after: str | None = None
         self.framed = False  # Content-Length or chunked; else the body ends with the connection
         self.headers_done = False
+        self.head_size = 0
         self.answered = False
 
     async def exchange(
         self, message: bytes, deadline: float, timeout: float, max_body: int, method: str
     ) -> Answer:
         assert self.transport is not None
+        if self.closed or self.transport.is_closing():
+            # asyncio would drop the write silently, and the answer never come.
+            raise TransportError("Connection ended before the request was sent.", nothing_sent=True)
         loop = asyncio.get_running_loop()
         self._reset()
         self.max_body = max_body
@@ -258,6 +270,11 @@ class _Connection(asyncio.Protocol):
         finally:
             timer.cancel()
             self.waiter = None
+
+    @property
+    def usable(self) -> bool:
+        """Open, and not about to close (an end read, connection_lost not yet run)."""
+        return not self.closed and self.transport is not None and not self.transport.is_closing()
 
     def close(self) -> None:
         self.closed = True
@@ -291,6 +308,12 @@ class _Connection(asyncio.Protocol):
             self.parser.feed_data(data)
         except (HttpParserError, HttpParserUpgrade):
             self._fail(TransportError("Malformed HTTP answer."))
+            return
+        if not self.headers_done:
+            # llhttp sets no bound on the head; max_body does not count it.
+            self.head_size += len(data)
+            if self.head_size > MAX_HEAD_BYTES:
+                self._fail(ResponseTooLarge(f"Response head exceeds {MAX_HEAD_BYTES} bytes."))
 
     def connection_lost(self, exc: Exception | None) -> None:
         closed_by_us, self.closed, self.reusable = self.closed, True, False

@@ -53,7 +53,7 @@ from ocp_twilio import (
     RetryPolicy,
     TransportError,
 )
-from ocp_twilio.http1 import Http1Transport, _request_message
+from ocp_twilio.http1 import MAX_HEAD_BYTES, Http1Transport, _request_message
 from ocp_twilio.transport import Answer, TransportName
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
@@ -1078,3 +1078,36 @@ def test_a_second_event_loop_never_writes_on_the_first_loops_connections() -> No
     assert received == [b"amount=1", b"amount=2"]
     # The first loop's connection, never closed by its agent, is reported as a leak.
     assert any(issubclass(w.category, ResourceWarning) for w in caught)
+
+
+@pytest.mark.parametrize("how", ["close", "reset"])
+async def test_a_connection_ended_by_the_server_at_once_fails_the_call_at_once(
+    http1: Http1Transport, how: str
+) -> None:
+    async def end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if how == "reset":
+            linger = struct.pack("ii", 1, 0)
+            writer.get_extra_info("socket").setsockopt(SOL_SOCKET, SO_LINGER, linger)
+        writer.close()
+
+    server = await asyncio.start_server(end, "127.0.0.1", 0)
+    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/pay")
+    try:
+        # Waiting for an answer on a connection that is gone would end in RequestTimeout.
+        error = await failure(http1.send("POST", url, {}, b"x=1", HANG_LIMIT, MAX_BODY))
+    finally:
+        server.close()
+    assert type(error) is TransportError
+    assert http1.connections_in_use == 0
+
+
+async def test_a_head_without_end_is_refused(http1: Http1Transport) -> None:
+    # max_body bounds the body only; llhttp sets no bound on the status line and headers.
+    endless = b"HTTP/1.1 200 OK\r\nX-Filler: " + b"a" * (MAX_HEAD_BYTES + 1)
+    async with raw_server(always((endless, "hold"))) as server:
+        error = await failure(send(http1, server, timeout=HANG_LIMIT - 1))
+        assert await server.closed_by_client(0)
+
+    assert type(error) is ResponseTooLarge
+    assert "head" in str(error)
+    assert http1.connections_in_use == 0

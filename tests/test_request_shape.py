@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
+from aiohttp import web
 from aioresponses import aioresponses
 from conftest import (
     ACCOUNT_SID,
@@ -30,7 +31,7 @@ from conftest import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocp_twilio import USER_AGENT, OCPAgent
+from ocp_twilio import USER_AGENT, OCPAgent, TransportName
 from ocp_twilio.tool import _escaped
 
 API_KEY = "SK" + "abcdef0123456789" * 2
@@ -236,6 +237,58 @@ operations:
       - {name: X-Trace, in: header, schema: {type: string}}
     response: {status: 200, schema: {type: object}}
 """
+
+
+RESERVED_HEADER_SPEC = """
+api: twilio
+operations:
+  - name: fetchThing
+    method: GET
+    path: /v1/Thing.json
+    parameters:
+      - {name: authorization, in: header, schema: {type: string}}
+      - {name: ACCEPT, in: header, schema: {type: string}}
+      - {name: content-type, in: header, schema: {type: string}}
+      - {name: host, in: header, schema: {type: string}}
+      - {name: Connection, in: header, schema: {type: string}}
+      - {name: X-Trace, in: header, schema: {type: string}}
+    response: {status: 200, schema: {type: object}}
+"""
+
+
+async def test_reserved_header_arguments_are_ignored_in_any_letter_case(
+    tmp_path: Path, recording_server: RecordingServer, transport: TransportName
+) -> None:
+    seen: list[web.Request] = []
+
+    def respond(request: web.Request) -> web.Response:
+        seen.append(request)
+        return web.json_response({})
+
+    recording_server.respond = respond
+    spec = tmp_path / "headers.yaml"
+    spec.write_text(RESERVED_HEADER_SPEC)
+    async with OCPAgent(transport=transport) as agent:
+        await agent.register_api(
+            "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        arguments = {
+            "authorization": "Bearer chosen-by-a-model",
+            "ACCEPT": "text/html",
+            "content-type": "text/plain",
+            "host": "evil.example",
+            "Connection": "close",
+            "X-Trace": "t1",
+        }
+        await agent.call_tool("fetchThing", arguments)
+
+    [request] = seen
+    assert request.headers.getall("Authorization") == [basic(ACCOUNT_SID, AUTH_TOKEN)]
+    assert request.headers.getall("Accept") == ["application/json"]
+    assert "Content-Type" not in request.headers  # a GET without a body
+    assert request.host == recording_server.url.removeprefix("http://")
+    assert request.headers.get("Connection", "keep-alive").lower() == "keep-alive"
+    assert request.headers["X-Trace"] == "t1"
 
 
 async def test_header_arguments_never_replace_auth_or_user_agent(
