@@ -147,6 +147,21 @@ class RecordingServer:
 TRANSPORT_NAMES: tuple[TransportName, ...] = ("aiohttp", "http1")
 
 
+def header_spec(*headers: str, query: tuple[str, ...] = ()) -> str:
+    """A one-operation spec (GET /v1/Thing.json, fetchThing) whose string arguments are these
+    headers and query parameters."""
+    parameters = [(name, "header") for name in headers] + [(name, "query") for name in query]
+    lines = "".join(
+        f"      - {{name: {name}, in: {where}, schema: {{type: string}}}}\n"
+        for name, where in parameters
+    )
+    return (
+        "api: twilio\noperations:\n  - name: fetchThing\n    method: GET\n"
+        f"    path: /v1/Thing.json\n    parameters:\n{lines}"
+        "    response: {status: 200, schema: {type: object}}\n"
+    )
+
+
 @pytest.fixture(params=TRANSPORT_NAMES)
 def transport(request: pytest.FixtureRequest) -> TransportName:
     """The agent's transport: a test that takes this fixture runs once on each."""

@@ -25,6 +25,7 @@ from conftest import (
     RecordingServer,
     assert_default_update_sent,
     create_arguments,
+    header_spec,
     sent_requests,
     update_arguments,
 )
@@ -225,35 +226,12 @@ def test_escaping_every_ascii_character() -> None:
         assert _escaped(text, quote_plus) == quote_plus(text, safe="")
 
 
-HEADER_SPEC = """
-api: twilio
-operations:
-  - name: fetchThing
-    method: GET
-    path: /v1/Thing.json
-    parameters:
-      - {name: Authorization, in: header, schema: {type: string}}
-      - {name: User-Agent, in: header, schema: {type: string}}
-      - {name: X-Trace, in: header, schema: {type: string}}
-    response: {status: 200, schema: {type: object}}
-"""
+HEADER_SPEC = header_spec("Authorization", "User-Agent", "X-Trace")
 
 
-RESERVED_HEADER_SPEC = """
-api: twilio
-operations:
-  - name: fetchThing
-    method: GET
-    path: /v1/Thing.json
-    parameters:
-      - {name: authorization, in: header, schema: {type: string}}
-      - {name: ACCEPT, in: header, schema: {type: string}}
-      - {name: content-type, in: header, schema: {type: string}}
-      - {name: host, in: header, schema: {type: string}}
-      - {name: Connection, in: header, schema: {type: string}}
-      - {name: X-Trace, in: header, schema: {type: string}}
-    response: {status: 200, schema: {type: object}}
-"""
+RESERVED_HEADER_SPEC = header_spec(
+    "authorization", "ACCEPT", "content-type", "host", "Connection", "X-Trace"
+)
 
 
 async def test_reserved_header_arguments_are_ignored_in_any_letter_case(
