@@ -119,6 +119,7 @@ def test_sync_command_shows_progress_and_where_files_went() -> None:
 def test_sync_command_failure_is_a_clear_error() -> None:
     with served_in_a_thread(spec_app(missing="twilio_api_v2010.json")) as url:
         result = CliRunner().invoke(main, ["sync", "--from", f"{url}/spec/json"])
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # a transport error, as for every command
+    assert "error: Downloading" in result.output
     assert "twilio_api_v2010.json failed: HTTP 404" in result.output
     assert not synced_specs_dir().exists()

@@ -10,6 +10,7 @@ from ..errors import OCPError
 from ..spec_sources import synced_specs_dir
 from ..sync import DEFAULT_SYNC_SOURCE, TWILIO_SPEC_FILES, sync_specs
 from . import main
+from .failures import fail
 
 
 @main.command()
@@ -31,5 +32,5 @@ def sync(source: str) -> None:
                 sync_specs(destination, source=source, on_file=lambda _: progress.update(1))
             )
         except OCPError as exc:
-            raise click.ClickException(str(exc)) from exc
+            fail(exc)  # exit 4 for a failed download, 5 for a file that is not OpenAPI
     click.echo(f"Synced {len(files)} files into {destination}.")
