@@ -34,7 +34,7 @@ from .hosts import resolve_base_url
 from .json_body import decode_json
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
 from .tool import PreparedRequest, Tool
-from .transport import Answer, Transport
+from .transport import FRAMING_HEADERS, Answer, Transport
 from .version import __version__
 
 __all__ = [
@@ -55,19 +55,7 @@ USER_AGENT = f"ocp-twilio/{__version__} Python/{platform.python_version()}"
 
 
 # Headers the dispatcher or the transport writes, never an operation's argument (lower case).
-_RESERVED = frozenset(
-    {
-        "authorization",
-        "accept",
-        "user-agent",
-        "content-type",
-        "content-length",
-        "host",
-        "transfer-encoding",
-        "connection",
-        "upgrade",
-    }
-)
+_RESERVED = frozenset({"authorization", "accept", "user-agent", "content-type"}) | FRAMING_HEADERS
 
 
 class ResponseValidation(str, Enum):
@@ -213,7 +201,7 @@ class _Exchange:
         url: URL,
         headers: Mapping[str, str],
         timeout: float,
-        deadline: float | None = None,
+        deadline: float,
     ) -> None:
         self.dispatcher = dispatcher
         self.transport = transport
@@ -223,7 +211,7 @@ class _Exchange:
         self.headers = headers
         self.timeout = timeout
         self.policy = dispatcher.retries
-        self.deadline = self.policy.deadline if deadline is None else deadline
+        self.deadline = deadline
 
     async def run(self, in_flight: asyncio.Semaphore | None) -> Answer:
         loop = asyncio.get_running_loop()
@@ -244,8 +232,8 @@ class _Exchange:
                     in_flight.release()
             if answer is not None and answer.status < 400:
                 return answer  # the common case: nothing to retry (see _should_retry)
-            if self._should_retry(answer, failure):
-                retry_after = parse_retry_after(answer.retry_after) if answer else None
+            retry_after = parse_retry_after(answer.retry_after) if answer else None
+            if self._should_retry(answer, failure, retry_after):
                 wait = self.policy.backoff(retry, retry_after)
                 reason = f"HTTP {answer.status}" if answer else _failure_reason(failure)
                 if retry < self.policy.max_retries and loop.time() + wait < deadline:
@@ -273,9 +261,10 @@ class _Exchange:
             assert answer is not None
             return answer
 
-    def _should_retry(self, answer: Answer | None, failure: TransportError | None) -> bool:
+    def _should_retry(
+        self, answer: Answer | None, failure: TransportError | None, retry_after: float | None
+    ) -> bool:
         if answer is not None:
-            retry_after = parse_retry_after(answer.retry_after)
             return retry_allowed_for_status(answer.status, retry_after, self.request.idempotent)
         if failure is None or isinstance(failure, ResponseTooLarge):
             return False

@@ -22,7 +22,7 @@ from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 from yarl import URL
 
 from .errors import ConfigurationError, RequestTimeout, ResponseTooLarge, TransportError
-from .transport import Answer
+from .transport import FORBIDDEN_IN_HEADER_VALUE, FRAMING_HEADERS, Answer
 
 __all__ = ["DEFAULT_KEEPALIVE", "MAX_HEAD_BYTES", "Http1Transport"]
 
@@ -31,12 +31,8 @@ DEFAULT_KEEPALIVE = 15.0
 # Status line and headers of an answer: Twilio's are about 1 KB, aiohttp refuses some 4 MB.
 MAX_HEAD_BYTES = 64 * 1024
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-# RFC 9110 5.1 and 5.5: a header name is a token; a value holds no control character but tab.
+# RFC 9110 5.1: a header name is a token.
 _BAD_NAME = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]").search
-# An unpaired surrogate cannot be encoded at all.
-_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]").search
-# Headers that frame the message: this client writes Host and Content-Length itself.
-_FRAMING = frozenset({"host", "content-length", "transfer-encoding", "connection", "upgrade"})
 _Origin = tuple[str, str, int]
 _Made = tuple[asyncio.BaseTransport, "_Connection"]
 
@@ -72,7 +68,7 @@ class Http1Transport:
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
         # As aiohttp's session: the event loop keeps open connections alive, so only their
         # owner, when collected, can tell that nobody closed them.
-        open_connections = sum(not c.closed for idle in self._idle.values() for c in idle)
+        open_connections = sum(not c.closed for c in self._idle_connections())
         if open_connections or self._in_use:
             _warn(f"Unclosed {self!r}: call aclose() on its agent", ResourceWarning, source=self)
 
@@ -121,7 +117,7 @@ class Http1Transport:
 
     async def close(self) -> None:
         self._generation += 1
-        connections = [c for idle in self._idle.values() for c in idle] + [*self._in_use]
+        connections = [*self._idle_connections(), *self._in_use]
         self._idle.clear()
         own_loop = asyncio.get_running_loop() is self._loop
         for connection in connections:
@@ -135,7 +131,7 @@ class Http1Transport:
     def _forget_connections_of_another_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """A write on a connection of another (likely closed) loop would go out unanswered: the
         request sent, the caller told it timed out. Such connections are dropped unused."""
-        for connection in [c for idle in self._idle.values() for c in idle]:
+        for connection in self._idle_connections():
             connection.abandon()
         self._idle.clear()
         self._in_use.clear()
@@ -144,24 +140,19 @@ class Http1Transport:
     def _idle_connection(self, origin: _Origin, now: float) -> _Connection | None:
         """The most recently used open connection to ``origin``; stale ones are closed."""
         idle = self._idle.get(origin)
-        while idle:
-            connection = idle.pop()
-            if connection.usable and now - connection.idle_since < self.keepalive:
-                # The list is oldest first: those below may have expired while this one was used.
-                if idle and now - idle[0].idle_since >= self.keepalive:
-                    self._close_expired(idle, now)
-                return connection
-            connection.close()
-        return None
+        # Oldest first: the top may have been closed by the server, the bottom may have expired.
+        if idle and not (self._fresh(idle[-1], now) and self._fresh(idle[0], now)):
+            for connection in idle:
+                if not self._fresh(connection, now):
+                    connection.close()
+            idle[:] = [c for c in idle if not c.closed]
+        return idle.pop() if idle else None
 
-    def _close_expired(self, idle: list[_Connection], now: float) -> None:
-        kept: list[_Connection] = []
-        for connection in idle:
-            if not connection.closed and now - connection.idle_since < self.keepalive:
-                kept.append(connection)
-            else:
-                connection.close()
-        idle[:] = kept
+    def _fresh(self, connection: _Connection, now: float) -> bool:
+        return connection.usable and now - connection.idle_since < self.keepalive
+
+    def _idle_connections(self) -> list[_Connection]:
+        return [c for idle in self._idle.values() for c in idle]
 
     async def _connect(self, url: URL, timeout: float) -> _Connection:
         host, port = url.raw_host or "", url.port or 0
@@ -210,7 +201,12 @@ def _request_message(
     """The request as it goes on the wire; a header that could split or reframe it is refused."""
     lines = [f"{method} {url.raw_path_qs} HTTP/1.1\r\nHost: {url.host_port_subcomponent}\r\n"]
     for name, value in headers.items():
-        if not name or _BAD_NAME(name) or _BAD_VALUE(value) or name.lower() in _FRAMING:
+        if (
+            not name
+            or _BAD_NAME(name)
+            or FORBIDDEN_IN_HEADER_VALUE(value)
+            or name.lower() in FRAMING_HEADERS
+        ):
             raise ConfigurationError(
                 f"Header {name!r} is not one this client may send as given (a framing header, "
                 "or a character HTTP forbids there, or an unpaired surrogate); nothing sent."

@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus
 from .errors import ArgumentError, InvalidArguments
 from .schema import INPUT_FORMATS, OUTPUT_FORMATS
 from .spec import OperationSpec, ParameterSpec
+from .transport import FORBIDDEN_IN_HEADER_VALUE
 from .validation import SchemaValidator
 
 __all__ = ["PreparedRequest", "Tool"]
@@ -162,7 +163,7 @@ class Tool:
     def _header_pairs(self, values: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         """Header arguments as pairs; one that could split the request is refused, unsent."""
         pairs = _pairs(self._header_params, values)
-        refused = {sent_as for sent_as, text in pairs if _FORBIDDEN_IN_HEADER(text)}
+        refused = {sent_as for sent_as, text in pairs if FORBIDDEN_IN_HEADER_VALUE(text)}
         if refused:
             problems = [
                 ArgumentError((p.name,), _FORBIDDEN_IN_HEADER_MESSAGE, "pattern")
@@ -228,9 +229,6 @@ class Tool:
 
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-# RFC 9110 5.5: a header value holds no control character but tab (aiohttp refuses the same);
-# an unpaired surrogate cannot be encoded at all.
-_FORBIDDEN_IN_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]").search
 _FORBIDDEN_IN_HEADER_MESSAGE = (
     "must not contain line breaks, other control characters or unpaired surrogates: it is sent "
     "as an HTTP header"

@@ -8,6 +8,7 @@ HTTP/1.1 client on httptools for agents that make many calls.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
@@ -19,6 +20,8 @@ from yarl import URL
 from .errors import ConfigurationError, RequestTimeout, ResponseTooLarge, TransportError
 
 __all__ = [
+    "FORBIDDEN_IN_HEADER_VALUE",
+    "FRAMING_HEADERS",
     "AiohttpTransport",
     "Answer",
     "Transport",
@@ -28,6 +31,14 @@ __all__ = [
 ]
 
 TransportName = Literal["aiohttp", "http1"]
+
+# RFC 9110 5.5: a header value holds no control character but tab (aiohttp refuses the same);
+# an unpaired surrogate cannot be encoded at all.
+FORBIDDEN_IN_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]").search
+# Headers that frame the message: a transport writes them itself, never as given.
+FRAMING_HEADERS = frozenset(
+    {"host", "content-length", "transfer-encoding", "connection", "upgrade"}
+)
 
 
 class Answer(NamedTuple):  # a tuple: one is made on every call, a frozen dataclass costs more
