@@ -242,7 +242,7 @@ class _Exchange:
             if answer is not None and answer.status < 400:
                 return answer  # the common case: nothing to retry (see _should_retry)
             retry_after = parse_retry_after(answer.retry_after) if answer else None
-            if self._should_retry(answer, failure, retry_after):
+            if self._should_retry(answer, failure):
                 wait = self.policy.backoff(retry, retry_after)
                 reason = f"HTTP {answer.status}" if answer else _failure_reason(failure)
                 if retry < self.policy.max_retries and loop.time() + wait < deadline:
@@ -270,11 +270,9 @@ class _Exchange:
             assert answer is not None
             return answer
 
-    def _should_retry(
-        self, answer: Answer | None, failure: TransportError | None, retry_after: float | None
-    ) -> bool:
+    def _should_retry(self, answer: Answer | None, failure: TransportError | None) -> bool:
         if answer is not None:
-            return retry_allowed_for_status(answer.status, retry_after, self.request.idempotent)
+            return retry_allowed_for_status(answer.status, self.request.idempotent)
         if failure is None or isinstance(failure, ResponseTooLarge):
             return False
         return self.request.idempotent or failure.nothing_sent

@@ -3,6 +3,7 @@ where an API's credentials may go."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +18,7 @@ __all__ = [
     "TWILIO_ONLY",
     "CredentialScope",
     "has_userinfo",
+    "is_loopback_host",
     "is_twilio_host",
     "resolve_base_url",
 ]
@@ -93,6 +95,16 @@ class CredentialScope:
 
 
 TWILIO_ONLY = CredentialScope()
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is this machine: localhost, 127.0.0.0/8 or ::1."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_twilio_name(host: str) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ from yarl import URL
 
 from .dispatch import USER_AGENT
 from .errors import ConfigurationError, SpecError, TransportError
-from .hosts import has_userinfo
+from .hosts import has_userinfo, is_loopback_host
 from .openapi import parse_openapi_document, service_name
 from .transport import AiohttpTransport, Transport
 
@@ -170,22 +169,13 @@ def _checked_source(source: str) -> URL:
             "The sync source must be an https URL of a folder, such as "
             f"{DEFAULT_SYNC_SOURCE}; nothing was downloaded."
         )
-    if url.scheme != "https" and not (url.scheme == "http" and _is_loopback(url.host)):
+    if url.scheme != "https" and not (url.scheme == "http" and is_loopback_host(url.host)):
         raise ConfigurationError(
             f"The sync source {url.scheme}://{url.host} is refused: synced files decide where "
             "Twilio's credentials are sent, so they come over https only (plain http only from "
             "127.0.0.1, ::1 or localhost); nothing was downloaded."
         )
     return url
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:

@@ -123,7 +123,27 @@ class AiohttpTransport:
         max_body: int,
     ) -> Answer:
         try:
-            return await self._exchange(method, url, headers, body, timeout, max_body)
+            async with self._http().request(
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=_client_timeout(timeout),
+                allow_redirects=False,
+                proxy=self._proxy_for(url),
+            ) as response:
+                length = response.content_length
+                if length is not None and length <= max_body:  # _read_capped, one coroutine less
+                    content = await response.read()
+                else:
+                    content = await _read_capped(response, max_body)
+                status, received = response.status, response.headers
+                return Answer(
+                    status,
+                    content,
+                    received.get("Content-Type"),
+                    received.get("Retry-After") if status >= 400 else None,
+                )
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             failure = _transport_error(exc, timeout)
         # Raised outside the except block: aiohttp's exception holds the request's headers
@@ -137,37 +157,6 @@ class AiohttpTransport:
             await session.close()
         elif session is not None:
             _abandon(session)
-
-    async def _exchange(
-        self,
-        method: str,
-        url: URL,
-        headers: Mapping[str, str],
-        body: bytes | None,
-        timeout: float,
-        max_body: int,
-    ) -> Answer:
-        async with self._http().request(
-            method,
-            url,
-            data=body,
-            headers=headers,
-            timeout=_client_timeout(timeout),
-            allow_redirects=False,
-            proxy=self._proxy_for(url),
-        ) as response:
-            length = response.content_length
-            if length is not None and length <= max_body:  # _read_capped, one coroutine less
-                content = await response.read()
-            else:
-                content = await _read_capped(response, max_body)
-            status, received = response.status, response.headers
-            return Answer(
-                status,
-                content,
-                received.get("Content-Type"),
-                received.get("Retry-After") if status >= 400 else None,
-            )
 
     def _http(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()

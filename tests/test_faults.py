@@ -1,8 +1,8 @@
 """Every fault of a real local server ends in a defined OCPError or in a correct retry.
 
 updatePayments sends an IdempotencyKey, so Twilio deduplicates a repeat and any failure may be
-retried; createNote (tests/specs/unkeyed.yaml) sends none, so only answers that say the request was
-not processed (429, 503 with Retry-After) or a connection that never opened may be retried.
+retried; createNote (tests/specs/unkeyed.yaml) sends none, so only an answer that says the request
+was not processed (429) or a connection that never opened may be retried.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from fault_server import FaultServer, connections_in_use, fault_server
 from secret_scan import assert_no_secrets
 
 from ocp_twilio import (
+    InvalidArguments,
     OCPAgent,
     OCPError,
     RequestTimeout,
@@ -52,7 +53,7 @@ OUTCOMES: dict[str, tuple[Any, Any]] = {
     "500": (RETRIED, TwilioAPIError),
     "502": (RETRIED, TwilioAPIError),
     "503": (RETRIED, TwilioAPIError),
-    "503 retry-after 0": (RETRIED, RETRIED),
+    "503 retry-after 0": (RETRIED, TwilioAPIError),  # Twilio does not say it was not processed
     "504": (RETRIED, TwilioAPIError),
     "reset before response": (RETRIED, TransportError),
     "reset after response starts": (RETRIED, TransportError),
@@ -126,6 +127,30 @@ async def test_fault(
         assert type(outcome) is expected, outcome
         assert hits == [fault], "a request that may have been processed was sent again"
     assert_no_secrets([caplog.text, str(outcome), repr(outcome)])
+
+
+@pytest.mark.parametrize("fault", ["500", "503 retry-after 0", "reset before response"])
+@pytest.mark.parametrize(
+    ("key", "retried"), [("", False), (" ", False), ("\t\n", False), ("note-1", True)]
+)
+async def test_only_a_non_blank_idempotency_key_makes_a_post_safe_to_repeat(
+    fault: str, key: str, retried: bool, faults: FaultServer
+) -> None:
+    faults.then(fault)
+    async with fault_agent(faults.url, UNKEYED_SPEC) as agent:
+        outcome = await outcome_of(agent, "createNote", {"Text": "x", "IdempotencyKey": key})
+    assert faults.hits == ([fault, "ok"] if retried else [fault])
+    assert (outcome == PAYMENT_BODY) is retried
+
+
+@pytest.mark.parametrize("key", ["", " ", "\t"])
+async def test_the_curated_tools_refuse_a_blank_idempotency_key(
+    key: str, faults: FaultServer, keyed_agent: OCPAgent
+) -> None:
+    with pytest.raises(InvalidArguments) as caught:
+        await keyed_agent.call_tool("updatePayments", update_arguments(IdempotencyKey=key))
+    assert {e.path for e in caught.value.errors} == {("IdempotencyKey",)}
+    assert faults.hits == []
 
 
 @pytest.mark.parametrize(
