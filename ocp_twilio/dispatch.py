@@ -131,6 +131,7 @@ class Dispatcher:
             )
         try:
             url = URL(base + request.path, encoded=True)
+            url.explicit_port  # noqa: B018  # yarl parses lazily: a bad port fails here
         except ValueError:  # a path that changes the host part ("x/y" after the port)
             raise ConfigurationError(
                 f"Refused to send {tool.name}: its path does not make a URL with {base}; "

@@ -143,7 +143,8 @@ def _checked(url: str) -> str:
         # The text is not echoed: what stands before the @ is most likely a secret.
         raise ConfigurationError(
             "A base URL must not hold a user name or password (user:token@host): pass "
-            "credentials as account_sid= with auth_token=, or api_key= with api_secret=."
+            "credentials as account_sid= with auth_token=, or api_key= with api_secret=; "
+            "nothing was sent."
         )
     try:
         parts = urlsplit(url)

@@ -81,7 +81,8 @@ class AiohttpTransport:
     HTTP_PROXY and honours NO_PROXY, as curl does (aiohttp's own default ignores them).
     ``ssl_context`` verifies servers against a custom CA (a corporate TLS-inspecting proxy, a
     test server); by default the system's CAs. An agent may be used from one ``asyncio.run``
-    after another: a session made in a loop that has gone is dropped and a new one made.
+    after another: a session made in a loop that has gone is let go and a new one made (close
+    the agent before each loop ends, or its connections stay open until garbage collection).
     """
 
     def __init__(
@@ -153,18 +154,17 @@ class AiohttpTransport:
 
     async def close(self) -> None:
         session, self._session = self._session, None
+        # A session of a loop that has gone cannot be closed from this one: it is let go.
         if session is not None and self._loop is asyncio.get_running_loop():
             await session.close()
-        elif session is not None:
-            _abandon(session)
 
     def _http(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         session = self._session
         if session is not None and not session.closed and self._loop is loop:
             return session
-        if session is not None and self._loop is not loop:
-            _abandon(session)  # made in an earlier asyncio.run, whose loop has gone
+        # None yet, closed, or made in an earlier asyncio.run whose loop has gone (its
+        # connections cannot be used, nor closed, from this loop): a new one.
         # The connector must not be a second, lower cap than the agent's max_in_flight.
         # trust_env stays off in aiohttp itself: it would also read ~/.netrc, whose password
         # clashes with the Authorization header; proxies are looked up in _proxy_for instead.
@@ -206,20 +206,6 @@ def _proxy_url(value: str, what: str) -> URL:
             f"The proxy ({what}) must be an http:// URL such as http://proxy.example:3128."
         )
     return url
-
-
-def _abandon(session: aiohttp.ClientSession) -> None:
-    """Let go of a session whose loop is gone: its sockets are closed, nothing awaited."""
-    connector = session.connector
-    if connector is not None:
-        for protocols in list(connector._conns.values()):
-            for protocol, _ in protocols:
-                transport = protocol.transport
-                sock = transport.get_extra_info("socket") if transport else None
-                if sock is not None:
-                    sock.close()
-        connector._conns.clear()
-    session._connector = None
 
 
 @lru_cache(maxsize=64)
