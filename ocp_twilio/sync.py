@@ -23,7 +23,7 @@ from typing import Any
 from yarl import URL
 
 from .dispatch import USER_AGENT
-from .errors import ConfigurationError, SpecError, TransportError
+from .errors import ConfigurationError, ResponseTooLarge, SpecError, TransportError
 from .hosts import has_userinfo, is_loopback_host
 from .openapi import parse_openapi_document, service_name
 from .transport import AiohttpTransport, Transport
@@ -135,9 +135,9 @@ async def sync_specs(
                 data = await _download(carrier, base / name, max_file_bytes)
             received += len(data)
             if received > max_total_bytes:
-                raise SpecError(
+                raise ResponseTooLarge(
                     f"Sync refused: the files from {base} exceed the {max_total_bytes}-byte cap "
-                    "of a whole sync."
+                    "of a whole sync; the previous sync stays in place."
                 )
             _check_openapi(name, data)
             (staging / name).write_bytes(data)
@@ -195,7 +195,7 @@ async def _download(transport: Transport, url: URL, cap: int) -> bytes:
     try:
         answer = await transport.send("GET", url, headers, None, _FILE_TIMEOUT, cap)
     except TransportError as exc:
-        raise type(exc)(f"Downloading {url} failed: {exc}") from None
+        raise type(exc)(f"Downloading {url} failed: {exc}", nothing_sent=exc.nothing_sent) from None
     if 300 <= answer.status < 400:
         raise TransportError(
             f"Downloading {url} failed: HTTP {answer.status}, a redirect; sync follows none "

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import ssl
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import trustme
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from click.testing import CliRunner
-from conftest import TWILIO_ENV
+from conftest import TWILIO_ENV, RecordingServer
 
-from ocp_twilio import AmbiguousToolName, OCPAgent, SpecError, TransportError
+from ocp_twilio import (
+    AiohttpTransport,
+    AmbiguousToolName,
+    ConfigurationError,
+    OCPAgent,
+    ResponseTooLarge,
+    SpecError,
+    TransportError,
+)
 from ocp_twilio.cli import main
 from ocp_twilio.spec_sources import synced_specs_dir
 from ocp_twilio.sync import TWILIO_SPEC_FILES, sync_specs
@@ -123,3 +134,143 @@ def test_sync_command_failure_is_a_clear_error() -> None:
     assert "error: Downloading" in result.output
     assert "twilio_api_v2010.json failed: HTTP 404" in result.output
     assert not synced_specs_dir().exists()
+
+
+# What is synced decides where Twilio's credentials go: only from a trusted source, checked whole.
+
+
+async def served(app: web.Application) -> TestServer:
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "http://mirror.example/spec/json/",
+        "http://10.0.0.5/spec/",
+        "ftp://mirror.example/spec/",
+        "https://user:secret-token@mirror.example/spec/",
+        "not a url",
+    ],
+)
+async def test_sync_takes_https_only_or_http_on_loopback(source: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        await sync_specs(synced_specs_dir(), source=source)
+    assert "nothing was downloaded" in str(caught.value)
+    assert "secret-token" not in str(caught.value)
+    assert not synced_specs_dir().parent.exists() or not any(synced_specs_dir().parent.iterdir())
+
+
+async def test_sync_over_https_with_a_custom_ca() -> None:
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate.configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    runner = web.AppRunner(spec_app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_context)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        transport = AiohttpTransport(ssl_context=client_context)
+        files = await sync_specs(
+            synced_specs_dir(), source=f"https://127.0.0.1:{port}/spec/json/", transport=transport
+        )
+        await transport.close()
+        with pytest.raises(TransportError, match="Connection failed"):  # the system's CAs only
+            await sync_specs(synced_specs_dir(), source=f"https://127.0.0.1:{port}/spec/json/")
+    finally:
+        await runner.cleanup()
+    assert len(files) == 55
+
+
+async def test_sync_follows_no_redirect() -> None:
+    target = await served(spec_app())
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound(str(target.make_url(request.path)))
+
+    app = web.Application()
+    app.router.add_get("/spec/json/{name}", moved)
+    server = await served(app)
+    try:
+        with pytest.raises(TransportError, match="HTTP 302, a redirect; sync follows none"):
+            await sync_specs(synced_specs_dir(), source=str(server.make_url("/spec/json/")))
+    finally:
+        await server.close()
+        await target.close()
+    assert not synced_specs_dir().exists()
+
+
+@pytest.mark.parametrize(
+    ("caps", "message"),
+    [
+        ({"max_file_bytes": len(SERVED) - 1}, f"exceeds the {len(SERVED) - 1}-byte cap"),
+        ({"max_total_bytes": len(SERVED) * 3}, "cap of a whole sync"),
+    ],
+)
+async def test_sync_caps_each_file_and_the_whole(
+    spec_server: TestServer, caps: dict[str, int], message: str
+) -> None:
+    with pytest.raises(ResponseTooLarge, match=message):
+        await sync_specs(
+            synced_specs_dir(), source=str(spec_server.make_url("/spec/json/")), **caps
+        )
+    assert not synced_specs_dir().exists()
+
+
+async def test_a_synced_file_must_convert_as_openapi() -> None:
+    async def swagger(request: web.Request) -> web.Response:
+        return web.json_response({"swagger": "2.0", "paths": {}})
+
+    app = web.Application()
+    app.router.add_get("/spec/json/{name}", swagger)
+    server = await served(app)
+    try:
+        with pytest.raises(SpecError, match=r"not an OpenAPI 3\.0 document"):
+            await sync_specs(synced_specs_dir(), source=str(server.make_url("/spec/json/")))
+    finally:
+        await server.close()
+    assert not synced_specs_dir().exists()
+
+
+async def test_a_mirror_cannot_send_the_credentials_elsewhere(
+    recording_server: RecordingServer,
+) -> None:
+    # A loopback mirror may serve files whose servers name another host: calls are refused.
+    document = json.loads(SERVED)
+    document["servers"] = [{"url": recording_server.url}]
+    poisoned = json.dumps(document).encode()
+
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(body=poisoned, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/spec/json/{name}", serve)
+    server = await served(app)
+    try:
+        await sync_specs(synced_specs_dir(), source=str(server.make_url("/spec/json/")))
+    finally:
+        await server.close()
+    async with OCPAgent() as agent:
+        await agent.register_api("twilio", environ=TWILIO_ENV)
+        with pytest.raises(ConfigurationError, match="nothing was sent"):
+            await agent.call_tool("verify_v2__fetchAlarm", {"Sid": "AL1"})
+    assert recording_server.requests == []
+
+
+async def test_syncs_running_at_once_each_leave_a_complete_folder(
+    spec_server: TestServer,
+) -> None:
+    source = str(spec_server.make_url("/spec/json/"))
+    destination = synced_specs_dir()
+    results = await asyncio.gather(
+        *(sync_specs(destination, source=source) for _ in range(4)), return_exceptions=True
+    )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert sorted(p.name for p in destination.iterdir()) == sorted(TWILIO_SPEC_FILES)
+    assert [p.name for p in destination.parent.iterdir()] == ["specs"]
