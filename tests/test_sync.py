@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ import trustme
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from click.testing import CliRunner
-from conftest import TWILIO_ENV, RecordingServer
+from conftest import TWILIO_ENV, RecordingServer, served_in_a_thread
 
 from ocp_twilio import (
     AiohttpTransport,
@@ -96,26 +94,6 @@ async def test_a_failed_sync_keeps_the_previous_one(
         await server.close()
     assert [p.name for p in previous.parent.iterdir()] == ["specs"]
     assert [p.name for p in previous.iterdir()] == ["twilio_api_v2010.json"]
-
-
-@contextmanager
-def served_in_a_thread(app: web.Application) -> Iterator[str]:
-    """A real server on its own loop, for the CLI, which runs its own loop in the foreground."""
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app)
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    host, port = runner.addresses[0][:2]
-    thread = threading.Thread(target=loop.run_forever)
-    thread.start()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result()
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join()
-        loop.close()
 
 
 def test_sync_command_shows_progress_and_where_files_went() -> None:
