@@ -176,7 +176,8 @@ class OCPAgent:
         # Twilio's secrets and host settings must never reach another API's server, nor tools
         # that a registry defines (it may claim to be Twilio).
         by_twilio = is_twilio_host(definition.base_url)
-        env = env if by_twilio and not resolved.from_registry else {}
+        twilio_env = by_twilio and not resolved.from_registry
+        env = env if twilio_env else {}
         try:
             credentials = Credentials.from_env(
                 env,
@@ -187,7 +188,7 @@ class OCPAgent:
                 twilio=by_twilio,
             )
         except ConfigurationError:
-            if env:
+            if twilio_env:
                 raise
             why = (
                 f"is served by {definition.base_url}, not by Twilio"
