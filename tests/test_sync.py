@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import ssl
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -26,7 +29,7 @@ from ocp_twilio import (
 )
 from ocp_twilio.cli import main
 from ocp_twilio.spec_sources import synced_specs_dir
-from ocp_twilio.sync import TWILIO_SPEC_FILES, sync_specs
+from ocp_twilio.sync import TWILIO_SPEC_FILES, _replace, sync_specs
 
 # One small OpenAPI document, served under each of Twilio's 55 file names.
 SERVED = (Path(__file__).parent / "fixtures" / "openapi" / "twilio_other_v1.json").read_bytes()
@@ -241,14 +244,41 @@ async def test_a_mirror_cannot_send_the_credentials_elsewhere(
     assert recording_server.requests == []
 
 
-async def test_syncs_running_at_once_each_leave_a_complete_folder(
-    spec_server: TestServer,
-) -> None:
-    source = str(spec_server.make_url("/spec/json/"))
+def test_syncs_running_at_once_each_leave_a_complete_folder() -> None:
+    # Threads, each with its own loop, as separate processes would: renames interleave.
     destination = synced_specs_dir()
-    results = await asyncio.gather(
-        *(sync_specs(destination, source=source) for _ in range(4)), return_exceptions=True
-    )
-    assert [r for r in results if isinstance(r, BaseException)] == []
+
+    def one_sync(source: str) -> list[Path]:
+        return asyncio.run(sync_specs(destination, source=source))
+
+    with served_in_a_thread(spec_app()) as url, ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(one_sync, [f"{url}/spec/json/"] * 12))
+    assert all(len(files) == 55 for files in results)
     assert sorted(p.name for p in destination.iterdir()) == sorted(TWILIO_SPEC_FILES)
     assert [p.name for p in destination.parent.iterdir()] == ["specs"]
+
+
+def test_a_sync_that_lands_between_the_two_renames_of_another_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The interleaving that once crashed with a raw error, made to happen: sync B puts its folder
+    # in place after sync A moved the old one away and before A puts its own.
+    destination = tmp_path / "specs"
+    destination.mkdir()
+    (destination / "old.json").write_text("{}")
+    staged = {}
+    for name in ("a", "b"):
+        staged[name] = tmp_path / f".sync-{name}"
+        staged[name].mkdir()
+        (staged[name] / f"{name}.json").write_text("{}")
+    rename = os.rename
+
+    def b_lands_first(source: Any, target: Any) -> None:
+        if Path(source) == staged["a"]:
+            _replace(destination, staged["b"])
+        rename(source, target)
+
+    monkeypatch.setattr(os, "rename", b_lands_first)
+    _replace(destination, staged["a"])
+    assert [p.name for p in destination.iterdir()] == ["b.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".sync-a", "specs"]  # a: the caller's
