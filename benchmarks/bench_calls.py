@@ -1,8 +1,7 @@
 """Calls per second and client CPU per call, against one local server, in one run:
 
 (a) raw aiohttp posting a pre-built form body,
-(b) OCPAgent.call_tool("updatePayments", ...) with input and strict output validation, on each
-    transport: aiohttp's client (the default) and the lean HTTP/1.1 one (transport="http1"),
+(b) OCPAgent.call_tool("updatePayments", ...) with input and strict output validation,
 (c) twilio-python's async client (AsyncTwilioHttpClient, update_async).
 
 Run by hand (needs the bench extra):  .venv/bin/python benchmarks/bench_calls.py
@@ -119,14 +118,10 @@ async def bench(url: str, calls: int, rounds: int, concurrency: int) -> dict[str
     async with (
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session,
         OCPAgent(response_validation="strict", max_in_flight=concurrency) as agent,
-        OCPAgent(
-            response_validation="strict", max_in_flight=concurrency, transport="http1"
-        ) as http1_agent,
     ):
-        for each in (agent, http1_agent):
-            await each.register_api(
-                "twilio", base_url=url, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN
-            )
+        await agent.register_api(
+            "twilio", base_url=url, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN
+        )
         http_client = AsyncTwilioHttpClient()
         twilio = Client(ACCOUNT_SID, AUTH_TOKEN, http_client=http_client, environment={})
         twilio.api.base_url = url
@@ -139,9 +134,6 @@ async def bench(url: str, calls: int, rounds: int, concurrency: int) -> dict[str
         async def ocp_call_tool() -> Any:
             return await agent.call_tool("updatePayments", ARGUMENTS)
 
-        async def ocp_call_tool_http1() -> Any:
-            return await http1_agent.call_tool("updatePayments", ARGUMENTS)
-
         async def twilio_python() -> Any:
             return await payment.update_async(
                 idempotency_key="order-42-expiry",
@@ -151,8 +143,7 @@ async def bench(url: str, calls: int, rounds: int, concurrency: int) -> dict[str
 
         variants: dict[str, Call] = {
             "(a) raw aiohttp": raw_aiohttp,
-            "(b) call_tool aiohttp": ocp_call_tool,
-            "(b) call_tool http1": ocp_call_tool_http1,
+            "(b) call_tool": ocp_call_tool,
             "(c) twilio-python": twilio_python,
         }
         results = {name: Measured() for name in variants}
@@ -211,15 +202,13 @@ def main() -> None:
             f"{name:<24}{measured.calls_per_second:>10.0f}{measured.cpu_us_per_call:>14.0f}"
             f"{measured.spread:>9.1%}"
         )
-    a, c = results["(a) raw aiohttp"], results["(c) twilio-python"]
-    for name in ("(b) call_tool aiohttp", "(b) call_tool http1"):
-        b = results[name]
-        print(
-            f"{name}: (b)/(a) calls/s {b.calls_per_second / a.calls_per_second:.2f}, "
-            f"CPU {a.cpu_us_per_call / b.cpu_us_per_call:.2f} (target >= 0.8); "
-            f"(b)/(c) calls/s {b.calls_per_second / c.calls_per_second:.2f}, "
-            f"CPU {c.cpu_us_per_call / b.cpu_us_per_call:.2f} (target >= 2)"
-        )
+    a, b, c = (results[n] for n in ("(a) raw aiohttp", "(b) call_tool", "(c) twilio-python"))
+    print(
+        f"(b)/(a) calls/s {b.calls_per_second / a.calls_per_second:.2f}, "
+        f"CPU {a.cpu_us_per_call / b.cpu_us_per_call:.2f} (target >= 0.8); "
+        f"(b)/(c) calls/s {b.calls_per_second / c.calls_per_second:.2f}, "
+        f"CPU {c.cpu_us_per_call / b.cpu_us_per_call:.2f} (target >= 2)"
+    )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ from .spec_sources import load_operations
 from .sync import sync_specs
 from .tool import PreparedRequest, Tool
 from .tool_index import qualified_name
-from .transport import AiohttpTransport, Answer, Transport, TransportName
+from .transport import AiohttpTransport, Answer, Transport
 from .version import __version__
 
 __all__ = [
@@ -92,7 +92,6 @@ __all__ = [
     "ToolNotFound",
     "Transport",
     "TransportError",
-    "TransportName",
     "TwilioAPIError",
     "__version__",
     "anthropic_tool_result",

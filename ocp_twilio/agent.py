@@ -29,7 +29,7 @@ from .errors import (
     ToolNotFound,
     TwilioAPIError,
 )
-from .hosts import is_twilio_host, resolve_base_url
+from .hosts import CredentialScope, is_twilio_host, resolve_base_url
 from .plugin import APIDefinition
 from .registry import APIRegistry, plugin_definition, spec_definition
 from .retry import DEFAULT_RETRIES, RetryPolicy
@@ -37,12 +37,11 @@ from .spec_sources import cache_root
 from .tool import Tool
 from .tool_index import ToolIndex, ToolSearch, qualified_name
 from .tool_selection import select_tools
-from .transport import Transport, TransportName, make_transport
+from .transport import DEFAULT_MAX_CONNECTIONS, AiohttpTransport, Transport
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "OCPAgent", "RegisteredAPI", "load_api", "load_tools"]
 
-# Twilio publishes no account concurrency limit; a fan-out this wide stays well clear of 429s.
-DEFAULT_MAX_IN_FLIGHT = 25
+DEFAULT_MAX_IN_FLIGHT = DEFAULT_MAX_CONNECTIONS
 
 
 @dataclass(frozen=True)
@@ -57,12 +56,12 @@ class RegisteredAPI:
 class OCPAgent:
     """An agent's view of its APIs: register them, find their tools, call them.
 
-    One transport serves every API: aiohttp's client, or with ``transport="http1"`` the lean
-    HTTP/1.1 client of :mod:`ocp_twilio.http1` (the ``fast`` extra), which costs a third of the CPU
-    per call, or a Transport made by the caller (``Http1Transport(25, ssl_context=...)``). Its
-    connections are opened on the first call, inside the running loop, and closed by
-    :meth:`aclose` or ``async with``. At most ``max_in_flight`` requests of the agent are on the
-    wire at once; further calls wait their turn. ``context`` is the agent's OCP context; APIs
+    One transport carries every request of the agent, the registry's included: by default an
+    :class:`AiohttpTransport` (proxies from the environment, the system's CAs), or one made by
+    the caller (``AiohttpTransport(25, ssl_context=...)``). Its connections are opened on the
+    first call, inside the running loop, and closed by :meth:`aclose` or ``async with``. At most
+    ``max_in_flight`` requests of the agent are on the wire at once; further calls wait their
+    turn. ``context`` is the agent's OCP context; APIs
     registered with ``ocp_headers`` receive it in the OCP headers.
     """
 
@@ -80,7 +79,7 @@ class OCPAgent:
         retries: int | RetryPolicy = DEFAULT_RETRIES,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        transport: TransportName | Transport = "aiohttp",
+        transport: Transport | None = None,
     ) -> None:
         if max_in_flight < 1:
             raise ConfigurationError("max_in_flight must be at least 1.")
@@ -89,7 +88,8 @@ class OCPAgent:
         self.retries = RetryPolicy.of(retries)
         self.max_in_flight = max_in_flight
         self.max_response_bytes = max_response_bytes
-        self._in_flight = asyncio.Semaphore(max_in_flight)
+        # One per event loop: an asyncio.Semaphore is bound to the loop it first waits in.
+        self._in_flight: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self.context = OCPContext(
             agent_type=agent_type, user=user, workspace=workspace, current_goal=agent_goal
         )
@@ -103,7 +103,7 @@ class OCPAgent:
         self._found: dict[str, Tool] = {}
         # Opens its connections on the first call, inside the running loop.
         self.transport: Transport = (
-            make_transport(transport, max_in_flight) if isinstance(transport, str) else transport
+            AiohttpTransport(max_in_flight) if transport is None else transport
         )
 
     async def __aenter__(self) -> OCPAgent:
@@ -152,9 +152,12 @@ class OCPAgent:
         directory. ``services`` and ``tags`` keep only the operations of those services
         (``api_v2010``, ``messaging_v1``) or with one of those tags.
 
-        Credentials, base URL, region and edge come from the arguments, else, for APIs served
-        by Twilio, from the TWILIO_* variables of ``environ`` (default: the process
-        environment). ``ocp_headers`` overrides whether calls carry the OCP context headers
+        Credentials, base URL, region and edge come from the arguments, else, for Twilio's own
+        API (the plugin, or a spec of Twilio's hosts), from the TWILIO_* variables of ``environ``
+        (default: the process environment); tools a registry defines get only the credentials
+        passed here. Every request is checked before it is sent: credentials go only over https
+        to Twilio's hosts, or to the base URL named here (or in TWILIO_BASE_URL), or to another
+        API's own host. ``ocp_headers`` overrides whether calls carry the OCP context headers
         (default: as the API's definition says; off for Twilio, which is no OCP server).
         """
         env = os.environ if environ is None else environ
@@ -165,13 +168,16 @@ class OCPAgent:
                 registry_file=self.registry_file or env.get("OCP_REGISTRY_FILE"),
                 registry_url=self.registry_url or env.get("OCP_REGISTRY_URL"),
                 timeout=self.timeout,
+                transport=self.transport,
             )
             resolved = await registry.resolve(name)
         definition = resolved.definition
         tools = _tools_of(name, definition, services, tags)
-        # Twilio's secrets and host settings must never reach another API's server.
+        # Twilio's secrets and host settings must never reach another API's server, nor tools
+        # that a registry defines (it may claim to be Twilio).
         by_twilio = is_twilio_host(definition.base_url)
-        env = env if by_twilio else {}
+        twilio_env = by_twilio and not resolved.from_registry
+        env = env if twilio_env else {}
         try:
             credentials = Credentials.from_env(
                 env,
@@ -182,16 +188,26 @@ class OCPAgent:
                 twilio=by_twilio,
             )
         except ConfigurationError:
-            if by_twilio:
+            if twilio_env:
                 raise
+            why = (
+                f"is served by {definition.base_url}, not by Twilio"
+                if not by_twilio
+                else f"is defined by the registry at {resolved.source}"
+            )
             raise ConfigurationError(
-                f"API {name!r} is served by {definition.base_url}, not by Twilio, so the "
-                "TWILIO_* variables are not used for it: pass its credentials to register_api "
-                "(account_sid= with auth_token=, or api_key= with api_secret=)."
+                f"API {name!r} {why}, so the TWILIO_* variables are not used for it: pass its "
+                "credentials to register_api (account_sid= with auth_token=, or api_key= with "
+                "api_secret=)."
             ) from None
+        explicit = base_url or env.get("TWILIO_BASE_URL") or None
+        explicit = resolve_base_url(None, override=explicit) if explicit else None
         dispatcher = Dispatcher(
             credentials=credentials,
-            base_url=base_url or env.get("TWILIO_BASE_URL") or None,
+            scope=CredentialScope(
+                explicit or (None if by_twilio else resolve_base_url(definition.base_url))
+            ),
+            base_url=explicit,
             region=region or env.get("TWILIO_REGION") or None,
             edge=edge or env.get("TWILIO_EDGE") or None,
             timeout=self.timeout if timeout is None else timeout,
@@ -296,7 +312,7 @@ class OCPAgent:
                 given,
                 timeout=timeout,
                 headers=headers,
-                in_flight=self._in_flight,
+                in_flight=self._in_flight_cap(),
             )
         except BaseException as exc:
             status = exc.status if isinstance(exc, TwilioAPIError) else None
@@ -304,6 +320,12 @@ class OCPAgent:
             raise
         self.context.record_call(tool.name, tool.api, endpoint, "success")
         return result
+
+    def _in_flight_cap(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._in_flight is None or self._in_flight[0] is not loop:
+            self._in_flight = (loop, asyncio.Semaphore(self.max_in_flight))
+        return self._in_flight[1]
 
     def _api_index(self, api: str) -> ToolIndex:
         if api not in self._api_tools:

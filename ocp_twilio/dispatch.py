@@ -30,7 +30,7 @@ from .errors import (
     TransportError,
     TwilioAPIError,
 )
-from .hosts import resolve_base_url
+from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
 from .json_body import decode_json
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
 from .tool import PreparedRequest, Tool
@@ -71,10 +71,12 @@ class Dispatcher:
     """Sends prepared requests of one registered API and turns the answers into results.
 
     ``timeout`` bounds one attempt; ``retries`` decides which failed attempts are repeated and
-    bounds the whole call (see :mod:`ocp_twilio.retry`).
+    bounds the whole call (see :mod:`ocp_twilio.retry`). ``scope`` is where the credentials may
+    go; every request is checked against it before it is sent.
     """
 
     credentials: Credentials
+    scope: CredentialScope = TWILIO_ONLY
     base_url: str | None = None
     region: str | None = None
     edge: str | None = None
@@ -127,7 +129,15 @@ class Dispatcher:
             base = self._bases[server] = resolve_base_url(
                 server, override=self.base_url, region=self.region, edge=self.edge
             )
-        url = URL(base + request.path, encoded=True)
+        try:
+            url = URL(base + request.path, encoded=True)
+            url.explicit_port  # noqa: B018  # yarl parses lazily: a bad port fails here
+        except ValueError:  # a path that changes the host part ("x/y" after the port)
+            raise ConfigurationError(
+                f"Refused to send {tool.name}: its path does not make a URL with {base}; "
+                "nothing was sent."
+            ) from None
+        self.scope.check(url, tool.name)
         return url.update_query(request.query) if request.query else url
 
     def _headers_for(
@@ -233,7 +243,7 @@ class _Exchange:
             if answer is not None and answer.status < 400:
                 return answer  # the common case: nothing to retry (see _should_retry)
             retry_after = parse_retry_after(answer.retry_after) if answer else None
-            if self._should_retry(answer, failure, retry_after):
+            if self._should_retry(answer, failure):
                 wait = self.policy.backoff(retry, retry_after)
                 reason = f"HTTP {answer.status}" if answer else _failure_reason(failure)
                 if retry < self.policy.max_retries and loop.time() + wait < deadline:
@@ -261,11 +271,9 @@ class _Exchange:
             assert answer is not None
             return answer
 
-    def _should_retry(
-        self, answer: Answer | None, failure: TransportError | None, retry_after: float | None
-    ) -> bool:
+    def _should_retry(self, answer: Answer | None, failure: TransportError | None) -> bool:
         if answer is not None:
-            return retry_allowed_for_status(answer.status, retry_after, self.request.idempotent)
+            return retry_allowed_for_status(answer.status, self.request.idempotent)
         if failure is None or isinstance(failure, ResponseTooLarge):
             return False
         return self.request.idempotent or failure.nothing_sent

@@ -1,20 +1,114 @@
-"""Which host a call goes to: an override, or Twilio's product host with region and edge."""
+"""Which host a call goes to (an override, or Twilio's product host with region and edge), and
+where an API's credentials may go."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
+
+from yarl import URL
 
 from .errors import ConfigurationError
 
-__all__ = ["DEFAULT_SERVER", "is_twilio_host", "resolve_base_url"]
+__all__ = [
+    "DEFAULT_SERVER",
+    "TWILIO_ONLY",
+    "CredentialScope",
+    "has_userinfo",
+    "is_loopback_host",
+    "is_twilio_host",
+    "resolve_base_url",
+]
 
 DEFAULT_SERVER = "https://api.twilio.com"
 
 
 def is_twilio_host(url: str) -> bool:
-    """Whether ``url`` is served by Twilio (twilio.com or one of its subdomains)."""
-    host = urlsplit(url).hostname or ""
+    """Whether ``url`` names a Twilio host (twilio.com or one of its subdomains)."""
+    return _is_twilio_name(urlsplit(url).hostname or "")
+
+
+def has_userinfo(url: URL | str) -> bool:
+    """Whether ``url`` carries a user name or password (``user:token@host``)."""
+    if isinstance(url, URL):
+        return url.raw_user is not None or url.raw_password is not None
+    try:
+        return "@" in urlsplit(url).netloc
+    except ValueError:  # a broken IPv6 literal: judged by the text alone
+        return "@" in url
+
+
+@dataclass(frozen=True)
+class CredentialScope:
+    """Where the credentials of one registered API may be sent, checked before every request.
+
+    ``base_url`` is the one base URL they may go to: the one the user named (``base_url=``,
+    TWILIO_BASE_URL: a sandbox, a test server) or another API's own host. Without it they go
+    only to Twilio: https, port 443, twilio.com or a subdomain. No spec, registry or synced file
+    can widen this: an operation's ``server:`` or a path that changes the host is refused.
+    """
+
+    base_url: str | None = None
+
+    def check(self, url: URL, tool: str) -> None:
+        """Raise ConfigurationError (nothing sent) unless ``url`` is inside the scope."""
+        if self._allows(url):
+            return
+        where = (
+            f"{self.base_url} (the API's base URL)"
+            if self.base_url
+            else "Twilio's hosts (https://*.twilio.com)"
+        )
+        raise ConfigurationError(
+            f"Refused to send {tool} to {url.scheme}://{url.host or '?'}"
+            f"{'' if url.explicit_port is None else f':{url.explicit_port}'}: its credentials may "
+            f"go only to {where}, and its spec points elsewhere; nothing was sent. Name a host "
+            "you trust explicitly with register_api(base_url=...)."
+        )
+
+    def _allows(self, url: URL) -> bool:
+        if url.raw_user is not None or url.raw_password is not None or url.host is None:
+            return False
+        if self._origin is None:
+            return (
+                url.scheme == "https"
+                and url.explicit_port in (None, 443)
+                and _is_twilio_name(url.host)
+            )
+        scheme, host, port, prefix = self._origin
+        return (
+            url.scheme == scheme
+            and url.host == host
+            and url.port == port
+            and (url.raw_path + "/").startswith(prefix)
+        )
+
+    @cached_property
+    def _origin(self) -> tuple[str, str, int | None, str] | None:
+        if self.base_url is None:
+            return None
+        base = URL(self.base_url)
+        return base.scheme, base.host or "", base.port, base.raw_path.rstrip("/") + "/"
+
+
+TWILIO_ONLY = CredentialScope()
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is this machine: localhost, 127.0.0.0/8 or ::1."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_twilio_name(host: str) -> bool:
+    host = host.lower().rstrip(".")
     return host == "twilio.com" or host.endswith(".twilio.com")
 
 
@@ -45,12 +139,23 @@ def resolve_base_url(
 
 
 def _checked(url: str) -> str:
-    parts = urlsplit(url)
+    if has_userinfo(url):
+        # The text is not echoed: what stands before the @ is most likely a secret.
+        raise ConfigurationError(
+            "A base URL must not hold a user name or password (user:token@host): pass "
+            "credentials as account_sid= with auth_token=, or api_key= with api_secret=; "
+            "nothing was sent."
+        )
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # "http://[::1/": a broken IPv6 literal
+        hostname = None
     # A query or fragment would swallow the operation path joined after it; white space and
     # control characters have no place in a URL (urlsplit drops some of them silently).
     if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
+        hostname is None
+        or parts.scheme not in ("http", "https")
         or "?" in url
         or "#" in url
         or _SPACE_OR_CONTROL(url)

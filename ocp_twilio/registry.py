@@ -26,17 +26,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
 import jsonschema
 import yaml
+from yarl import URL
 
 from .dispatch import USER_AGENT
-from .errors import APINotFound, ConfigurationError, SpecError, TransportError
+from .errors import APINotFound, ConfigurationError, ResponseTooLarge, SpecError, TransportError
 from .hosts import DEFAULT_SERVER, resolve_base_url
 from .plugin import APIDefinition
 from .spec import OperationSpec, check_document, parse_spec_document
 from .spec_sources import cache_root, load_operations
-from .transport import map_transport_errors
+from .transport import AiohttpTransport, Transport
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -56,10 +56,21 @@ class ResolvedAPI:
 
     definition: APIDefinition
     source: str
+    # Found in a registry file or at a registry URL: its tools get no TWILIO_* credentials.
+    from_registry: bool = False
+
+
+# An entry holds a few tool definitions; far more than any needs, far less than hurts.
+MAX_REGISTRY_ANSWER_BYTES = 4 * 1024 * 1024
 
 
 class APIRegistry:
-    """Resolves API names; ``registry_file`` and ``registry_url`` are optional later steps."""
+    """Resolves API names; ``registry_file`` and ``registry_url`` are optional later steps.
+
+    Requests to the registry go through ``transport`` (the agent's); without one, through an
+    :class:`AiohttpTransport` made for the lookup and closed after it. Answers over
+    ``max_answer_bytes`` are refused.
+    """
 
     def __init__(
         self,
@@ -67,10 +78,14 @@ class APIRegistry:
         registry_file: str | Path | None = None,
         registry_url: str | None = None,
         timeout: float = 10.0,
+        transport: Transport | None = None,
+        max_answer_bytes: int = MAX_REGISTRY_ANSWER_BYTES,
     ) -> None:
         self.registry_file = Path(registry_file) if registry_file else None
         self.registry_url = resolve_base_url(None, override=registry_url) if registry_url else None
         self.timeout = timeout
+        self.transport = transport
+        self.max_answer_bytes = max_answer_bytes
 
     async def resolve(self, name: str) -> ResolvedAPI:
         """The first definition of ``name``; APINotFound with close names when none has it."""
@@ -83,19 +98,22 @@ class APIRegistry:
             return _file_definition(name, file_entries[name], registry_file)
         remote_names: list[str] = []
         if self.registry_url is not None:
-            # Its own session: a registry is asked once per registration, not on every call.
-            async with aiohttp.ClientSession() as session:
-                resolved = await self._fetch(name, session)
+            transport = self.transport or AiohttpTransport(1)
+            try:
+                resolved = await self._fetch(name, transport)
                 if resolved is not None:
                     return resolved
-                remote_names = await self._search(name, session)
+                remote_names = await self._search(name, transport)
+            finally:
+                if self.transport is None:
+                    await transport.close()
         known = [*plugins, *file_entries]
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
         raise APINotFound(name, list(dict.fromkeys([*close, *remote_names[:3]])))
 
-    async def _fetch(self, name: str, session: aiohttp.ClientSession) -> ResolvedAPI | None:
+    async def _fetch(self, name: str, transport: Transport) -> ResolvedAPI | None:
         url = f"{self.registry_url}/registry/{quote(name, safe='')}"
-        status, body = await self._get(session, url, {})
+        status, body = await self._get(transport, url, {})
         if status == 404:
             return None
         if status != 200:
@@ -105,30 +123,32 @@ class APIRegistry:
         except ValueError as exc:
             raise SpecError(f"Registry entry {url} is not JSON: {exc}") from exc
         check_document(_REMOTE_VALIDATOR, entry, f"Registry entry {url}")
-        return _entry_definition(name, entry, url, _tool_operations(name, entry, url))
+        operations = _tool_operations(name, entry, url)
+        return _entry_definition(name, entry, url, operations, from_registry=True)
 
-    async def _search(self, name: str, session: aiohttp.ClientSession) -> list[str]:
+    async def _search(self, name: str, transport: Transport) -> list[str]:
         """Names the registry suggests; a registry without search suggests nothing."""
         try:
-            status, body = await self._get(session, f"{self.registry_url}/search", {"q": name})
+            status, body = await self._get(transport, f"{self.registry_url}/search", {"q": name})
             results = json.loads(body)["results"] if status == 200 else []
             return [str(r["name"]) for r in results]
         except (TransportError, ValueError, KeyError, TypeError):
             return []
 
     async def _get(
-        self, session: aiohttp.ClientSession, url: str, query: Mapping[str, str]
+        self, transport: Transport, url: str, query: Mapping[str, str]
     ) -> tuple[int, bytes]:
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-        with map_transport_errors(self.timeout):
-            async with session.get(
-                url,
-                params=query,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-                allow_redirects=False,
-            ) as response:
-                return response.status, await response.read()
+        target = URL(url, encoded=True).update_query(query) if query else URL(url, encoded=True)
+        try:
+            answer = await transport.send(
+                "GET", target, headers, None, self.timeout, self.max_answer_bytes
+            )
+        except ResponseTooLarge:
+            raise ResponseTooLarge(
+                f"Registry {url} answered more than {self.max_answer_bytes} bytes; refused."
+            ) from None
+        return answer.status, answer.body
 
 
 def plugin_definition(name: str) -> ResolvedAPI:
@@ -190,11 +210,16 @@ def _file_definition(name: str, entry: Mapping[str, Any], registry_file: Path) -
             operations = [dataclasses.replace(op, server=entry["base_url"]) for op in operations]
     else:
         operations = _tool_operations(name, entry, source)
-    return _entry_definition(name, entry, source, operations)
+    return _entry_definition(name, entry, source, operations, from_registry=True)
 
 
 def _entry_definition(
-    name: str, entry: Mapping[str, Any], source: str, operations: list[OperationSpec]
+    name: str,
+    entry: Mapping[str, Any],
+    source: str,
+    operations: list[OperationSpec],
+    *,
+    from_registry: bool = False,
 ) -> ResolvedAPI:
     servers = (op.server for op in operations if op.server)
     definition = APIDefinition(
@@ -204,7 +229,7 @@ def _entry_definition(
         load_operations=lambda: list(operations),
         ocp_headers=bool(entry.get("ocp_headers", False)),
     )
-    return ResolvedAPI(definition, source)
+    return ResolvedAPI(definition, source, from_registry)
 
 
 def _tool_operations(name: str, entry: Mapping[str, Any], source: str) -> list[OperationSpec]:

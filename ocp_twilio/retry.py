@@ -2,12 +2,11 @@
 
 Money moves through these calls, so a retry must never risk doing a thing twice:
 
-- 429 (Twilio 20429) was never processed: always retried.
-- 503 with ``Retry-After`` is the server declining the request for now: always retried, after the
-  time it asks for.
-- Any other 5xx, a timeout or a connection lost after the request went out may have been
-  processed: retried only when Twilio would deduplicate the repeat (``PreparedRequest.idempotent``:
-  a safe method, or an IdempotencyKey is sent).
+- 429 (Twilio 20429) was never processed, Twilio says: always retried.
+- A 5xx (503 with ``Retry-After`` too: Twilio does not promise it was not processed), a timeout
+  or a connection lost after the request went out may have been processed: retried only when
+  Twilio would deduplicate the repeat (``PreparedRequest.idempotent``: a safe method, or a
+  non-blank IdempotencyKey is sent), after the time ``Retry-After`` asks for.
 - A connection that could not be opened sent nothing: always retried.
 
 Waits are exponential with full jitter unless the server says how long; every call has a total
@@ -69,11 +68,9 @@ class RetryPolicy:
 DEFAULT_RETRIES = RetryPolicy()
 
 
-def retry_allowed_for_status(status: int, retry_after: float | None, idempotent: bool) -> bool:
+def retry_allowed_for_status(status: int, idempotent: bool) -> bool:
     """Whether an error answer may be sent again (see the module's docstring)."""
-    if status == 429 or (status == 503 and retry_after is not None):
-        return True
-    return status >= 500 and idempotent
+    return status == 429 or (status >= 500 and idempotent)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

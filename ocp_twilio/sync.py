@@ -1,28 +1,40 @@
 """Download Twilio's OpenAPI files into the user cache, where ``register_api("twilio")`` finds them.
 
-The JSON edition is fetched: it parses about twenty times faster than the YAML one. Files land in
-a fresh folder that replaces the synced one only once every file has arrived and parsed, so a
-failed sync leaves the previous one in place.
+The JSON edition is fetched: it parses about twenty times faster than the YAML one. What is synced
+becomes the operations the agent calls with Twilio's credentials, so a source must be https (plain
+http only on loopback, for a local mirror), redirects are not followed, every file and the whole
+sync have a size cap, and every file must convert as OpenAPI. Files land in a fresh folder that
+replaces the synced one only once every file has arrived and converted, so a failed sync leaves
+the previous one in place; syncs running at once each leave a complete folder.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-import aiohttp
+from yarl import URL
 
 from .dispatch import USER_AGENT
-from .errors import SpecError, TransportError
-from .openapi import is_openapi_document
-from .transport import map_transport_errors
+from .errors import ConfigurationError, ResponseTooLarge, SpecError, TransportError
+from .hosts import has_userinfo, is_loopback_host
+from .openapi import parse_openapi_document, service_name
+from .transport import AiohttpTransport, Transport
 
-__all__ = ["DEFAULT_SYNC_SOURCE", "TWILIO_SPEC_FILES", "sync_specs"]
+__all__ = [
+    "DEFAULT_SYNC_SOURCE",
+    "MAX_SYNC_BYTES",
+    "MAX_SYNC_FILE_BYTES",
+    "TWILIO_SPEC_FILES",
+    "sync_specs",
+]
 
 DEFAULT_SYNC_SOURCE = "https://raw.githubusercontent.com/twilio/twilio-oai/main/spec/json/"
 TWILIO_SPEC_FILES = tuple(
@@ -85,6 +97,9 @@ TWILIO_SPEC_FILES = tuple(
         "wireless_v1",
     ]
 )
+# Twilio's largest file (api_v2010) is about 2 MB as JSON; all 55 about 15 MB.
+MAX_SYNC_FILE_BYTES = 32 * 1024 * 1024
+MAX_SYNC_BYTES = 256 * 1024 * 1024
 _PARALLEL_DOWNLOADS = 4
 _FILE_TIMEOUT = 120.0
 
@@ -95,41 +110,76 @@ async def sync_specs(
     source: str = DEFAULT_SYNC_SOURCE,
     files: tuple[str, ...] = TWILIO_SPEC_FILES,
     on_file: Callable[[str], None] | None = None,
+    transport: Transport | None = None,
+    max_file_bytes: int = MAX_SYNC_FILE_BYTES,
+    max_total_bytes: int = MAX_SYNC_BYTES,
 ) -> list[Path]:
-    """Fetch ``files`` from ``source`` (a URL ending in a folder) into ``destination``.
+    """Fetch ``files`` from ``source`` (an https URL ending in a folder) into ``destination``.
 
-    ``on_file`` is told each file's name as it arrives. Returns the synced files' paths.
+    ``on_file`` is told each file's name as it arrives. Requests go through ``transport`` (by
+    default an :class:`AiohttpTransport` of its own, closed at the end). Returns the synced
+    files' paths.
     """
-    base = source if source.endswith("/") else source + "/"
+    base = _checked_source(source)
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".sync-", dir=destination.parent))
+    own_transport = transport is None
+    carrier = AiohttpTransport(_PARALLEL_DOWNLOADS) if transport is None else transport
+    received = 0
     try:
         limit = asyncio.Semaphore(_PARALLEL_DOWNLOADS)
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        async with aiohttp.ClientSession(headers=headers) as session:
 
-            async def fetch(name: str) -> None:
-                async with limit:
-                    data = await _download(session, base + name)
-                _check_openapi(name, data)
-                (staging / name).write_bytes(data)
-                if on_file is not None:
-                    on_file(name)
+        async def fetch(name: str) -> None:
+            nonlocal received
+            async with limit:
+                data = await _download(carrier, base / name, max_file_bytes)
+            received += len(data)
+            if received > max_total_bytes:
+                raise ResponseTooLarge(
+                    f"Sync refused: the files from {base} exceed the {max_total_bytes}-byte cap "
+                    "of a whole sync; the previous sync stays in place."
+                )
+            _check_openapi(name, data)
+            (staging / name).write_bytes(data)
+            if on_file is not None:
+                on_file(name)
 
-            await _all_or_none([fetch(name) for name in files])
-        previous = destination.with_name(destination.name + ".previous")
-        shutil.rmtree(previous, ignore_errors=True)
-        if destination.exists():
-            destination.rename(previous)
-        staging.rename(destination)
-        shutil.rmtree(previous, ignore_errors=True)
+        await _all_or_none([fetch(name) for name in files])
+        _replace(destination, staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if own_transport:
+            await carrier.close()
     return [destination / name for name in files]
 
 
+def _checked_source(source: str) -> URL:
+    """The source as a folder URL; https only, but plain http for a mirror on this machine."""
+    try:
+        url = URL(source if source.endswith("/") else source + "/")
+    except ValueError:
+        url = None
+    if url is not None and has_userinfo(url):
+        raise ConfigurationError(
+            "The sync source must not hold a user name or password (user:token@host); "
+            "nothing was downloaded."
+        )
+    if url is None or not url.host or url.query_string or url.fragment:
+        raise ConfigurationError(
+            "The sync source must be an https URL of a folder, such as "
+            f"{DEFAULT_SYNC_SOURCE}; nothing was downloaded."
+        )
+    if url.scheme != "https" and not (url.scheme == "http" and is_loopback_host(url.host)):
+        raise ConfigurationError(
+            f"The sync source {url.scheme}://{url.host} is refused: synced files decide where "
+            "Twilio's credentials are sent, so they come over https only (plain http only from "
+            "127.0.0.1, ::1 or localhost); nothing was downloaded."
+        )
+    return url
+
+
 async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
-    """Run ``jobs`` together; the first failure cancels the rest before the session closes."""
+    """Run ``jobs`` together; the first failure cancels the rest before the transport closes."""
     tasks = [asyncio.ensure_future(job) for job in jobs]
     try:
         await asyncio.gather(*tasks)
@@ -140,18 +190,46 @@ async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
         raise
 
 
-async def _download(session: aiohttp.ClientSession, url: str) -> bytes:
-    with map_transport_errors(_FILE_TIMEOUT):
-        async with session.get(url, timeout=aiohttp.ClientTimeout(total=_FILE_TIMEOUT)) as reply:
-            if reply.status != 200:
-                raise TransportError(f"Downloading {url} failed: HTTP {reply.status}.")
-            return await reply.read()
+async def _download(transport: Transport, url: URL, cap: int) -> bytes:
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    try:
+        answer = await transport.send("GET", url, headers, None, _FILE_TIMEOUT, cap)
+    except TransportError as exc:
+        raise type(exc)(f"Downloading {url} failed: {exc}", nothing_sent=exc.nothing_sent) from None
+    if 300 <= answer.status < 400:
+        raise TransportError(
+            f"Downloading {url} failed: HTTP {answer.status}, a redirect; sync follows none "
+            "(give the address the files are at)."
+        )
+    if answer.status != 200:
+        raise TransportError(f"Downloading {url} failed: HTTP {answer.status}.")
+    return answer.body
 
 
 def _check_openapi(name: str, data: bytes) -> None:
+    """The file must convert as OpenAPI: what would fail at registration fails the sync."""
     try:
         document = json.loads(data)
-    except ValueError as exc:
-        raise SpecError(f"Synced file {name} is not JSON: {exc}") from exc
-    if not is_openapi_document(document):
-        raise SpecError(f"Synced file {name} is not an OpenAPI 3.0 description.")
+    except (ValueError, RecursionError) as exc:
+        raise SpecError(f"Synced file {name} is not JSON: {exc}") from None
+    parse_openapi_document(document, service=service_name(name), source=f"Synced file {name}")
+
+
+def _replace(destination: Path, staging: Path) -> None:
+    """Put the complete ``staging`` folder where ``destination`` is, keeping none of the old.
+
+    A sync running at the same time may move either folder first: each rename tolerates that,
+    and the folder left in place is always one complete sync.
+    """
+    previous = Path(tempfile.mkdtemp(prefix=".previous-", dir=destination.parent))
+    try:
+        with contextlib.suppress(FileNotFoundError):  # nothing synced yet, or another sync
+            os.replace(destination, previous / destination.name)
+        try:
+            os.rename(staging, destination)
+        except OSError:
+            if not destination.is_dir():
+                raise
+            # Another sync put its complete folder there between the two renames: keep it.
+    finally:
+        shutil.rmtree(previous, ignore_errors=True)

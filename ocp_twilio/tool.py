@@ -34,7 +34,7 @@ class PreparedRequest:
     body: bytes | None = None
     content_type: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
-    # True where Twilio deduplicates a repeated request (an IdempotencyKey is sent).
+    # True where Twilio deduplicates a repeated request (a non-blank IdempotencyKey is sent).
     idempotent: bool = False
 
 
@@ -157,7 +157,7 @@ class Tool:
             body,
             content_type,
             self._header_pairs(values) if self._header_params else (),
-            method in _IDEMPOTENT_METHODS or "IdempotencyKey" in values,
+            method in _IDEMPOTENT_METHODS or _is_key(values.get("IdempotencyKey")),
         )
 
     def _header_pairs(self, values: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -233,6 +233,11 @@ _FORBIDDEN_IN_HEADER_MESSAGE = (
     "must not contain line breaks, other control characters or unpaired surrogates: it is sent "
     "as an HTTP header"
 )
+
+
+def _is_key(value: Any) -> bool:
+    """Whether ``value`` deduplicates a repeat: "" or " " is no key at all."""
+    return isinstance(value, str) and not value.isspace() and value != ""
 
 
 def _argument_schema(param: ParameterSpec) -> dict[str, Any]:

@@ -9,7 +9,9 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,6 @@ from yarl import URL
 
 from ocp_twilio import OCPAgent, __version__
 from ocp_twilio.sandbox import Sandbox
-from ocp_twilio.transport import TransportName
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "tok-" + "5ecre7" * 5  # a known secret that tests search for in every output
@@ -143,10 +144,6 @@ class RecordingServer:
         )
 
 
-# Every transport an agent can be given; suites that put calls on the wire run on each.
-TRANSPORT_NAMES: tuple[TransportName, ...] = ("aiohttp", "http1")
-
-
 def header_spec(*headers: str, query: tuple[str, ...] = ()) -> str:
     """A one-operation spec (GET /v1/Thing.json, fetchThing) whose string arguments are these
     headers and query parameters."""
@@ -160,13 +157,6 @@ def header_spec(*headers: str, query: tuple[str, ...] = ()) -> str:
         f"    path: /v1/Thing.json\n    parameters:\n{lines}"
         "    response: {status: 200, schema: {type: object}}\n"
     )
-
-
-@pytest.fixture(params=TRANSPORT_NAMES)
-def transport(request: pytest.FixtureRequest) -> TransportName:
-    """The agent's transport: a test that takes this fixture runs once on each."""
-    name: TransportName = request.param
-    return name
 
 
 @pytest.fixture(autouse=True)
@@ -290,7 +280,7 @@ async def mocked_agent(mocked: aioresponses) -> AsyncIterator[OCPAgent]:
     have tests/test_faults.py, against a real server.
     """
     # aioresponses intercepts aiohttp's client only.
-    async with OCPAgent(retries=0, transport="aiohttp") as ocp_agent:
+    async with OCPAgent(retries=0) as ocp_agent:
         await ocp_agent.register_api("twilio", environ=TWILIO_ENV)
         yield ocp_agent
 
@@ -314,6 +304,26 @@ async def silent_server() -> AsyncIterator[str]:
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+@contextmanager
+def served_in_a_thread(app: web.Application) -> Iterator[str]:
+    """A real server on its own loop, for the CLI, which runs its own loop in the foreground."""
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    host, port = runner.addresses[0][:2]
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
 
 
 def closed_port() -> int:

@@ -24,8 +24,7 @@ from conftest import (
 from jsonschema import Draft202012Validator
 
 from ocp_twilio import APINotFound, OCPAgent, Tool, ToolNotFound
-from ocp_twilio.http1 import Http1Transport
-from ocp_twilio.transport import AiohttpTransport, TransportName
+from ocp_twilio.transport import AiohttpTransport
 
 PAYMENT_TOOLS = {CREATE_TOOL, UPDATE_TOOL}
 
@@ -159,21 +158,15 @@ async def test_output_schema_accepts_a_twilio_answer(agent: OCPAgent) -> None:
 # --- connection life cycle ------------------------------------------------------------------
 
 
-TRANSPORTS = pytest.mark.parametrize("transport", ["aiohttp", "http1"])
-
-
 def has_connections(agent: OCPAgent) -> bool:
     """Whether the agent's transport holds a session or connections (none until the first call)."""
     transport = agent.transport
-    if isinstance(transport, AiohttpTransport):
-        return transport._session is not None and not transport._session.closed
-    assert isinstance(transport, Http1Transport)
-    return any(transport._idle.values()) or transport.connections_in_use > 0
+    assert isinstance(transport, AiohttpTransport)
+    return transport._session is not None and not transport._session.closed
 
 
-@TRANSPORTS
-def test_agent_is_made_outside_any_loop_without_connections(transport: TransportName) -> None:
-    agent = OCPAgent(transport=transport)  # no running loop here: nothing may need one yet
+def test_agent_is_made_outside_any_loop_without_connections() -> None:
+    agent = OCPAgent()  # no running loop here: nothing may need one yet
     assert not has_connections(agent)
 
     async def register_and_close() -> None:
@@ -202,10 +195,7 @@ async def test_aiohttp_session_is_made_on_the_first_call_inside_the_loop(
     assert agent.transport._session is None
 
 
-@TRANSPORTS
-async def test_second_call_reuses_the_connection(
-    recording_server: RecordingServer, transport: TransportName
-) -> None:
+async def test_second_call_reuses_the_connection(recording_server: RecordingServer) -> None:
     peers: list[Any] = []
 
     def respond(request: web.Request) -> web.Response:
@@ -214,7 +204,7 @@ async def test_second_call_reuses_the_connection(
         return web.json_response(PAYMENT_BODY, status=201)
 
     recording_server.respond = respond
-    async with OCPAgent(transport=transport) as agent:
+    async with OCPAgent() as agent:
         await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
         await agent.call_tool("createPayments", create_arguments())
         await agent.call_tool("updatePayments", update_arguments())
@@ -225,11 +215,8 @@ async def test_second_call_reuses_the_connection(
     assert not has_connections(agent)
 
 
-@TRANSPORTS
-async def test_aclose_closes_and_can_be_repeated(
-    recording_server: RecordingServer, transport: TransportName
-) -> None:
-    agent = OCPAgent(transport=transport)
+async def test_aclose_closes_and_can_be_repeated(recording_server: RecordingServer) -> None:
+    agent = OCPAgent()
     await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
     await agent.call_tool("updatePayments", update_arguments())
     assert has_connections(agent)
@@ -240,34 +227,18 @@ async def test_aclose_closes_and_can_be_repeated(
     assert not has_connections(agent)
 
 
-@TRANSPORTS
-async def test_no_unclosed_connection_reports(
-    recording_server: RecordingServer, transport: TransportName
-) -> None:
+async def test_no_unclosed_connection_reports(recording_server: RecordingServer) -> None:
     with leak_reports() as reports:
-        async with OCPAgent(transport=transport) as agent:
+        async with OCPAgent() as agent:
             await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
             await agent.call_tool("updatePayments", update_arguments())
-        other = OCPAgent(transport=transport)
+        other = OCPAgent()
         await other.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
         await other.call_tool("updatePayments", update_arguments())
         await other.aclose()
         del agent, other
 
     assert reports == []
-
-
-async def test_leak_reports_does_see_an_unclosed_http1_connection(
-    recording_server: RecordingServer,
-) -> None:
-    # Control for the test above: an http1 connection left open is reported by this helper.
-    with leak_reports() as reports:
-        agent = OCPAgent(transport="http1")
-        await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
-        await agent.call_tool("updatePayments", update_arguments())
-        del agent
-
-    assert any("Unclosed <Http1Transport" in r for r in reports)
 
 
 async def test_leak_reports_does_see_an_unclosed_session() -> None:

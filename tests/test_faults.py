@@ -1,10 +1,8 @@
 """Every fault of a real local server ends in a defined OCPError or in a correct retry.
 
 updatePayments sends an IdempotencyKey, so Twilio deduplicates a repeat and any failure may be
-retried; createNote (tests/specs/unkeyed.yaml) sends none, so only answers that say the request was
-not processed (429, 503 with Retry-After) or a connection that never opened may be retried.
-
-Every test runs on both transports (the ``transport`` fixture): aiohttp's client and http1.
+retried; createNote (tests/specs/unkeyed.yaml) sends none, so only an answer that says the request
+was not processed (429) or a connection that never opened may be retried.
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from fault_server import FaultServer, connections_in_use, fault_server
 from secret_scan import assert_no_secrets
 
 from ocp_twilio import (
+    InvalidArguments,
     OCPAgent,
     OCPError,
     RequestTimeout,
@@ -40,7 +39,6 @@ from ocp_twilio import (
     TransportError,
     TwilioAPIError,
 )
-from ocp_twilio.transport import TransportName
 
 UNKEYED_SPEC = Path(__file__).parent / "specs" / "unkeyed.yaml"
 ATTEMPT_TIMEOUT = 0.3
@@ -55,7 +53,7 @@ OUTCOMES: dict[str, tuple[Any, Any]] = {
     "500": (RETRIED, TwilioAPIError),
     "502": (RETRIED, TwilioAPIError),
     "503": (RETRIED, TwilioAPIError),
-    "503 retry-after 0": (RETRIED, RETRIED),
+    "503 retry-after 0": (RETRIED, TwilioAPIError),  # Twilio does not say it was not processed
     "504": (RETRIED, TwilioAPIError),
     "reset before response": (RETRIED, TransportError),
     "reset after response starts": (RETRIED, TransportError),
@@ -77,23 +75,20 @@ async def faults() -> AsyncIterator[FaultServer]:
 
 
 @asynccontextmanager
-async def fault_agent(
-    url: str, transport: TransportName, spec: Path | None = None
-) -> AsyncIterator[OCPAgent]:
+async def fault_agent(url: str, spec: Path | None = None) -> AsyncIterator[OCPAgent]:
     """An agent with short timeouts and quick retries, its tools served from ``url``."""
     async with OCPAgent(
         timeout=ATTEMPT_TIMEOUT,
         retries=FAST_RETRIES,
         max_response_bytes=16 * 1024,
-        transport=transport,
     ) as agent:
         await agent.register_api("twilio", spec=spec, base_url=url, environ=TWILIO_ENV)
         yield agent
 
 
 @pytest.fixture
-async def keyed_agent(faults: FaultServer, transport: TransportName) -> AsyncIterator[OCPAgent]:
-    async with fault_agent(faults.url, transport) as agent:
+async def keyed_agent(faults: FaultServer) -> AsyncIterator[OCPAgent]:
+    async with fault_agent(faults.url) as agent:
         yield agent
 
 
@@ -110,7 +105,6 @@ async def test_fault(
     fault: str,
     keyed: bool,
     faults: FaultServer,
-    transport: TransportName,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -119,7 +113,7 @@ async def test_fault(
     tool, arguments = (
         ("updatePayments", update_arguments()) if keyed else ("createNote", {"Text": "x"})
     )
-    async with fault_agent(faults.url, transport, None if keyed else UNKEYED_SPEC) as agent:
+    async with fault_agent(faults.url, None if keyed else UNKEYED_SPEC) as agent:
         outcome = await outcome_of(agent, tool, arguments)
         assert connections_in_use(agent) == 0
         hits = list(faults.hits)
@@ -135,6 +129,30 @@ async def test_fault(
     assert_no_secrets([caplog.text, str(outcome), repr(outcome)])
 
 
+@pytest.mark.parametrize("fault", ["500", "503 retry-after 0", "reset before response"])
+@pytest.mark.parametrize(
+    ("key", "retried"), [("", False), (" ", False), ("\t\n", False), ("note-1", True)]
+)
+async def test_only_a_non_blank_idempotency_key_makes_a_post_safe_to_repeat(
+    fault: str, key: str, retried: bool, faults: FaultServer
+) -> None:
+    faults.then(fault)
+    async with fault_agent(faults.url, UNKEYED_SPEC) as agent:
+        outcome = await outcome_of(agent, "createNote", {"Text": "x", "IdempotencyKey": key})
+    assert faults.hits == ([fault, "ok"] if retried else [fault])
+    assert (outcome == PAYMENT_BODY) is retried
+
+
+@pytest.mark.parametrize("key", ["", " ", "\t"])
+async def test_the_curated_tools_refuse_a_blank_idempotency_key(
+    key: str, faults: FaultServer, keyed_agent: OCPAgent
+) -> None:
+    with pytest.raises(InvalidArguments) as caught:
+        await keyed_agent.call_tool("updatePayments", update_arguments(IdempotencyKey=key))
+    assert {e.path for e in caught.value.errors} == {("IdempotencyKey",)}
+    assert faults.hits == []
+
+
 @pytest.mark.parametrize(
     ("fault", "error"),
     [("500", TwilioAPIError), ("reset before response", TransportError), ("429", TwilioAPIError)],
@@ -148,12 +166,10 @@ async def test_retries_are_bounded(
     assert connections_in_use(keyed_agent) == 0
 
 
-async def test_deadline_bounds_the_whole_call(
-    faults: FaultServer, transport: TransportName
-) -> None:
+async def test_deadline_bounds_the_whole_call(faults: FaultServer) -> None:
     policy = RetryPolicy(max_retries=10, backoff_base=0.01, backoff_max=0.01, deadline=0.7)
     faults.then(*["slow headers"] * 10)
-    async with OCPAgent(timeout=ATTEMPT_TIMEOUT, retries=policy, transport=transport) as agent:
+    async with OCPAgent(timeout=ATTEMPT_TIMEOUT, retries=policy) as agent:
         await agent.register_api("twilio", base_url=faults.url, environ=TWILIO_ENV)
         started = time.monotonic()
         with pytest.raises(RequestTimeout):
@@ -186,12 +202,12 @@ async def test_retry_after_beyond_the_deadline_gives_up_at_once(
 
 
 async def test_refused_connection_is_retried_even_without_a_key(
-    caplog: pytest.LogCaptureFixture, transport: TransportName
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    async with fault_agent(f"http://127.0.0.1:{port}", transport, UNKEYED_SPEC) as agent:
+    async with fault_agent(f"http://127.0.0.1:{port}", UNKEYED_SPEC) as agent:
         outcome = await outcome_of(agent, "createNote", {"Text": "hello"})
         assert connections_in_use(agent) == 0
     assert type(outcome) is TransportError
@@ -200,37 +216,27 @@ async def test_refused_connection_is_retried_even_without_a_key(
     assert len(retries) == FAST_RETRIES.max_retries
 
 
-async def test_no_retries_when_disabled(faults: FaultServer, transport: TransportName) -> None:
+async def test_no_retries_when_disabled(faults: FaultServer) -> None:
     faults.then("429")
-    async with OCPAgent(retries=0, transport=transport) as agent:
+    async with OCPAgent(retries=0) as agent:
         await agent.register_api("twilio", base_url=faults.url, environ=TWILIO_ENV)
         with pytest.raises(TwilioAPIError):
             await agent.call_tool("updatePayments", update_arguments())
     assert faults.hits == ["429"]
 
 
-async def test_register_api_retries_override_the_agent(
-    faults: FaultServer, transport: TransportName
-) -> None:
+async def test_register_api_retries_override_the_agent(faults: FaultServer) -> None:
     faults.then("500", "500")
-    async with OCPAgent(retries=0, transport=transport) as agent:
+    async with OCPAgent(retries=0) as agent:
         policy = RetryPolicy(max_retries=2, backoff_base=0.01, backoff_max=0.01)
         await agent.register_api("twilio", base_url=faults.url, environ=TWILIO_ENV, retries=policy)
         assert await agent.call_tool("updatePayments", update_arguments()) == PAYMENT_BODY
     assert faults.hits == ["500", "500", "ok"]
 
 
-# The kind of failure a retry is logged with: aiohttp's exception, or http1's own error.
-DISCONNECTED = {
-    "aiohttp": "Connection failed: ServerDisconnectedError",
-    "http1": "Connection lost before the answer was complete",
-}
-
-
 async def test_retries_are_logged_without_secrets_or_argument_values(
     faults: FaultServer,
     keyed_agent: OCPAgent,
-    transport: TransportName,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="ocp_twilio")
@@ -239,7 +245,7 @@ async def test_retries_are_logged_without_secrets_or_argument_values(
     messages = [r.getMessage() for r in caplog.records if r.name == "ocp_twilio"]
     retried = [m for m in messages if "retry" in m]
     assert retried[0].startswith(f"{UPDATE_TOOL} POST: HTTP 503; retry 1 of 2 in ")
-    disconnected = DISCONNECTED[transport]
+    disconnected = "Connection failed: ServerDisconnectedError"
     assert retried[1].startswith(f"{UPDATE_TOOL} POST: {disconnected}; retry 2 of 2 in ")
     values = [str(v) for v in update_arguments().values()] + [CALL_SID, PAYMENT_SID]
     for message in messages:
@@ -247,7 +253,7 @@ async def test_retries_are_logged_without_secrets_or_argument_values(
     assert_no_secrets(messages)
 
 
-async def test_calls_in_flight_are_capped(faults: FaultServer, transport: TransportName) -> None:
+async def test_calls_in_flight_are_capped(faults: FaultServer) -> None:
     in_flight = 0
     peak = 0
     handle = faults.handle
@@ -263,7 +269,7 @@ async def test_calls_in_flight_are_capped(faults: FaultServer, transport: Transp
             in_flight -= 1
 
     faults.handle = counting  # type: ignore[method-assign]
-    async with OCPAgent(max_in_flight=3, transport=transport) as agent:
+    async with OCPAgent(max_in_flight=3) as agent:
         await agent.register_api("twilio", base_url=faults.url, environ=TWILIO_ENV)
         calls = [agent.call_tool("updatePayments", update_arguments()) for _ in range(20)]
         assert await asyncio.gather(*calls) == [PAYMENT_BODY] * 20

@@ -1,7 +1,4 @@
-"""10,000 calls at 200 in flight against a real local server: no errors, no leaks, flat memory.
-
-On each transport (the ``transport`` fixture).
-"""
+"""10,000 calls at 200 in flight against a real local server: no errors, no leaks, flat memory."""
 
 from __future__ import annotations
 
@@ -19,7 +16,6 @@ from fault_server import connections_in_use
 from secret_scan import scanning_logs
 
 from ocp_twilio import OCPAgent
-from ocp_twilio.transport import TransportName
 
 CALLS = 10_000
 IN_FLIGHT = 200
@@ -67,11 +63,11 @@ async def counter() -> AsyncIterator[tuple[PeakCounter, str]]:
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="RSS is read from /proc")
 async def test_ten_thousand_calls_at_two_hundred_in_flight(
-    counter: tuple[PeakCounter, str], transport: TransportName
+    counter: tuple[PeakCounter, str],
 ) -> None:
     server, url = counter
     with scanning_logs("ocp_twilio", "aiohttp") as scanner:
-        before, after, caught = await run_calls(url, transport)
+        before, after, caught = await run_calls(url)
     print(f"\nRSS before {before / 2**20:.1f} MiB, after {after / 2**20:.1f} MiB")
     assert server.served == WARM_UP + CALLS
     assert server.peak == IN_FLIGHT
@@ -81,13 +77,11 @@ async def test_ten_thousand_calls_at_two_hundred_in_flight(
     assert scanner.leaks == 0
 
 
-async def run_calls(
-    url: str, transport: TransportName
-) -> tuple[int, int, list[warnings.WarningMessage]]:
+async def run_calls(url: str) -> tuple[int, int, list[warnings.WarningMessage]]:
     """RSS before and after CALLS calls (after a warm-up), and the warnings of the run."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        async with OCPAgent(max_in_flight=IN_FLIGHT, timeout=30, transport=transport) as agent:
+        async with OCPAgent(max_in_flight=IN_FLIGHT, timeout=30) as agent:
             await agent.register_api("twilio", base_url=url, environ=TWILIO_ENV)
             arguments = update_arguments()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import (
     AUTH_TOKEN,
     CREATE_TOOL,
@@ -29,13 +28,9 @@ def server_parameters(recording_server: RecordingServer, *options: str) -> Stdio
     )
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "http1"])
-async def test_list_and_call_over_stdio(recording_server: RecordingServer, transport: str) -> None:
+async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> None:
     async with (
-        stdio_client(server_parameters(recording_server, "--transport", transport)) as (
-            read,
-            write,
-        ),
+        stdio_client(server_parameters(recording_server)) as (read, write),
         ClientSession(read, write) as session,
     ):
         await session.initialize()
@@ -61,9 +56,6 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer, trans
     assert "CallSid" in update.input_schema["required"]
 
     assert ok.is_error is False and ok.structured_content == PAYMENT_BODY
-    # The transport shows on the wire: aiohttp asks for compression, http1 never does.
-    asks_compression = "Accept-Encoding" in recording_server.requests[0].headers
-    assert asks_compression == (transport == "aiohttp")
     assert sent_before_failure == 1  # the invalid call sent nothing
     assert invalid.is_error is True
     invalid_text = invalid.content[0].text  # type: ignore[union-attr]

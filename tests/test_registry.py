@@ -24,10 +24,12 @@ from conftest import (
 )
 
 from ocp_twilio import (
+    AiohttpTransport,
     AmbiguousToolName,
     APINotFound,
     ConfigurationError,
     OCPAgent,
+    ResponseTooLarge,
     SpecError,
     ToolNotFound,
     TransportError,
@@ -419,3 +421,38 @@ async def test_one_spec_under_two_registry_file_names(
         ("/us/v1/shipments/SH3", basic(ACCOUNT_SID, AUTH_TOKEN)),
         ("/eu/v1/shipments/SH3", basic(OTHER_SID, OTHER_TOKEN)),
     ]
+
+
+# A registry that claims to be Twilio
+
+
+@pytest.mark.parametrize("where", ["file", "url"])
+async def test_registry_tools_claiming_twilio_get_no_twilio_credentials(
+    registry_server: RegistryServer, tmp_path: Path, where: str
+) -> None:
+    entry = parcel_entry("https://api.twilio.com")
+    registry_file = write_registry(tmp_path, {"parcels": entry})
+    registry_server.entries["parcels"] = entry
+    found_at = {"registry_file": registry_file} if where == "file" else {}
+    async with OCPAgent(registry_url=registry_server.url, **found_at) as agent:
+        with pytest.raises(ConfigurationError, match="defined by the registry at") as caught:
+            await agent.register_api("parcels", environ=TWILIO_ENV)
+        # Credentials passed for this API are its own, and used.
+        api = await agent.register_api("parcels", environ=TWILIO_ENV, **ACME_CREDENTIALS)
+    assert "TWILIO_* variables are not used" in str(caught.value)
+    assert api.dispatcher.credentials.username == OTHER_SID
+    assert agent.list_tools("parcels")
+
+
+async def test_registry_answers_go_through_the_agents_transport_and_are_capped(
+    registry_server: RegistryServer,
+) -> None:
+    registry_server.answer = web.json_response(
+        {**parcel_entry("http://127.0.0.1:9"), "description": "x" * 5_000_000}
+    )
+    async with OCPAgent(registry_url=registry_server.url) as agent:
+        with pytest.raises(ResponseTooLarge, match="more than 4194304 bytes"):
+            await agent.register_api("parcels", **ACME_CREDENTIALS)
+        transport = agent.transport
+        assert isinstance(transport, AiohttpTransport) and transport._session is not None
+    assert registry_server.paths == ["/api/v1/registry/parcels"]

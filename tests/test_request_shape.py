@@ -32,7 +32,7 @@ from conftest import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocp_twilio import USER_AGENT, OCPAgent, TransportName
+from ocp_twilio import USER_AGENT, OCPAgent
 from ocp_twilio.tool import _escaped
 
 API_KEY = "SK" + "abcdef0123456789" * 2
@@ -235,7 +235,7 @@ RESERVED_HEADER_SPEC = header_spec(
 
 
 async def test_reserved_header_arguments_are_ignored_in_any_letter_case(
-    tmp_path: Path, recording_server: RecordingServer, transport: TransportName
+    tmp_path: Path, recording_server: RecordingServer
 ) -> None:
     seen: list[web.Request] = []
 
@@ -246,7 +246,7 @@ async def test_reserved_header_arguments_are_ignored_in_any_letter_case(
     recording_server.respond = respond
     spec = tmp_path / "headers.yaml"
     spec.write_text(RESERVED_HEADER_SPEC)
-    async with OCPAgent(transport=transport) as agent:
+    async with OCPAgent() as agent:
         await agent.register_api(
             "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
         )

@@ -1,7 +1,4 @@
-"""The auth token and API secret never show: not in reprs, errors, logs or results.
-
-Agents are built on each transport (the ``transport`` fixture).
-"""
+"""The auth token and API secret never show: not in reprs, errors, logs or results."""
 
 from __future__ import annotations
 
@@ -24,7 +21,6 @@ from conftest import (
 )
 
 from ocp_twilio import Credentials, OCPAgent, OCPError
-from ocp_twilio.transport import TransportName
 
 API_KEY = "SK" + "abcdef0123456789" * 2
 API_SECRET = "key-secret-" + "s3cr3t" * 4
@@ -78,9 +74,9 @@ def test_credentials_repr_hides_the_secret(
     [{"auth_token": AUTH_TOKEN}, {"api_key": API_KEY, "api_secret": API_SECRET}],
 )
 async def test_agent_tool_and_api_reprs(
-    recording_server: RecordingServer, credentials: dict[str, str], transport: TransportName
+    recording_server: RecordingServer, credentials: dict[str, str]
 ) -> None:
-    async with OCPAgent(transport=transport) as agent:
+    async with OCPAgent() as agent:
         registered = await agent.register_api(
             "twilio",
             base_url=recording_server.url,
@@ -101,9 +97,9 @@ async def test_agent_tool_and_api_reprs(
 
 
 async def test_success_call_logs_and_result(
-    recording_server: RecordingServer, caplog: pytest.LogCaptureFixture, transport: TransportName
+    recording_server: RecordingServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with OCPAgent(transport=transport) as agent:
+    async with OCPAgent() as agent:
         await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
         with caplog.at_level(logging.DEBUG):
             result = await agent.call_tool("updatePayments", update_arguments())
@@ -127,7 +123,6 @@ async def test_failures_keep_the_secret_out(
     silent_server: str,
     caplog: pytest.LogCaptureFixture,
     kind: str,
-    transport: TransportName,
 ) -> None:
     base_url = {
         "timeout": silent_server,
@@ -138,7 +133,7 @@ async def test_failures_keep_the_secret_out(
     if kind == "html_error":
         recording_server.reply(500, text="<h1>oops</h1>", content_type="text/html")
 
-    async with OCPAgent(timeout=0.2, transport=transport) as agent:
+    async with OCPAgent(timeout=0.2) as agent:
         await agent.register_api("twilio", base_url=base_url, environ=TWILIO_ENV)
         with caplog.at_level(logging.DEBUG):
             if kind == "invalid":
@@ -163,10 +158,8 @@ async def test_failures_keep_the_secret_out(
         {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_API_SECRET": API_SECRET},
     ],
 )
-async def test_configuration_errors_keep_the_secret_out(
-    environ: dict[str, str], transport: TransportName
-) -> None:
-    async with OCPAgent(transport=transport) as agent:
+async def test_configuration_errors_keep_the_secret_out(environ: dict[str, str]) -> None:
+    async with OCPAgent() as agent:
         with pytest.raises(OCPError) as caught:
             await agent.register_api("twilio", environ=environ)
 

@@ -21,7 +21,6 @@ from ..agent import OCPAgent, load_api
 from ..errors import OCPError
 from ..tool import Tool
 from ..tool_selection import select_tools
-from ..transport import TransportName
 from . import main
 from .failures import ExitCode, fail
 
@@ -49,19 +48,11 @@ def _tool_filters(command: F) -> F:
 
 @main.command()
 @_tool_filters
-@click.option(
-    "--transport",
-    type=click.Choice(["aiohttp", "http1"]),
-    default="aiohttp",
-    show_default=True,
-    help="HTTP client: aiohttp's, or the lean HTTP/1.1 one (needs the fast extra).",
-)
 def mcp(
     spec: Path | None,
     services: tuple[str, ...],
     tags: tuple[str, ...],
     names: tuple[str, ...],
-    transport: TransportName,
 ) -> None:
     """Serve the tools over stdio as an MCP server (needs the ``mcp`` extra).
 
@@ -78,7 +69,7 @@ def mcp(
     async def serve() -> None:
         # MCP clients check structuredContent against outputSchema and fail the whole call when
         # it does not match; a strict agent reports such an answer as an isError result instead.
-        async with OCPAgent(response_validation="strict", transport=transport) as agent:
+        async with OCPAgent(response_validation="strict") as agent:
             await agent.register_api("twilio", spec=spec)
             tools = _chosen(agent.list_tools(), services, tags, names)
             await serve_stdio(agent, tools)

@@ -7,13 +7,13 @@ with ``posted=False`` and not contacted.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from ..hosts import is_loopback_host
 from .session import PaySession, SessionState, rfc2822
 
 __all__ = ["CallbackEvent", "CallbackPoster", "build_event", "is_loopback"]
@@ -69,13 +69,7 @@ def build_event(session: PaySession, step: dict[str, str], url: str) -> Callback
 
 
 def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(urlsplit(url).hostname or "")
 
 
 class CallbackPoster:
