@@ -175,7 +175,7 @@ class Dispatcher:
         data = _json_body(tool, answer)
         if self.response_validation is ResponseValidation.OFF:
             return data
-        errors = tool.response_errors(data)
+        errors = tool.response_errors(data, decoded=True)
         if errors and self.response_validation is ResponseValidation.STRICT:
             raise ResponseValidationError(tool.name, errors, data)
         if errors:

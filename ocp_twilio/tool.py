@@ -130,10 +130,12 @@ class Tool:
         if errors:
             raise InvalidArguments(self.name, errors)
 
-    def response_errors(self, body: Any) -> tuple[ArgumentError, ...]:
-        """Where a success body breaks the response schema (empty when it does not, or none)."""
+    def response_errors(self, body: Any, *, decoded: bool = False) -> tuple[ArgumentError, ...]:
+        """Where a success body breaks the response schema (empty when it does not, or none).
+
+        ``decoded=True`` promises the body is what a JSON decoder made, which saves a walk."""
         validator = self._output_validator
-        return validator.errors(body) if validator is not None else ()
+        return validator.errors(body, decoded=decoded) if validator is not None else ()
 
     def prepare(self, arguments: Mapping[str, Any], defaults: Mapping[str, str]) -> PreparedRequest:
         """Validate ``arguments`` and fill the request template.

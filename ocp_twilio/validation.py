@@ -1,30 +1,45 @@
 """Compiled JSON Schema validators, and their errors rephrased for a model to act on.
 
+jsonschema-rs answers "valid?" for plain JSON; jsonschema decides every other case and phrases
+the errors. jsonschema-rs is asked only for a quick yes: each format it checks is either one of
+the sound patterns of :mod:`ocp_twilio.schema` or the same Python check jsonschema calls, so its
+yes is jsonschema's yes (tests/test_schema_agreement.py holds the two together), and on a no, or
+anything it cannot read, jsonschema looks again.
+
 Messages say what is expected, never echo the value given: a value may be card data or a secret.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from .errors import ArgumentError, SpecError
-from .fast_check import compile_check
+from .schema import SOUND_PATTERNS, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_VALUES
 
-__all__ = ["SchemaValidator"]
+__all__ = ["MAX_QUICK_DEPTH", "SchemaValidator", "is_plain_json"]
+
+# Deeper values go to jsonschema alone: jsonschema-rs recurses on the C stack.
+MAX_QUICK_DEPTH = 64
 
 
 class SchemaValidator:
     """One schema, compiled once; ``errors(instance)`` lists every problem at once."""
 
-    __slots__ = ("_quick_check", "_validator")
+    __slots__ = ("_quick", "_validator")
 
-    def __init__(self, schema: Mapping[str, Any], formats: FormatChecker, owner: str) -> None:
+    def __init__(
+        self,
+        schema: Mapping[str, Any],
+        formats: FormatChecker,
+        owner: str,
+    ) -> None:
         # A schema jsonschema cannot use would otherwise fail in the middle of a call, as a raw
         # jsonschema exception; ``owner`` names it (e.g. "input schema of updatePayments").
         try:
@@ -32,11 +47,17 @@ class SchemaValidator:
         except SchemaError as exc:
             raise SpecError(f"The {owner} is not a valid JSON Schema: {exc.message}") from exc
         self._validator = Draft202012Validator(schema, format_checker=formats)
-        self._quick_check = compile_check(schema, formats)
+        self._quick = quick_validator(schema, formats)
 
-    def errors(self, instance: Any) -> tuple[ArgumentError, ...]:
-        if self._quick_check is not None and self._quick_check(instance):
-            return ()
+    def errors(self, instance: Any, *, decoded: bool = False) -> tuple[ArgumentError, ...]:
+        """``decoded=True`` promises that ``instance`` is what a JSON decoder made (plain JSON,
+        its nesting bounded by the decoder): the quick check then takes it without a walk."""
+        if self._quick is not None and (decoded or is_plain_json(instance)):
+            try:
+                if self._quick.is_valid(instance):
+                    return ()
+            except ValueError:  # a value jsonschema-rs cannot read: jsonschema explains it
+                pass
         not_json = tuple(_not_json(instance, ()))
         # The schema sees null where a value cannot be sent (a Decimal NaN makes bound checks
         # raise), so that every other problem is reported too; those places are reported once.
@@ -45,6 +66,69 @@ class SchemaValidator:
         found = sorted(self._validator.iter_errors(checked), key=_error_order)
         explained = (e for error in found for e in _explain(error) if e.path not in unsendable)
         return tuple(dict.fromkeys([*not_json, *explained]))
+
+
+def quick_validator(
+    schema: Mapping[str, Any], formats: FormatChecker
+) -> jsonschema_rs.Validator | None:
+    """jsonschema-rs's validator for ``schema`` with the formats of ``formats``, or None where
+    jsonschema-rs cannot compile it (jsonschema alone then validates)."""
+    # Every format keeps its Python check, for places the rewrite does not reach.
+    python_checks = {name: _conforms(formats, name) for name in formats.checkers}
+    patterns = {
+        name: SOUND_PATTERNS[check]
+        for name, (check, _raises) in formats.checkers.items()
+        if check in SOUND_PATTERNS
+    }
+    try:
+        return jsonschema_rs.Draft202012Validator(
+            _formats_as_patterns(schema, patterns),
+            validate_formats=True,
+            ignore_unknown_formats=True,
+            formats=python_checks,
+        )
+    except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
+        return None
+
+
+def is_plain_json(value: Any, depth: int = MAX_QUICK_DEPTH) -> bool:
+    """True for what ``json.loads`` makes, less NaN and Infinity, nested at most ``depth`` deep."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if depth == 0:
+        return False
+    if kind is dict:
+        return all(type(k) is str and is_plain_json(v, depth - 1) for k, v in value.items())
+    if kind is list:
+        return all(is_plain_json(v, depth - 1) for v in value)
+    return False
+
+
+def _conforms(formats: FormatChecker, name: str) -> Callable[[str], bool]:
+    return lambda value: formats.conforms(value, name)
+
+
+def _formats_as_patterns(schema: Any, patterns: Mapping[str, str]) -> Any:
+    """``schema`` with each ``format`` that has a sound pattern checked by that pattern instead."""
+    if not isinstance(schema, Mapping):
+        return schema
+    out = dict(schema)
+    for key, value in schema.items():
+        if key in SUBSCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_formats_as_patterns(s, patterns) for s in value]
+        elif key in SUBSCHEMA_VALUES:
+            out[key] = _formats_as_patterns(value, patterns)
+        elif key in SUBSCHEMA_MAPS and isinstance(value, Mapping):
+            out[key] = {name: _formats_as_patterns(s, patterns) for name, s in value.items()}
+    name = out.get("format")
+    pattern = patterns.get(name) if isinstance(name, str) else None
+    if pattern is None:
+        return out
+    del out["format"]
+    return {"allOf": [out, {"pattern": pattern}]}
 
 
 def _not_json(value: Any, path: tuple[str | int, ...]) -> Iterable[ArgumentError]:
