@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from jsonschema import FormatChecker
+
+from .currencies import CURRENCY_CODES
 
 __all__ = ["INPUT_FORMATS", "OUTPUT_FORMATS", "openapi_to_json_schema"]
 
@@ -104,12 +107,35 @@ def _is_iso_date_time(value: object) -> bool:
     return "T" in value.upper() and parsed.tzinfo is not None
 
 
+def _is_currency_code(value: object) -> bool:
+    return not isinstance(value, str) or value.upper() in CURRENCY_CODES
+
+
+def _is_amount(value: object) -> bool:
+    """At most two decimals, as money is charged; checked on the decimal text the number is
+    sent as, so that 19.99 passes although no binary float is exactly 19.99."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return True
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        return True  # NaN and Infinity are refused on their own
+    try:
+        return number == number.quantize(_CENT)
+    except ArithmeticError:  # too many digits to quantize: far beyond any bound
+        return False
+
+
+_CENT = Decimal("0.01")
+
+
 def _format_checker(uri_check: Any) -> FormatChecker:
     checker = FormatChecker(formats=("date", "email", "ipv4", "ipv6", "uuid"))
     checker.checks("date-time")(_is_iso_date_time)
     checker.checks("uri")(uri_check)
     checker.checks("uri-reference")(_is_uri_reference)
     checker.checks("date-time-rfc-2822")(_is_rfc2822_date)
+    checker.checks("iso-4217")(_is_currency_code)
+    checker.checks("amount")(_is_amount)
     return checker
 
 

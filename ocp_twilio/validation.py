@@ -140,6 +140,13 @@ def _message(kind: str, error: ValidationError) -> str:
     expected: Any = error.validator_value
     if kind == "type":
         wanted = expected if isinstance(expected, str) else " or ".join(expected)
+        if wanted in ("number", "integer") and _is_number_text(error.instance):
+            # Models often quote numbers; the fix is shown on an example, never on the value.
+            example = "12.5" if wanted == "number" else "12"
+            return (
+                f"must be a JSON {wanted}, not a string: write it without quotes "
+                f'({example}, not "{example}")'
+            )
         return f"must be of type {wanted}, not {_json_type(error.instance)}"
     if kind == "enum":
         return "must be one of: " + ", ".join(_show(v) for v in expected)
@@ -191,7 +198,18 @@ _FORMAT_HINTS = {
     "date-time-rfc-2822": " (RFC 2822 date such as Wed, 18 Dec 2019 20:02:01 +0000)",
     "date-time": " (ISO 8601 date-time with a time zone, such as 2024-05-01T12:00:00Z)",
     "date": " (YYYY-MM-DD)",
+    "iso-4217": " currency code (three letters such as USD or EUR)",
+    "amount": " amount (at most two decimals, such as 12.5 or 19.99)",
 }
+
+
+def _is_number_text(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
 
 
 def _json_type(value: Any) -> str:
