@@ -85,6 +85,8 @@ class StatusCallbackReceiver:
         self.public_url = _checked_public_url(public_url) if public_url is not None else None
         self.trust_forwarded = trust_forwarded
         self.max_body_bytes = max_body_bytes
+        # Where serve_receiver listens (http://127.0.0.1:PORT), while it does.
+        self.served_at: str | None = None
 
     def __repr__(self) -> str:
         return f"<StatusCallbackReceiver {self.public_url or '(no public URL)'}{self.path}>"
@@ -158,13 +160,15 @@ async def serve_receiver(
     try:
         site = web.TCPSite(runner, host, port)
         await site.start()
+        bound = runner.addresses[0]
+        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        receiver.served_at = f"http://{shown}:{bound[1]}"
         if receiver.public_url is None:
-            bound = runner.addresses[0]
-            shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-            receiver.public_url = f"http://{shown}:{bound[1]}"
+            receiver.public_url = receiver.served_at
         logger.info("StatusCallback receiver at %s", receiver.url)
         yield receiver
     finally:
+        receiver.served_at = None
         await runner.cleanup()
 
 
