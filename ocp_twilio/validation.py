@@ -198,8 +198,8 @@ _FORMAT_HINTS = {
     "date-time-rfc-2822": " (RFC 2822 date such as Wed, 18 Dec 2019 20:02:01 +0000)",
     "date-time": " (ISO 8601 date-time with a time zone, such as 2024-05-01T12:00:00Z)",
     "date": " (YYYY-MM-DD)",
-    "iso-4217": " currency code (three letters such as USD or EUR)",
-    "amount": " amount (at most two decimals, such as 12.5 or 19.99)",
+    "iso-4217": " currency code (ISO 4217, such as USD or EUR)",
+    "amount": " (at most two decimals, such as 12.5 or 19.99)",
 }
 
 

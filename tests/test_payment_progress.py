@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import aiohttp
 import mcp_types as types
 import pytest
+from conftest import ACCOUNT_SID, AUTH_TOKEN, CALL_SID, PAYMENT_SID, TWILIO_ENV
 from mcp.client.client import Client
 
 from ocp_twilio import (
@@ -27,8 +28,6 @@ from ocp_twilio import (
 )
 from ocp_twilio.adapters.mcp_server import build_mcp_server
 from ocp_twilio.payment_progress import callback_event, kept_fields
-
-from conftest import ACCOUNT_SID, AUTH_TOKEN, CALL_SID, PAYMENT_SID, TWILIO_ENV
 
 CARD = "4111111111111111"
 CVC = "737"
@@ -113,9 +112,12 @@ async def post(
         sent["X-Twilio-Signature"] = compute_signature(AUTH_TOKEN, signed_url or url, pairs)
     elif signature is not None:
         sent["X-Twilio-Signature"] = signature
-    async with aiohttp.ClientSession() as session, session.post(
-        url, data=body if isinstance(body, bytes) else body.encode(), headers=sent
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            url, data=body if isinstance(body, bytes) else body.encode(), headers=sent
+        ) as response,
+    ):
         return response.status
 
 
@@ -206,9 +208,12 @@ async def test_duplicates_and_out_of_order_posts_never_corrupt(paying_agent: Any
 
 
 async def test_behind_a_proxy_the_public_url_is_signed() -> None:
-    async with OCPAgent() as agent, agent.serve_status_callbacks(
-        public_url="https://pay.example.com/", environ=TWILIO_ENV
-    ) as receiver:
+    async with (
+        OCPAgent() as agent,
+        agent.serve_status_callbacks(
+            public_url="https://pay.example.com/", environ=TWILIO_ENV
+        ) as receiver,
+    ):
         assert receiver.url == "https://pay.example.com/twilio/pay-status"
         local = f"{receiver.served_at}/twilio/pay-status"
         # Twilio signed the public URL; the Host header and scheme the proxy sends differ.
@@ -220,9 +225,10 @@ async def test_behind_a_proxy_the_public_url_is_signed() -> None:
 
 
 async def test_forwarded_headers_only_when_trusted() -> None:
-    async with OCPAgent() as agent, agent.serve_status_callbacks(
-        environ=TWILIO_ENV, trust_forwarded=True
-    ) as receiver:
+    async with (
+        OCPAgent() as agent,
+        agent.serve_status_callbacks(environ=TWILIO_ENV, trust_forwarded=True) as receiver,
+    ):
         forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "pay.example.com"}
         signed = "https://pay.example.com/twilio/pay-status"
         assert await post(receiver.url, CARD_ENTERED, signed_url=signed, headers=forwarded) == 204
@@ -231,7 +237,7 @@ async def test_forwarded_headers_only_when_trusted() -> None:
 async def test_a_missing_auth_token_says_where_it_comes_from() -> None:
     env = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_API_KEY": "SK" + "0" * 32}
     async with OCPAgent() as agent:
-        with pytest.raises(ConfigurationError, match="TWILIO_AUTH_TOKEN.*|also when"):
+        with pytest.raises(ConfigurationError, match="also when the REST calls use an API key"):
             agent.status_callback_receiver("https://pay.example.com", environ=env)
         with pytest.raises(ConfigurationError, match="public_url must be an absolute http"):
             agent.status_callback_receiver("ftp://x", environ=TWILIO_ENV)
@@ -349,7 +355,10 @@ async def test_the_card_digits_are_nowhere(
         assert CARD not in text
         assert ACCOUNT_NUMBER not in text
     assert results[0]["entered"] == {"card_type": "visa"}
-    assert results[0]["result"] == {"result": "success", "payment_confirmation_code": COMPLETED["PaymentConfirmationCode"]}
+    assert results[0]["result"] == {
+        "result": "success",
+        "payment_confirmation_code": COMPLETED["PaymentConfirmationCode"],
+    }
 
 
 # --- the store's bounds ------------------------------------------------------------------
@@ -359,7 +368,9 @@ async def test_the_store_is_bounded() -> None:
     now = [0.0]
     store = MemoryProgressStore(max_events=3, max_sessions=2, ttl=10, clock=lambda: now[0])
     for second in range(5):
-        event = callback_event(kept_fields({**TYPING, "DateUpdated": f"2026-12-01T14:00:0{second}Z"}))
+        event = callback_event(
+            kept_fields({**TYPING, "DateUpdated": f"2026-12-01T14:00:0{second}Z"})
+        )
         assert event is not None
         assert await store.append(event) is (second < 3)
     state = await store.progress(PAYMENT_SID)

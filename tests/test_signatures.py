@@ -115,7 +115,9 @@ _HOST = st.one_of(
 )
 _PORT = st.one_of(st.none(), st.sampled_from([80, 443, 8080]), st.integers(1, 65535))
 _PATH = st.lists(
-    st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/?#"), max_size=6),
+    st.text(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/?#"), max_size=6
+    ),
     max_size=3,
 ).map(lambda parts: "/" + "/".join(parts))
 _QUERY = st.one_of(
@@ -134,7 +136,9 @@ def urls(draw: Any) -> str:
     return f"{scheme}://{netloc}{draw(_PATH)}{draw(_QUERY)}"
 
 
-_PAIRS = st.lists(st.tuples(st.sampled_from(["A", "a", "B", "Digits", "é"]) | _TEXT, _TEXT), max_size=6)
+_PAIRS = st.lists(
+    st.tuples(st.sampled_from(["A", "a", "B", "Digits", "é"]) | _TEXT, _TEXT), max_size=6
+)
 
 
 def _twilio_validates(url: str, params: Any, signature: str) -> bool | None:
