@@ -311,7 +311,7 @@ class OCPAgent:
         if url is None and registered.by_twilio and receiver and receiver.public_url:
             url = receiver.url
         tools = tuple(tool.with_status_callback(url) for tool in registered.tools)
-        if registered.name in self._apis and tools == registered.tools:
+        if self._apis.get(registered.name) is registered and tools == registered.tools:
             return registered
         registered = replace(registered, tools=tools)
         self._found.clear()
@@ -458,7 +458,7 @@ def _tools_of(
 
 
 def _is_http_url(url: str) -> bool:
-    return url.lower().startswith(("http://", "https://")) and INPUT_FORMATS.conforms(url, "uri")
+    return INPUT_FORMATS.conforms(url, "http-url")
 
 
 def _validation_mode(value: ResponseValidation | str) -> ResponseValidation:

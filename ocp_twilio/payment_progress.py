@@ -192,11 +192,11 @@ def apply_event(state: PaymentProgress, event: CallbackEvent, arrival: int) -> P
     orders = dict(state.orders)
     changes: dict[str, Any] = {"version": state.version + 1, "orders": orders}
 
-    def newer(register: str) -> bool:
+    def newer(register: str, stage: int | None = None) -> bool:
         previous = orders.get(register)
         # An event without a date takes the register's time: its stage and arrival decide.
         when = event.when.timestamp() if event.when else (previous[0] if previous else 0.0)
-        order = (when, event.stage, arrival)
+        order = (when, event.stage if stage is None else stage, arrival)
         if previous is not None and order < previous:
             return False
         orders[register] = order
@@ -206,7 +206,11 @@ def apply_event(state: PaymentProgress, event: CallbackEvent, arrival: int) -> P
     session = {k: fields[k] for k in _SESSION_FIELDS if k in fields}
     if session and newer("session"):
         changes["session"] = {**state.session, **session}
-    if "Capture" in fields and newer("step"):
+    # Typing then entered is an order within one field; the next field is newer by time alone.
+    previous_step = orders.get("step")
+    other_field = previous_step is not None and fields.get("Capture") != state.step.get("Capture")
+    step_stage = previous_step[1] if previous_step is not None and other_field else None
+    if "Capture" in fields and newer("step", step_stage):
         changes["step"] = {k: fields[k] for k in _STEP_FIELDS if k in fields}
     if "Required" in fields and newer("required"):
         changes["required"] = _required(fields["Required"])

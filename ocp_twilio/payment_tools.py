@@ -2,9 +2,10 @@
 
 They are Tools like the API's (a spec, an input schema, the same validation and the same
 adapters), marked ``local``: ``OCPAgent.call_tool`` answers them from the progress store
-instead of sending a request. Every registered API that has Twilio's Pay operations gets them,
-under that API's name and service, so that they are listed, filtered and exported with
-createPayments and updatePayments.
+instead of sending a request (the ``/local/<name>`` path of their spec is never requested; it
+fills the method and path that catalogs list). Every registered API that has Twilio's Pay
+operations gets them, under that API's name and service, so that they are listed, filtered and
+exported with createPayments and updatePayments.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def payment_progress_tools(
         OperationSpec(
             name="getPaymentStatus",
             method="GET",
-            path="",
+            path="/local/getPaymentStatus",
             description=(
                 "What the caller has entered so far in a payment session (masked), what went "
                 "wrong and what to do next, and the outcome once complete. Answered from "
@@ -156,7 +157,7 @@ def payment_progress_tools(
         OperationSpec(
             name="waitForPaymentUpdate",
             method="GET",
-            path="",
+            path="/local/waitForPaymentUpdate",
             description=(
                 "Wait until Twilio reports progress on a payment session (the caller typed, a "
                 "field was entered or refused, the payment ended), then return the progress as "

@@ -82,6 +82,13 @@ def _is_absolute_uri(value: object) -> bool:
     return bool(parts.netloc or parts.path)
 
 
+def _is_http_url(value: object) -> bool:
+    """An absolute http or https URL with a host: where Twilio can post."""
+    if not isinstance(value, str):
+        return True
+    return urlsplit(value).scheme.lower() in ("http", "https") and _is_absolute_uri(value)
+
+
 def _is_uri_reference(value: object) -> bool:
     """Absolute or relative reference; Twilio's own responses carry relative ``uri`` values."""
     return not isinstance(value, str) or not _FORBIDDEN_IN_URI.search(value)
@@ -132,6 +139,7 @@ def _format_checker(uri_check: Any) -> FormatChecker:
     checker = FormatChecker(formats=("date", "email", "ipv4", "ipv6", "uuid"))
     checker.checks("date-time")(_is_iso_date_time)
     checker.checks("uri")(uri_check)
+    checker.checks("http-url")(_is_http_url if uri_check is _is_absolute_uri else uri_check)
     checker.checks("uri-reference")(_is_uri_reference)
     checker.checks("date-time-rfc-2822")(_is_rfc2822_date)
     checker.checks("iso-4217")(_is_currency_code)

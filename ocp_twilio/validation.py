@@ -195,6 +195,7 @@ _BOUNDS = {
 }
 _FORMAT_HINTS = {
     "uri": " (an absolute URL such as https://example.com/path)",
+    "http-url": " (an absolute http or https URL such as https://example.com/path)",
     "date-time-rfc-2822": " (RFC 2822 date such as Wed, 18 Dec 2019 20:02:01 +0000)",
     "date-time": " (ISO 8601 date-time with a time zone, such as 2024-05-01T12:00:00Z)",
     "date": " (YYYY-MM-DD)",

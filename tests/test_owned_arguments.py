@@ -93,8 +93,8 @@ async def test_retries_reuse_the_generated_key(recording_server: RecordingServer
 @pytest.mark.parametrize(
     ("arguments", "where", "says"),
     [
-        ({"StatusCallback": "ftp://x/y"}, "StatusCallback", "must match"),
-        ({"StatusCallback": "/relative"}, "StatusCallback", "absolute URL"),
+        ({"StatusCallback": "ftp://x/y"}, "StatusCallback", "absolute http or https URL"),
+        ({"StatusCallback": "/relative"}, "StatusCallback", "absolute http or https URL"),
         ({"Currency": "dollars"}, "Currency", "ISO 4217"),
         ({"Currency": "XYZ"}, "Currency", "ISO 4217"),
         ({"ChargeAmount": 12.345}, "ChargeAmount", "at most two decimals"),

@@ -348,12 +348,13 @@ async def test_the_card_digits_are_nowhere(
     ]
     stored = await receiver.store.progress(PAYMENT_SID)
     texts = [json.dumps(r) for r in results] + [repr(stored)]
-    texts += [record.getMessage() for record in caplog.records]
+    texts += [record.getMessage() for record in caplog.records] + [repr(receiver)]
     for text in texts:
         digits = "".join(c for c in text if c.isdigit())
         assert CARD not in digits.replace(" ", "")
         assert CARD not in text
         assert ACCOUNT_NUMBER not in text
+        assert AUTH_TOKEN not in text
     assert results[0]["entered"] == {"card_type": "visa"}
     assert results[0]["result"] == {
         "result": "success",
@@ -385,3 +386,43 @@ async def test_the_store_is_bounded() -> None:
     now[0] = 11.0
     assert await store.progress("PK" + f"{2:032x}") is None  # expired
     assert len(store) == 0
+
+
+def test_the_next_field_is_newer_within_the_same_second() -> None:
+    from ocp_twilio import PaymentProgress
+    from ocp_twilio.payment_progress import apply_event
+
+    second = "Tue, 01 Dec 2026 14:00:09 +0000"  # the sandbox's dates: one-second steps
+    entered = {**CARD_ENTERED, "DateUpdated": second}
+    next_field = {
+        **TYPING,
+        "DateUpdated": second,
+        "Capture": "expiration-date",
+        "ExpirationDate": "1",
+    }
+    state = PaymentProgress(PAYMENT_SID)
+    for arrival, fields in enumerate((entered, next_field), 1):
+        event = callback_event(kept_fields(fields))
+        assert event is not None
+        state = apply_event(state, event, arrival)
+    view = state.for_model()
+    assert (view["capturing"], view["typing"]) == ("expiration-date", True)
+    # The same field: entered stays entered when a typing callback of it comes late.
+    late = callback_event(
+        kept_fields(
+            {
+                **TYPING,
+                "DateUpdated": second,
+                "Capture": "expiration-date",
+                "PartialResult": "false",
+            }
+        )
+    )
+    assert late is not None
+    state = apply_event(state, late, 3)
+    typing_again = callback_event(
+        kept_fields({**TYPING, "DateUpdated": second, "Capture": "expiration-date"})
+    )
+    assert typing_again is not None
+    state = apply_event(state, typing_again, 4)
+    assert state.for_model()["typing"] is False
