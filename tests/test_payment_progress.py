@@ -426,3 +426,33 @@ def test_the_next_field_is_newer_within_the_same_second() -> None:
     assert typing_again is not None
     state = apply_event(state, typing_again, 4)
     assert state.for_model()["typing"] is False
+
+
+async def test_mounted_in_an_application_of_ones_own() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer, unused_port
+
+    port = unused_port()
+    origin = f"http://127.0.0.1:{port}"
+    async with OCPAgent() as agent:
+        await agent.register_api("twilio", environ=TWILIO_ENV)
+        receiver = agent.status_callback_receiver(origin, path="/shop/pay", environ=TWILIO_ENV)
+        unset = StatusCallbackReceiver(
+            auth_token=AUTH_TOKEN, store=MemoryProgressStore(), path="/other"
+        )
+        app = web.Application()
+        app.add_routes(receiver.routes() + unset.routes())
+        server = TestServer(app, host="127.0.0.1", port=port)
+        await server.start_server()
+        try:
+            assert receiver.url == origin + "/shop/pay"
+            assert await post(receiver.url, CARD_ENTERED) == 204
+            assert (await status(agent))["entered"]["card_type"] == "visa"
+            assert (
+                "StatusCallback" not in agent.get_tool("createPayments").input_schema["properties"]
+            )
+            # Without a public URL no signature can be checked: refused, nothing stored.
+            assert await post(origin + "/other", CARD_ENTERED) == 403
+            assert await unset.store.progress(PAYMENT_SID) is None
+        finally:
+            await server.close()
