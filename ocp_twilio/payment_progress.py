@@ -106,7 +106,7 @@ class CallbackEvent:
 
     sid: str
     fields: Mapping[str, str]
-    digest: str
+    digest: bytes
     when: datetime | None
 
     @property
@@ -353,5 +353,6 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _digest(text: str) -> bytes:
+    # 128 bits tell duplicates apart as surely as 256, in half the memory of each kept digest.
+    return hashlib.sha256(text.encode("utf-8")).digest()[:16]

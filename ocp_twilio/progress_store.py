@@ -49,7 +49,7 @@ class ProgressStore(Protocol):
 class _Session:
     state: PaymentProgress
     touched: float
-    digests: set[str] = field(default_factory=set)
+    digests: set[bytes] = field(default_factory=set)
 
 
 class MemoryProgressStore:
