@@ -42,11 +42,16 @@ from .errors import (
     TwilioAPIError,
 )
 from .openapi import parse_openapi_document
+from .payment_progress import CallbackEvent, PaymentProgress
+from .payment_tools import MAX_WAIT_SECONDS, PaymentProgressTool
 from .plugin import APIDefinition
+from .progress_store import MemoryProgressStore, ProgressStore
 from .registry import ENTRY_POINT_GROUP, APIRegistry, ResolvedAPI
 from .retry import RetryPolicy
+from .signatures import SIGNATURE_HEADER, compute_signature, validate_signature
 from .spec import OperationSpec, ParameterSpec, ResponseSpec
 from .spec_sources import load_operations
+from .status_receiver import DEFAULT_CALLBACK_PATH, StatusCallbackReceiver
 from .sync import sync_specs
 from .tool import PreparedRequest, Tool
 from .tool_index import qualified_name
@@ -54,13 +59,16 @@ from .transport import AiohttpTransport, Answer, Transport
 from .version import __version__
 
 __all__ = [
+    "DEFAULT_CALLBACK_PATH",
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "ENTRY_POINT_GROUP",
     "HISTORY_LIMIT",
+    "MAX_WAIT_SECONDS",
     "OCP_HEADER_NAMES",
     "SESSION_LIMIT",
+    "SIGNATURE_HEADER",
     "USER_AGENT",
     "APIDefinition",
     "APINotFound",
@@ -70,15 +78,20 @@ __all__ = [
     "Answer",
     "ArgumentError",
     "CallRecord",
+    "CallbackEvent",
     "ConfigurationError",
     "Credentials",
     "InvalidArguments",
+    "MemoryProgressStore",
     "OCPAgent",
     "OCPContext",
     "OCPError",
     "OperationSpec",
     "ParameterSpec",
+    "PaymentProgress",
+    "PaymentProgressTool",
     "PreparedRequest",
+    "ProgressStore",
     "RegisteredAPI",
     "RequestTimeout",
     "ResolvedAPI",
@@ -88,6 +101,7 @@ __all__ = [
     "ResponseValidationError",
     "RetryPolicy",
     "SpecError",
+    "StatusCallbackReceiver",
     "Tool",
     "ToolNotFound",
     "Transport",
@@ -96,6 +110,7 @@ __all__ = [
     "__version__",
     "anthropic_tool_result",
     "anthropic_tools",
+    "compute_signature",
     "decode_header_text",
     "decode_session",
     "load_api",
@@ -109,4 +124,5 @@ __all__ = [
     "qualified_name",
     "sync_specs",
     "tool_definitions",
+    "validate_signature",
 ]

@@ -6,8 +6,9 @@ import asyncio
 import difflib
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,10 +31,19 @@ from .errors import (
     TwilioAPIError,
 )
 from .hosts import CredentialScope, is_twilio_host, resolve_base_url
+from .payment_tools import PaymentProgressTool, ProgressViews, payment_progress_tools
 from .plugin import APIDefinition
+from .progress_store import MemoryProgressStore, ProgressStore
 from .registry import APIRegistry, plugin_definition, spec_definition
 from .retry import DEFAULT_RETRIES, RetryPolicy
+from .schema import INPUT_FORMATS
 from .spec_sources import cache_root
+from .status_receiver import (
+    DEFAULT_CALLBACK_PATH,
+    StatusCallbackReceiver,
+    auth_token_for_signatures,
+    serve_receiver,
+)
 from .tool import Tool
 from .tool_index import ToolIndex, ToolSearch, qualified_name
 from .tool_selection import select_tools
@@ -51,6 +61,10 @@ class RegisteredAPI:
     dispatcher: Dispatcher
     tools: tuple[Tool, ...]
     ocp_headers: bool = False
+    # The Pay operations' StatusCallback given to register_api; else the agent's receiver is
+    # used, for APIs served by Twilio.
+    status_callback: str | None = None
+    by_twilio: bool = False
 
 
 class OCPAgent:
@@ -105,6 +119,9 @@ class OCPAgent:
         self.transport: Transport = (
             AiohttpTransport(max_in_flight) if transport is None else transport
         )
+        # The receiver whose store the progress tools read; set by status_callback_receiver.
+        self.receiver: StatusCallbackReceiver | None = None
+        self._progress_views = ProgressViews()
 
     async def __aenter__(self) -> OCPAgent:
         return self
@@ -140,6 +157,7 @@ class OCPAgent:
         environ: Mapping[str, str] | None = None,
         retries: int | RetryPolicy | None = None,
         max_response_bytes: int | None = None,
+        status_callback: str | None = None,
     ) -> RegisteredAPI:
         """Make an API's tools callable under ``name``.
 
@@ -159,7 +177,15 @@ class OCPAgent:
         to Twilio's hosts, or to the base URL named here (or in TWILIO_BASE_URL), or to another
         API's own host. ``ocp_headers`` overrides whether calls carry the OCP context headers
         (default: as the API's definition says; off for Twilio, which is no OCP server).
+
+        ``status_callback`` is the URL createPayments and updatePayments send as StatusCallback,
+        filled in by the library and no longer an argument of the model; without it an API
+        served by Twilio uses the agent's receiver while one runs (see serve_status_callbacks).
         """
+        if status_callback is not None and not _is_http_url(status_callback):
+            raise ConfigurationError(
+                f"status_callback must be an absolute http(s) URL, not {status_callback!r}."
+            )
         env = os.environ if environ is None else environ
         if spec is not None:
             resolved = spec_definition(name, spec, cache_dir=cache_root(env))
@@ -220,12 +246,94 @@ class OCPAgent:
             None, override=dispatcher.base_url, region=dispatcher.region, edge=dispatcher.edge
         )
         send_context = definition.ocp_headers if ocp_headers is None else ocp_headers
-        registered = RegisteredAPI(name, definition, dispatcher, tools, send_context)
-        self._found.clear()
-        self._apis[name] = registered
-        self._api_tools[name] = ToolIndex(tools)
-        self._search = None
+        registered = RegisteredAPI(
+            name, definition, dispatcher, tools, send_context, status_callback, by_twilio
+        )
+        registered = self._install(registered)
         self.context.add_api(name, resolved.source)
+        return registered
+
+    def status_callback_receiver(
+        self,
+        public_url: str | None = None,
+        *,
+        path: str = DEFAULT_CALLBACK_PATH,
+        auth_token: str | None = None,
+        store: ProgressStore | None = None,
+        trust_forwarded: bool = False,
+        environ: Mapping[str, str] | None = None,
+    ) -> StatusCallbackReceiver:
+        """The receiver the progress tools read from, to add to your own aiohttp application
+        (``app.add_routes(receiver.routes())``); ``public_url`` is where Twilio reaches it.
+
+        Signatures are checked with ``auth_token``, else TWILIO_AUTH_TOKEN of ``environ``: the
+        account's Auth Token, needed also when the REST calls use an API key. ``store`` keeps
+        the progress (default: in this process's memory). Registered APIs served by Twilio
+        without a status_callback of their own then send the receiver's URL.
+        """
+        receiver = StatusCallbackReceiver(
+            auth_token=auth_token_for_signatures(auth_token, environ),
+            store=store or MemoryProgressStore(),
+            path=path,
+            public_url=public_url,
+            trust_forwarded=trust_forwarded,
+        )
+        self._use_receiver(receiver)
+        return receiver
+
+    @asynccontextmanager
+    async def serve_status_callbacks(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        public_url: str | None = None,
+        *,
+        path: str = DEFAULT_CALLBACK_PATH,
+        auth_token: str | None = None,
+        store: ProgressStore | None = None,
+        trust_forwarded: bool = False,
+        environ: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[StatusCallbackReceiver]:
+        """Serve the receiver on ``host:port`` (0: a free port) for the block; ``receiver.url``
+        is the URL Twilio must call: ``public_url`` (where a tunnel or proxy forwards to this
+        server) and ``path``, or the address served on. The other arguments are those of
+        :meth:`status_callback_receiver`."""
+        receiver = self.status_callback_receiver(
+            public_url,
+            path=path,
+            auth_token=auth_token,
+            store=store,
+            trust_forwarded=trust_forwarded,
+            environ=environ,
+        )
+        try:
+            async with serve_receiver(receiver, host, port):
+                self._use_receiver(receiver)  # its URL is known now
+                yield receiver
+        finally:
+            if self.receiver is receiver:
+                self._use_receiver(None)
+
+    def _use_receiver(self, receiver: StatusCallbackReceiver | None) -> None:
+        self.receiver = receiver
+        for registered in list(self._apis.values()):
+            self._install(registered)
+
+    def _install(self, registered: RegisteredAPI) -> RegisteredAPI:
+        """Make ``registered`` the API of its name, its Pay tools owning StatusCallback where a
+        URL is known for them."""
+        url = registered.status_callback
+        receiver = self.receiver
+        if url is None and registered.by_twilio and receiver and receiver.public_url:
+            url = receiver.url
+        tools = tuple(tool.with_status_callback(url) for tool in registered.tools)
+        if self._apis.get(registered.name) is registered and tools == registered.tools:
+            return registered
+        registered = replace(registered, tools=tools)
+        self._found.clear()
+        self._apis[registered.name] = registered
+        self._api_tools[registered.name] = ToolIndex(tools)
+        self._search = None
         return registered
 
     def list_tools(self, api: str | None = None) -> list[Tool]:
@@ -306,14 +414,18 @@ class OCPAgent:
         endpoint = tool.endpoint
         given = {} if arguments is None else arguments  # [] or "" must fail as "not an object"
         try:
-            result = await registered.dispatcher.call(
-                self.transport,
-                tool,
-                given,
-                timeout=timeout,
-                headers=headers,
-                in_flight=self._in_flight_cap(),
-            )
+            if isinstance(tool, PaymentProgressTool):
+                store = self.receiver.store if self.receiver is not None else None
+                result = await tool.run(given, store, self._progress_views)
+            else:
+                result = await registered.dispatcher.call(
+                    self.transport,
+                    tool,
+                    given,
+                    timeout=timeout,
+                    headers=headers,
+                    in_flight=self._in_flight_cap(),
+                )
         except BaseException as exc:
             status = exc.status if isinstance(exc, TwilioAPIError) else None
             self.context.record_call(tool.name, tool.api, endpoint, type(exc).__name__, status)
@@ -360,7 +472,15 @@ def _tools_of(
     tags: Sequence[str] | None = None,
 ) -> tuple[Tool, ...]:
     tools = [Tool(op, api=name, name=qualified_name(op)) for op in definition.load_operations()]
+    # Where the Pay operations are, the tools that read their progress are too.
+    pay_services = sorted({t.spec.service for t in tools if t.takes_status_callback})
+    for service in pay_services:
+        tools += payment_progress_tools(name, service, qualified_name)
     return tuple(select_tools(tools, services=services, tags=tags))
+
+
+def _is_http_url(url: str) -> bool:
+    return INPUT_FORMATS.conforms(url, "http-url")
 
 
 def _validation_mode(value: ResponseValidation | str) -> ResponseValidation:

@@ -8,13 +8,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from jsonschema import FormatChecker
 
+from .currencies import CURRENCY_CODES
+
 __all__ = [
+    "CHECKS_BEYOND_STRINGS",
     "INPUT_FORMATS",
     "OUTPUT_FORMATS",
     "SOUND_PATTERNS",
@@ -30,8 +34,19 @@ _OPENAPI_ONLY = frozenset(
 )
 # Where a schema holds schemas: lists of them, one, or a map of names to them.
 SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-SUBSCHEMA_VALUES = ("items", "not", "additionalProperties", "contains")
-SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
+SUBSCHEMA_VALUES = (
+    "items",
+    "not",
+    "additionalProperties",
+    "contains",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
+SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 
 
 def openapi_to_json_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,6 +103,13 @@ def _is_absolute_uri(value: object) -> bool:
     return bool(parts.netloc or parts.path)
 
 
+def _is_http_url(value: object) -> bool:
+    """An absolute http or https URL with a host: where Twilio can post."""
+    if not isinstance(value, str):
+        return True
+    return urlsplit(value).scheme.lower() in ("http", "https") and _is_absolute_uri(value)
+
+
 def _is_uri_reference(value: object) -> bool:
     """Absolute or relative reference; Twilio's own responses carry relative ``uri`` values."""
     return not isinstance(value, str) or not _FORBIDDEN_IN_URI.search(value)
@@ -113,12 +135,36 @@ def _is_iso_date_time(value: object) -> bool:
     return "T" in value.upper() and parsed.tzinfo is not None
 
 
+def _is_currency_code(value: object) -> bool:
+    return not isinstance(value, str) or value.upper() in CURRENCY_CODES
+
+
+def _is_amount(value: object) -> bool:
+    """At most two decimals, as money is charged; checked on the decimal text the number is
+    sent as, so that 19.99 passes although no binary float is exactly 19.99."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return True
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        return True  # NaN and Infinity are refused on their own
+    try:
+        return number == number.quantize(_CENT)
+    except ArithmeticError:  # too many digits to quantize: far beyond any bound
+        return False
+
+
+_CENT = Decimal("0.01")
+
+
 def _format_checker(uri_check: Any) -> FormatChecker:
     checker = FormatChecker(formats=("date", "email", "ipv4", "ipv6", "uuid"))
     checker.checks("date-time")(_is_iso_date_time)
     checker.checks("uri")(uri_check)
+    checker.checks("http-url")(_is_http_url if uri_check is _is_absolute_uri else uri_check)
     checker.checks("uri-reference")(_is_uri_reference)
     checker.checks("date-time-rfc-2822")(_is_rfc2822_date)
+    checker.checks("iso-4217")(_is_currency_code)
+    checker.checks("amount")(_is_amount)
     return checker
 
 
@@ -148,6 +194,9 @@ SOUND_PATTERNS: dict[Callable[[object], bool], str] = {
     _is_uri_reference: r"^[^\s\x00-\x1f\x7f<>\"{}|\\^`]*$",
 }
 """Format check -> a regular expression that matches only what the check accepts."""
+
+CHECKS_BEYOND_STRINGS: frozenset[Callable[[object], bool]] = frozenset({_is_amount})
+"""Format checks that judge numbers too (the others let every non-string pass)."""
 
 INPUT_FORMATS = _format_checker(_is_absolute_uri)
 """Formats for arguments: what Twilio will accept."""

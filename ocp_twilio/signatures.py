@@ -45,7 +45,9 @@ def validate_signature(
         hashes = parse_qs(urlparse(url).query).get("bodySHA256")
         if hashes:
             expected = hashlib.sha256(params.encode("utf-8")).hexdigest()
-            body_ok = hmac.compare_digest(expected, hashes[0])
+            body_ok = hmac.compare_digest(expected.encode(), hashes[0].encode("utf-8"))
+        elif params:
+            return False  # a raw body is signed only through its bodySHA256
         params = None
     given = signature.encode("utf-8")
     matches = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,7 +19,13 @@ from .spec import OperationSpec, ParameterSpec
 from .transport import FORBIDDEN_IN_HEADER_VALUE
 from .validation import SchemaValidator
 
-__all__ = ["PreparedRequest", "Tool"]
+__all__ = ["IDEMPOTENCY_KEY", "STATUS_CALLBACK", "PreparedRequest", "Tool"]
+
+# Arguments the application owns: the model may leave them out (see Tool).
+IDEMPOTENCY_KEY = "IdempotencyKey"
+STATUS_CALLBACK = "StatusCallback"
+# The operations whose StatusCallback is the Pay session's progress: the receiver's URL.
+_PAY_OPERATIONS = frozenset({"CreatePayments", "UpdatePayments"})
 
 # Every path value must stay one segment: "." and ".." would be folded away by URL normalisation.
 _SEGMENT_GUARD: dict[str, Any] = {"minLength": 1, "not": {"enum": [".", ".."]}}
@@ -41,16 +48,31 @@ class PreparedRequest:
 class Tool:
     """An operation as a tool: name, description, input and output JSON Schema, and its call shape.
 
-    Validators are compiled on first use, once per tool.
+    Validators are compiled on first use, once per tool. Two arguments are the application's:
+    an ``IdempotencyKey`` left out is made anew for each prepared request (so the retries of one
+    call send the same key), and a Pay operation's ``StatusCallback`` is filled in with
+    ``status_callback`` where one is given; the input schema then neither requires the key nor
+    lists the callback.
     """
 
     def __init__(
-        self, spec: OperationSpec, *, api: str | None = None, name: str | None = None
+        self,
+        spec: OperationSpec,
+        *,
+        api: str | None = None,
+        name: str | None = None,
+        status_callback: str | None = None,
     ) -> None:
         self.spec = spec
         self.name = name or spec.name
         self.api = api or spec.api
+        self.status_callback = status_callback if self.takes_status_callback else None
         self._credential_params = tuple(p for p in spec.parameters if p.from_credentials)
+        # Only where the API requires the key (Twilio's Pay operations) is it known to dedupe
+        # repeats; an optional one promises nothing, so none is made up for it.
+        self._makes_key = any(
+            p.name == IDEMPOTENCY_KEY and p.required for p in spec.parameters_in("body")
+        )
 
     def __repr__(self) -> str:
         return f"<Tool {self.name} {self.method} {self.path}>"
@@ -77,6 +99,24 @@ class Tool:
         return self.spec.tags
 
     @property
+    def local(self) -> bool:
+        """True for a tool answered in this process, without an HTTP request."""
+        return False
+
+    @cached_property
+    def takes_status_callback(self) -> bool:
+        """A Pay operation, whose StatusCallback the application may own."""
+        return self.spec.operation_id in _PAY_OPERATIONS and any(
+            p.name == STATUS_CALLBACK for p in self.spec.parameters
+        )
+
+    def with_status_callback(self, url: str | None) -> Tool:
+        """This tool with StatusCallback owned by ``url`` (or by the model again, for None)."""
+        if url == self.status_callback or not self.takes_status_callback:
+            return self
+        return Tool(self.spec, api=self.api, name=self.name, status_callback=url)
+
+    @property
     def idempotent(self) -> bool:
         """True where repeating a call changes nothing more: by its method, or a required key."""
         return self.spec.method in _IDEMPOTENT_METHODS or any(
@@ -86,8 +126,13 @@ class Tool:
     @cached_property
     def input_schema(self) -> dict[str, Any]:
         """JSON Schema (2020-12) of the arguments object."""
-        properties = {p.name: _argument_schema(p) for p in self.spec.parameters}
-        required = [p.name for p in self.spec.parameters if p.required and not p.from_credentials]
+        shown = [p for p in self.spec.parameters if p.name not in self._owned]
+        properties = {p.name: _argument_schema(p) for p in shown}
+        required = [
+            p.name
+            for p in shown
+            if p.required and not p.from_credentials and not self._generated(p)
+        ]
         schema: dict[str, Any] = {
             "type": "object",
             "properties": properties,
@@ -101,6 +146,13 @@ class Tool:
         elif choices:
             schema["allOf"] = choices
         return schema
+
+    @cached_property
+    def _owned(self) -> frozenset[str]:
+        return frozenset({STATUS_CALLBACK}) if self.status_callback else frozenset()
+
+    def _generated(self, param: ParameterSpec) -> bool:
+        return self._makes_key and param.name == IDEMPOTENCY_KEY
 
     @cached_property
     def output_schema(self) -> dict[str, Any] | None:
@@ -148,6 +200,10 @@ class Tool:
             source = param.from_credentials
             if param.name not in values and source is not None and source in defaults:
                 values = {**values, param.name: defaults[source]}
+        if self.status_callback:
+            values = {**values, STATUS_CALLBACK: self.status_callback}
+        if self._makes_key and IDEMPOTENCY_KEY not in values:
+            values = {**values, IDEMPOTENCY_KEY: new_idempotency_key()}
         path_format, path_names = self._path_template
         path = path_format.format(*[_escaped(_wire_text(values[n]), quote) for n in path_names])
         method = self.spec.method
@@ -159,7 +215,7 @@ class Tool:
             body,
             content_type,
             self._header_pairs(values) if self._header_params else (),
-            method in _IDEMPOTENT_METHODS or _is_key(values.get("IdempotencyKey")),
+            method in _IDEMPOTENT_METHODS or _is_key(values.get(IDEMPOTENCY_KEY)),
         )
 
     def _header_pairs(self, values: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -231,6 +287,7 @@ class Tool:
 
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_NOT_BLANK = r"\S"
 _FORBIDDEN_IN_HEADER_MESSAGE = (
     "must not contain line breaks, other control characters or unpaired surrogates: it is sent "
     "as an HTTP header"
@@ -242,8 +299,15 @@ def _is_key(value: Any) -> bool:
     return isinstance(value, str) and not value.isspace() and value != ""
 
 
+def new_idempotency_key() -> str:
+    """A key for one call: random, so that no two calls of any process share one."""
+    return f"ocp-{uuid.uuid4().hex}"
+
+
 def _argument_schema(param: ParameterSpec) -> dict[str, Any]:
     schema = dict(param.schema)
+    if param.name == IDEMPOTENCY_KEY and "pattern" not in schema:
+        schema["pattern"] = _NOT_BLANK  # a blank key would be no key at all
     if param.description and "description" not in schema:
         schema["description"] = param.description
     if param.location == "path" and "pattern" not in schema and "enum" not in schema:

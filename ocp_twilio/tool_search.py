@@ -55,6 +55,8 @@ _VERB_ORDER = {verb: i for i, verb in enumerate(("fetch", "list", "create", "upd
 # How much a plural noun ("recordings") asks for a list.
 _PLURAL_LIST = 0.5
 _CORE_PRIOR, _LEGACY_PRIOR, _SUPERSEDED_PRIOR, _NESTED_PRIOR = 1.2, 0.7, 0.8, 0.93
+# Tools answered in this process (payment progress) serve the API's operations: below them.
+_LOCAL_PRIOR = 0.5
 _CORE_SERVICE = "api_v2010"
 # Services with a more usual alternative, or not generally available: Programmable Chat and its
 # first name, IP Messaging (Conversations), Proxy, Preview, the Assistants beta.
@@ -296,6 +298,8 @@ def _priors(tools: list[Tool]) -> list[float]:
     priors = []
     for tool, (family, version) in zip(tools, versions, strict=True):
         prior = _NESTED_PRIOR ** _nesting(tool.path)
+        if tool.local:
+            prior *= _LOCAL_PRIOR
         if tool.spec.service == _CORE_SERVICE:
             prior *= _CORE_PRIOR
         elif family in _LEGACY_FAMILIES:

@@ -21,7 +21,13 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from .errors import ArgumentError, SpecError
-from .schema import SOUND_PATTERNS, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_VALUES
+from .schema import (
+    CHECKS_BEYOND_STRINGS,
+    SOUND_PATTERNS,
+    SUBSCHEMA_LISTS,
+    SUBSCHEMA_MAPS,
+    SUBSCHEMA_VALUES,
+)
 
 __all__ = ["MAX_QUICK_DEPTH", "SchemaValidator", "is_plain_json"]
 
@@ -73,16 +79,18 @@ def quick_validator(
 ) -> jsonschema_rs.Validator | None:
     """jsonschema-rs's validator for ``schema`` with the formats of ``formats``, or None where
     jsonschema-rs cannot compile it (jsonschema alone then validates)."""
-    # Every format keeps its Python check, for places the rewrite does not reach.
     python_checks = {name: _conforms(formats, name) for name in formats.checkers}
-    patterns = {
-        name: SOUND_PATTERNS[check]
-        for name, (check, _raises) in formats.checkers.items()
-        if check in SOUND_PATTERNS
-    }
+    rewrites: dict[str, dict[str, str]] = {}
+    for name, (check, _raises) in formats.checkers.items():
+        if check in SOUND_PATTERNS:
+            rewrites[name] = {"pattern": SOUND_PATTERNS[check]}
+        elif check in CHECKS_BEYOND_STRINGS:
+            # jsonschema-rs checks the formats of strings only: it must not say yes to a number
+            # that the check would refuse, so anything but a string there goes to jsonschema.
+            rewrites[name] = {"type": "string", "format": name}
     try:
         return jsonschema_rs.Draft202012Validator(
-            _formats_as_patterns(schema, patterns),
+            _rewritten_formats(schema, rewrites),
             validate_formats=True,
             ignore_unknown_formats=True,
             formats=python_checks,
@@ -111,24 +119,24 @@ def _conforms(formats: FormatChecker, name: str) -> Callable[[str], bool]:
     return lambda value: formats.conforms(value, name)
 
 
-def _formats_as_patterns(schema: Any, patterns: Mapping[str, str]) -> Any:
-    """``schema`` with each ``format`` that has a sound pattern checked by that pattern instead."""
+def _rewritten_formats(schema: Any, rewrites: Mapping[str, Mapping[str, str]]) -> Any:
+    """``schema`` with each ``format`` named in ``rewrites`` checked by its rewrite instead."""
     if not isinstance(schema, Mapping):
         return schema
     out = dict(schema)
     for key, value in schema.items():
         if key in SUBSCHEMA_LISTS and isinstance(value, list):
-            out[key] = [_formats_as_patterns(s, patterns) for s in value]
+            out[key] = [_rewritten_formats(s, rewrites) for s in value]
         elif key in SUBSCHEMA_VALUES:
-            out[key] = _formats_as_patterns(value, patterns)
+            out[key] = _rewritten_formats(value, rewrites)
         elif key in SUBSCHEMA_MAPS and isinstance(value, Mapping):
-            out[key] = {name: _formats_as_patterns(s, patterns) for name, s in value.items()}
+            out[key] = {name: _rewritten_formats(s, rewrites) for name, s in value.items()}
     name = out.get("format")
-    pattern = patterns.get(name) if isinstance(name, str) else None
-    if pattern is None:
+    rewrite = rewrites.get(name) if isinstance(name, str) else None
+    if rewrite is None:
         return out
     del out["format"]
-    return {"allOf": [out, {"pattern": pattern}]}
+    return {"allOf": [out, rewrite]}
 
 
 def _not_json(value: Any, path: tuple[str | int, ...]) -> Iterable[ArgumentError]:
@@ -224,6 +232,13 @@ def _message(kind: str, error: ValidationError) -> str:
     expected: Any = error.validator_value
     if kind == "type":
         wanted = expected if isinstance(expected, str) else " or ".join(expected)
+        if wanted in ("number", "integer") and _is_number_text(error.instance):
+            # Models often quote numbers; the fix is shown on an example, never on the value.
+            example = "12.5" if wanted == "number" else "12"
+            return (
+                f"must be a JSON {wanted}, not a string: write it without quotes "
+                f'({example}, not "{example}")'
+            )
         return f"must be of type {wanted}, not {_json_type(error.instance)}"
     if kind == "enum":
         return "must be one of: " + ", ".join(_show(v) for v in expected)
@@ -272,10 +287,22 @@ _BOUNDS = {
 }
 _FORMAT_HINTS = {
     "uri": " (an absolute URL such as https://example.com/path)",
+    "http-url": " (an absolute http or https URL such as https://example.com/path)",
     "date-time-rfc-2822": " (RFC 2822 date such as Wed, 18 Dec 2019 20:02:01 +0000)",
     "date-time": " (ISO 8601 date-time with a time zone, such as 2024-05-01T12:00:00Z)",
     "date": " (YYYY-MM-DD)",
+    "iso-4217": " currency code (ISO 4217, such as USD or EUR)",
+    "amount": " (at most two decimals, such as 12.5 or 19.99)",
 }
+
+
+def _is_number_text(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
 
 
 def _json_type(value: Any) -> str:

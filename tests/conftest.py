@@ -38,6 +38,10 @@ SHARED_OAI = Path(__file__).resolve().parents[2] / "shared" / "twilio-oai"
 UPDATE_TOOL = "api_v2010__updatePayments"
 CREATE_TOOL = "api_v2010__createPayments"
 QUALIFIED = {"updatePayments": UPDATE_TOOL, "createPayments": CREATE_TOOL}
+# The payment progress tools, listed with the Pay operations (answered locally).
+STATUS_TOOL = "api_v2010__getPaymentStatus"
+WAIT_TOOL = "api_v2010__waitForPaymentUpdate"
+PAY_TOOLS = [CREATE_TOOL, UPDATE_TOOL, STATUS_TOOL, WAIT_TOOL]
 
 PAYMENT_BODY = {
     "account_sid": ACCOUNT_SID,

@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from ocp_twilio.currencies import CURRENCY_CODES
 from ocp_twilio.schema import INPUT_FORMATS
 
 _URL = r"https://[a-z]{1,12}\.example\.com/[a-z0-9/_-]{0,20}"
@@ -127,13 +128,20 @@ def _shape(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
     if kind == "string":
         if "pattern" in schema:
             return st.from_regex(schema["pattern"], fullmatch=True)
-        if schema.get("format") == "uri":
+        if schema.get("format") in ("uri", "http-url"):
             return st.from_regex(
                 r"https://[a-z]{1,12}\.example\.com/[a-z0-9/_-]{0,20}", fullmatch=True
             )
+        if schema.get("format") == "iso-4217":
+            return st.sampled_from(sorted(CURRENCY_CODES))
         return st.text(min_size=schema.get("minLength", 0), max_size=schema.get("maxLength", 40))
     if kind == "integer":
         return st.integers(schema.get("minimum"), schema.get("maximum"))
+    if kind == "number" and schema.get("format") == "amount":
+        # Whole cents below the bound: what a two-decimal amount is.
+        low = round(schema.get("minimum", 0) * 100)
+        high = round(schema["exclusiveMaximum"] * 100) - 1
+        return st.integers(low, high).map(lambda cents: cents / 100)
     if kind == "number":
         return st.floats(
             schema.get("minimum"),

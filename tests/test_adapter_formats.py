@@ -17,7 +17,7 @@ from adapter_rules import (
     strict_violations,
 )
 from anthropic.types import ToolParam
-from conftest import CREATE_TOOL, TWILIO_ENV, UPDATE_TOOL
+from conftest import PAY_TOOLS, TWILIO_ENV, UPDATE_TOOL
 from openai.types.chat import ChatCompletionToolParam
 from openai.types.responses import FunctionToolParam
 from pydantic import TypeAdapter
@@ -162,10 +162,7 @@ async def test_agent_tools_for_filters_and_delegates() -> None:
         await agent.register_api("twilio", environ=TWILIO_ENV)
         openai = agent.tools_for("openai", names=["updatePayments"], shape="responses")
         assert [d["name"] for d in openai] == [UPDATE_TOOL]
-        assert [d["name"] for d in agent.tools_for("anthropic", tags=["pay"])] == [
-            CREATE_TOOL,
-            UPDATE_TOOL,
-        ]
+        assert [d["name"] for d in agent.tools_for("anthropic", tags=["pay"])] == PAY_TOOLS
         with pytest.raises(ConfigurationError, match="No service named 'nothing'"):
             agent.tools_for("mcp", services=["nothing"])
         with pytest.raises(ConfigurationError, match="Unknown framework 'gemini'"):

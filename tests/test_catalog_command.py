@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from conftest import CREATE_TOOL, UPDATE_TOOL
+from conftest import CREATE_TOOL, PAY_TOOLS, UPDATE_TOOL
 
 from ocp_twilio.cli import main
 
@@ -102,7 +102,7 @@ def test_framework_lists_instead_of_the_entry() -> None:
     openai = run("--format", "openai", "--strict", "--shape", "responses")
     anthropic = run("--format", "anthropic", "--tools", f"createPayments,{UPDATE_TOOL}")
 
-    assert [t["name"] for t in mcp] == [CREATE_TOOL, UPDATE_TOOL]
+    assert [t["name"] for t in mcp] == PAY_TOOLS
     assert all(t["strict"] is True and t["type"] == "function" for t in openai)
     assert [t["name"] for t in anthropic] == [CREATE_TOOL, UPDATE_TOOL]
 

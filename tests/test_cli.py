@@ -14,7 +14,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import CREATE_TOOL, UPDATE_TOOL
+from conftest import CREATE_TOOL, PAY_TOOLS, STATUS_TOOL, UPDATE_TOOL, WAIT_TOOL
 from sandbox_support import CALLBACK, basic_auth, sandbox_in_thread
 
 from ocp_twilio.cli import main
@@ -50,7 +50,7 @@ def test_tools_lists_every_tool() -> None:
     assert result.exit_code == 0
     header, *rows = result.stdout.splitlines()
     assert header.split() == ["NAME", "API", "OPERATION", "DESCRIPTION"]
-    assert [row.split()[0] for row in rows] == [CREATE_TOOL, UPDATE_TOOL]
+    assert [row.split()[0] for row in rows] == PAY_TOOLS
 
 
 def test_tools_json() -> None:
@@ -60,6 +60,8 @@ def test_tools_json() -> None:
     assert [(t["name"], t["method"]) for t in listed] == [
         (CREATE_TOOL, "POST"),
         (UPDATE_TOOL, "POST"),
+        (STATUS_TOOL, "GET"),
+        (WAIT_TOOL, "GET"),
     ]
 
 
@@ -82,7 +84,7 @@ def test_describe_json() -> None:
     result = run("describe", "createPayments", "--json")
     assert result.exit_code == 0
     described = json.loads(result.stdout)
-    assert described["input_schema"]["required"] == ["CallSid", "IdempotencyKey", "StatusCallback"]
+    assert described["input_schema"]["required"] == ["CallSid", "StatusCallback"]
     assert described["output_schema"]["type"] == "object"
     known_tools().get("createPayments").validate(described["example"])
 

@@ -67,7 +67,7 @@ async def test_schema_reaches_the_model_binding_unchanged(agent: OCPAgent) -> No
     parameters = bound["function"]["parameters"]
     assert bound["function"]["name"] == CREATE_TOOL
     assert parameters["properties"]["ChargeAmount"]["exclusiveMaximum"] == 1000000
-    assert set(parameters["required"]) == {"CallSid", "IdempotencyKey", "StatusCallback"}
+    assert set(parameters["required"]) == {"CallSid", "StatusCallback"}
 
 
 async def test_tools_are_async_only(agent: OCPAgent) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from conftest import (
     AUTH_TOKEN,
     CREATE_TOOL,
+    PAY_TOOLS,
     PAYMENT_BODY,
     TWILIO_ENV,
     UPDATE_TOOL,
@@ -46,7 +47,7 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
         recording_server.reply(202, {**PAYMENT_BODY, "sid": "not-a-payment-sid"})
         off_schema = await session.call_tool(UPDATE_TOOL, update_arguments())
 
-    assert sorted(listed) == [CREATE_TOOL, UPDATE_TOOL]
+    assert sorted(listed) == sorted(PAY_TOOLS)
     update = listed[UPDATE_TOOL]
     assert update.annotations is not None
     assert update.annotations.read_only_hint is False

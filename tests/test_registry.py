@@ -394,8 +394,9 @@ async def test_one_spec_under_two_names_gives_two_independent_apis(
     ]
     # Each API fills in its own account SID.
     assert OTHER_SID in recording_server.requests[1].path_qs
-    assert [len(agent.list_tools(api)) for api in ("pay-main", "pay-sub")] == [2, 2]
-    assert len(agent.list_tools()) == 4
+    # the two Pay operations and the two progress tools each
+    assert [len(agent.list_tools(api)) for api in ("pay-main", "pay-sub")] == [4, 4]
+    assert len(agent.list_tools()) == 8
 
 
 async def test_one_spec_under_two_registry_file_names(

@@ -77,7 +77,7 @@ async def test_status_is_sent_instead_of_capture(
         ("ChargeAmount", 12.5, "12.5"),
         ("ChargeAmount", 12.0, "12"),
         ("ChargeAmount", 20, "20"),
-        ("ChargeAmount", 0.0000001, "0.0000001"),
+        ("ChargeAmount", 0.07, "0.07"),
         ("MinPostalCodeLength", 5, "5"),
         ("Parameter", {"name": "foobar", "tries": 2, "ok": True}, None),
         ("Confirmation", "true", "true"),

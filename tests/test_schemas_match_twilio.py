@@ -52,8 +52,15 @@ def stated_facts(oai: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str,
     return {k: converted[k] for k in FACT_KEYWORDS if k in converted}
 
 
+# Our formats that narrow Twilio's: an http(s) URL is the kind of uri Twilio can post to.
+NARROWER_FORMATS = {"http-url": "uri"}
+
+
 def our_facts(schema: Mapping[str, Any], keywords: Any) -> dict[str, Any]:
-    return {k: schema[k] for k in keywords if k in schema}
+    facts = {k: schema[k] for k in keywords if k in schema}
+    if "format" in facts:
+        facts["format"] = NARROWER_FORMATS.get(facts["format"], facts["format"])
+    return facts
 
 
 def form_body(operation: Mapping[str, Any]) -> dict[str, Any]:

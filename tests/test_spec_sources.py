@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TWILIO_ENV, RecordingServer, update_arguments
+from conftest import PAY_TOOLS, TWILIO_ENV, RecordingServer, update_arguments
 
 from ocp_twilio import (
     AmbiguousToolName,
@@ -143,10 +143,7 @@ async def test_curated_tools_win_over_imported_ones_of_the_same_service_and_name
 async def test_without_synced_files_the_packaged_schemas_are_the_tools() -> None:
     async with OCPAgent() as agent:
         await agent.register_api("twilio", environ=TWILIO_ENV)
-        assert sorted(t.name for t in agent.list_tools()) == [
-            "api_v2010__createPayments",
-            "api_v2010__updatePayments",
-        ]
+        assert [t.name for t in agent.list_tools()] == PAY_TOOLS
 
 
 async def test_spec_accepts_the_projects_yaml_file_too() -> None:

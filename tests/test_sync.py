@@ -69,7 +69,8 @@ async def test_sync_fetches_every_file_and_register_api_offers_them(
     async with OCPAgent() as agent:
         await agent.register_api("twilio", environ=TWILIO_ENV)
         names = {t.name for t in agent.list_tools()}
-        assert len(names) == 2 + 55  # the curated Pay tools and one operation per synced file
+        # the curated Pay tools, the progress tools and one operation per synced file
+        assert len(names) == 4 + 55
         assert {"api_v2010__updatePayments", "verify_v2__fetchAlarm"} <= names
         with pytest.raises(AmbiguousToolName):
             agent.get_tool("fetchAlarm")

@@ -105,7 +105,7 @@ def _annotations(tool: Tool) -> dict[str, bool]:
         "readOnlyHint": tool.method in _READ_METHODS,
         "destructiveHint": tool.method == "DELETE",
         "idempotentHint": tool.idempotent,
-        "openWorldHint": True,  # it acts on Twilio, outside the client
+        "openWorldHint": not tool.local,  # it acts on Twilio, outside the client
     }
 
 

@@ -35,7 +35,7 @@ def _example_value(name: str, schema: dict[str, Any]) -> Any:
         return True
     if kind in ("integer", "number"):
         return schema.get("minimum", 1)
-    if schema.get("format") == "uri":
+    if schema.get("format") in ("uri", "http-url"):
         return "https://example.com/pay-status"
     sid = _SID_PATTERN.match(str(schema.get("pattern", "")))
     if sid:

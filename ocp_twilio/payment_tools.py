@@ -1,0 +1,173 @@
+"""getPaymentStatus and waitForPaymentUpdate: the payment progress, as tools for the model.
+
+They are Tools like the API's (a spec, an input schema, the same validation and the same
+adapters), marked ``local``: ``OCPAgent.call_tool`` answers them from the progress store
+instead of sending a request (the ``/local/<name>`` path of their spec is never requested; it
+fills the method and path that catalogs list). Every registered API that has Twilio's Pay
+operations gets them, under that API's name and service, so that they are listed, filtered and
+exported with createPayments and updatePayments.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+from .errors import ConfigurationError
+from .payment_progress import PaymentProgress
+from .progress_store import ProgressStore
+from .spec import OperationSpec, ParameterSpec
+from .tool import Tool
+
+__all__ = [
+    "MAX_WAIT_SECONDS",
+    "PaymentProgressTool",
+    "ProgressViews",
+    "payment_progress_tools",
+]
+
+# A model's turn should not hang longer than this on one tool call.
+MAX_WAIT_SECONDS = 60
+DEFAULT_WAIT_SECONDS = 20
+_TAGS = ("payments", "voice", "pay")
+_SID = ParameterSpec(
+    name="Sid",
+    location="query",
+    required=True,
+    description="SID of the payment session returned by createPayments (PK + 32 hex).",
+    schema={"type": "string", "minLength": 34, "maxLength": 34, "pattern": "^PK[0-9a-fA-F]{32}$"},
+)
+_TIMEOUT = ParameterSpec(
+    name="TimeoutSeconds",
+    location="query",
+    description=f"How long to wait for news, in seconds (default {DEFAULT_WAIT_SECONDS}).",
+    schema={"type": "integer", "minimum": 1, "maximum": MAX_WAIT_SECONDS},
+)
+_AFTER = ParameterSpec(
+    name="AfterVersion",
+    location="query",
+    description=(
+        "Wait for a version newer than this one. Leave it out: the last version you were shown "
+        "for this session."
+    ),
+    schema={"type": "integer", "minimum": 0},
+)
+_NO_RECEIVER = (
+    "No status callback receiver is running, so no payment progress can arrive: start one with "
+    "`async with agent.serve_status_callbacks(public_url=...)`, or mount "
+    "`agent.status_callback_receiver(public_url=...)` in your own aiohttp application."
+)
+
+
+class PaymentProgressTool(Tool):
+    """A progress tool: validated like any tool, answered by :meth:`run` in this process."""
+
+    @property
+    def local(self) -> bool:
+        return True
+
+    @cached_property
+    def endpoint(self) -> str:
+        return f"local {self.spec.name}"
+
+    async def run(
+        self, arguments: Mapping[str, Any], store: ProgressStore | None, views: ProgressViews
+    ) -> dict[str, Any]:
+        """Validate ``arguments`` and answer from ``store`` (None: no receiver is running)."""
+        self.validate(arguments)
+        if store is None:
+            raise ConfigurationError(_NO_RECEIVER)
+        sid = arguments["Sid"]
+        if self.spec.name == "getPaymentStatus":
+            state = await store.progress(sid)
+            return views.shown(sid, state, waited=False)
+        after = arguments.get("AfterVersion", views.last_seen(sid))
+        timeout = arguments.get("TimeoutSeconds", DEFAULT_WAIT_SECONDS)
+        state = await store.wait(sid, after, timeout)
+        news = state is not None and state.version > after
+        return views.shown(sid, state, waited=True, news=news, timeout=timeout)
+
+
+class ProgressViews:
+    """The versions each session was last shown at, so that a wait starts after them; bounded."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._seen: OrderedDict[str, int] = OrderedDict()
+
+    def last_seen(self, sid: str) -> int:
+        return self._seen.get(sid, 0)
+
+    def shown(
+        self,
+        sid: str,
+        state: PaymentProgress | None,
+        *,
+        waited: bool,
+        news: bool = False,
+        timeout: float = 0,
+    ) -> dict[str, Any]:
+        view: dict[str, Any] = (
+            state.for_model()
+            if state is not None
+            else {
+                "sid": sid,
+                "version": 0,
+                "next_step": (
+                    "No callback has come for this session yet. Check the Sid, or wait with "
+                    "waitForPaymentUpdate."
+                ),
+            }
+        )
+        self._seen[sid] = view["version"]
+        self._seen.move_to_end(sid)
+        while len(self._seen) > self.limit:
+            self._seen.popitem(last=False)
+        if waited:
+            view["new"] = news
+            if not news:
+                view["note"] = (
+                    f"Nothing new came within {timeout} s; this is the current state. Wait "
+                    "again, or act on next_step."
+                )
+        return view
+
+
+def payment_progress_tools(
+    api: str, service: str, name_of: Callable[[OperationSpec], str]
+) -> Sequence[Tool]:
+    """The two tools for an API (named by ``name_of(spec)``, as its other tools are)."""
+    specs = (
+        OperationSpec(
+            name="getPaymentStatus",
+            method="GET",
+            path="/local/getPaymentStatus",
+            description=(
+                "What the caller has entered so far in a payment session (masked), what went "
+                "wrong and what to do next, and the outcome once complete. Answered from "
+                "Twilio's status callbacks; sends nothing to Twilio."
+            ),
+            api=api,
+            service=service,
+            parameters=(_SID,),
+            tags=_TAGS,
+        ),
+        OperationSpec(
+            name="waitForPaymentUpdate",
+            method="GET",
+            path="/local/waitForPaymentUpdate",
+            description=(
+                "Wait until Twilio reports progress on a payment session (the caller typed, a "
+                "field was entered or refused, the payment ended), then return the progress as "
+                "getPaymentStatus does. After a timeout it returns the current state with "
+                "new=false. Call it after each updatePayments."
+            ),
+            api=api,
+            service=service,
+            parameters=(_SID, _TIMEOUT, _AFTER),
+            tags=_TAGS,
+        ),
+    )
+    return tuple(PaymentProgressTool(spec, api=api, name=name_of(spec)) for spec in specs)

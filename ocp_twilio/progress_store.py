@@ -1,0 +1,126 @@
+"""Where payment progress lives: a small protocol, and the in-memory store of one process.
+
+The protocol has three operations, so that a shared store (Redis, for a fleet of workers) fits
+it: ``append`` an event (a script that checks the digest, folds the event and bumps the version
+in one step), ``progress`` (read the folded state), and ``wait`` for a version newer than one
+already seen (a pub/sub channel per session, or polling).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from .errors import ConfigurationError
+from .payment_progress import CallbackEvent, PaymentProgress, apply_event
+
+__all__ = [
+    "DEFAULT_MAX_EVENTS",
+    "DEFAULT_MAX_SESSIONS",
+    "DEFAULT_SESSION_TTL",
+    "MemoryProgressStore",
+    "ProgressStore",
+]
+
+# A card payment takes a few dozen callbacks (one per key press while typing).
+DEFAULT_MAX_EVENTS = 500
+DEFAULT_MAX_SESSIONS = 10_000
+# Twilio keeps a Pay session only as long as its call; an hour covers any call a caller stays on.
+DEFAULT_SESSION_TTL = 3600.0
+
+
+@runtime_checkable
+class ProgressStore(Protocol):
+    async def append(self, event: CallbackEvent) -> bool:
+        """Fold ``event`` into its session; False for a duplicate or an event over the cap."""
+
+    async def progress(self, sid: str) -> PaymentProgress | None:
+        """The session's state, or None when no callback for it is kept."""
+
+    async def wait(self, sid: str, after_version: int, timeout: float) -> PaymentProgress | None:
+        """The state once its version passes ``after_version``, or as it is after ``timeout``."""
+
+
+@dataclass
+class _Session:
+    state: PaymentProgress
+    touched: float
+    digests: set[bytes] = field(default_factory=set)
+
+
+class MemoryProgressStore:
+    """Payment progress of this process, bounded: ``max_events`` callbacks per session (more
+    are ignored), ``max_sessions`` sessions (the least recently updated goes first), each kept
+    ``ttl`` seconds after its last callback."""
+
+    def __init__(
+        self,
+        *,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+        ttl: float = DEFAULT_SESSION_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_events < 1 or max_sessions < 1 or not ttl > 0:
+            raise ConfigurationError(
+                "max_events and max_sessions must be at least 1, and ttl a positive number of "
+                "seconds."
+            )
+        self.max_events = max_events
+        self.max_sessions = max_sessions
+        self.ttl = ttl
+        self._clock = clock
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        # Set, and replaced, on every stored event: waiters then look at their session again.
+        self._changed = asyncio.Event()
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    async def append(self, event: CallbackEvent) -> bool:
+        self._expire()
+        session = self._sessions.get(event.sid)
+        if session is None:
+            session = _Session(PaymentProgress(event.sid), self._clock())
+            self._sessions[event.sid] = session
+            while len(self._sessions) > self.max_sessions:
+                self._sessions.popitem(last=False)
+        if event.digest in session.digests or len(session.digests) >= self.max_events:
+            return False
+        session.digests.add(event.digest)
+        session.state = apply_event(session.state, event, len(session.digests))
+        session.touched = self._clock()
+        self._sessions.move_to_end(event.sid)
+        self._changed.set()
+        self._changed = asyncio.Event()
+        return True
+
+    async def progress(self, sid: str) -> PaymentProgress | None:
+        self._expire()
+        session = self._sessions.get(sid)
+        return session.state if session is not None else None
+
+    async def wait(self, sid: str, after_version: int, timeout: float) -> PaymentProgress | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            state = await self.progress(sid)
+            remaining = deadline - loop.time()
+            if (state is not None and state.version > after_version) or remaining <= 0:
+                return state
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                return await self.progress(sid)
+
+    def _expire(self) -> None:
+        oldest = self._clock() - self.ttl
+        while self._sessions:
+            sid, session = next(iter(self._sessions.items()))
+            if session.touched > oldest:
+                break
+            del self._sessions[sid]

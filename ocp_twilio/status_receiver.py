@@ -1,0 +1,208 @@
+"""The StatusCallback receiver: an aiohttp.web handler that checks Twilio's signature and stores
+what the Pay session reports.
+
+The URL a signature is checked against is the public URL the receiver was given (where Twilio
+calls it) followed by the path and query of the request exactly as received, never the Host
+header or the scheme of the connection: a proxy that terminates TLS changes both. With
+``trust_forwarded`` the scheme and host come from X-Forwarded-Proto and X-Forwarded-Host, which
+only a proxy the user controls may set.
+
+Refused, and nothing stored: no or a wrong signature (403), a body that is no form (400), a body
+over ``max_body_bytes`` (413). A valid callback is stored and answered 204 at once. Log lines
+name the session and the outcome, never the body.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from urllib.parse import parse_qsl, urlsplit
+
+from aiohttp import web
+
+from .errors import ConfigurationError
+from .payment_progress import callback_event, kept_fields
+from .progress_store import ProgressStore
+from .signatures import SIGNATURE_HEADER, validate_signature
+
+__all__ = [
+    "DEFAULT_CALLBACK_PATH",
+    "DEFAULT_MAX_CALLBACK_BYTES",
+    "StatusCallbackReceiver",
+    "auth_token_for_signatures",
+    "serve_receiver",
+]
+
+logger = logging.getLogger("ocp_twilio.receiver")
+
+DEFAULT_CALLBACK_PATH = "/twilio/pay-status"
+# A Pay callback is some thirty short fields, well under 4 KiB.
+DEFAULT_MAX_CALLBACK_BYTES = 64 * 1024
+_MAX_FIELDS = 200
+_FORM = "application/x-www-form-urlencoded"
+
+
+def auth_token_for_signatures(
+    auth_token: str | None = None, environ: Mapping[str, str] | None = None
+) -> str:
+    """The Auth Token that checks signatures: the argument, else TWILIO_AUTH_TOKEN."""
+    env = os.environ if environ is None else environ
+    token = auth_token or env.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        raise ConfigurationError(
+            "The status callback receiver needs the account's Auth Token to check Twilio's "
+            "signatures, also when the REST calls use an API key (Twilio signs callbacks with "
+            "the Auth Token only): pass auth_token= or set TWILIO_AUTH_TOKEN."
+        )
+    return token
+
+
+class StatusCallbackReceiver:
+    """Receives the StatusCallbacks of Pay sessions at ``path`` and stores them in ``store``.
+
+    ``public_url`` is the scheme, host, port (and any path prefix a proxy strips) under which
+    Twilio reaches this server, e.g. ``https://pay.example.com``; :attr:`url` is then the URL to
+    give Twilio. Serve :meth:`application`, or add :meth:`routes` to an application of your own.
+    """
+
+    def __init__(
+        self,
+        *,
+        auth_token: str,
+        store: ProgressStore,
+        path: str = DEFAULT_CALLBACK_PATH,
+        public_url: str | None = None,
+        trust_forwarded: bool = False,
+        max_body_bytes: int = DEFAULT_MAX_CALLBACK_BYTES,
+    ) -> None:
+        if not path.startswith("/") or "?" in path or "#" in path:
+            raise ConfigurationError(f"The receiver's path must start with / (no query): {path!r}.")
+        self._auth_token = auth_token
+        self.store = store
+        self.path = path
+        self.public_url = _checked_public_url(public_url) if public_url is not None else None
+        self.trust_forwarded = trust_forwarded
+        self.max_body_bytes = max_body_bytes
+        # Where serve_receiver listens (http://127.0.0.1:PORT), while it does.
+        self.served_at: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<StatusCallbackReceiver {self.public_url or '(no public URL)'}{self.path}>"
+
+    @property
+    def url(self) -> str:
+        """The URL Twilio must call: the public URL and the path."""
+        if self.public_url is None:
+            raise ConfigurationError(
+                "The receiver has no public URL yet: give public_url=, or serve it first."
+            )
+        return self.public_url + self.path
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(self.path, self.handle)]
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=self.max_body_bytes)
+        app.add_routes(self.routes())
+        return app
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body = await _body_within(request, self.max_body_bytes)
+        if body is None:
+            return _refused(413, "the body is larger than the receiver accepts", request)
+        if request.content_type != _FORM:
+            return _refused(400, "the body is not a form", request)
+        try:
+            pairs = parse_qsl(
+                body.decode("utf-8"),
+                keep_blank_values=True,
+                strict_parsing=bool(body),
+                max_num_fields=_MAX_FIELDS,
+            )
+        except ValueError:  # UnicodeDecodeError included
+            return _refused(400, "the body is not a valid UTF-8 form", request)
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            return _refused(403, f"no {SIGNATURE_HEADER} header", request)
+        signed_url = self._signed_url(request)
+        if signed_url is None:
+            return _refused(403, "no public URL to check the signature on (public_url=)", request)
+        if not validate_signature(self._auth_token, signature, signed_url, pairs):
+            return _refused(403, "the signature does not match", request)
+        event = callback_event(kept_fields(pairs))
+        if event is None:
+            return _refused(400, "no Pay session Sid (PK...)", request)
+        stored = await self.store.append(event)
+        logger.info(
+            "StatusCallback for %s %s", event.sid, "stored" if stored else "already had (ignored)"
+        )
+        return web.Response(status=204)
+
+    def _signed_url(self, request: web.Request) -> str | None:
+        if self.trust_forwarded:
+            proto = _first(request.headers.get("X-Forwarded-Proto"))
+            host = _first(request.headers.get("X-Forwarded-Host"))
+            if proto and host:
+                return f"{proto}://{host}{request.raw_path}"
+        return None if self.public_url is None else self.public_url + request.raw_path
+
+
+@asynccontextmanager
+async def serve_receiver(
+    receiver: StatusCallbackReceiver, host: str, port: int
+) -> AsyncIterator[StatusCallbackReceiver]:
+    """Serve ``receiver`` on ``host:port`` (0: a free port) until the block ends; without a
+    public URL it is the address served on."""
+    runner = web.AppRunner(receiver.application(), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = runner.addresses[0]
+        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        receiver.served_at = f"http://{shown}:{bound[1]}"
+        if receiver.public_url is None:
+            receiver.public_url = receiver.served_at
+        logger.info("StatusCallback receiver at %s", receiver.url)
+        yield receiver
+    finally:
+        receiver.served_at = None
+        await runner.cleanup()
+
+
+async def _body_within(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None when it is longer than ``limit`` (read no further than that)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(min(65536, limit + 1))
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+def _refused(status: int, reason: str, request: web.Request) -> web.Response:
+    # The path only: the query and the body are Twilio's, and stay out of the logs.
+    logger.warning("StatusCallback refused (%d) at %s: %s", status, request.path, reason)
+    return web.Response(status=status, text=f"Refused: {reason}.\n")
+
+
+def _first(value: str | None) -> str:
+    return value.split(",")[0].strip() if value else ""
+
+
+def _checked_public_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(
+            "public_url must be an absolute http(s) URL without query, such as "
+            f"https://pay.example.com, not {url!r}."
+        )
+    return url.rstrip("/")
