@@ -26,6 +26,8 @@ from .errors import (
     AmbiguousToolName,
     APINotFound,
     ConfigurationError,
+    OCPError,
+    SpecError,
     ToolNotFound,
     TwilioAPIError,
 )
@@ -33,6 +35,7 @@ from .hosts import is_twilio_host, resolve_base_url
 from .plugin import APIDefinition
 from .registry import APIRegistry, plugin_definition, spec_definition
 from .retry import DEFAULT_RETRIES, RetryPolicy
+from .spec import OperationSpec
 from .spec_sources import cache_root
 from .tool import Tool
 from .tool_index import ToolIndex, ToolSearch, qualified_name
@@ -337,7 +340,18 @@ def _tools_of(
     services: Sequence[str] | None = None,
     tags: Sequence[str] | None = None,
 ) -> tuple[Tool, ...]:
-    tools = [Tool(op, api=name, name=qualified_name(op)) for op in definition.load_operations()]
+    try:
+        operations = list(definition.load_operations())
+    except OCPError:
+        raise
+    except Exception as exc:  # a plugin's own code: its failure is a setup problem
+        raise SpecError(
+            f"The operations of API {name!r} failed to load: {type(exc).__name__}: {exc}"
+        ) from exc
+    strays = [type(op).__name__ for op in operations if not isinstance(op, OperationSpec)]
+    if strays:
+        raise SpecError(f"API {name!r} gave {strays[0]} where OperationSpecs were expected.")
+    tools = [Tool(op, api=name, name=qualified_name(op)) for op in operations]
     return tuple(select_tools(tools, services=services, tags=tags))
 
 

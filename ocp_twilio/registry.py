@@ -28,10 +28,10 @@ from urllib.parse import quote
 
 import aiohttp
 import jsonschema
-import yaml
 
 from .dispatch import USER_AGENT
-from .errors import APINotFound, ConfigurationError, SpecError, TransportError
+from .documents import parse_document, read_document
+from .errors import APINotFound, ConfigurationError, TransportError
 from .hosts import DEFAULT_SERVER, resolve_base_url
 from .plugin import APIDefinition
 from .spec import OperationSpec, check_document, parse_spec_document
@@ -100,10 +100,7 @@ class APIRegistry:
             return None
         if status != 200:
             raise TransportError(f"Registry {url} answered HTTP {status}.")
-        try:
-            entry = json.loads(body)
-        except ValueError as exc:
-            raise SpecError(f"Registry entry {url} is not JSON: {exc}") from exc
+        entry = parse_document(body, f"registry entry {url}", as_json=True)
         check_document(_REMOTE_VALIDATOR, entry, f"Registry entry {url}")
         return _entry_definition(name, entry, url, _tool_operations(name, entry, url))
 
@@ -145,10 +142,7 @@ def installed_plugins() -> dict[str, EntryPoint]:
 
 
 def _read_registry_file(path: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"Cannot read registry file {path}: {exc}") from exc
+    document = read_document(path, "registry file")
     check_document(_FILE_VALIDATOR, document, f"Registry file {path}")
     return dict(document["apis"])
 
@@ -238,7 +232,8 @@ def _operation_document(tool: Mapping[str, Any]) -> dict[str, Any]:
         {
             "name": param_name,
             "in": param["location"],
-            "required": bool(param.get("required", False)),
+            # A path parameter is always required: the path cannot be made without it.
+            "required": param["location"] == "path" or bool(param.get("required", False)),
             "description": str(param.get("description", "")),
             "schema": dict(
                 param.get("schema")
