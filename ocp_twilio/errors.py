@@ -108,14 +108,17 @@ class TwilioAPIError(OCPError):
 
 
 class ResponseValidationError(OCPError):
-    """A success response does not match the operation's response schema (strict mode)."""
+    """A success response does not match the operation's response schema (strict mode), or
+    cannot be read at all. Twilio has acted on the call already: repeating it may act twice."""
 
     def __init__(self, tool: str, errors: Iterable[ArgumentError], body: Any = None) -> None:
         self.tool = tool
         self.errors = tuple(errors)
         self.body = body
         lines = "\n".join(f"- {e}" for e in self.errors)
-        super().__init__(f"Response of {tool} does not match its schema:\n{lines}")
+        super().__init__(
+            f"The call was made, but the response of {tool} does not match its schema:\n{lines}"
+        )
 
 
 class TransportError(OCPError):

@@ -19,14 +19,16 @@ from typing import Any
 
 from jsonschema import FormatChecker
 
-__all__ = ["Check", "compile_check", "is_plain_json"]
+from .json_body import MAX_JSON_DEPTH
+
+__all__ = ["Check", "compile_check", "has_surrogate", "is_plain_json", "is_text"]
 
 Check = Callable[[Any], bool]
 
 # Keywords that do not constrain an instance.
 _ANNOTATIONS = frozenset({"description", "title", "default", "examples", "$comment"})
 _TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
+    "string": lambda v: is_text(v),
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
     "object": lambda v: isinstance(v, dict),
@@ -45,18 +47,36 @@ def compile_check(schema: Mapping[str, Any], formats: FormatChecker) -> Check | 
         return None
 
 
-def is_plain_json(value: Any) -> bool:
-    """True for what ``json.loads`` makes, less NaN and Infinity; the rest goes the slow way."""
+def is_plain_json(value: Any, depth: int = MAX_JSON_DEPTH) -> bool:
+    """True for what ``json.loads`` makes, less NaN and Infinity, unpaired surrogates and nesting
+    deeper than MAX_JSON_DEPTH; the rest goes the slow way."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind is str:
+        return value.isascii() or not has_surrogate(value)
+    if kind is int or kind is bool or value is None:
         return True
     if kind is float:
         return math.isfinite(value)
+    if depth <= 0:
+        return False
     if kind is dict:
-        return all(type(k) is str and is_plain_json(v) for k, v in value.items())
+        return all(is_text(k) and is_plain_json(v, depth - 1) for k, v in value.items())
     if kind is list:
-        return all(is_plain_json(v) for v in value)
+        return all(is_plain_json(v, depth - 1) for v in value)
     return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogate(text: str) -> bool:
+    """True where ``text`` holds an unpaired surrogate, which UTF-8 cannot encode."""
+    return _SURROGATE.search(text) is not None
+
+
+def is_text(value: Any) -> bool:
+    """A string that can be sent: the common, ASCII case first."""
+    return isinstance(value, str) and (value.isascii() or not has_surrogate(value))
 
 
 class _Unsupported(Exception):
@@ -138,7 +158,7 @@ def _string_check(schema: Mapping[str, Any], formats: FormatChecker) -> Check:
     def check(value: Any) -> bool:
         if value is None:
             return null_allowed
-        if not isinstance(value, str) or not low <= len(value) <= high:
+        if not is_text(value) or not low <= len(value) <= high:
             return False
         if search is not None and search(value) is None:
             return False

@@ -12,7 +12,11 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["decode_json"]
+__all__ = ["MAX_JSON_DEPTH", "body_nested_deeper_than", "decode_json", "nested_deeper_than"]
+
+# Twilio's resources nest a few levels; jsonschema and json.dumps recurse once or more per level,
+# so a value nested far deeper would end in RecursionError wherever it went next.
+MAX_JSON_DEPTH = 64
 
 _orjson_loads: Callable[[bytes], Any] | None
 try:
@@ -61,3 +65,26 @@ def _json_text(body: bytes) -> str:
     if not body or (body[0] not in _SNIFFED_FIRST_BYTES and (len(body) < 2 or body[1] != 0)):
         return body.decode("utf-8", "surrogatepass")
     return body.decode(json.detect_encoding(body), "surrogatepass")
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """True where lists and dicts nest in ``value`` more than ``limit`` levels; no recursion."""
+    level: list[Any] = [value] if isinstance(value, (dict, list)) else []
+    for _ in range(limit):
+        if not level:
+            return False
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
+    return bool(level)
+
+
+def body_nested_deeper_than(body: bytes, value: Any, limit: int) -> bool:
+    """As nested_deeper_than for ``value`` decoded from ``body``: a body with no more brackets
+    than ``limit`` cannot nest deeper, and most answers are settled by that count alone."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    return nested_deeper_than(value, limit)

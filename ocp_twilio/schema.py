@@ -71,7 +71,11 @@ def _is_absolute_uri(value: object) -> bool:
         return True
     if _FORBIDDEN_IN_URI.search(value):
         return False
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number to 65535
+    except ValueError:  # "https://[::1/": an IPv6 host without its closing bracket
+        return False
     if not parts.scheme or not _SCHEME.match(parts.scheme):
         return False
     if parts.scheme.lower() in ("http", "https"):

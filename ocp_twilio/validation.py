@@ -14,7 +14,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from .errors import ArgumentError, SpecError
-from .fast_check import compile_check
+from .fast_check import compile_check, has_surrogate
+from .json_body import MAX_JSON_DEPTH
 
 __all__ = ["SchemaValidator"]
 
@@ -49,37 +50,54 @@ class SchemaValidator:
 
 def _not_json(value: Any, path: tuple[str | int, ...]) -> Iterable[ArgumentError]:
     """Values that cannot be sent although a schema lets them through: NaN and Infinity pass every
-    JSON Schema bound, any Python object passes a schema that names no type, and an open object
-    takes keys of any kind."""
-    if isinstance(value, (float, Decimal)) and not _is_finite(value):
+    JSON Schema bound, any Python object passes a schema that names no type, an open object
+    takes keys of any kind, text may hold unpaired surrogates (UTF-8 cannot encode them), and
+    nothing limits nesting (the validator and the encoder recurse once per level)."""
+    if len(path) > MAX_JSON_DEPTH:
+        yield ArgumentError(path[:1], _TOO_DEEP, "maxDepth")
+    elif isinstance(value, str):
+        if not value.isascii() and has_surrogate(value):
+            yield ArgumentError(path, _SURROGATE, "type")
+    elif isinstance(value, (float, Decimal)) and not _is_finite(value):
         yield ArgumentError(path, _NOT_FINITE, "type")
     elif isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str) and path:
                 yield ArgumentError((*path, str(key)), _KEY_NOT_TEXT, "type")
+            elif isinstance(key, str) and not key.isascii() and has_surrogate(key):
+                yield ArgumentError((*path, _shown_key(key)), _SURROGATE, "type")
             else:
                 yield from _not_json(item, (*path, str(key)))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             yield from _not_json(item, (*path, index))
-    elif not isinstance(value, (str, int, float, Decimal, type(None))):
+    elif not isinstance(value, (int, float, Decimal, type(None))):
         yield ArgumentError(path, _NOT_JSON, "type")
 
 
-def _json_only(value: Any, nested: bool = False) -> Any:
+def _json_only(value: Any, nested: bool = False, depth: int = 0) -> Any:
     """``value`` with null in place of what _not_json refuses, and without the keys it refuses
     (a top-level one is left for the schema to report as an unknown argument)."""
+    if depth > MAX_JSON_DEPTH:
+        return None
     if isinstance(value, (float, Decimal)) and not _is_finite(value):
         return None
     if isinstance(value, Mapping):
         return {
-            k: _json_only(v, True) for k, v in value.items() if isinstance(k, str) or not nested
+            k: _json_only(v, True, depth + 1)
+            for k, v in value.items()
+            if isinstance(k, str) or not nested
         }
     if isinstance(value, (list, tuple)):
-        return [_json_only(v, True) for v in value]
+        return [_json_only(v, True, depth + 1) for v in value]
     if isinstance(value, (str, int, float, Decimal, type(None))):
         return value
     return None
+
+
+def _shown_key(key: str) -> str:
+    """A key as an error message can show it: escaped where UTF-8 cannot carry it."""
+    return key.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
 
 
 def _is_finite(number: float | Decimal) -> bool:
@@ -89,6 +107,8 @@ def _is_finite(number: float | Decimal) -> bool:
 _NOT_FINITE = "must be a finite number, not NaN or Infinity"
 _NOT_JSON = "must be a JSON value: string, number, boolean, null, array or object"
 _KEY_NOT_TEXT = "is not a text key; the keys of a JSON object are strings"
+_SURROGATE = "holds an unpaired surrogate (U+D800 to U+DFFF), which cannot be sent as text"
+_TOO_DEEP = f"is nested more than {MAX_JSON_DEPTH} levels deep; send a flatter value"
 
 
 def _error_order(error: ValidationError) -> tuple[str, ...]:
