@@ -111,6 +111,10 @@ _SURROGATE = "holds an unpaired surrogate (U+D800 to U+DFFF), which cannot be se
 _TOO_DEEP = f"is nested more than {MAX_JSON_DEPTH} levels deep; send a flatter value"
 
 
+# Unknown arguments named one by one; the rest are counted.
+_UNKNOWN_NAMED = 5
+
+
 def _error_order(error: ValidationError) -> tuple[str, ...]:
     return tuple(str(p) for p in error.absolute_path)
 
@@ -130,9 +134,14 @@ def _explain(error: ValidationError) -> Iterable[ArgumentError]:
         known = sorted(schema.get("properties", {}))
         allowed = f"; allowed arguments: {', '.join(known)}" if known else ""
         # key=str: a Python caller may pass non-string keys, which cannot be sorted with strings.
-        for name in sorted(set(given) - set(known), key=str):
+        unknown = sorted(set(given) - set(known), key=str)
+        for name in unknown[:_UNKNOWN_NAMED]:
             message = f"is not an accepted argument, remove it{allowed}"
             yield ArgumentError((*path, name), message, kind)
+        if len(unknown) > _UNKNOWN_NAMED:
+            # The first names and the count: a list of all could be megabytes long.
+            more = len(unknown) - _UNKNOWN_NAMED
+            yield ArgumentError(path, f"has {more:,} more arguments that are not accepted", kind)
         return
     if kind == "oneOf" and _is_choice_of_required(expected):
         yield _exactly_one_of(path, expected, given)
