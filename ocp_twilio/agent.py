@@ -31,6 +31,7 @@ from .errors import (
     ToolNotFound,
     TwilioAPIError,
 )
+from .fast_check import has_surrogate
 from .hosts import is_twilio_host, resolve_base_url
 from .plugin import APIDefinition
 from .registry import APIRegistry, plugin_definition, spec_definition
@@ -160,6 +161,16 @@ class OCPAgent:
         environment). ``ocp_headers`` overrides whether calls carry the OCP context headers
         (default: as the API's definition says; off for Twilio, which is no OCP server).
         """
+        _check_text_options(
+            name=name,
+            base_url=base_url,
+            account_sid=account_sid,
+            auth_token=auth_token,
+            api_key=api_key,
+            api_secret=api_secret,
+            region=region,
+            edge=edge,
+        )
         env = os.environ if environ is None else environ
         if spec is not None:
             resolved = spec_definition(name, spec, cache_dir=cache_root(env))
@@ -353,6 +364,15 @@ def _tools_of(
         raise SpecError(f"API {name!r} gave {strays[0]} where OperationSpecs were expected.")
     tools = [Tool(op, api=name, name=qualified_name(op)) for op in operations]
     return tuple(select_tools(tools, services=services, tags=tags))
+
+
+def _check_text_options(**options: object) -> None:
+    """Options that are text must be text: other values would fail deep in URL handling."""
+    for option, value in options.items():
+        if value is not None and not isinstance(value, str):
+            raise ConfigurationError(f"{option} must be text, not {type(value).__name__}.")
+        if isinstance(value, str) and not value.isascii() and has_surrogate(value):
+            raise ConfigurationError(f"{option} holds an unpaired surrogate; it cannot be sent.")
 
 
 def _validation_mode(value: ResponseValidation | str) -> ResponseValidation:

@@ -72,8 +72,10 @@ class ArgumentError:
 
 
 def _shown(key: str) -> str:
-    """A key as a message shows it: a model's key can be megabytes long."""
-    return key if len(key) <= _LONGEST_SHOWN_KEY else key[:_LONGEST_SHOWN_KEY] + "..."
+    """A key as a message shows it: cut (a model's key can be megabytes long) and with unpaired
+    surrogates escaped (the message goes out as UTF-8)."""
+    cut = key if len(key) <= _LONGEST_SHOWN_KEY else key[:_LONGEST_SHOWN_KEY] + "..."
+    return cut if cut.isascii() else cut.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 _LONGEST_SHOWN_KEY = 64

@@ -45,7 +45,10 @@ def resolve_base_url(
 
 
 def _checked(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[::1/": an IPv6 host without its closing bracket
+        parts = urlsplit("")
     # A query or fragment would swallow the operation path joined after it; white space and
     # control characters have no place in a URL (urlsplit drops some of them silently).
     if (

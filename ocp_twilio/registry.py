@@ -156,8 +156,9 @@ def spec_definition(
     """
     paths = [Path(spec)] if isinstance(spec, (str, Path)) else [Path(p) for p in spec]
     entry = {"description": f"Operations of {', '.join(p.name for p in paths)}"}
+    operations = load_operations(paths, cache_dir=cache_dir)  # first: it names a bad path
     source = " ".join(p.resolve().as_uri() for p in paths)
-    return _entry_definition(name, entry, source, load_operations(paths, cache_dir=cache_dir))
+    return _entry_definition(name, entry, source, operations)
 
 
 def _plugin_definition(name: str, entry_point: EntryPoint) -> ResolvedAPI:

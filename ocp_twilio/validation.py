@@ -65,7 +65,7 @@ def _not_json(value: Any, path: tuple[str | int, ...]) -> Iterable[ArgumentError
             if not isinstance(key, str) and path:
                 yield ArgumentError((*path, str(key)), _KEY_NOT_TEXT, "type")
             elif isinstance(key, str) and not key.isascii() and has_surrogate(key):
-                yield ArgumentError((*path, _shown_key(key)), _SURROGATE, "type")
+                yield ArgumentError((*path, key), _SURROGATE, "type")
             else:
                 yield from _not_json(item, (*path, str(key)))
     elif isinstance(value, (list, tuple)):
@@ -93,11 +93,6 @@ def _json_only(value: Any, nested: bool = False, depth: int = 0) -> Any:
     if isinstance(value, (str, int, float, Decimal, type(None))):
         return value
     return None
-
-
-def _shown_key(key: str) -> str:
-    """A key as an error message can show it: escaped where UTF-8 cannot carry it."""
-    return key.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
 
 
 def _is_finite(number: float | Decimal) -> bool:
