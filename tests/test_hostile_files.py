@@ -14,7 +14,7 @@ from ocp_twilio import OCPAgent, OperationSpec, ParameterSpec, SpecError, load_o
 from ocp_twilio.documents import MAX_DOCUMENT_DEPTH
 
 ACME: dict[str, str] = {}
-# 823 bytes of YAML that PyYAML keeps small (aliases are shared) but that stands for 9**9 strings.
+# Half a KB of YAML that PyYAML keeps small (aliases are shared) but that stands for 9**9 strings.
 ALIAS_BOMB = "apis:\n  acme:\n    tools: &t9 [*t8, *t8, *t8, *t8, *t8, *t8, *t8, *t8, *t8]\n"
 LAUGHS = "".join(f"x-{i}: &t{i} [{', '.join([f'*t{i - 1}'] * 9)}]\n" for i in range(1, 9)).replace(
     "*t0", '"lol"'
