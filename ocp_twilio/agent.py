@@ -27,6 +27,8 @@ from .errors import (
     AmbiguousToolName,
     APINotFound,
     ConfigurationError,
+    OCPError,
+    SpecError,
     ToolNotFound,
     TwilioAPIError,
 )
@@ -37,6 +39,7 @@ from .progress_store import MemoryProgressStore, ProgressStore
 from .registry import APIRegistry, plugin_definition, spec_definition
 from .retry import DEFAULT_RETRIES, RetryPolicy
 from .schema import INPUT_FORMATS
+from .spec import OperationSpec
 from .spec_sources import cache_root
 from .status_receiver import (
     DEFAULT_CALLBACK_PATH,
@@ -48,6 +51,7 @@ from .tool import Tool
 from .tool_index import ToolIndex, ToolSearch, qualified_name
 from .tool_selection import select_tools
 from .transport import DEFAULT_MAX_CONNECTIONS, AiohttpTransport, Transport
+from .validation import has_surrogate
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "OCPAgent", "RegisteredAPI", "load_api", "load_tools"]
 
@@ -182,6 +186,17 @@ class OCPAgent:
         filled in by the library and no longer an argument of the model; without it an API
         served by Twilio uses the agent's receiver while one runs (see serve_status_callbacks).
         """
+        _check_text_options(
+            name=name,
+            base_url=base_url,
+            account_sid=account_sid,
+            auth_token=auth_token,
+            api_key=api_key,
+            api_secret=api_secret,
+            region=region,
+            edge=edge,
+            status_callback=status_callback,
+        )
         if status_callback is not None and not _is_http_url(status_callback):
             raise ConfigurationError(
                 f"status_callback must be an absolute http(s) URL, not {status_callback!r}."
@@ -471,7 +486,18 @@ def _tools_of(
     services: Sequence[str] | None = None,
     tags: Sequence[str] | None = None,
 ) -> tuple[Tool, ...]:
-    tools = [Tool(op, api=name, name=qualified_name(op)) for op in definition.load_operations()]
+    try:
+        operations = list(definition.load_operations())
+    except OCPError:
+        raise
+    except Exception as exc:  # a plugin's own code: its failure is a setup problem
+        raise SpecError(
+            f"The operations of API {name!r} failed to load: {type(exc).__name__}: {exc}"
+        ) from exc
+    strays = [type(op).__name__ for op in operations if not isinstance(op, OperationSpec)]
+    if strays:
+        raise SpecError(f"API {name!r} gave {strays[0]} where OperationSpecs were expected.")
+    tools = [Tool(op, api=name, name=qualified_name(op)) for op in operations]
     # Where the Pay operations are, the tools that read their progress are too.
     pay_services = sorted({t.spec.service for t in tools if t.takes_status_callback})
     for service in pay_services:
@@ -481,6 +507,15 @@ def _tools_of(
 
 def _is_http_url(url: str) -> bool:
     return INPUT_FORMATS.conforms(url, "http-url")
+
+
+def _check_text_options(**options: object) -> None:
+    """Options that are text must be text: other values would fail deep in URL handling."""
+    for option, value in options.items():
+        if value is not None and not isinstance(value, str):
+            raise ConfigurationError(f"{option} must be text, not {type(value).__name__}.")
+        if isinstance(value, str) and not value.isascii() and has_surrogate(value):
+            raise ConfigurationError(f"{option} holds an unpaired surrogate; it cannot be sent.")
 
 
 def _validation_mode(value: ResponseValidation | str) -> ResponseValidation:

@@ -31,7 +31,7 @@ from .errors import (
     TwilioAPIError,
 )
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
-from .json_body import decode_json
+from .json_body import MAX_JSON_DEPTH, body_nested_deeper_than, decode_json
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
 from .tool import PreparedRequest, Tool
 from .transport import FRAMING_HEADERS, Answer, Transport
@@ -331,17 +331,27 @@ def _json_body(tool: Tool, answer: Answer) -> Any:
             tool, f"HTTP {status} success body has Content-Type {media_type}, not JSON"
         )
     try:
-        return decode_json(body)
+        data = decode_json(body)
     except ValueError as exc:
         raise _not_json_error(tool, f"HTTP {status} success body is not valid JSON") from exc
-    except RecursionError as exc:
-        raise _not_json_error(tool, f"HTTP {status} success body is nested too deeply") from exc
+    except RecursionError:  # deeper than the decoder goes, so deeper than the bound too
+        raise _too_deep_error(tool, status) from None
+    # Checked before anything walks it: validators and json.dumps recurse once per level.
+    if body_nested_deeper_than(body, data, MAX_JSON_DEPTH):
+        raise _too_deep_error(tool, status)
+    return data
 
 
 @lru_cache(maxsize=64)
 def _media_type(content_type: str | None) -> str:
     """ "application/json" of "Application/JSON; charset=utf-8"; servers repeat theirs."""
     return (content_type or "application/json").split(";", 1)[0].strip().lower()
+
+
+def _too_deep_error(tool: Tool, status: int) -> ResponseValidationError:
+    return _not_json_error(
+        tool, f"HTTP {status} success body is nested more than {MAX_JSON_DEPTH} levels deep"
+    )
 
 
 def _not_json_error(tool: Tool, message: str) -> ResponseValidationError:

@@ -30,7 +30,7 @@ class APINotFound(OCPError, LookupError):
         self.name = name
         self.suggestions = tuple(suggestions)
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"No API named {name!r}.{hint}")
+        super().__init__(f"No API named {_shown(name)!r}.{hint}")
 
 
 class ToolNotFound(OCPError, LookupError):
@@ -40,7 +40,7 @@ class ToolNotFound(OCPError, LookupError):
         self.name = name
         self.suggestions = tuple(suggestions)
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(detail or f"No tool named {name!r}.{hint}")
+        super().__init__(detail or f"No tool named {_shown(name)!r}.{hint}")
 
 
 class AmbiguousToolName(ToolNotFound):
@@ -67,8 +67,26 @@ class ArgumentError:
         return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.path)
 
     def __str__(self) -> str:
-        where = ".".join(str(p) for p in self.path) or "(arguments)"
+        where = ".".join(_shown(str(p)) for p in self.path) or "(arguments)"
         return f"{where}: {self.message}"
+
+
+def _shown(key: str) -> str:
+    """A key as a message shows it: cut (a model's key can be megabytes long) and with unpaired
+    surrogates escaped (the message goes out as UTF-8)."""
+    cut = key if len(key) <= _LONGEST_SHOWN_KEY else key[:_LONGEST_SHOWN_KEY] + "..."
+    return cut if cut.isascii() else cut.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_LONGEST_SHOWN_KEY = 64
+# Problems listed in an error's message; ``errors`` keeps them all.
+_LISTED_PROBLEMS = 20
+
+
+def _listed(errors: Sequence[ArgumentError]) -> str:
+    lines = "\n".join(f"- {e}" for e in errors[:_LISTED_PROBLEMS])
+    more = len(errors) - _LISTED_PROBLEMS
+    return lines + (f"\n- and {more:,} more problems" if more > 0 else "")
 
 
 class InvalidArguments(OCPError, ValueError):
@@ -80,7 +98,7 @@ class InvalidArguments(OCPError, ValueError):
     def __init__(self, tool: str, errors: Iterable[ArgumentError]) -> None:
         self.tool = tool
         self.errors = tuple(errors)
-        lines = "\n".join(f"- {e}" for e in self.errors)
+        lines = _listed(self.errors)
         super().__init__(f"Invalid arguments for {tool}; nothing was sent. Fix:\n{lines}")
 
 
@@ -108,14 +126,17 @@ class TwilioAPIError(OCPError):
 
 
 class ResponseValidationError(OCPError):
-    """A success response does not match the operation's response schema (strict mode)."""
+    """A success response does not match the operation's response schema (strict mode), or
+    cannot be read at all. Twilio has acted on the call already: repeating it may act twice."""
 
     def __init__(self, tool: str, errors: Iterable[ArgumentError], body: Any = None) -> None:
         self.tool = tool
         self.errors = tuple(errors)
         self.body = body
-        lines = "\n".join(f"- {e}" for e in self.errors)
-        super().__init__(f"Response of {tool} does not match its schema:\n{lines}")
+        lines = _listed(self.errors)
+        super().__init__(
+            f"The call was made, but the response of {tool} does not match its schema:\n{lines}"
+        )
 
 
 class TransportError(OCPError):

@@ -8,11 +8,16 @@ library, so that both give the same answer for every body.
 from __future__ import annotations
 
 import json
+import re
 import string
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["decode_json"]
+__all__ = ["MAX_JSON_DEPTH", "body_nested_deeper_than", "decode_json", "nested_deeper_than"]
+
+# Twilio's resources nest a few levels; jsonschema and json.dumps recurse once or more per level,
+# so a value nested far deeper would end in RecursionError wherever it went next.
+MAX_JSON_DEPTH = 64
 
 _orjson_loads: Callable[[bytes], Any] | None
 try:
@@ -39,13 +44,39 @@ def _may_hold_long_integer(body: bytes) -> bool:
 
 
 def decode_json(body: bytes) -> Any:
-    """The JSON document in ``body``; ValueError (UnicodeDecodeError among them) if it is none."""
+    """The JSON document in ``body``; ValueError (UnicodeDecodeError among them) if it is none,
+    or if it holds an unpaired surrogate, which no UTF-8 text can carry on."""
     if _orjson_loads is not None and not _may_hold_long_integer(body):
         try:
-            return _orjson_loads(body)
+            return _orjson_loads(body)  # orjson itself refuses unpaired surrogates
         except ValueError:  # orjson.JSONDecodeError: the standard library says why, or decodes
             pass
-    return json.loads(_json_text(body))
+    text = _json_text(body)
+    document = json.loads(text)
+    if _SURROGATE_ESCAPE.search(text) and _holds_unpaired_surrogate(document):
+        raise ValueError("the JSON text holds an unpaired surrogate")
+    return document
+
+
+# \uD800 to \uDFFF: only such escapes (or raw surrogates, which UTF-8 cannot hold) make one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_UNPAIRED = re.compile("[\ud800-\udfff]")
+
+
+def _holds_unpaired_surrogate(document: Any) -> bool:
+    """True where a string or key of ``document`` holds one; no recursion (bounded by a queue)."""
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if _UNPAIRED.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 # First bytes of the byte order marks and of UTF-16/32 text, which json.detect_encoding sniffs.
@@ -61,3 +92,26 @@ def _json_text(body: bytes) -> str:
     if not body or (body[0] not in _SNIFFED_FIRST_BYTES and (len(body) < 2 or body[1] != 0)):
         return body.decode("utf-8", "surrogatepass")
     return body.decode(json.detect_encoding(body), "surrogatepass")
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """True where lists and dicts nest in ``value`` more than ``limit`` levels; no recursion."""
+    level: list[Any] = [value] if isinstance(value, (dict, list)) else []
+    for _ in range(limit):
+        if not level:
+            return False
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
+    return bool(level)
+
+
+def body_nested_deeper_than(body: bytes, value: Any, limit: int) -> bool:
+    """As nested_deeper_than for ``value`` decoded from ``body``: a body with no more brackets
+    than ``limit`` cannot nest deeper, and most answers are settled by that count alone."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    return nested_deeper_than(value, limit)

@@ -32,6 +32,12 @@ _SAFE_ARGUMENT = re.compile(r"[^A-Za-z0-9_.-]")
 # Twilio's inequality filters (StartTime<, DateCreated>) as argument names a model can use.
 _INEQUALITY_SUFFIXES = {"<": "Before", ">": "After"}
 _COMPONENT_SCHEMA = "#/components/schemas/"
+# Bounds on the work one document may cause, far above Twilio's (at most 95 references followed
+# and 11,741 nodes copied by one file): a few KB of references to references could otherwise
+# expand past any memory.
+MAX_REFERENCES = 10_000
+MAX_COPIED_NODES = 1_000_000
+MAX_INLINE_DEPTH = 32
 
 
 def is_openapi_document(document: Any) -> bool:
@@ -65,6 +71,8 @@ def parse_openapi_document(
                 raise SpecError(f"{where}: {exc}") from None
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise SpecError(f"{where}: malformed ({type(exc).__name__}: {exc})") from exc
+            except RecursionError:
+                raise SpecError(f"{where}: nests too deeply (a $ref inside itself?)") from None
             operations.append(operation)
     return operations
 
@@ -76,6 +84,8 @@ class _Converter:
         self._document = document
         self._components: dict[str, dict[str, Any]] = {}
         self._component_refs: dict[str, frozenset[str]] = {}
+        self._references = 0
+        self._copied = 0
 
     def operation(
         self, path: str, method: str, item: Mapping[str, Any], server: str | None, service: str
@@ -107,6 +117,12 @@ class _Converter:
             if not isinstance(ref, str) or not ref.startswith("#/") or ref in seen:
                 raise SpecError(f"cannot resolve $ref {ref!r}")
             seen.add(ref)
+            self._references += 1
+            if self._references > MAX_REFERENCES:
+                raise SpecError(
+                    f"follows more than {MAX_REFERENCES:,} $refs; a reference expands "
+                    "into others again and again: reference shared schemas fewer times"
+                )
             node = self._pointer(ref)
         return node
 
@@ -213,10 +229,12 @@ class _Converter:
             ref = str(node["$ref"])
             if ref in active:
                 return {}  # a schema inside itself: the inner level takes any value
+            if len(active) >= MAX_INLINE_DEPTH:
+                raise SpecError(f"$refs nest more than {MAX_INLINE_DEPTH} levels deep")
             merged = {**self.deref(node), **{k: v for k, v in node.items() if k != "$ref"}}
             return self._inline_refs(merged, active | {ref})
 
-        return _replace_refs(schema, inlined)
+        return self._replace_refs(schema, inlined)
 
     def _response(self, responses: Mapping[Any, Any]) -> ResponseSpec | None:
         successes = sorted(
@@ -261,18 +279,27 @@ class _Converter:
             names.add(name)
             return {**node, "$ref": "#/$defs/" + _escape(name)}
 
-        return openapi_to_json_schema(_replace_refs(schema, local))
+        return openapi_to_json_schema(self._replace_refs(schema, local))
 
+    def _replace_refs(self, node: Any, replace: Callable[[Mapping[str, Any]], Any]) -> Any:
+        """A copy of ``node`` where every mapping holding ``$ref`` is ``replace(it)``."""
+        if isinstance(node, Mapping):
+            if "$ref" in node:
+                return replace(node)
+            self._count_copy(len(node))
+            return {k: self._replace_refs(v, replace) for k, v in node.items()}
+        if isinstance(node, list):
+            self._count_copy(len(node))
+            return [self._replace_refs(v, replace) for v in node]
+        return node
 
-def _replace_refs(node: Any, replace: Callable[[Mapping[str, Any]], Any]) -> Any:
-    """A copy of ``node`` where every mapping holding ``$ref`` is replaced by ``replace(it)``."""
-    if isinstance(node, Mapping):
-        if "$ref" in node:
-            return replace(node)
-        return {k: _replace_refs(v, replace) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_replace_refs(v, replace) for v in node]
-    return node
+    def _count_copy(self, nodes: int) -> None:
+        self._copied += nodes
+        if self._copied > MAX_COPIED_NODES:
+            raise SpecError(
+                f"expands to more than {MAX_COPIED_NODES:,} schema nodes through its $refs: "
+                "reference shared schemas fewer times"
+            )
 
 
 def _escape(name: str) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -27,10 +26,10 @@ from typing import Any
 from urllib.parse import quote
 
 import jsonschema
-import yaml
 from yarl import URL
 
 from .dispatch import USER_AGENT
+from .documents import parse_document, read_document
 from .errors import APINotFound, ConfigurationError, ResponseTooLarge, SpecError, TransportError
 from .hosts import DEFAULT_SERVER, resolve_base_url
 from .plugin import APIDefinition
@@ -118,10 +117,7 @@ class APIRegistry:
             return None
         if status != 200:
             raise TransportError(f"Registry {url} answered HTTP {status}.")
-        try:
-            entry = json.loads(body)
-        except ValueError as exc:
-            raise SpecError(f"Registry entry {url} is not JSON: {exc}") from exc
+        entry = parse_document(body, f"registry entry {url}", as_json=True)
         check_document(_REMOTE_VALIDATOR, entry, f"Registry entry {url}")
         operations = _tool_operations(name, entry, url)
         return _entry_definition(name, entry, url, operations, from_registry=True)
@@ -130,9 +126,11 @@ class APIRegistry:
         """Names the registry suggests; a registry without search suggests nothing."""
         try:
             status, body = await self._get(transport, f"{self.registry_url}/search", {"q": name})
-            results = json.loads(body)["results"] if status == 200 else []
-            return [str(r["name"]) for r in results]
-        except (TransportError, ValueError, KeyError, TypeError):
+            if status != 200:
+                return []
+            results = parse_document(body, f"registry search {self.registry_url}", as_json=True)
+            return [str(r["name"]) for r in results["results"]]
+        except (TransportError, SpecError, KeyError, TypeError):
             return []
 
     async def _get(
@@ -165,10 +163,7 @@ def installed_plugins() -> dict[str, EntryPoint]:
 
 
 def _read_registry_file(path: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"Cannot read registry file {path}: {exc}") from exc
+    document = read_document(path, "registry file")
     check_document(_FILE_VALIDATOR, document, f"Registry file {path}")
     return dict(document["apis"])
 
@@ -182,8 +177,9 @@ def spec_definition(
     """
     paths = [Path(spec)] if isinstance(spec, (str, Path)) else [Path(p) for p in spec]
     entry = {"description": f"Operations of {', '.join(p.name for p in paths)}"}
+    operations = load_operations(paths, cache_dir=cache_dir)  # first: it names a bad path
     source = " ".join(p.resolve().as_uri() for p in paths)
-    return _entry_definition(name, entry, source, load_operations(paths, cache_dir=cache_dir))
+    return _entry_definition(name, entry, source, operations)
 
 
 def _plugin_definition(name: str, entry_point: EntryPoint) -> ResolvedAPI:
@@ -263,7 +259,8 @@ def _operation_document(tool: Mapping[str, Any]) -> dict[str, Any]:
         {
             "name": param_name,
             "in": param["location"],
-            "required": bool(param.get("required", False)),
+            # A path parameter is always required: the path cannot be made without it.
+            "required": param["location"] == "path" or bool(param.get("required", False)),
             "description": str(param.get("description", "")),
             "schema": dict(
                 param.get("schema")

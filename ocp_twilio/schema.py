@@ -95,7 +95,11 @@ def _is_absolute_uri(value: object) -> bool:
         return True
     if _FORBIDDEN_IN_URI.search(value):
         return False
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number to 65535
+    except ValueError:  # "https://[::1/": an IPv6 host without its closing bracket
+        return False
     if not parts.scheme or not _SCHEME.match(parts.scheme):
         return False
     if parts.scheme.lower() in ("http", "https"):
@@ -107,7 +111,8 @@ def _is_http_url(value: object) -> bool:
     """An absolute http or https URL with a host: where Twilio can post."""
     if not isinstance(value, str):
         return True
-    return urlsplit(value).scheme.lower() in ("http", "https") and _is_absolute_uri(value)
+    # An absolute URI first: it refuses what urlsplit cannot split.
+    return _is_absolute_uri(value) and urlsplit(value).scheme.lower() in ("http", "https")
 
 
 def _is_uri_reference(value: object) -> bool:

@@ -23,8 +23,9 @@ Top-level keys starting with ``x-`` are ignored, so they can hold YAML anchors s
 
 from __future__ import annotations
 
+import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -94,8 +95,91 @@ class OperationSpec:
     # Groups of argument names of which exactly one must be given.
     exactly_one_of: tuple[tuple[str, ...], ...] = ()
 
+    def __post_init__(self) -> None:
+        # Every loader (YAML, OpenAPI, registry, cache, plugin) makes OperationSpecs, so this is
+        # the one place where a spec that would fail at call time is refused; loaders add the
+        # file or entry to the message.
+        problem = operation_problem(self)
+        if problem:
+            raise SpecError(f"Operation {str(self.name)[:64]!r}: {problem}.")
+
     def parameters_in(self, location: ParameterLocation) -> tuple[ParameterSpec, ...]:
         return tuple(p for p in self.parameters if p.location == location)
+
+
+_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+_LOCATIONS = frozenset({"path", "query", "body", "header"})
+# Characters a path template must not hold: controls (CR and LF split requests), space, and those
+# that would end the path ("?", "#") or are not URL text; unpaired surrogates cannot be encoded.
+_NOT_IN_PATH = re.compile(r"[\x00-\x20\x7f-\x9f?#\\\ud800-\udfff]")
+_PLACEHOLDER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# RFC 9110's token: the characters a header name may have.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}")
+_SENDABLE_NAME = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]{1,200}")
+
+
+def operation_problem(op: OperationSpec) -> str:
+    """What makes ``op`` unusable, phrased as what to change; "" when nothing does."""
+    if not isinstance(op.name, str) or not op.name:
+        return "needs a name"
+    if op.method not in _METHODS:
+        return f"method must be one of {', '.join(sorted(_METHODS))} (in capitals)"
+    if not isinstance(op.path, str) or not op.path.startswith("/"):
+        return "its path must start with '/'"
+    if _NOT_IN_PATH.search(op.path):
+        return (
+            "its path holds a control character, space, '?', '#', '\\' or unpaired "
+            "surrogate; remove it (query arguments are parameters 'in: query')"
+        )
+    if op.body_encoding not in (None, "form", "json"):
+        return "body_encoding must be form or json"
+    if op.response is not None and not (
+        isinstance(op.response.status, int) and 100 <= op.response.status <= 599
+    ):
+        return "its response status must be an integer from 100 to 599"
+    return _parameters_problem(op) or _placeholders_problem(op)
+
+
+def _parameters_problem(op: OperationSpec) -> str:
+    names = [p.name for p in op.parameters]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        return f"declares {duplicated} more than once"
+    for p in op.parameters:
+        if p.location not in _LOCATIONS:
+            return f"parameter {p.name!r}: 'in' must be path, query, body or header"
+        if not (isinstance(p.sent_as, str) and _SENDABLE_NAME.fullmatch(p.sent_as)):
+            return f"parameter {str(p.name)[:64]!r} needs a name without control characters"
+        if p.location == "header" and not _HEADER_NAME.fullmatch(p.sent_as):
+            return f"header parameter {p.sent_as!r} is not a valid HTTP header name"
+        if p.location == "path" and not p.required:
+            return f"path parameter {p.name!r} must be required (required: true)"
+        if not isinstance(p.schema, Mapping):
+            return f"parameter {p.name!r}: its schema must be an object"
+    if any(p.location == "body" for p in op.parameters) and op.body_encoding is None:
+        return "has body parameters but no body_encoding (form or json)"
+    for group in op.exactly_one_of:
+        unknown = sorted(set(group) - set(names))
+        if unknown:
+            return f"exactly_one_of names unknown {unknown}"
+    return ""
+
+
+def _placeholders_problem(op: OperationSpec) -> str:
+    try:
+        fields = [(f, c, s) for _, f, s, c in string.Formatter().parse(op.path) if f is not None]
+    except ValueError:
+        return "its path has an unmatched '{' or '}'"
+    in_path = {p.sent_as for p in op.parameters if p.location == "path"}
+    for name, conversion, spec in fields:
+        if conversion or spec or not _PLACEHOLDER.fullmatch(name):
+            return f"path placeholder {{{name}}} must be a plain name such as {{Sid}}"
+        if name not in in_path:
+            return f"no path parameter for {{{name}}}: declare it (in: path, required: true)"
+    unused = sorted(in_path - {f for f, _, _ in fields})
+    if unused:
+        return f"path parameters {unused} have no {{placeholder}} in the path"
+    return ""
 
 
 def packaged_schemas_dir() -> Path:
@@ -110,7 +194,13 @@ def parse_spec_document(document: Any, source: str = "<document>") -> list[Opera
     """Turn an already-parsed YAML document into operation specs."""
     check_document(_FILE_VALIDATOR, document, f"Spec file {source}")
     defaults = {k: document[k] for k in ("api", "service", "server") if k in document}
-    return [_operation(raw, defaults, source) for raw in document["operations"]]
+    operations: list[OperationSpec] = []
+    for raw in document["operations"]:
+        try:
+            operations.append(_operation(raw, defaults, source))
+        except SpecError as exc:
+            raise SpecError(f"{source}: {exc}") from None
+    return operations
 
 
 def check_document(validator: jsonschema.protocols.Validator, document: Any, what: str) -> None:
@@ -126,17 +216,6 @@ def check_document(validator: jsonschema.protocols.Validator, document: Any, wha
 
 def _operation(raw: Mapping[str, Any], defaults: Mapping[str, str], source: str) -> OperationSpec:
     parameters = tuple(_parameter(p) for p in raw.get("parameters", ()))
-    names = [p.name for p in parameters]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise SpecError(f"{source}: {raw['name']} declares {duplicated} more than once.")
-    for group in raw.get("exactly_one_of", ()):
-        unknown = sorted(set(group) - set(names))
-        if unknown:
-            raise SpecError(f"{source}: {raw['name']}: exactly_one_of names unknown {unknown}.")
-    for placeholder in _path_placeholders(raw["path"]):
-        if not any(p.name == placeholder and p.location == "path" for p in parameters):
-            raise SpecError(f"{source}: {raw['name']}: no path parameter for {{{placeholder}}}.")
     has_body = any(p.location == "body" for p in parameters)
     response = raw.get("response")
     return OperationSpec(
@@ -171,10 +250,6 @@ def _parameter(raw: Mapping[str, Any]) -> ParameterSpec:
         wire_name=raw.get("wire_name"),
         from_credentials=raw.get("from_credentials"),
     )
-
-
-def _path_placeholders(path: str) -> Iterable[str]:
-    return [name for _, name, _, _ in string.Formatter().parse(path) if name]
 
 
 _NAME = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}

@@ -9,7 +9,6 @@ a changed file makes a new key, and a stale entry is never read.
 from __future__ import annotations
 
 import hashlib
-import json
 import marshal
 import os
 import sys
@@ -18,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import yaml
 
+from .documents import parse_document, read_bytes
 from .errors import SpecError
 from .openapi import is_openapi_document, parse_openapi_document, service_name
 from .spec import (
@@ -42,8 +41,10 @@ __all__ = [
 
 CACHE_DIR_ENV = "OCP_TWILIO_CACHE_DIR"
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
+_SPEC_FILE = "spec file"
 # Bump when the cached shape or the conversion changes, so old entries are not read back.
-_CATALOG_FORMAT = 1
+_CATALOG_FORMAT = 2
+_CHECKSUM_SIZE = hashlib.sha256().digest_size
 
 
 def cache_root(environ: Mapping[str, str] | None = None) -> Path:
@@ -86,7 +87,7 @@ def load_operations(
     same service and name: they carry rules OpenAPI cannot state (exactly one of Capture or
     Status) and descriptions written for a model.
     """
-    contents = [(path, path.read_bytes()) for path in spec_files(sources)]
+    contents = [(path, read_bytes(path, _SPEC_FILE)) for path in spec_files(sources)]
     cache_file = cache_dir / "catalog" / f"{_digest(contents)}.marshal" if cache_dir else None
     if cache_file is not None:
         cached = _read_cache(cache_file)
@@ -95,7 +96,7 @@ def load_operations(
     curated: list[OperationSpec] = []
     imported: list[OperationSpec] = []
     for path, data in contents:
-        document = _parse(path, data)
+        document = parse_document(data, f"{_SPEC_FILE} {path}", as_json=path.suffix == ".json")
         if is_openapi_document(document):
             imported.extend(
                 parse_openapi_document(document, service=service_name(path), source=str(path))
@@ -113,25 +114,6 @@ def load_operations(
     return operations
 
 
-def _parse(path: Path, data: bytes) -> Any:
-    try:
-        if path.suffix == ".json":
-            return json.loads(data)
-        return _load_yaml(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SpecError(f"Cannot read spec file {path}: {exc}") from exc
-
-
-def _load_yaml(text: str) -> Any:
-    """ryaml (the ``fast`` extra) parses Twilio's 8.5 MB of YAML ten times faster than PyYAML."""
-    try:
-        import ryaml
-    except ImportError:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(text, Loader=loader)  # a safe loader
-    return ryaml.loads(text)  # type: ignore[attr-defined]  # re-exported, not in __all__
-
-
 def _digest(contents: Iterable[tuple[Path, bytes]]) -> str:
     digest = hashlib.sha256(f"{_CATALOG_FORMAT}/{__version__}/{sys.version_info[:2]}".encode())
     for path, data in contents:
@@ -142,21 +124,30 @@ def _digest(contents: Iterable[tuple[Path, bytes]]) -> str:
 
 
 # marshal keeps shared objects shared (the component schemas many responses use) and reads
-# back faster than JSON; the key includes the Python version, whose marshal format it is.
+# back faster than JSON; the key includes the Python version, whose marshal format it is. An
+# entry starts with the SHA-256 of the rest: marshal trusts its input (a 5-byte file can make
+# it allocate gigabytes), so a torn or altered entry is never unmarshalled, only rebuilt.
 def _read_cache(path: Path) -> list[OperationSpec] | None:
     try:
-        rows = marshal.loads(path.read_bytes())
-        return [_operation_from_row(row) for row in rows]
-    except (OSError, EOFError, ValueError, TypeError, IndexError):
+        data = path.read_bytes()
+    except OSError:
         return None
+    checksum, payload = data[:_CHECKSUM_SIZE], data[_CHECKSUM_SIZE:]
+    if hashlib.sha256(payload).digest() != checksum:
+        return None
+    try:
+        return [_operation_from_row(row) for row in marshal.loads(payload)]
+    except (EOFError, ValueError, TypeError, IndexError, SpecError):
+        return None  # SpecError: OperationSpec refuses what no loader would have made
 
 
 def _write_cache(path: Path, operations: list[OperationSpec]) -> None:
     """Atomically (write, then rename); a cache that cannot be written is only slower."""
+    payload = marshal.dumps([_operation_row(op) for op in operations])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(marshal.dumps([_operation_row(op) for op in operations]))
+        partial.write_bytes(hashlib.sha256(payload).digest() + payload)
         partial.replace(path)
     except OSError:
         return

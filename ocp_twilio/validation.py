@@ -12,6 +12,7 @@ Messages say what is expected, never echo the value given: a value may be card d
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from .errors import ArgumentError, SpecError
+from .json_body import MAX_JSON_DEPTH
 from .schema import (
     CHECKS_BEYOND_STRINGS,
     SOUND_PATTERNS,
@@ -29,10 +31,7 @@ from .schema import (
     SUBSCHEMA_VALUES,
 )
 
-__all__ = ["MAX_QUICK_DEPTH", "SchemaValidator", "is_plain_json"]
-
-# Deeper values go to jsonschema alone: jsonschema-rs recurses on the C stack.
-MAX_QUICK_DEPTH = 64
+__all__ = ["SchemaValidator", "has_surrogate", "is_plain_json", "quick_validator"]
 
 
 class SchemaValidator:
@@ -99,20 +98,34 @@ def quick_validator(
         return None
 
 
-def is_plain_json(value: Any, depth: int = MAX_QUICK_DEPTH) -> bool:
-    """True for what ``json.loads`` makes, less NaN and Infinity, nested at most ``depth`` deep."""
+def is_plain_json(value: Any, depth: int = MAX_JSON_DEPTH) -> bool:
+    """True for what ``json.loads`` makes, less NaN and Infinity, unpaired surrogates and nesting
+    deeper than ``depth`` (jsonschema-rs recurses on the C stack); the rest goes to jsonschema."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind is str:
+        return value.isascii() or not has_surrogate(value)
+    if kind is int or kind is bool or value is None:
         return True
     if kind is float:
         return math.isfinite(value)
-    if depth == 0:
+    if depth <= 0:
         return False
     if kind is dict:
-        return all(type(k) is str and is_plain_json(v, depth - 1) for k, v in value.items())
+        return all(
+            type(k) is str and (k.isascii() or not has_surrogate(k)) and is_plain_json(v, depth - 1)
+            for k, v in value.items()
+        )
     if kind is list:
         return all(is_plain_json(v, depth - 1) for v in value)
     return False
+
+
+_UNPAIRED = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogate(text: str) -> bool:
+    """True where ``text`` holds an unpaired surrogate, which UTF-8 cannot encode."""
+    return _UNPAIRED.search(text) is not None
 
 
 def _conforms(formats: FormatChecker, name: str) -> Callable[[str], bool]:
@@ -141,34 +154,46 @@ def _rewritten_formats(schema: Any, rewrites: Mapping[str, Mapping[str, str]]) -
 
 def _not_json(value: Any, path: tuple[str | int, ...]) -> Iterable[ArgumentError]:
     """Values that cannot be sent although a schema lets them through: NaN and Infinity pass every
-    JSON Schema bound, any Python object passes a schema that names no type, and an open object
-    takes keys of any kind."""
-    if isinstance(value, (float, Decimal)) and not _is_finite(value):
+    JSON Schema bound, any Python object passes a schema that names no type, an open object
+    takes keys of any kind, text may hold unpaired surrogates (UTF-8 cannot encode them), and
+    nothing limits nesting (the validator and the encoder recurse once per level)."""
+    if len(path) > MAX_JSON_DEPTH:
+        yield ArgumentError(path[:1], _TOO_DEEP, "maxDepth")
+    elif isinstance(value, str):
+        if not value.isascii() and has_surrogate(value):
+            yield ArgumentError(path, _SURROGATE, "type")
+    elif isinstance(value, (float, Decimal)) and not _is_finite(value):
         yield ArgumentError(path, _NOT_FINITE, "type")
     elif isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str) and path:
                 yield ArgumentError((*path, str(key)), _KEY_NOT_TEXT, "type")
+            elif isinstance(key, str) and not key.isascii() and has_surrogate(key):
+                yield ArgumentError((*path, key), _SURROGATE, "type")
             else:
                 yield from _not_json(item, (*path, str(key)))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             yield from _not_json(item, (*path, index))
-    elif not isinstance(value, (str, int, float, Decimal, type(None))):
+    elif not isinstance(value, (int, float, Decimal, type(None))):
         yield ArgumentError(path, _NOT_JSON, "type")
 
 
-def _json_only(value: Any, nested: bool = False) -> Any:
+def _json_only(value: Any, nested: bool = False, depth: int = 0) -> Any:
     """``value`` with null in place of what _not_json refuses, and without the keys it refuses
     (a top-level one is left for the schema to report as an unknown argument)."""
+    if depth > MAX_JSON_DEPTH:
+        return None
     if isinstance(value, (float, Decimal)) and not _is_finite(value):
         return None
     if isinstance(value, Mapping):
         return {
-            k: _json_only(v, True) for k, v in value.items() if isinstance(k, str) or not nested
+            k: _json_only(v, True, depth + 1)
+            for k, v in value.items()
+            if isinstance(k, str) or not nested
         }
     if isinstance(value, (list, tuple)):
-        return [_json_only(v, True) for v in value]
+        return [_json_only(v, True, depth + 1) for v in value]
     if isinstance(value, (str, int, float, Decimal, type(None))):
         return value
     return None
@@ -181,6 +206,12 @@ def _is_finite(number: float | Decimal) -> bool:
 _NOT_FINITE = "must be a finite number, not NaN or Infinity"
 _NOT_JSON = "must be a JSON value: string, number, boolean, null, array or object"
 _KEY_NOT_TEXT = "is not a text key; the keys of a JSON object are strings"
+_SURROGATE = "holds an unpaired surrogate (U+D800 to U+DFFF), which cannot be sent as text"
+_TOO_DEEP = f"is nested more than {MAX_JSON_DEPTH} levels deep; send a flatter value"
+
+
+# Unknown arguments named one by one; the rest are counted.
+_UNKNOWN_NAMED = 5
 
 
 def _error_order(error: ValidationError) -> tuple[str, ...]:
@@ -202,9 +233,14 @@ def _explain(error: ValidationError) -> Iterable[ArgumentError]:
         known = sorted(schema.get("properties", {}))
         allowed = f"; allowed arguments: {', '.join(known)}" if known else ""
         # key=str: a Python caller may pass non-string keys, which cannot be sorted with strings.
-        for name in sorted(set(given) - set(known), key=str):
+        unknown = sorted(set(given) - set(known), key=str)
+        for name in unknown[:_UNKNOWN_NAMED]:
             message = f"is not an accepted argument, remove it{allowed}"
             yield ArgumentError((*path, name), message, kind)
+        if len(unknown) > _UNKNOWN_NAMED:
+            # The first names and the count: a list of all could be megabytes long.
+            more = len(unknown) - _UNKNOWN_NAMED
+            yield ArgumentError(path, f"has {more:,} more arguments that are not accepted", kind)
         return
     if kind == "oneOf" and _is_choice_of_required(expected):
         yield _exactly_one_of(path, expected, given)

@@ -35,8 +35,6 @@ def outcome(parse: Any) -> str:
         b" 7",
         b"\xff\xfe",
         b'{"a": "\xff"}',
-        b'"\xed\xa0\x80"',
-        b'"\\ud800"',
         b"NaN",
         b"[1e400, -Infinity]",
         b"123456789012345678901234567890",
@@ -59,6 +57,27 @@ def test_response_body_is_decoded_as_json_loads_decodes_bytes(
         monkeypatch.setattr(json_body, "_orjson_loads", None)
 
     assert outcome(lambda: decode_json(body)) == outcome(lambda: json.loads(body))
+
+
+@pytest.mark.parametrize(
+    "body", [b'"\xed\xa0\x80"', b'"\\ud800"', b'{"\\udc00": 1}', b'["\\ud83d", NaN]']
+)
+@pytest.mark.parametrize("orjson", [True, False], ids=["orjson", "stdlib"])
+def test_an_unpaired_surrogate_is_no_json_to_pass_on(
+    body: bytes, orjson: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """json.loads takes it, but no UTF-8 text can carry it on: a model's answer, a log."""
+    if orjson:
+        pytest.importorskip("orjson", reason="orjson comes with the fast extra")
+    else:
+        monkeypatch.setattr(json_body, "_orjson_loads", None)
+    json.loads(body)
+    with pytest.raises(ValueError, match="unpaired surrogate"):
+        decode_json(body)
+
+
+def test_a_surrogate_pair_is_one_character() -> None:
+    assert decode_json(b'{"a": "\\ud83d\\ude00", "n": NaN}')["a"] == "\U0001f600"
 
 
 def test_sids_in_a_body_keep_it_on_the_fast_decoder(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import anyio
+import pytest
 from conftest import (
     AUTH_TOKEN,
     CREATE_TOOL,
@@ -17,6 +19,7 @@ from conftest import (
 )
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.shared.exceptions import MCPError
 
 CONSOLE_SCRIPT = str(Path(sys.executable).with_name("ocp-twilio"))
 
@@ -88,3 +91,32 @@ async def test_filters_choose_the_served_tools(recording_server: RecordingServer
     assert names == [CREATE_TOOL]
     assert refused.is_error is True
     assert recording_server.requests == []
+
+
+async def test_hostile_requests_get_bounded_answers_and_every_request_an_answer(
+    recording_server: RecordingServer,
+) -> None:
+    unknown_keys = {f"k{i}": 1 for i in range(200_000)}
+    deep: dict[str, object] = {}
+    inner = deep
+    for _ in range(250):
+        inner["a"] = {}
+        inner = inner["a"]  # type: ignore[assignment]
+    async with (
+        stdio_client(server_parameters(recording_server)) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        with anyio.fail_after(60):  # a dropped request would otherwise hang the test
+            many = await session.call_tool(UPDATE_TOOL, update_arguments(**unknown_keys))
+            with pytest.raises(MCPError, match="nests more than 200 levels deep"):
+                await session.call_tool(UPDATE_TOOL, update_arguments(Parameter=deep))
+            after = await session.call_tool(UPDATE_TOOL, update_arguments())
+
+    many_text = many.content[0].text  # type: ignore[union-attr]
+    assert many.is_error is True
+    assert len(many_text) < 4000
+    assert "k0: is not an accepted argument" in many_text
+    assert "has 199,995 more arguments that are not accepted" in many_text
+    assert after.is_error is False  # the server goes on serving
+    assert len(recording_server.requests) == 1

@@ -27,12 +27,12 @@ IMPORTED_PAYMENTS = {
     "openapi": "3.0.1",
     "paths": {
         "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Payments/{Sid}.json": {
+            "parameters": [
+                {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                for n in ("AccountSid", "CallSid", "Sid")
+            ],
             "post": {
                 "operationId": "UpdatePayments",
-                "parameters": [
-                    {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                    for n in ("AccountSid", "CallSid", "Sid")
-                ],
                 "responses": {"202": {"description": "Accepted"}},
             },
             "get": {"operationId": "FetchPayments", "responses": {"200": {"description": "OK"}}},

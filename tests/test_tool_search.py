@@ -3,11 +3,13 @@ Twilio's (../shared/twilio-oai; skipped where the files are absent)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import SHARED_OAI, benchmark_json
 
 from ocp_twilio.agent import load_tools
-from ocp_twilio.spec import OperationSpec
+from ocp_twilio.spec import OperationSpec, ParameterSpec
 from ocp_twilio.tool import Tool
 from ocp_twilio.tool_index import qualified_name
 from ocp_twilio.tool_search import ToolSearch
@@ -40,8 +42,14 @@ _MADE_UP = [
 def made_up() -> ToolSearch:
     tools = []
     for service, name, path, description in _MADE_UP:
+        placeholders = re.findall(r"{(\w+)}", path)
         spec = OperationSpec(
-            name=name, method="GET", path=path, description=description, service=service
+            name=name,
+            method="GET",
+            path=path,
+            description=description,
+            service=service,
+            parameters=tuple(ParameterSpec(n, "path", required=True) for n in placeholders),
         )
         tools.append(Tool(spec, name=qualified_name(spec)))
     return ToolSearch(tools)

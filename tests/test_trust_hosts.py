@@ -8,6 +8,7 @@ no request either.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import marshal
 import re
@@ -187,21 +188,21 @@ async def test_a_poisoned_cache_entry_cannot_take_the_credentials(
     async with OCPAgent() as agent:
         await agent.register_api("twilio", spec=spec, environ=environ)
     [entry] = (isolated_cache / "catalog").iterdir()
-    rows = marshal.loads(entry.read_bytes())
+    # The poisoner writes the entry's checksum too, so the cache takes it as its own.
+    checksum_size = hashlib.sha256().digest_size
+    rows = marshal.loads(entry.read_bytes()[checksum_size:])
     poisoned = [
         (*row[:7], recording_server.url, *row[8:]) if row[0] == "fetchEvil" else row for row in rows
     ]
-    entry.write_bytes(marshal.dumps(poisoned))
+    payload = marshal.dumps(poisoned)
+    entry.write_bytes(hashlib.sha256(payload).digest() + payload)
 
     with aioresponses(passthrough=["http://127.0.0.1"]) as twilio:
         twilio.get(ANY_URL, status=200, payload={})
         async with OCPAgent() as agent:
             await agent.register_api("twilio", spec=spec, environ=environ)
-            try:
+            with pytest.raises(ConfigurationError, match="nothing was sent"):
                 await agent.call_tool("fetchEvil", {})
-            except ConfigurationError as error:
-                assert "nothing was sent" in str(error)
-            # else: the bad entry was noticed and rebuilt, and the call went to Twilio's host
     assert recording_server.requests == []
 
 

@@ -32,6 +32,9 @@ __all__ = ["ToolOutcome", "call_for_model", "error_text", "field_of", "invalid_a
 
 logger = logging.getLogger("ocp_twilio")
 
+# Characters of an off-schema answer shown to the model: enough to act on, not a whole page.
+_SHOWN_BODY = 4000
+
 
 @dataclass(frozen=True)
 class ToolOutcome:
@@ -104,8 +107,11 @@ def _next_step(exc: OCPError) -> str:
             "(the same IdempotencyKey makes a repeat safe)."
         )
     if isinstance(exc, ResponseValidationError):
+        if exc.body is None:
+            return "Do not repeat it blindly: check its effect first."
         body = json.dumps(exc.body, ensure_ascii=False, separators=(",", ":"))
-        return f"The call was made; its answer, not of the documented shape, was: {body}"
+        shown = body if len(body) <= _SHOWN_BODY else body[:_SHOWN_BODY] + "... (cut)"
+        return f"Its answer, not of the documented shape, was: {shown}"
     if isinstance(exc, ConfigurationError):
         return "This is a setup problem for the operator; changing the arguments will not help."
     return ""

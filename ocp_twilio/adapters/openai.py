@@ -15,6 +15,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ToolNotFound
+from ..json_body import MAX_JSON_DEPTH
 from ..tool import Tool
 from ._calls import ToolOutcome, call_for_model, field_of, invalid_arguments_text
 from ._rules import OPENAI_NAME, check_names
@@ -105,6 +106,9 @@ async def _run(agent: OCPAgent, name: str, arguments: Any, api: str | None) -> T
         except json.JSONDecodeError as exc:
             # The position only: the text may hold card data.
             problem = f"are not valid JSON (column {exc.colno}); send one JSON object"
+            return ToolOutcome(error=invalid_arguments_text(name, problem))
+        except RecursionError:
+            problem = f"are nested more than {MAX_JSON_DEPTH} levels deep; send a flatter object"
             return ToolOutcome(error=invalid_arguments_text(name, problem))
     if isinstance(arguments, Mapping):
         # An unknown name is left for call_for_model to report, with the close names.
@@ -233,7 +237,7 @@ def _restore(arguments: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[st
 def _json_object_or_text(text: str) -> Any:
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return text  # validation will say an object is expected
     return value if isinstance(value, dict) else text
 
