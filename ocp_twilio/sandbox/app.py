@@ -15,6 +15,7 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -157,6 +158,10 @@ async def _read_form(
 ) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
     """The form fields, or 400 for a body that cannot be read as one (413 when too large)."""
     try:
+        if request.content_type == "application/x-www-form-urlencoded":
+            # aiohttp replaces bad UTF-8 in percent-escapes with U+FFFD; Twilio refuses it.
+            text = (await request.read()).decode(request.charset or "utf-8")
+            parse_qsl(text, keep_blank_values=True, errors="strict")
         return await request.post()
     except web.HTTPRequestEntityTooLarge:
         raise
