@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sandbox_support import CALLBACK, CAPTURES, basic_auth, payments_path, raw_post
+from sandbox_support import CALLBACK, CAPTURES, basic_auth, payments_path, raw_post, wait_until
 
 from ocp_twilio import OCPAgent, TwilioAPIError
 from ocp_twilio.sandbox import (
@@ -251,3 +251,16 @@ async def test_memory_is_bounded_finished_calls_make_room_open_ones_are_refused(
         status, body, _ = await raw_post(sandbox, "/sandbox/calls")
         assert (status, body["code"]) == (429, 20429)
         assert "max_calls" in body["message"]
+
+
+async def test_while_the_caller_types_complete_is_refused_and_a_new_capture_takes_over() -> None:
+    async with Sandbox(typing_delay=0.5) as sandbox, OCPAgent() as agent:
+        await agent.register_api("twilio", environ=sandbox.environ())
+        card, expiry = {"Capture": CAPTURES[0]}, {"Capture": CAPTURES[1]}
+        # Each step is sent long before the caller's first key (half a second).
+        sid, codes = await pay(agent, sandbox.start_call(), [card, {"Status": "complete"}, expiry])
+        assert codes == [None, "64021", None]
+
+        await wait_until(lambda: any(c["Capture"] == CAPTURES[1] for c in finals(sandbox, sid)))
+        assert [c["Capture"] for c in finals(sandbox, sid)] == [CAPTURES[1]]  # card typing stopped
+        assert sandbox.payment(sid).missing[0] == CAPTURES[0]

@@ -117,6 +117,10 @@ class PaySession:
         base = name.removesuffix(MATCHER)
         if name != base and base not in self.shown:
             raise SandboxError(400, 64021, f"Capture {base} before {name}.")
+        # Asked again: the earlier entry (and any match of it) no longer counts.
+        self.shown.pop(name, None)
+        if name == base:
+            self.shown.pop(base + MATCHER, None)
         self.capturing = name
         self._touch()
 

@@ -124,9 +124,7 @@ class SandboxState:
         if self.typing_delay > 0:
             task = asyncio.get_running_loop().create_task(self._type(session, callback, moments))
             self._typing[sid] = task
-            task.add_done_callback(
-                lambda done: self._typing.pop(sid, None) if self._typing.get(sid) is done else None
-            )
+            task.add_done_callback(lambda done: self._typing_done(sid, done))
         else:
             for moment in moments:
                 self._record(session, callback, moment)
@@ -148,6 +146,10 @@ class SandboxState:
             if moment is None:
                 return
             self._record(session, callback, moment)
+
+    def _typing_done(self, sid: str, task: asyncio.Task[None]) -> None:
+        if self._typing.get(sid) is task:
+            del self._typing[sid]
 
     def _stop_typing(self, sid: str) -> None:
         task = self._typing.pop(sid, None)
