@@ -63,7 +63,8 @@ async def _errors_and_log(request: web.Request, handler: Handler) -> web.StreamR
     except web.HTTPNotFound:
         response = _json(404, not_found(request.path).body)
     except web.HTTPMethodNotAllowed as exc:
-        response = _json(405, error_body(405, 20004, f"Method {request.method} not allowed"))
+        message = f"Method {request.method} not allowed"
+        response = _json(405, error_body(405, _HTTP_ERROR_CODES[405], message))
         response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
     except web.HTTPRequestEntityTooLarge:
         message = f"The request body is larger than {MAX_BODY_BYTES} bytes."
