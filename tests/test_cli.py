@@ -181,8 +181,9 @@ def test_sandbox_on_a_busy_port_exits_4() -> None:
     assert_failed(result, ExitCode.TRANSPORT_ERROR, "cannot listen on 127.0.0.1")
 
 
-def test_sandbox_with_a_malformed_account_sid_exits_2() -> None:
-    assert_failed(run("sandbox", "--account-sid", "AC123"), ExitCode.BAD_INPUT, "32 hexadecimal")
+@pytest.mark.parametrize("option", ["--account-sid", "--api-key-sid"])
+def test_sandbox_with_a_malformed_sid_exits_2(option: str) -> None:
+    assert_failed(run("sandbox", option, "AC123"), ExitCode.BAD_INPUT, "32 hexadecimal")
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "terminate"])
@@ -211,7 +212,13 @@ def test_sandbox_command_serves_until_stopped(stop: signal.Signals) -> None:
 
 def test_sandbox_command_prints_credentials_for_humans() -> None:
     server = subprocess.Popen(
-        [str(CONSOLE_SCRIPT), "sandbox", "--account-sid", "AC" + "1" * 32, "--auth-token", "t0k"],
+        [
+            str(CONSOLE_SCRIPT),
+            "sandbox",
+            *("--account-sid", "AC" + "1" * 32, "--auth-token", "t0k"),
+            *("--api-key-sid", "SK" + "2" * 32, "--api-key-secret", "s3cret"),
+            *("--typing-delay", "0.2"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -225,6 +232,7 @@ def test_sandbox_command_prints_credentials_for_humans() -> None:
     text = "".join(lines) + stdout
     assert "Account SID: AC" + "1" * 32 in text
     assert "Auth token:  t0k" in text
+    assert f"API key:     SK{'2' * 32} (secret s3cret)" in text
     assert "TWILIO_BASE_URL=http://127.0.0.1:" in text
     assert text.rstrip().endswith("Sandbox stopped.")
     assert server.returncode == 0

@@ -1,23 +1,23 @@
-"""No full card number, security code or bank number in any response, event or log."""
+"""No full card number, security code or bank number in any response, event, log or state."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 
 import aiohttp
 import pytest
 from conftest import RecordingServer
-from sandbox_support import basic_auth, payments_path
+from sandbox_support import basic_auth, payments_path, wait_until
 
 from ocp_twilio.sandbox import CallerBankAccount, CallerCard, Sandbox
 
 CARD = CallerCard(
     number="4000056655665556",
     expiry_mmyy="0931",
-    security_code="9731",
+    security_code="973",
     postal_code="10001",
-    brand="visa",
 )
 BANK = CallerBankAccount(routing_number="021000021", account_number="998877665544")
 # Whole values, and the parts a mask must hide (all but the last four digits).
@@ -30,6 +30,7 @@ CARD_STEPS = [
     {"Capture": "payment-card-number"},
     {"Capture": "expiration-date"},
     {"Capture": "security-code"},
+    {"Capture": "postal-code"},
     {"Capture": "postal-code"},
     {"Capture": "payment-card-number-matcher"},
     {"Status": "complete"},
@@ -57,8 +58,10 @@ async def test_nothing_the_caller_keyed_in_is_shown_in_full(
                 return texts[-1]
 
         for method, steps in [("credit-card", CARD_STEPS), ("ach-debit", BANK_STEPS)]:
-            call_sid = sandbox.start_call()
+            # The caller keys the card number into the postal code first: it is not echoed.
+            call_sid = sandbox.start_call({"postal-code": [CARD.number]})
             create = {
+                "Description": f"card {CARD.number}",  # a model pasted it: never stored
                 "IdempotencyKey": f"{method}-create",
                 "StatusCallback": callback,
                 "PaymentMethod": method,
@@ -70,24 +73,36 @@ async def test_nothing_the_caller_keyed_in_is_shown_in_full(
             for number, step in enumerate(steps):
                 form = {"IdempotencyKey": f"{method}-{number}", "StatusCallback": callback, **step}
                 await post(payments_path(sandbox, call_sid, sid.group(1)), form)
+        # Card numbers where a client may put anything: a path, a Capture, a script's name.
+        await post(payments_path(sandbox, CARD.number), {"IdempotencyKey": "x"})
+        await post(payments_path(sandbox, call_sid, sid.group(1)), {
+            "IdempotencyKey": "y", "StatusCallback": callback, "Capture": CARD.number
+        })  # fmt: skip
+        await post("/sandbox/calls", {CARD.number: "1"})
         async with http.get(sandbox.url + "/sandbox/events", headers=headers) as response:
             texts.append(await response.text())
         events = sandbox.events()
+        await wait_until(lambda: len(recording_server.requests) == len(events))
         texts += [repr(sandbox), repr(CARD), repr(BANK)]
-        texts += [repr(session) for session in sandbox.state.sessions.values()]
+        for session in sandbox.state.sessions.values():
+            texts += [repr(session), repr(dataclasses.asdict(session))]
+        texts += [repr(call) for call in sandbox.state.calls.values()]
+        texts.append(repr(sandbox.state.idempotency.__dict__))
     texts += [repr(event) for event in events]
     texts += [r.body.decode() for r in recording_server.requests]
     texts += [record.getMessage() for record in caplog.records]
 
-    assert len(recording_server.requests) == len(events) == 1 + 6 + 1 + 3
-    assert sum('"code": 64019' in t or '"code": 64021' in t for t in texts) == 2
+    assert sum('"code": 64019' in t or '"code": 64021' in t for t in texts) == 3
+    assert sum("xxxxxxxxxxxx5556" in t for t in texts) > 3  # the masks are there
     for text in texts:
         for secret in SECRETS:
             assert secret not in text
         assert not SECURITY_CODE.search(text)
-    card_event = events[6].fields
-    assert card_event["PaymentCardNumber"] == "xxxxxxxxxxxx5556"
-    assert card_event["SecurityCode"] == "xxxx"
+    last_card = next(e.fields for e in events if e.fields.get("Result"))
+    assert last_card["PaymentCardNumber"] == "xxxxxxxxxxxx5556"
+    assert last_card["SecurityCode"] == "xxx"
+    postal = [e.fields for e in events if e.fields.get("ErrorType") == "invalid-postal-code"]
+    assert [p["PaymentCardPostalCode"] for p in postal] == ["x" * 16]
     bank_event = events[-1].fields
     assert bank_event["BankAccountNumber"] == "xxxxxxxx5544"
     assert bank_event["BankRoutingNumber"] == "xxxxx0021"

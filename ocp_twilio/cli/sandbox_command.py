@@ -27,16 +27,40 @@ __all__ = ["sandbox"]
 )
 @click.option("--account-sid", help="Fixed test Account SID (AC + 32 hex) instead of a fresh one.")
 @click.option("--auth-token", help="Fixed test auth token instead of a fresh one.")
+@click.option("--api-key-sid", help="Fixed test API key SID (SK + 32 hex) instead of a fresh one.")
+@click.option("--api-key-secret", help="Fixed test API key secret instead of a fresh one.")
+@click.option(
+    "--typing-delay",
+    type=click.FloatRange(0, 60),
+    default=0.0,
+    show_default=True,
+    help="Seconds the simulated caller waits before each key; 0 types at once.",
+)
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the address and credentials as one JSON line."
 )
-def sandbox(port: int, account_sid: str | None, auth_token: str | None, as_json: bool) -> None:
+def sandbox(
+    port: int,
+    account_sid: str | None,
+    auth_token: str | None,
+    api_key_sid: str | None,
+    api_key_secret: str | None,
+    typing_delay: float,
+    as_json: bool,
+) -> None:
     """Run the Twilio Payments sandbox until Ctrl-C; its test credentials are printed at start."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:
-        server = Sandbox(port=port, account_sid=account_sid, auth_token=auth_token)
+        server = Sandbox(
+            port=port,
+            account_sid=account_sid,
+            auth_token=auth_token,
+            api_key_sid=api_key_sid,
+            api_key_secret=api_key_secret,
+            typing_delay=typing_delay,
+        )
     except ValueError as exc:
-        fail(f"--account-sid: {exc}", ExitCode.BAD_INPUT)
+        fail(str(exc), ExitCode.BAD_INPUT)
     try:
         asyncio.run(_serve(server, as_json))
     except OSError as exc:
@@ -64,6 +88,8 @@ def _announce(server: Sandbox, as_json: bool) -> None:
             "url": server.url,
             "account_sid": server.account_sid,
             "auth_token": server.auth_token,
+            "api_key_sid": server.api_key_sid,
+            "api_key_secret": server.api_key_secret,
             "environ": server.environ(),
         }
         click.echo(json.dumps(details))
@@ -72,7 +98,8 @@ def _announce(server: Sandbox, as_json: bool) -> None:
     click.echo(
         f"Twilio Payments sandbox on {server.url} (test credentials, valid only here)\n"
         f"  Account SID: {server.account_sid}\n"
-        f"  Auth token:  {server.auth_token}\n\n"
+        f"  Auth token:  {server.auth_token}\n"
+        f"  API key:     {server.api_key_sid} (secret {server.api_key_secret})\n\n"
         f"Point an agent at it:\n  export {exports}\n\n"
         f"Start a simulated live call (sandbox only):\n"
         f"  curl -u {server.account_sid}:{server.auth_token} -X POST {server.url}/sandbox/calls\n"

@@ -8,15 +8,32 @@ from .callbacks import CallbackEvent
 from .errors import SandboxError
 from .server import HOST, Sandbox
 from .session import PaySession, SessionState
-from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
+from .state import Limits
+from .test_data import (
+    DECLINED_CARD,
+    EXPIRED_DATE,
+    HANG_UP,
+    INVALID_CARD,
+    SILENT,
+    TEST_BANK_ACCOUNT,
+    TEST_CARD,
+    CallerBankAccount,
+    CallerCard,
+)
 
 __all__ = [
+    "DECLINED_CARD",
+    "EXPIRED_DATE",
+    "HANG_UP",
     "HOST",
+    "INVALID_CARD",
+    "SILENT",
     "TEST_BANK_ACCOUNT",
     "TEST_CARD",
     "CallbackEvent",
     "CallerBankAccount",
     "CallerCard",
+    "Limits",
     "PaySession",
     "Sandbox",
     "SandboxError",

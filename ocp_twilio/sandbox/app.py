@@ -1,7 +1,9 @@
 """The sandbox's routes: Twilio's Payments endpoints, and the sandbox-only ones under /sandbox/.
 
-Every request needs HTTP Basic auth with the sandbox's account SID and auth token. Only the
-method, path and status are logged: request bodies may carry payment data.
+Every request needs HTTP Basic auth with the sandbox's Account SID and Auth Token, or its API
+key SID and secret, as Twilio accepts them. Only the method, the path (card-like digits masked)
+and the status are logged: request bodies may carry payment data. Whatever a client sends, the
+answer is Twilio's error body, never a 500 for a malformed request.
 """
 
 from __future__ import annotations
@@ -13,30 +15,35 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
-from .callbacks import CallbackEvent, CallbackPoster
 from .errors import SandboxError, error_body, not_found
 from .idempotency import Answer, fingerprint
 from .session import PaySession
 from .state import SandboxState
+from .test_data import redact_card_like
 
-__all__ = ["PAYMENTS_PATH", "STATE_KEY", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "PAYMENTS_PATH", "STATE_KEY", "create_app"]
 
 logger = logging.getLogger("ocp_twilio.sandbox")
 
 PAYMENTS_PATH = "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Payments"
 STATE_KEY = web.AppKey("state", SandboxState)
-POSTER_KEY = web.AppKey("poster", CallbackPoster)
+MAX_BODY_BYTES = 64 * 1024
+# Twilio publishes no codes for these; the sandbox's choice, in Twilio's pattern.
+_HTTP_ERROR_CODES = {400: 20001, 405: 20004, 413: 20413}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def create_app(state: SandboxState, poster: CallbackPoster) -> web.Application:
-    app = web.Application(middlewares=[_errors_and_log, _basic_auth])
+def create_app(state: SandboxState) -> web.Application:
+    app = web.Application(
+        middlewares=[_errors_and_log, _basic_auth], client_max_size=MAX_BODY_BYTES
+    )
     app[STATE_KEY] = state
-    app[POSTER_KEY] = poster
     app.router.add_post(PAYMENTS_PATH + ".json", _create_payment)
     app.router.add_post(PAYMENTS_PATH + "/{Sid}.json", _update_payment)
     app.router.add_post("/sandbox/calls", _start_call)
@@ -55,21 +62,32 @@ async def _errors_and_log(request: web.Request, handler: Handler) -> web.StreamR
             response.headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
     except web.HTTPNotFound:
         response = _json(404, not_found(request.path).body)
-    except web.HTTPMethodNotAllowed:
-        response = _json(405, error_body(405, 20004, f"Method {request.method} not allowed"))
-    logger.info("%s %s -> %d", request.method, request.path, response.status)
+    except web.HTTPMethodNotAllowed as exc:
+        message = f"Method {request.method} not allowed"
+        response = _json(405, error_body(405, _HTTP_ERROR_CODES[405], message))
+        response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
+    except web.HTTPRequestEntityTooLarge:
+        message = f"The request body is larger than {MAX_BODY_BYTES} bytes."
+        response = _json(413, error_body(413, _HTTP_ERROR_CODES[413], message))
+    logger.info("%s %s -> %d", request.method, redact_card_like(request.path), response.status)
     return response
 
 
 @web.middleware
 async def _basic_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = request.app[STATE_KEY]
-    username, password = _basic_credentials(request.headers.get("Authorization", ""))
-    # Bytes: compare_digest refuses non-ASCII text, and a client may send any.
-    valid = hmac.compare_digest(username.encode(), state.account_sid.encode()) & (
-        hmac.compare_digest(password.encode(), state.auth_token.encode())
-    )
-    if not valid:
+    header = request.headers.get("Authorization", "")
+    if not header.isascii():
+        raise SandboxError(400, _HTTP_ERROR_CODES[400], "The Authorization header must be ASCII.")
+    username, password = _basic_credentials(header)
+    logins = [(state.account_sid, state.auth_token), (state.api_key_sid, state.api_key_secret)]
+    # Bytes: compare_digest refuses non-ASCII text, and the decoded login may hold any.
+    valid = [
+        hmac.compare_digest(username.encode(), user.encode())
+        & hmac.compare_digest(password.encode(), secret.encode())
+        for user, secret in logins
+    ]
+    if not any(valid):
         raise SandboxError(401, 20003, "Authenticate")
     return await handler(request)
 
@@ -96,9 +114,11 @@ async def _update_payment(request: web.Request) -> web.Response:
 
 
 async def _start_call(request: web.Request) -> web.Response:
-    """Sandbox only: start a simulated live call."""
+    """Sandbox only: start a simulated live call; form fields named after captures script
+    what its caller keys in, in order (``payment-card-number=4111111111111112&…``)."""
     state = request.app[STATE_KEY]
-    call_sid = state.start_call()
+    form = await _read_form(request)
+    call_sid = state.start_call([(k, v) for k, v in form.items() if isinstance(v, str)])
     return _json(201, {"sid": call_sid, "account_sid": state.account_sid, "status": "in-progress"})
 
 
@@ -114,12 +134,12 @@ async def _list_events(request: web.Request) -> web.Response:
     return _json(200, {"events": events})
 
 
-Step = Callable[[dict[str, str]], tuple[PaySession, CallbackEvent]]
+Step = Callable[[dict[str, str]], PaySession]
 
 
 async def _idempotent(request: web.Request, step: Step, status: int) -> web.Response:
     """Run ``step`` once per IdempotencyKey; a repeat gets the first answer and changes nothing."""
-    pairs = [(k, v) for k, v in (await request.post()).items() if isinstance(v, str)]
+    pairs = [(k, v) for k, v in (await _read_form(request)).items() if isinstance(v, str)]
     form = dict(pairs)
     account_sid = request.match_info["AccountSid"]
     key = form.get("IdempotencyKey")
@@ -129,11 +149,31 @@ async def _idempotent(request: web.Request, step: Step, status: int) -> web.Resp
     seen = fingerprint(request.method, request.path, pairs)
     answer = state.idempotency.replay(account_sid, key, seen)
     if answer is None:
-        session, event = step(form)
-        answer = Answer(status, session.resource())
+        answer = Answer(status, step(form).resource())
         state.idempotency.remember(account_sid, key, seen, answer)
-        request.app[POSTER_KEY].post(event)
     return _json(answer.status, answer.body)
+
+
+async def _read_form(
+    request: web.Request,
+) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The form fields, or 400 for a body that cannot be read as one (413 when too large)."""
+    try:
+        if request.content_type == "application/x-www-form-urlencoded":
+            # aiohttp replaces bad UTF-8 in percent-escapes with U+FFFD; Twilio refuses it.
+            text = (await request.read()).decode(request.charset or "utf-8")
+            parse_qsl(text, keep_blank_values=True, errors="strict")
+        return await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        raise
+    except (ValueError, LookupError, web.HTTPException) as exc:
+        # UnicodeDecodeError is a ValueError; LookupError: an unknown charset.
+        problem = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else "malformed"
+        raise SandboxError(
+            400,
+            _HTTP_ERROR_CODES[400],
+            f"The request body is {problem}: send application/x-www-form-urlencoded in UTF-8.",
+        ) from None
 
 
 def _basic_credentials(header: str) -> tuple[str, str]:

@@ -1,35 +1,33 @@
-"""StatusCallback events: built after each step, recorded always, posted when on loopback.
+"""StatusCallback events: built at each moment of a session, recorded always, posted on loopback.
 
-The sandbox never sends anything off the machine: a callback URL on another host is recorded
-with ``posted=False`` and not contacted.
+Each post is signed with X-Twilio-Signature under the sandbox's Auth Token, over the callback
+URL exactly as given. One payment's callbacks are posted one after another, in order. The
+sandbox never sends anything off the machine: a callback URL on another host is recorded with
+``posted=False`` and not contacted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 
 from ..hosts import is_loopback_host
-from .session import PaySession, SessionState, rfc2822
+from ..signatures import SIGNATURE_HEADER, compute_signature
+from .keypad import VALUE_FIELDS
+from .session import PaySession, iso8601
 
 __all__ = ["CallbackEvent", "CallbackPoster", "build_event", "is_loopback"]
 
 logger = logging.getLogger("ocp_twilio.sandbox")
 
 _DELIVERY_TIMEOUT = 5.0
-# Form field of the event for each captured value (all masked but expiry and postal code).
-_EVENT_FIELDS = {
-    "payment-card-number": "PaymentCardNumber",
-    "expiration-date": "ExpirationDate",
-    "security-code": "SecurityCode",
-    "postal-code": "PaymentCardPostalCode",
-    "bank-routing-number": "BankRoutingNumber",
-    "bank-account-number": "BankAccountNumber",
-}
+_MAX_IN_FLIGHT = 10_000  # deliveries waiting or running; past it an event is recorded only
 
 
 @dataclass
@@ -47,24 +45,33 @@ class CallbackEvent:
         return self.fields["Sid"]
 
 
-def build_event(session: PaySession, step: dict[str, str], url: str) -> CallbackEvent:
-    """The event after ``step`` (``{"Capture": ...}`` or ``{"Status": ...}``) was applied."""
+def build_event(session: PaySession, url: str, step: Mapping[str, str] | None) -> CallbackEvent:
+    """The event now: ``step`` is None right after create (the base fields only), else the
+    fields of the capture moment (Capture, PartialResult, …) or {} after complete or cancel."""
     fields = {
         "AccountSid": session.account_sid,
         "CallSid": session.call_sid,
         "Sid": session.sid,
+        "DateCreated": iso8601(session.created),
+        "PaymentConnector": "Default",
         "PaymentMethod": session.payment_method,
-        "DateCreated": rfc2822(session.updated),
-        **step,
-        "PartialResult": "true" if session.state is SessionState.ACTIVE else "false",
-        "Required": ",".join(session.missing),
     }
-    for name, value in session.shown.items():
-        if name in _EVENT_FIELDS:
-            fields[_EVENT_FIELDS[name]] = value
-    if "payment-card-number" in session.shown:
-        fields["PaymentCardType"] = session.card.brand
-    fields.update(session.outcome)
+    if session.payment_method == "ach-debit" and session.bank_account_type:
+        fields["BankAccountType"] = session.bank_account_type
+    if session.tokenizing:
+        fields["TokenType"] = session.token_type or "reusable"
+    else:
+        fields["ChargeAmount"] = f"{session.charge_amount:.2f}"
+    if step is not None:
+        fields["DateUpdated"] = iso8601(session.updated)
+        fields["Required"] = ",".join(session.missing)
+        for name, value in session.shown.items():
+            if name in VALUE_FIELDS:
+                fields[VALUE_FIELDS[name]] = value
+        if session.brand is not None:
+            fields["PaymentCardType"] = session.brand
+        fields.update(step)
+        fields.update(session.outcome)
     return CallbackEvent(url=url, fields=fields, posted=is_loopback(url))
 
 
@@ -75,41 +82,57 @@ def is_loopback(url: str) -> bool:
 class CallbackPoster:
     """Posts loopback events in the background, as Twilio does after answering the request."""
 
-    def __init__(self) -> None:
+    def __init__(self, auth_token: str) -> None:
+        self._auth_token = auth_token
         self._session: aiohttp.ClientSession | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self._last_of_payment: dict[str, asyncio.Task[None]] = {}
 
     def post(self, event: CallbackEvent) -> None:
         if not event.posted:
             return
-        task = asyncio.get_running_loop().create_task(self._deliver(event))
+        if len(self._pending) >= _MAX_IN_FLIGHT:
+            event.error = f"not posted: {_MAX_IN_FLIGHT} callbacks already in flight"
+            return
+        sid = event.payment_sid
+        previous = self._last_of_payment.get(sid)
+        task = asyncio.get_running_loop().create_task(self._deliver_after(previous, event))
         self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        self._last_of_payment[sid] = task
+        task.add_done_callback(lambda done: self._forget(sid, done))
 
     async def aclose(self) -> None:
         """Let deliveries in flight finish (each is bounded by its timeout), then close."""
-        if self._pending:
+        while self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
             self._session = None
 
-    async def _deliver(self, event: CallbackEvent) -> None:
+    def _forget(self, sid: str, task: asyncio.Task[None]) -> None:
+        self._pending.discard(task)
+        if self._last_of_payment.get(sid) is task:
+            del self._last_of_payment[sid]
+
+    async def _deliver_after(
+        self, previous: asyncio.Task[None] | None, event: CallbackEvent
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
         if self._session is None:
             self._session = aiohttp.ClientSession()
+        signature = compute_signature(self._auth_token, event.url, event.fields)
         try:
             async with self._session.post(
-                event.url,
+                URL(event.url, encoded=True),  # posted to the very URL that was signed
                 data=event.fields,
+                headers={SIGNATURE_HEADER: signature},
                 timeout=aiohttp.ClientTimeout(total=_DELIVERY_TIMEOUT),
                 allow_redirects=False,
             ) as response:
                 event.response_status = response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            event.error = f"{type(exc).__name__}: {exc}"
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            event.error = type(exc).__name__
         logger.info(
-            "StatusCallback %s for %s -> %s",
-            event.url,
-            event.payment_sid,
-            event.response_status or event.error,
+            "StatusCallback for %s -> %s", event.payment_sid, event.response_status or event.error
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .test_data import redact_card_like
+
 __all__ = ["SandboxError", "error_body", "invalid_parameter", "not_found"]
 
 
@@ -31,7 +33,10 @@ def error_body(status: int, code: int, message: str) -> dict[str, Any]:
 
 
 def not_found(what: str) -> SandboxError:
-    return SandboxError(404, 20404, f"The requested resource {what} was not found")
+    # ``what`` comes from the request path, where a client may put anything.
+    return SandboxError(
+        404, 20404, f"The requested resource {redact_card_like(what)} was not found"
+    )
 
 
 def invalid_parameter(message: str) -> SandboxError:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 
 from aiohttp import web
 
 from .app import create_app
 from .callbacks import CallbackEvent, CallbackPoster
-from .session import PaySession
-from .state import SandboxState
+from .session import PaySession, new_sid
+from .state import Limits, SandboxState
 from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
 
 __all__ = ["HOST", "Sandbox"]
 
 HOST = "127.0.0.1"
-_ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+_SID = re.compile(r"[0-9a-fA-F]{32}")
 
 
 class Sandbox:
@@ -26,8 +28,12 @@ class Sandbox:
     ...     await agent.register_api("twilio", environ=sandbox.environ())
     ...     call_sid = sandbox.start_call()
 
-    Credentials are made fresh for each sandbox unless ``account_sid`` and ``auth_token`` are
-    given. :meth:`start_call` and :meth:`events` are sandbox-only: Twilio has neither.
+    Credentials are made fresh for each sandbox unless given: the Account SID and Auth Token,
+    and one API key (``api_key_sid``, ``api_key_secret``); either login is accepted, and
+    callbacks are signed with the Auth Token. ``typing_delay``: seconds the simulated caller
+    waits before each key (0: the whole entry at once, before the Capture is answered).
+    :meth:`start_call` (with its caller's script), :meth:`events` and :meth:`payment` are
+    sandbox-only: Twilio has none of them.
     """
 
     def __init__(
@@ -36,18 +42,35 @@ class Sandbox:
         port: int = 0,
         account_sid: str | None = None,
         auth_token: str | None = None,
+        api_key_sid: str | None = None,
+        api_key_secret: str | None = None,
+        typing_delay: float = 0.0,
+        limits: Limits | None = None,
         card: CallerCard = TEST_CARD,
         bank: CallerBankAccount = TEST_BANK_ACCOUNT,
     ) -> None:
-        if account_sid and not _ACCOUNT_SID.fullmatch(account_sid):
-            raise ValueError("account_sid must be AC followed by 32 hexadecimal characters.")
-        self.state = SandboxState(card=card, bank=bank)
-        if account_sid:
-            self.state.account_sid = account_sid
-        if auth_token:
-            self.state.auth_token = auth_token
+        for name, sid, prefix in [
+            ("account_sid", account_sid, "AC"),
+            ("api_key_sid", api_key_sid, "SK"),
+        ]:
+            if sid and not (sid.startswith(prefix) and _SID.fullmatch(sid[2:])):
+                raise ValueError(f"{name} must be {prefix} followed by 32 hexadecimal characters.")
+        if not 0 <= typing_delay <= 60:
+            raise ValueError("typing_delay must be between 0 and 60 seconds.")
+        auth_token = auth_token or secrets.token_hex(16)
+        self._poster = CallbackPoster(auth_token)
+        self.state = SandboxState(
+            self._poster,
+            account_sid=account_sid or new_sid("AC"),
+            auth_token=auth_token,
+            api_key_sid=api_key_sid or new_sid("SK"),
+            api_key_secret=api_key_secret or secrets.token_hex(16),
+            card=card,
+            bank=bank,
+            typing_delay=typing_delay,
+            limits=limits or Limits(),
+        )
         self._port = port
-        self._poster = CallbackPoster()
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -62,8 +85,16 @@ class Sandbox:
     def auth_token(self) -> str:
         return self.state.auth_token
 
+    @property
+    def api_key_sid(self) -> str:
+        return self.state.api_key_sid
+
+    @property
+    def api_key_secret(self) -> str:
+        return self.state.api_key_secret
+
     async def start(self) -> Sandbox:
-        runner = web.AppRunner(create_app(self.state, self._poster), access_log=None)
+        runner = web.AppRunner(create_app(self.state), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, HOST, self._port)
         try:
@@ -80,6 +111,7 @@ class Sandbox:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        await self.state.aclose()
         await self._poster.aclose()
 
     async def __aenter__(self) -> Sandbox:
@@ -93,17 +125,34 @@ class Sandbox:
     ) -> None:
         await self.aclose()
 
-    def environ(self) -> dict[str, str]:
-        """TWILIO_* variables that point ``register_api`` (or any Twilio client) here."""
-        return {
+    def environ(self, *, api_key: bool = False) -> dict[str, str]:
+        """TWILIO_* variables that point ``register_api`` (or any Twilio client) here;
+        ``api_key=True`` adds the API key, which clients then log in with (the Auth Token
+        stays, for checking callback signatures)."""
+        variables = {
             "TWILIO_ACCOUNT_SID": self.account_sid,
             "TWILIO_AUTH_TOKEN": self.auth_token,
             "TWILIO_BASE_URL": self.url,
         }
+        if api_key:
+            variables |= {
+                "TWILIO_API_KEY": self.api_key_sid,
+                "TWILIO_API_SECRET": self.api_key_secret,
+            }
+        return variables
 
-    def start_call(self) -> str:
-        """Sandbox only: start a simulated live call and return its CA sid."""
-        return self.state.start_call()
+    def start_call(
+        self, caller: Iterable[tuple[str, str]] | Mapping[str, Iterable[str]] = ()
+    ) -> str:
+        """Sandbox only: start a simulated live call and return its CA sid.
+
+        ``caller`` scripts what the caller keys in, per capture and in order, e.g.
+        ``{"payment-card-number": [INVALID_CARD, "4111111111111111"]}``: the first Capture of
+        the card number gets the invalid one, the next the valid one; fields not scripted (or
+        used up) get the default card's values. Entries are digits, ``"silent"`` or
+        ``"hang-up"``.
+        """
+        return self.state.start_call(caller)
 
     def events(self, payment_sid: str | None = None) -> list[CallbackEvent]:
         """Sandbox only: the StatusCallback events recorded so far, oldest first."""

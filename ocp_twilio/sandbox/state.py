@@ -1,71 +1,220 @@
-"""Everything the sandbox knows: its test account, live calls, Pay sessions and events."""
+"""Everything the sandbox knows: its test account, live calls, Pay sessions and events, bounded.
+
+Memory stays bounded however long it runs: a call (with its payments) expires ``call_ttl``
+seconds after its last request; at ``max_calls`` the oldest call whose payments are over makes
+room, and when every call is still paying, starting one more is refused (429, code 20429). The
+event log keeps the last ``max_events``; idempotency keys are bounded the same way.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import Mapping
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .callbacks import CallbackEvent, build_event
+from .callbacks import CallbackEvent, CallbackPoster, build_event
+from .caller import ScriptedCaller
 from .errors import SandboxError, not_found
 from .idempotency import IdempotencyStore
-from .session import PaySession, new_sid
+from .keypad import keypad
+from .session import PaySession, SessionState, new_sid
 from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
 
-__all__ = ["SandboxState"]
+__all__ = ["Call", "Limits", "SandboxState"]
+
+_MAX_PAYMENTS_PER_CALL = 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_calls: int = 1_000
+    call_ttl: float = 3_600.0
+    max_events: int = 10_000
+    max_idempotency_keys: int = 20_000
+
+
+@dataclass
+class Call:
+    sid: str
+    caller: ScriptedCaller
+    live: bool = True
+    payments: list[str] = field(default_factory=list)
+    touched: float = field(default_factory=time.monotonic)
 
 
 @dataclass
 class SandboxState:
-    """One test account; by default fresh credentials for every sandbox."""
+    """One test account (with one API key); by default fresh credentials for every sandbox.
 
+    ``typing_delay``: seconds the simulated caller waits before each key; 0 types the whole
+    entry at once, before the answer to the Capture request is sent.
+    """
+
+    poster: CallbackPoster
     account_sid: str = field(default_factory=lambda: new_sid("AC"))
     auth_token: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
+    api_key_sid: str = field(default_factory=lambda: new_sid("SK"))
+    api_key_secret: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     card: CallerCard = TEST_CARD
     bank: CallerBankAccount = TEST_BANK_ACCOUNT
-    calls: set[str] = field(default_factory=set)
+    typing_delay: float = 0.0
+    limits: Limits = field(default_factory=Limits)
+    calls: OrderedDict[str, Call] = field(default_factory=OrderedDict)
     sessions: dict[str, PaySession] = field(default_factory=dict)
-    events: list[CallbackEvent] = field(default_factory=list)
-    idempotency: IdempotencyStore = field(default_factory=IdempotencyStore)
+    events: deque[CallbackEvent] = field(init=False)
+    idempotency: IdempotencyStore = field(init=False)
     requests_received: int = 0
+    _typing: dict[str, asyncio.Task[None]] = field(default_factory=dict, repr=False)
 
-    def start_call(self) -> str:
-        """Sandbox only: a live, in-progress call that payments can be taken on."""
-        call_sid = new_sid("CA")
-        self.calls.add(call_sid)
-        return call_sid
+    def __post_init__(self) -> None:
+        self.events = deque(maxlen=self.limits.max_events)
+        self.idempotency = IdempotencyStore(self.limits.max_idempotency_keys)
+
+    def start_call(
+        self, entries: Iterable[tuple[str, str]] | Mapping[str, Iterable[str]] = ()
+    ) -> str:
+        """Sandbox only: a live, in-progress call; ``entries`` script its caller (caller.py)."""
+        caller = ScriptedCaller(self.card, self.bank, entries)
+        self._make_room()
+        call = Call(new_sid("CA"), caller)
+        self.calls[call.sid] = call
+        return call.sid
 
     def create_payment(
         self, account_sid: str, call_sid: str, form: Mapping[str, str]
-    ) -> tuple[PaySession, CallbackEvent]:
-        self._check_call(account_sid, call_sid)
+    ) -> PaySession:
+        call = self._live_call(account_sid, call_sid)
         callback = _required(form, "StatusCallback")
-        session = PaySession.start(account_sid, call_sid, form, self.card, self.bank)
+        if len(call.payments) >= _MAX_PAYMENTS_PER_CALL:
+            raise SandboxError(
+                400,
+                64021,
+                f"This call already had {_MAX_PAYMENTS_PER_CALL} payments; start a new call.",
+            )
+        session = PaySession.start(account_sid, call_sid, form)
         self.sessions[session.sid] = session
-        return session, self._record(session, {}, callback)
+        call.payments.append(session.sid)
+        self._record(session, callback, None)
+        return session
 
     def update_payment(
         self, account_sid: str, call_sid: str, sid: str, form: Mapping[str, str]
-    ) -> tuple[PaySession, CallbackEvent]:
-        self._check_call(account_sid, call_sid)
+    ) -> PaySession:
+        call = self._live_call(account_sid, call_sid)
         session = self.sessions.get(sid)
         if session is None or session.call_sid != call_sid:
             raise not_found(f"Payment {sid}")
         callback = _required(form, "StatusCallback")
         capture, status = form.get("Capture"), form.get("Status")
-        session.update(capture, status)
-        step = {"Capture": capture} if capture is not None else {"Status": str(status)}
-        return session, self._record(session, step, callback)
+        if (capture is None) == (status is None):
+            raise SandboxError(400, 64018, "Exactly one of Capture or Status must be set.")
+        if status is not None:
+            session.update_status(status)
+            self._stop_typing(sid)
+            self._record(session, callback, {})
+            return session
+        session.begin_capture(str(capture))
+        self._stop_typing(sid)
+        self._record(session, callback, {"Capture": str(capture), "PartialResult": "true"})
+        entry = call.caller.next_entry(str(capture))
+        moments = keypad(session, str(capture), entry, lambda: self._hang_up(call))
+        if self.typing_delay > 0:
+            task = asyncio.get_running_loop().create_task(self._type(session, callback, moments))
+            self._typing[sid] = task
+            task.add_done_callback(lambda done: self._typing_done(sid, done))
+        else:
+            for moment in moments:
+                self._record(session, callback, moment)
+        return session
 
-    def _check_call(self, account_sid: str, call_sid: str) -> None:
+    async def aclose(self) -> None:
+        """Stop every caller still typing."""
+        tasks = list(self._typing.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _type(
+        self, session: PaySession, callback: str, moments: Iterator[dict[str, str]]
+    ) -> None:
+        while True:
+            await asyncio.sleep(self.typing_delay)
+            moment = next(moments, None)
+            if moment is None:
+                return
+            self._record(session, callback, moment)
+
+    def _typing_done(self, sid: str, task: asyncio.Task[None]) -> None:
+        if self._typing.get(sid) is task:
+            del self._typing[sid]
+
+    def _stop_typing(self, sid: str) -> None:
+        task = self._typing.pop(sid, None)
+        if task is not None:
+            task.cancel()
+
+    def _hang_up(self, call: Call) -> None:
+        call.live = False
+        for sid in call.payments:
+            session = self.sessions[sid]
+            if session.state is SessionState.ACTIVE:
+                session.hang_up()
+
+    def _live_call(self, account_sid: str, call_sid: str) -> Call:
         if account_sid != self.account_sid:
             raise not_found(f"Account {account_sid}")
-        if call_sid not in self.calls:
+        call = self.calls.get(call_sid)
+        if call is None:
             raise not_found(f"Call {call_sid}")
+        if not call.live:
+            raise SandboxError(400, 64021, f"Call {call_sid} has ended: the caller hung up.")
+        call.touched = time.monotonic()
+        self.calls.move_to_end(call_sid)
+        return call
 
-    def _record(self, session: PaySession, step: dict[str, str], url: str) -> CallbackEvent:
-        event = build_event(session, step, url)
+    def _make_room(self) -> None:
+        """Drop expired calls; at the cap, the oldest call whose payments are over."""
+        expired_before = time.monotonic() - self.limits.call_ttl
+        while self.calls:
+            oldest = next(iter(self.calls.values()))
+            if oldest.touched >= expired_before:
+                break
+            self._drop(oldest)
+        if len(self.calls) < self.limits.max_calls:
+            return
+        finished = next((c for c in self.calls.values() if self._finished(c)), None)
+        if finished is None:
+            raise SandboxError(
+                429,
+                20429,
+                f"The sandbox holds its maximum of {self.limits.max_calls} calls, each with a "
+                "payment still open: complete or cancel one, wait for calls to expire "
+                f"({self.limits.call_ttl:.0f} s after their last request), or start the sandbox "
+                "with a larger max_calls.",
+            )
+        self._drop(finished)
+
+    def _finished(self, call: Call) -> bool:
+        if not call.live:
+            return True
+        states = [self.sessions[sid].state for sid in call.payments]
+        return bool(states) and SessionState.ACTIVE not in states
+
+    def _drop(self, call: Call) -> None:
+        del self.calls[call.sid]
+        for sid in call.payments:
+            self._stop_typing(sid)
+            del self.sessions[sid]
+
+    def _record(
+        self, session: PaySession, url: str, step: Mapping[str, str] | None
+    ) -> CallbackEvent:
+        event = build_event(session, url, step)
         self.events.append(event)
+        self.poster.post(event)
         return event
 
 
