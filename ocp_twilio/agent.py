@@ -32,13 +32,13 @@ from .errors import (
     ToolNotFound,
     TwilioAPIError,
 )
+from .formats import INPUT_FORMATS
 from .hosts import CredentialScope, is_twilio_host, resolve_base_url
 from .payment_tools import PaymentProgressTool, ProgressViews, payment_progress_tools
 from .plugin import APIDefinition
 from .progress_store import MemoryProgressStore, ProgressStore
 from .registry import APIRegistry, plugin_definition, spec_definition
 from .retry import DEFAULT_RETRIES, RetryPolicy
-from .schema import INPUT_FORMATS
 from .spec import OperationSpec
 from .spec_sources import cache_root
 from .status_receiver import (

@@ -20,6 +20,7 @@ from typing import Any
 
 from yarl import URL
 
+from ._config import MAX_JSON_DEPTH
 from .credentials import Credentials
 from .errors import (
     ArgumentError,
@@ -30,11 +31,12 @@ from .errors import (
     TransportError,
     TwilioAPIError,
 )
+from .headers import FRAMING_HEADERS
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
-from .json_body import MAX_JSON_DEPTH, body_nested_deeper_than, decode_json
+from .json_body import body_nested_deeper_than, decode_json
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
 from .tool import PreparedRequest, Tool
-from .transport import FRAMING_HEADERS, Answer, Transport
+from .transport import Answer, Transport
 from .version import __version__
 
 __all__ = [

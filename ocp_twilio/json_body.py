@@ -13,11 +13,7 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["MAX_JSON_DEPTH", "body_nested_deeper_than", "decode_json", "nested_deeper_than"]
-
-# Twilio's resources nest a few levels; jsonschema and json.dumps recurse once or more per level,
-# so a value nested far deeper would end in RecursionError wherever it went next.
-MAX_JSON_DEPTH = 64
+__all__ = ["body_nested_deeper_than", "decode_json", "nested_deeper_than"]
 
 _orjson_loads: Callable[[bytes], Any] | None
 try:

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from .errors import ArgumentError, InvalidArguments
-from .schema import INPUT_FORMATS, OUTPUT_FORMATS
+from .formats import INPUT_FORMATS, OUTPUT_FORMATS
+from .headers import FORBIDDEN_IN_HEADER_VALUE
 from .spec import OperationSpec, ParameterSpec
-from .transport import FORBIDDEN_IN_HEADER_VALUE
 from .validation import SchemaValidator
 
 __all__ = ["IDEMPOTENCY_KEY", "STATUS_CALLBACK", "PreparedRequest", "Tool"]

@@ -8,7 +8,6 @@ the registry, sync) goes through the agent's transport.
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
 import urllib.request
 from collections.abc import Mapping
@@ -22,8 +21,6 @@ from .errors import ConfigurationError, RequestTimeout, ResponseTooLarge, Transp
 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
-    "FORBIDDEN_IN_HEADER_VALUE",
-    "FRAMING_HEADERS",
     "AiohttpTransport",
     "Answer",
     "Transport",
@@ -32,13 +29,6 @@ __all__ = [
 # Twilio publishes no account concurrency limit; a fan-out this wide stays well clear of 429s.
 DEFAULT_MAX_CONNECTIONS = 25
 
-# RFC 9110 5.5: a header value holds no control character but tab (aiohttp refuses the same);
-# an unpaired surrogate cannot be encoded at all.
-FORBIDDEN_IN_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]").search
-# Headers that frame the message: a transport writes them itself, never as given.
-FRAMING_HEADERS = frozenset(
-    {"host", "content-length", "transfer-encoding", "connection", "upgrade"}
-)
 
 
 class Answer(NamedTuple):  # a tuple: one is made on every call, a frozen dataclass costs more

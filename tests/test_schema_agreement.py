@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from schema_strategies import json_values, random_arguments, valid_arguments
 
 from ocp_twilio import Tool, load_operations
-from ocp_twilio.schema import INPUT_FORMATS, OUTPUT_FORMATS, SOUND_PATTERNS
+from ocp_twilio.formats import INPUT_FORMATS, OUTPUT_FORMATS, SOUND_PATTERNS
 from ocp_twilio.spec import packaged_schemas_dir
 from ocp_twilio.validation import is_plain_json, quick_validator
 

@@ -21,8 +21,9 @@ from conftest import ACCOUNT_SID, SHARED_OAI
 from jsonschema import Draft202012Validator
 
 from ocp_twilio import AmbiguousToolName
+from ocp_twilio.formats import INPUT_FORMATS
 from ocp_twilio.openapi import HTTP_METHODS, service_name
-from ocp_twilio.schema import INPUT_FORMATS, openapi_to_json_schema
+from ocp_twilio.schema import openapi_to_json_schema
 from ocp_twilio.spec import OperationSpec
 from ocp_twilio.spec_sources import load_operations
 from ocp_twilio.tool import Tool

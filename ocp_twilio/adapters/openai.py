@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._config import MAX_JSON_DEPTH
 from ..errors import ToolNotFound
-from ..json_body import MAX_JSON_DEPTH
 from ..tool import Tool
 from ._calls import ToolOutcome, call_for_model, field_of, invalid_arguments_text
 from ._rules import OPENAI_NAME, check_names
