@@ -161,8 +161,8 @@ register a brand for a2p 10dlc -> messaging_v1__createBrandRegistrations
 
 def evaluate(spec: Path, runs: int = 20) -> dict[str, Any]:
     """Hit rates of both sets, their misses, and the index's build and search times."""
-    from ocp_twilio.agent import load_tools
-    from ocp_twilio.tool_index import ToolSearch
+    from ocp_twilio._agent import load_tools
+    from ocp_twilio.tools.index import ToolSearch
 
     tools = load_tools("twilio", spec=spec)
     known = [t.name for t in tools]

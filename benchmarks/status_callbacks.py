@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from ocp_twilio import MemoryProgressStore, OCPAgent, compute_signature
-from ocp_twilio.payment_progress import callback_event, kept_fields
+from ocp_twilio.payments.progress import callback_event, kept_fields
 
 TOKEN = "benchmark-auth-token"
 ENV = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": TOKEN}

@@ -21,7 +21,7 @@ from typing import Any
 from bpe_openai import get_encoding
 
 from ocp_twilio import SpecError, Tool, load_tools, ocp_catalog_entry, tool_definitions
-from ocp_twilio.plugin import twilio_api
+from ocp_twilio.ocp.plugin import twilio_api
 
 FORMATS: dict[str, Callable[[Sequence[Tool]], Any]] = {
     "openai chat": lambda tools: tool_definitions(tools, "openai"),

@@ -5,28 +5,10 @@
 ...     await agent.call_tool("updatePayments", {...})
 """
 
-from .adapters import (
-    anthropic_tool_result,
-    anthropic_tools,
-    mcp_tools,
-    ocp_catalog_entry,
-    openai_tool_result,
-    openai_tools,
-    tool_definitions,
-)
-from .agent import DEFAULT_MAX_IN_FLIGHT, OCPAgent, RegisteredAPI, load_api, load_tools
-from .context import (
-    HISTORY_LIMIT,
-    OCP_HEADER_NAMES,
-    SESSION_LIMIT,
-    CallRecord,
-    OCPContext,
-    decode_header_text,
-    decode_session,
-)
-from .credentials import Credentials
-from .dispatch import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT, ResponseValidation
-from .errors import (
+from typing import TYPE_CHECKING, Any
+
+from ._agent import DEFAULT_MAX_IN_FLIGHT, OCPAgent, RegisteredAPI, load_api, load_tools
+from ._exceptions import (
     AmbiguousToolName,
     APINotFound,
     ArgumentError,
@@ -41,22 +23,49 @@ from .errors import (
     TransportError,
     TwilioAPIError,
 )
-from .openapi import parse_openapi_document
-from .payment_progress import CallbackEvent, PaymentProgress
-from .payment_tools import MAX_WAIT_SECONDS, PaymentProgressTool
-from .plugin import APIDefinition
-from .progress_store import MemoryProgressStore, ProgressStore
-from .registry import ENTRY_POINT_GROUP, APIRegistry, ResolvedAPI
-from .retry import RetryPolicy
-from .signatures import SIGNATURE_HEADER, compute_signature, validate_signature
-from .spec import OperationSpec, ParameterSpec, ResponseSpec
-from .spec_sources import load_operations
-from .status_receiver import DEFAULT_CALLBACK_PATH, StatusCallbackReceiver
-from .sync import sync_specs
-from .tool import PreparedRequest, Tool
-from .tool_index import qualified_name
-from .transport import AiohttpTransport, Answer, Transport
-from .version import __version__
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .adapters import (
+        anthropic_tool_result,
+        anthropic_tools,
+        mcp_tools,
+        ocp_catalog_entry,
+        openai_tool_result,
+        openai_tools,
+        tool_definitions,
+    )
+from .http.credentials import Credentials
+from .http.dispatch import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    ResponseValidation,
+)
+from .http.retry import RetryPolicy
+from .http.transport import AiohttpTransport, Answer, Transport
+from .ocp.context import (
+    HISTORY_LIMIT,
+    OCP_HEADER_NAMES,
+    SESSION_LIMIT,
+    CallRecord,
+    OCPContext,
+    decode_header_text,
+    decode_session,
+)
+from .ocp.plugin import APIDefinition
+from .ocp.registry import ENTRY_POINT_GROUP, APIRegistry, ResolvedAPI
+from .ocp.sync import sync_specs
+from .payments.progress import CallbackEvent, PaymentProgress
+from .payments.receiver import DEFAULT_CALLBACK_PATH, StatusCallbackReceiver
+from .payments.signatures import SIGNATURE_HEADER, compute_signature, validate_signature
+from .payments.stores import MemoryProgressStore, ProgressStore
+from .payments.tools import MAX_WAIT_SECONDS, PaymentProgressTool
+from .specs.model import OperationSpec, ParameterSpec, ResponseSpec
+from .specs.openapi import parse_openapi_document
+from .specs.sources import load_operations
+from .tools.index import qualified_name
+from .tools.tool import PreparedRequest, Tool
 
 __all__ = [
     "DEFAULT_CALLBACK_PATH",
@@ -126,3 +135,24 @@ __all__ = [
     "tool_definitions",
     "validate_signature",
 ]
+
+# The adapters are loaded on first use, so that ``import ocp_twilio`` stays light.
+_ADAPTER_NAMES = frozenset(
+    {
+        "anthropic_tool_result",
+        "anthropic_tools",
+        "mcp_tools",
+        "ocp_catalog_entry",
+        "openai_tool_result",
+        "openai_tools",
+        "tool_definitions",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ADAPTER_NAMES:
+        from . import adapters
+
+        return getattr(adapters, name)
+    raise AttributeError(f"module 'ocp_twilio' has no attribute {name!r}")

@@ -12,8 +12,8 @@ from typing import Any
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from ocp_twilio.currencies import CURRENCY_CODES
-from ocp_twilio.formats import INPUT_FORMATS
+from ocp_twilio.tools.currencies import CURRENCY_CODES
+from ocp_twilio.tools.formats import INPUT_FORMATS
 
 _URL = r"https://[a-z]{1,12}\.example\.com/[a-z0-9/_-]{0,20}"
 _UNDERSTOOD = {

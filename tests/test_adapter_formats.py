@@ -24,7 +24,7 @@ from pydantic import TypeAdapter
 
 from ocp_twilio import ConfigurationError, OCPAgent, SpecError, Tool, load_tools
 from ocp_twilio.adapters import tool_definitions
-from ocp_twilio.spec import OperationSpec, ParameterSpec
+from ocp_twilio.specs.model import OperationSpec, ParameterSpec
 
 WIDGETS = Path(__file__).parent / "specs" / "widgets.yaml"
 TOOL_SETS = {"payments": None, "widgets": WIDGETS}

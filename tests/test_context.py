@@ -19,7 +19,7 @@ from ocp_twilio import (
     decode_header_text,
     decode_session,
 )
-from ocp_twilio.context import encode_session
+from ocp_twilio.ocp.context import encode_session
 
 # The shape OCP's context schema (ocp-context.json) gives a context object, restated here.
 _TEXT_OR_NULL = {"type": ["string", "null"]}
@@ -83,7 +83,7 @@ def make_context(**fields: str) -> OCPContext:
 
 def test_the_context_has_ocps_fields_and_shape() -> None:
     context = make_context()
-    context.add_api("twilio", "python:ocp_twilio.plugin:twilio_api")
+    context.add_api("twilio", "python:ocp_twilio.ocp.plugin:twilio_api")
     context.record_call("updatePayments", "twilio", "POST /x/{Sid}.json", "TwilioAPIError", 400)
 
     document = context.to_dict()
@@ -93,7 +93,7 @@ def test_the_context_has_ocps_fields_and_shape() -> None:
     assert (document["user"], document["workspace"]) == ("alice", "shop")
     assert document["current_goal"] == "take a card payment"
     assert document["session"]["interaction_count"] == 1
-    assert document["api_specs"] == {"twilio": "python:ocp_twilio.plugin:twilio_api"}
+    assert document["api_specs"] == {"twilio": "python:ocp_twilio.ocp.plugin:twilio_api"}
     assert document["history"] == [
         {
             "timestamp": context.history[0].timestamp.isoformat(),

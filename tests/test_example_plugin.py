@@ -11,7 +11,7 @@ import pytest
 from conftest import RecordingServer
 
 from ocp_twilio import ConfigurationError, InvalidArguments, OCPAgent, decode_session
-from ocp_twilio.registry import installed_plugins
+from ocp_twilio.ocp.registry import installed_plugins
 
 PLUGIN_SOURCE = Path(__file__).parent / "example_plugin"
 SID = "AC" + "a1" * 16

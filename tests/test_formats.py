@@ -6,7 +6,7 @@ import pytest
 from conftest import PAYMENT_BODY, TWILIO_ENV, RecordingServer, update_arguments
 
 from ocp_twilio import InvalidArguments, OCPAgent, Tool, load_operations
-from ocp_twilio.spec import packaged_schemas_dir
+from ocp_twilio.specs.model import packaged_schemas_dir
 
 TOOLS = {op.name: Tool(op) for op in load_operations([packaged_schemas_dir()])}
 UPDATE = TOOLS["updatePayments"]

@@ -19,8 +19,8 @@ from secret_scan import assert_no_secrets
 from twilio_acceptance import published_operation
 
 from ocp_twilio import InvalidArguments, OCPAgent, OCPError, Tool, load_operations
-from ocp_twilio.json_body import nested_deeper_than
-from ocp_twilio.spec import packaged_schemas_dir
+from ocp_twilio.http.json_body import nested_deeper_than
+from ocp_twilio.specs.model import packaged_schemas_dir
 
 CURATED = sorted(op.name for op in load_operations([packaged_schemas_dir()]))
 V2010 = SHARED_OAI / "twilio_api_v2010.yaml"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ocp_twilio import OCPAgent, OperationSpec, ParameterSpec, SpecError, load_operations
-from ocp_twilio.documents import MAX_DOCUMENT_DEPTH
+from ocp_twilio.specs.documents import MAX_DOCUMENT_DEPTH
 
 ACME: dict[str, str] = {}
 # Half a KB of YAML that PyYAML keeps small (aliases are shared) but that stands for 9**9 strings.
@@ -223,7 +223,7 @@ async def test_a_plugin_whose_operations_fail_is_a_spec_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from ocp_twilio import APIDefinition
-    from ocp_twilio.registry import ResolvedAPI
+    from ocp_twilio.ocp.registry import ResolvedAPI
 
     def broken() -> list[OperationSpec]:
         raise KeyError("paths")
@@ -234,7 +234,7 @@ async def test_a_plugin_whose_operations_fail_is_a_spec_error(
         )
         return ResolvedAPI(definition, "python:broken")
 
-    monkeypatch.setattr("ocp_twilio.registry.APIRegistry.resolve", resolve)
+    monkeypatch.setattr("ocp_twilio.ocp.registry.APIRegistry.resolve", resolve)
     async with OCPAgent() as agent:
         with pytest.raises(SpecError, match="operations of API 'acme' failed to load: KeyError"):
             await agent.register_api("acme", account_sid="AC1", auth_token="t")

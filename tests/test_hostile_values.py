@@ -77,8 +77,8 @@ async def test_keys_of_an_open_object_must_be_text(
 
 
 def test_boolean_subschemas_are_checked_not_crashed_on() -> None:
-    from ocp_twilio.formats import INPUT_FORMATS
-    from ocp_twilio.validation import SchemaValidator
+    from ocp_twilio.tools.formats import INPUT_FORMATS
+    from ocp_twilio.tools.validation import SchemaValidator
 
     validator = SchemaValidator(
         {"type": "object", "properties": {"any": True, "none": False}}, INPUT_FORMATS, "test"
@@ -98,8 +98,8 @@ def test_boolean_subschemas_are_checked_not_crashed_on() -> None:
     ],
 )
 def test_no_message_repeats_the_value(schema: dict[str, Any], value: Any) -> None:
-    from ocp_twilio.formats import INPUT_FORMATS
-    from ocp_twilio.validation import SchemaValidator
+    from ocp_twilio.tools.formats import INPUT_FORMATS
+    from ocp_twilio.tools.validation import SchemaValidator
 
     errors = SchemaValidator(schema, INPUT_FORMATS, "test").errors(value)
     assert errors

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ocp_twilio import json_body
-from ocp_twilio.json_body import decode_json
+from ocp_twilio.http import json_body
+from ocp_twilio.http.json_body import decode_json
 
 
 def outcome(parse: Any) -> str:
@@ -54,7 +54,7 @@ def test_response_body_is_decoded_as_json_loads_decodes_bytes(
     if orjson:
         pytest.importorskip("orjson", reason="orjson comes with the fast extra")
     else:
-        monkeypatch.setattr(json_body, "_orjson_loads", None)
+        monkeypatch.setattr(json_body, "_orjson_loads", lambda: None)
 
     assert outcome(lambda: decode_json(body)) == outcome(lambda: json.loads(body))
 
@@ -70,7 +70,7 @@ def test_an_unpaired_surrogate_is_no_json_to_pass_on(
     if orjson:
         pytest.importorskip("orjson", reason="orjson comes with the fast extra")
     else:
-        monkeypatch.setattr(json_body, "_orjson_loads", None)
+        monkeypatch.setattr(json_body, "_orjson_loads", lambda: None)
     json.loads(body)
     with pytest.raises(ValueError, match="unpaired surrogate"):
         decode_json(body)
@@ -88,7 +88,7 @@ def test_sids_in_a_body_keep_it_on_the_fast_decoder(monkeypatch: pytest.MonkeyPa
         decoded.append(body)
         return orjson.loads(body)
 
-    monkeypatch.setattr(json_body, "_orjson_loads", spy)
+    monkeypatch.setattr(json_body, "_orjson_loads", lambda: spy)
     body = b'{"sid": "PK00112233445566778899aabbccddeeff", "price": "-0.0123456789012345678"}'
     assert decode_json(body) == json.loads(body)
     assert decoded == [body]

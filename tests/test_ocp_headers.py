@@ -35,7 +35,7 @@ from ocp_twilio import (
     decode_header_text,
     decode_session,
 )
-from ocp_twilio.spec import packaged_schemas_dir
+from ocp_twilio.specs.model import packaged_schemas_dir
 
 GOAL = "Kartenzahlung für Bestellung 42 — 注文"
 
@@ -99,7 +99,7 @@ async def test_apis_registered_with_ocp_headers_receive_the_context(
     session = decode_session(second["OCP-Session"])
     assert session["context_id"] == context.context_id
     assert session["current_goal"] == GOAL
-    assert session["api_specs"] == {"twilio": "python:ocp_twilio.plugin:twilio_api"}
+    assert session["api_specs"] == {"twilio": "python:ocp_twilio.ocp.plugin:twilio_api"}
     [earlier] = session["history"]
     assert earlier["action"] == UPDATE_TOOL
     assert earlier["result"] == "success"

@@ -11,9 +11,9 @@ from conftest import ACCOUNT_SID, TWILIO_ENV, RecordingServer
 from jsonschema import Draft202012Validator
 
 from ocp_twilio import InvalidArguments, OCPAgent, SpecError
-from ocp_twilio.openapi import parse_openapi_document
-from ocp_twilio.spec import OperationSpec
-from ocp_twilio.spec_sources import load_operations
+from ocp_twilio.specs.model import OperationSpec
+from ocp_twilio.specs.openapi import parse_openapi_document
+from ocp_twilio.specs.sources import load_operations
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
 FIXTURE = FIXTURES / "twilio_fixture_v1.yaml"
@@ -228,9 +228,9 @@ async def test_bad_arguments_are_refused_before_sending(
 
 
 def test_path_level_server_is_the_host_without_an_override() -> None:
-    from ocp_twilio.credentials import Credentials
-    from ocp_twilio.dispatch import Dispatcher
-    from ocp_twilio.tool import Tool
+    from ocp_twilio.http.credentials import Credentials
+    from ocp_twilio.http.dispatch import Dispatcher
+    from ocp_twilio.tools.tool import Tool
 
     tool = Tool(operation("createWidget"))
     dispatcher = Dispatcher(Credentials.create(ACCOUNT_SID, "token"), region="ie1")

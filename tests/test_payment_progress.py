@@ -27,7 +27,7 @@ from ocp_twilio import (
     openai_tool_result,
 )
 from ocp_twilio.adapters.mcp_server import build_mcp_server
-from ocp_twilio.payment_progress import callback_event, kept_fields
+from ocp_twilio.payments.progress import callback_event, kept_fields
 
 CARD = "4111111111111111"
 CVC = "737"
@@ -390,7 +390,7 @@ async def test_the_store_is_bounded() -> None:
 
 def test_the_next_field_is_newer_within_the_same_second() -> None:
     from ocp_twilio import PaymentProgress
-    from ocp_twilio.payment_progress import apply_event
+    from ocp_twilio.payments.progress import apply_event
 
     second = "Tue, 01 Dec 2026 14:00:09 +0000"  # the sandbox's dates: one-second steps
     entered = {**CARD_ENTERED, "DateUpdated": second}

@@ -35,8 +35,8 @@ from ocp_twilio import (
     TransportError,
     decode_session,
 )
-from ocp_twilio.registry import installed_plugins
-from ocp_twilio.spec import packaged_schemas_dir
+from ocp_twilio.ocp.registry import installed_plugins
+from ocp_twilio.specs.model import packaged_schemas_dir
 
 ACME_SPECS = Path(__file__).parent / "example_plugin" / "acme_ocp" / "specs"
 OTHER_SID = "AC" + "9" * 32
@@ -137,7 +137,7 @@ def write_registry(tmp_path: Path, apis: dict[str, Any]) -> Path:
 
 
 def test_ocp_twilio_installs_the_twilio_plugin() -> None:
-    assert installed_plugins()["twilio"].value == "ocp_twilio.plugin:twilio_api"
+    assert installed_plugins()["twilio"].value == "ocp_twilio.ocp.plugin:twilio_api"
 
 
 async def test_twilio_resolves_from_its_plugin_before_file_and_url(
@@ -152,7 +152,7 @@ async def test_twilio_resolves_from_its_plugin_before_file_and_url(
 
     assert result == PAYMENT_BODY
     assert api.definition.description.startswith("Twilio's REST API")
-    assert agent.context.api_specs["twilio"] == "python:ocp_twilio.plugin:twilio_api"
+    assert agent.context.api_specs["twilio"] == "python:ocp_twilio.ocp.plugin:twilio_api"
     assert registry_server.paths == []
 
 

@@ -33,7 +33,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocp_twilio import USER_AGENT, OCPAgent
-from ocp_twilio.tool import _escaped
+from ocp_twilio.tools.tool import _escaped
 
 API_KEY = "SK" + "abcdef0123456789" * 2
 API_SECRET = "key-secret-" + "s3cr3t" * 4

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from ocp_twilio import ConfigurationError, OCPAgent, RetryPolicy
-from ocp_twilio.retry import parse_retry_after, retry_allowed_for_status
+from ocp_twilio.http.retry import parse_retry_after, retry_allowed_for_status
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -27,7 +27,7 @@ from ocp_twilio import OCPAgent, Tool, anthropic_tool_result, load_tools
 from ocp_twilio.adapters import tool_definitions
 from ocp_twilio.adapters._keys import real_keys
 from ocp_twilio.adapters.langchain import as_langchain_tools
-from ocp_twilio.spec import OperationSpec, ParameterSpec
+from ocp_twilio.specs.model import OperationSpec, ParameterSpec
 
 SPEC = Path(__file__).parent / "specs" / "slashed_keys.yaml"
 TOOL = "test_content__createTemplate"

@@ -21,9 +21,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from schema_strategies import json_values, random_arguments, valid_arguments
 
 from ocp_twilio import Tool, load_operations
-from ocp_twilio.formats import INPUT_FORMATS, OUTPUT_FORMATS, SOUND_PATTERNS
-from ocp_twilio.spec import packaged_schemas_dir
-from ocp_twilio.validation import is_plain_json, quick_validator
+from ocp_twilio.specs.model import packaged_schemas_dir
+from ocp_twilio.tools.formats import INPUT_FORMATS, OUTPUT_FORMATS, SOUND_PATTERNS
+from ocp_twilio.tools.validation import is_plain_json, quick_validator
 
 CURATED = {op.name: Tool(op) for op in load_operations([packaged_schemas_dir()])}
 OAI_FILES = sorted(SHARED_OAI.glob("*.yaml")) if SHARED_OAI.is_dir() else []

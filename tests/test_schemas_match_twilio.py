@@ -10,8 +10,8 @@ import yaml
 from conftest import SHARED_OAI
 
 from ocp_twilio import OperationSpec, ParameterSpec, load_operations
-from ocp_twilio.schema import openapi_to_json_schema
-from ocp_twilio.spec import packaged_schemas_dir
+from ocp_twilio.specs.json_schema import openapi_to_json_schema
+from ocp_twilio.specs.model import packaged_schemas_dir
 
 OAI_FILE = SHARED_OAI / "twilio_api_v2010.yaml"
 FORM = "application/x-www-form-urlencoded"

@@ -12,7 +12,7 @@ from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
 from ocp_twilio import compute_signature, validate_signature
-from ocp_twilio.signatures import compute_signature as compute_from_module
+from ocp_twilio.payments.signatures import compute_signature as compute_from_module
 
 TOKEN = "12345"
 # The fixed case of twilio-python's own tests: this URL, these fields, this signature.

@@ -18,8 +18,8 @@ from ocp_twilio import (
     SpecError,
     ToolNotFound,
 )
-from ocp_twilio.spec import packaged_schemas_dir
-from ocp_twilio.spec_sources import load_operations, synced_specs_dir
+from ocp_twilio.specs.model import packaged_schemas_dir
+from ocp_twilio.specs.sources import load_operations, synced_specs_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
 # An imported UpdatePayments of the same service as the curated one, without its rules.

@@ -28,8 +28,8 @@ from ocp_twilio import (
     TransportError,
 )
 from ocp_twilio.cli import main
-from ocp_twilio.spec_sources import synced_specs_dir
-from ocp_twilio.sync import TWILIO_SPEC_FILES, _replace, sync_specs
+from ocp_twilio.ocp.sync import TWILIO_SPEC_FILES, _replace, sync_specs
+from ocp_twilio.specs.sources import synced_specs_dir
 
 # One small OpenAPI document, served under each of Twilio's 55 file names.
 SERVED = (Path(__file__).parent / "fixtures" / "openapi" / "twilio_other_v1.json").read_bytes()

@@ -8,11 +8,11 @@ import re
 import pytest
 from conftest import SHARED_OAI, benchmark_json
 
-from ocp_twilio.agent import load_tools
-from ocp_twilio.spec import OperationSpec, ParameterSpec
-from ocp_twilio.tool import Tool
-from ocp_twilio.tool_index import qualified_name
-from ocp_twilio.tool_search import ToolSearch
+from ocp_twilio._agent import load_tools
+from ocp_twilio.specs.model import OperationSpec, ParameterSpec
+from ocp_twilio.tools.index import qualified_name
+from ocp_twilio.tools.search import ToolSearch
+from ocp_twilio.tools.tool import Tool
 
 needs_twilio_files = pytest.mark.skipif(
     not SHARED_OAI.is_dir(), reason=f"Twilio's OpenAPI files are not at {SHARED_OAI}"

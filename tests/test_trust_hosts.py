@@ -20,9 +20,9 @@ from aioresponses import aioresponses
 from conftest import AUTH_TOKEN, TWILIO_ENV, RecordingServer
 
 from ocp_twilio import ConfigurationError, Credentials, OCPAgent, OperationSpec, SpecError, Tool
-from ocp_twilio.dispatch import Dispatcher
-from ocp_twilio.hosts import CredentialScope
-from ocp_twilio.tool import PreparedRequest
+from ocp_twilio.http.dispatch import Dispatcher
+from ocp_twilio.http.hosts import CredentialScope
+from ocp_twilio.tools.tool import PreparedRequest
 
 ANY_URL = re.compile(r".*")
 

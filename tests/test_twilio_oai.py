@@ -21,13 +21,13 @@ from conftest import ACCOUNT_SID, SHARED_OAI
 from jsonschema import Draft202012Validator
 
 from ocp_twilio import AmbiguousToolName
-from ocp_twilio.formats import INPUT_FORMATS
-from ocp_twilio.openapi import HTTP_METHODS, service_name
-from ocp_twilio.schema import openapi_to_json_schema
-from ocp_twilio.spec import OperationSpec
-from ocp_twilio.spec_sources import load_operations
-from ocp_twilio.tool import Tool
-from ocp_twilio.tool_index import ToolIndex, qualified_name
+from ocp_twilio.specs.json_schema import openapi_to_json_schema
+from ocp_twilio.specs.model import OperationSpec
+from ocp_twilio.specs.openapi import HTTP_METHODS, service_name
+from ocp_twilio.specs.sources import load_operations
+from ocp_twilio.tools.formats import INPUT_FORMATS
+from ocp_twilio.tools.index import ToolIndex, qualified_name
+from ocp_twilio.tools.tool import Tool
 
 pytestmark = pytest.mark.skipif(
     not SHARED_OAI.is_dir(), reason=f"Twilio's OpenAPI files are not at {SHARED_OAI}"

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
-from ocp_twilio.schema import openapi_to_json_schema
+from ocp_twilio.specs.json_schema import openapi_to_json_schema
 
 _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _INTEGER = re.compile(r"^-?[0-9]+$")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from ..errors import ConfigurationError
-from ..tool import Tool
+from .._exceptions import ConfigurationError
+from ..tools.tool import Tool
 from .anthropic import anthropic_tool_result, anthropic_tools
 from .catalog import ocp_catalog_entry, ocp_tool
 from .mcp_server import mcp_tools

@@ -13,7 +13,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import (
+from .._exceptions import (
     ArgumentError,
     ConfigurationError,
     InvalidArguments,
@@ -26,7 +26,7 @@ from ..errors import (
 from ._keys import real_keys
 
 if TYPE_CHECKING:
-    from ..agent import OCPAgent
+    from .._agent import OCPAgent
 
 __all__ = ["ToolOutcome", "call_for_model", "error_text", "field_of", "invalid_arguments_text"]
 

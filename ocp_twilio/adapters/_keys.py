@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from ..tool import Tool
+from ..tools.tool import Tool
 from ._rules import ANTHROPIC_KEY
 
 __all__ = ["SAFE_KEY", "real_keys", "safe_input_schema"]

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..errors import SpecError
-from ..tool import Tool
+from .._exceptions import SpecError
+from ..tools.tool import Tool
 
 __all__ = [
     "ANTHROPIC_KEY",

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..tool import Tool
+from ..tools.tool import Tool
 from ._keys import safe_input_schema
 
 __all__ = ["describe", "model_facing", "rule_text", "with_notes"]

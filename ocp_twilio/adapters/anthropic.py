@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..tool import Tool
+from ..tools.tool import Tool
 from ._calls import call_for_model, field_of
 from ._rules import ANTHROPIC_KEY, ANTHROPIC_NAME, check_names
 from ._schema import model_facing
 
 if TYPE_CHECKING:
-    from ..agent import OCPAgent
+    from .._agent import OCPAgent
 
 __all__ = ["anthropic_tool_result", "anthropic_tools"]
 

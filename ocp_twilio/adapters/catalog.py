@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..hosts import is_twilio_host
-from ..plugin import APIDefinition
-from ..registry import OCP_PARAMETER_SCHEMA_KEYS
-from ..tool import Tool
+from ..http.hosts import is_twilio_host
+from ..ocp.plugin import APIDefinition
+from ..ocp.registry import OCP_PARAMETER_SCHEMA_KEYS
+from ..tools.tool import Tool
 
 __all__ = ["ocp_catalog_entry", "ocp_tool"]
 

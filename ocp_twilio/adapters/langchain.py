@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..tool import Tool
+from ..tools.tool import Tool
 from ._calls import call_for_model
 from ._schema import model_facing
 
 if TYPE_CHECKING:
     from langchain_core.tools import StructuredTool
 
-    from ..agent import OCPAgent
+    from .._agent import OCPAgent
 
 __all__ = ["as_langchain_tools"]
 

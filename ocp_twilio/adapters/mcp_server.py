@@ -11,9 +11,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ToolNotFound
-from ..tool import Tool
-from ..version import __version__
+from .._exceptions import ToolNotFound
+from .._version import __version__
+from ..tools.tool import Tool
 from ._calls import ToolOutcome, call_for_model, error_text
 from ._rules import MCP_NAME, check_names
 from ._schema import model_facing
@@ -21,7 +21,7 @@ from ._schema import model_facing
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
 
-    from ..agent import OCPAgent
+    from .._agent import OCPAgent
 
 __all__ = ["build_mcp_server", "mcp_tools", "serve_stdio"]
 

@@ -15,14 +15,14 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._config import MAX_JSON_DEPTH
-from ..errors import ToolNotFound
-from ..tool import Tool
+from .._exceptions import ToolNotFound
+from ..tools.tool import Tool
 from ._calls import ToolOutcome, call_for_model, field_of, invalid_arguments_text
 from ._rules import OPENAI_NAME, check_names
 from ._schema import model_facing, rule_text, with_notes
 
 if TYPE_CHECKING:
-    from ..agent import OCPAgent
+    from .._agent import OCPAgent
 
 __all__ = ["OpenAIShape", "openai_tool_result", "openai_tools", "strict_schema"]
 

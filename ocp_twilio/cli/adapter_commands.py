@@ -10,6 +10,8 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from .._agent import OCPAgent, load_api
+from .._exceptions import OCPError
 from ..adapters import (
     FRAMEWORKS,
     Framework,
@@ -17,10 +19,8 @@ from ..adapters import (
     ocp_catalog_entry,
     tool_definitions,
 )
-from ..agent import OCPAgent, load_api
-from ..errors import OCPError
-from ..tool import Tool
-from ..tool_selection import select_tools
+from ..tools.selection import select_tools
+from ..tools.tool import Tool
 from . import main
 from .failures import ExitCode, fail
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from ..agent import OCPAgent
-from ..errors import OCPError
-from ..tool import Tool
+from .._agent import OCPAgent
+from .._exceptions import OCPError
+from ..tools.tool import Tool
 from . import main
 from .failures import ExitCode, fail
 from .known_tools import known_tools

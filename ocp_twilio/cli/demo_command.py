@@ -8,7 +8,7 @@ import json
 
 import click
 
-from ..agent import OCPAgent
+from .._agent import OCPAgent
 from ..sandbox import Sandbox
 from . import main
 from .demo_flow import DemoStep, Report, run_demo

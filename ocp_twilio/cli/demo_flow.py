@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..agent import OCPAgent
-from ..errors import InvalidArguments, OCPError
+from .._agent import OCPAgent
+from .._exceptions import InvalidArguments, OCPError
 from ..sandbox import Sandbox, SessionState
 
 __all__ = ["CALLBACK_URL", "CAPTURES", "DemoStep", "Report", "run_demo"]

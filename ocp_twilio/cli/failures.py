@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import click
 
-from ..errors import (
+from .._exceptions import (
     ConfigurationError,
     InvalidArguments,
     OCPError,

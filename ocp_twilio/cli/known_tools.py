@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..agent import load_tools
-from ..tool import Tool
-from ..tool_index import ToolIndex
+from .._agent import load_tools
+from ..tools.index import ToolIndex
+from ..tools.tool import Tool
 
 __all__ = ["example_arguments", "known_tools"]
 

@@ -6,9 +6,9 @@ import asyncio
 
 import click
 
-from ..errors import OCPError
-from ..spec_sources import synced_specs_dir
-from ..sync import DEFAULT_SYNC_SOURCE, TWILIO_SPEC_FILES, sync_specs
+from .._exceptions import OCPError
+from ..ocp.sync import DEFAULT_SYNC_SOURCE, TWILIO_SPEC_FILES, sync_specs
+from ..specs.sources import synced_specs_dir
 from . import main
 from .failures import fail
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from ..errors import ToolNotFound
-from ..tool import Tool
+from .._exceptions import ToolNotFound
+from ..tools.tool import Tool
 from . import main
 from .failures import fail
 from .known_tools import example_arguments, known_tools

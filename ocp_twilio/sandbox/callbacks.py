@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from yarl import URL
 
-from ..hosts import is_loopback_host
-from ..signatures import SIGNATURE_HEADER, compute_signature
+from ..http.hosts import is_loopback_host
+from ..payments.signatures import SIGNATURE_HEADER, compute_signature
 from .keypad import VALUE_FIELDS
 from .session import PaySession, iso8601
 

@@ -28,14 +28,20 @@ from urllib.parse import quote
 import jsonschema
 from yarl import URL
 
-from .dispatch import USER_AGENT
-from .documents import parse_document, read_document
-from .errors import APINotFound, ConfigurationError, ResponseTooLarge, SpecError, TransportError
-from .hosts import DEFAULT_SERVER, resolve_base_url
+from .._exceptions import (
+    APINotFound,
+    ConfigurationError,
+    ResponseTooLarge,
+    SpecError,
+    TransportError,
+)
+from ..http.dispatch import USER_AGENT
+from ..http.hosts import DEFAULT_SERVER, resolve_base_url
+from ..http.transport import AiohttpTransport, Transport
+from ..specs.documents import parse_document, read_document
+from ..specs.model import OperationSpec, check_document, parse_spec_document
+from ..specs.sources import cache_root, load_operations
 from .plugin import APIDefinition
-from .spec import OperationSpec, check_document, parse_spec_document
-from .spec_sources import cache_root, load_operations
-from .transport import AiohttpTransport, Transport
 
 __all__ = [
     "ENTRY_POINT_GROUP",

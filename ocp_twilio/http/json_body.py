@@ -7,6 +7,7 @@ library, so that both give the same answer for every body.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import string
@@ -15,11 +16,14 @@ from typing import Any
 
 __all__ = ["body_nested_deeper_than", "decode_json", "nested_deeper_than"]
 
-_orjson_loads: Callable[[bytes], Any] | None
-try:
-    from orjson import loads as _orjson_loads
-except ImportError:  # pragma: no cover - the fast extra is not installed
-    _orjson_loads = None
+@functools.cache
+def _orjson_loads() -> Callable[[bytes], Any] | None:
+    """orjson's decoder, imported on the first answer: ``import ocp_twilio`` imports no extra."""
+    try:
+        from orjson import loads
+    except ImportError:  # pragma: no cover - the fast extra is not installed
+        return None
+    return loads
 
 
 # orjson reads integers beyond 64 bits as floats: a body with 19 digits in a row that do not follow
@@ -42,9 +46,10 @@ def _may_hold_long_integer(body: bytes) -> bool:
 def decode_json(body: bytes) -> Any:
     """The JSON document in ``body``; ValueError (UnicodeDecodeError among them) if it is none,
     or if it holds an unpaired surrogate, which no UTF-8 text can carry on."""
-    if _orjson_loads is not None and not _may_hold_long_integer(body):
+    fast_loads = _orjson_loads()
+    if fast_loads is not None and not _may_hold_long_integer(body):
         try:
-            return _orjson_loads(body)  # orjson itself refuses unpaired surrogates
+            return fast_loads(body)  # orjson itself refuses unpaired surrogates
         except ValueError:  # orjson.JSONDecodeError: the standard library says why, or decodes
             pass
     text = _json_text(body)

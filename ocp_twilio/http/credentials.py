@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .errors import ConfigurationError
+from .._exceptions import ConfigurationError
 
 __all__ = ["Credentials"]
 

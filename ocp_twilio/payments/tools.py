@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from .errors import ConfigurationError
-from .payment_progress import PaymentProgress
-from .progress_store import ProgressStore
-from .spec import OperationSpec, ParameterSpec
-from .tool import Tool
+from .._exceptions import ConfigurationError
+from ..specs.model import OperationSpec, ParameterSpec
+from ..tools.tool import Tool
+from .progress import PaymentProgress
+from .stores import ProgressStore
 
 __all__ = [
     "MAX_WAIT_SECONDS",

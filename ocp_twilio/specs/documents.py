@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import SpecError
+from .._exceptions import SpecError
 
 __all__ = ["MAX_DOCUMENT_DEPTH", "parse_document", "read_bytes", "read_document"]
 

@@ -13,10 +13,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .errors import AmbiguousToolName, ToolNotFound
-from .spec import OperationSpec
+from .._exceptions import AmbiguousToolName, ToolNotFound
+from ..specs.model import OperationSpec
+from .search import ToolSearch
 from .tool import Tool
-from .tool_search import ToolSearch
 
 __all__ = ["MAX_TOOL_NAME", "ToolIndex", "ToolSearch", "qualified_name"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from .errors import ConfigurationError
+from .._exceptions import ConfigurationError
 from .tool import Tool
 
 __all__ = ["select_tools"]

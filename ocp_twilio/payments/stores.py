@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from .errors import ConfigurationError
-from .payment_progress import CallbackEvent, PaymentProgress, apply_event
+from .._exceptions import ConfigurationError
+from .progress import CallbackEvent, PaymentProgress, apply_event
 
 __all__ = [
     "DEFAULT_MAX_EVENTS",

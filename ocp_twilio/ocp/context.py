@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, unquote
 
-from .errors import ConfigurationError
+from .._exceptions import ConfigurationError
 
 __all__ = [
     "HISTORY_LIMIT",

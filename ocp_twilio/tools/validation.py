@@ -2,9 +2,9 @@
 
 jsonschema-rs answers "valid?" for plain JSON; jsonschema decides every other case and phrases
 the errors. jsonschema-rs is asked only for a quick yes: each format it checks is either one of
-the sound patterns of :mod:`ocp_twilio.formats` or the same Python check jsonschema calls, so its
-yes is jsonschema's yes (tests/test_schema_agreement.py holds the two together), and on a no, or
-anything it cannot read, jsonschema looks again.
+the sound patterns of :mod:`ocp_twilio.tools.formats` or the same Python check jsonschema calls,
+so its yes is jsonschema's yes (tests/test_schema_agreement.py holds the two together), and on a
+no, or anything it cannot read, jsonschema looks again.
 
 Messages say what is expected, never echo the value given: a value may be card data or a secret.
 """
@@ -21,10 +21,10 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
-from ._config import MAX_JSON_DEPTH
-from .errors import ArgumentError, SpecError
+from .._config import MAX_JSON_DEPTH
+from .._exceptions import ArgumentError, SpecError
+from ..specs.json_schema import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_VALUES
 from .formats import CHECKS_BEYOND_STRINGS, SOUND_PATTERNS
-from .schema import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_VALUES
 
 __all__ = ["SchemaValidator", "has_surrogate", "is_plain_json", "quick_validator"]
 

@@ -20,9 +20,8 @@ from typing import Any
 
 from yarl import URL
 
-from ._config import MAX_JSON_DEPTH
-from .credentials import Credentials
-from .errors import (
+from .._config import MAX_JSON_DEPTH
+from .._exceptions import (
     ArgumentError,
     ConfigurationError,
     RequestTimeout,
@@ -31,13 +30,14 @@ from .errors import (
     TransportError,
     TwilioAPIError,
 )
-from .headers import FRAMING_HEADERS
+from .._version import __version__
+from ..tools.headers import FRAMING_HEADERS
+from ..tools.tool import PreparedRequest, Tool
+from .credentials import Credentials
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
 from .json_body import body_nested_deeper_than, decode_json
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
-from .tool import PreparedRequest, Tool
 from .transport import Answer, Transport
-from .version import __version__
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -73,7 +73,7 @@ class Dispatcher:
     """Sends prepared requests of one registered API and turns the answers into results.
 
     ``timeout`` bounds one attempt; ``retries`` decides which failed attempts are repeated and
-    bounds the whole call (see :mod:`ocp_twilio.retry`). ``scope`` is where the credentials may
+    bounds the whole call (see :mod:`ocp_twilio.http.retry`). ``scope`` is where the credentials may
     go; every request is checked against it before it is sent.
     """
 

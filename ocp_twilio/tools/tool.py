@@ -13,10 +13,10 @@ from string import Formatter
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from .errors import ArgumentError, InvalidArguments
+from .._exceptions import ArgumentError, InvalidArguments
+from ..specs.model import OperationSpec, ParameterSpec
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .headers import FORBIDDEN_IN_HEADER_VALUE
-from .spec import OperationSpec, ParameterSpec
 from .validation import SchemaValidator
 
 __all__ = ["IDEMPOTENCY_KEY", "STATUS_CALLBACK", "PreparedRequest", "Tool"]

@@ -18,17 +18,17 @@ from typing import Any
 
 import platformdirs
 
+from .._exceptions import SpecError
+from .._version import __version__
 from .documents import parse_document, read_bytes
-from .errors import SpecError
-from .openapi import is_openapi_document, parse_openapi_document, service_name
-from .spec import (
+from .model import (
     OperationSpec,
     ParameterSpec,
     ResponseSpec,
     packaged_schemas_dir,
     parse_spec_document,
 )
-from .version import __version__
+from .openapi import is_openapi_document, parse_openapi_document, service_name
 
 __all__ = [
     "CACHE_DIR_ENV",

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from .errors import SpecError
-from .schema import openapi_to_json_schema
-from .spec import BodyEncoding, OperationSpec, ParameterLocation, ParameterSpec, ResponseSpec
+from .._exceptions import SpecError
+from .json_schema import openapi_to_json_schema
+from .model import BodyEncoding, OperationSpec, ParameterLocation, ParameterSpec, ResponseSpec
 
 __all__ = ["is_openapi_document", "parse_openapi_document", "service_name"]
 

@@ -11,19 +11,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .adapters import Framework, OpenAIShape, tool_definitions
-from .context import OCPContext
-from .credentials import Credentials
-from .dispatch import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
-    Dispatcher,
-    ResponseValidation,
-    checked_timeout,
-)
-from .errors import (
+from ._exceptions import (
     AmbiguousToolName,
     APINotFound,
     ConfigurationError,
@@ -32,26 +22,38 @@ from .errors import (
     ToolNotFound,
     TwilioAPIError,
 )
-from .formats import INPUT_FORMATS
-from .hosts import CredentialScope, is_twilio_host, resolve_base_url
-from .payment_tools import PaymentProgressTool, ProgressViews, payment_progress_tools
-from .plugin import APIDefinition
-from .progress_store import MemoryProgressStore, ProgressStore
-from .registry import APIRegistry, plugin_definition, spec_definition
-from .retry import DEFAULT_RETRIES, RetryPolicy
-from .spec import OperationSpec
-from .spec_sources import cache_root
-from .status_receiver import (
+from .http.credentials import Credentials
+from .http.dispatch import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+    Dispatcher,
+    ResponseValidation,
+    checked_timeout,
+)
+from .http.hosts import CredentialScope, is_twilio_host, resolve_base_url
+from .http.retry import DEFAULT_RETRIES, RetryPolicy
+from .http.transport import DEFAULT_MAX_CONNECTIONS, AiohttpTransport, Transport
+from .ocp.context import OCPContext
+from .ocp.plugin import APIDefinition
+from .ocp.registry import APIRegistry, plugin_definition, spec_definition
+from .payments.receiver import (
     DEFAULT_CALLBACK_PATH,
     StatusCallbackReceiver,
     auth_token_for_signatures,
     serve_receiver,
 )
-from .tool import Tool
-from .tool_index import ToolIndex, ToolSearch, qualified_name
-from .tool_selection import select_tools
-from .transport import DEFAULT_MAX_CONNECTIONS, AiohttpTransport, Transport
-from .validation import has_surrogate
+from .payments.stores import MemoryProgressStore, ProgressStore
+from .payments.tools import PaymentProgressTool, ProgressViews, payment_progress_tools
+from .specs.model import OperationSpec
+from .specs.sources import cache_root
+from .tools.formats import INPUT_FORMATS
+from .tools.index import ToolIndex, ToolSearch, qualified_name
+from .tools.selection import select_tools
+from .tools.tool import Tool
+from .tools.validation import has_surrogate
+
+if TYPE_CHECKING:  # the adapters are the outer ring: imported only where tools_for needs them
+    from .adapters import Framework, OpenAIShape
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "OCPAgent", "RegisteredAPI", "load_api", "load_tools"]
 
@@ -376,7 +378,7 @@ class OCPAgent:
     def search_tools(self, query: str, limit: int = 10, *, api: str | None = None) -> list[Tool]:
         """Tools ranked for ``query`` (of one API, or all): an everyday request ("send a text",
         "buy a phone number") is matched to the operations' verbs, names, tags, paths and
-        descriptions; see :mod:`ocp_twilio.tool_search`."""
+        descriptions; see :mod:`ocp_twilio.tools.search`."""
         if api is not None:
             return self._api_index(api).search(query, limit)
         if self._search is None:
@@ -409,6 +411,8 @@ class OCPAgent:
                 f"APIs {sorted({t.api for t in chosen if t.name in shared})} share tool names "
                 f"({', '.join(shared[:3])}...): pass api= to tools_for to offer one of them."
             )
+        from .adapters import tool_definitions
+
         return tool_definitions(chosen, framework, strict=strict, shape=shape)
 
     async def call_tool(

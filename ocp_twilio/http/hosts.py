@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from yarl import URL
 
-from .errors import ConfigurationError
+from .._exceptions import ConfigurationError
 
 __all__ = [
     "DEFAULT_SERVER",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .hosts import DEFAULT_SERVER
-from .spec import OperationSpec
-from .spec_sources import cache_root, load_operations, twilio_sources
+from ..http.hosts import DEFAULT_SERVER
+from ..specs.model import OperationSpec
+from ..specs.sources import cache_root, load_operations, twilio_sources
 
 __all__ = ["APIDefinition", "twilio_api"]
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from .errors import ConfigurationError
+from .._exceptions import ConfigurationError
 
 __all__ = ["DEFAULT_RETRIES", "RetryPolicy", "parse_retry_after"]
 

@@ -22,10 +22,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
-from .errors import ConfigurationError
-from .payment_progress import callback_event, kept_fields
-from .progress_store import ProgressStore
+from .._exceptions import ConfigurationError
+from .progress import callback_event, kept_fields
 from .signatures import SIGNATURE_HEADER, validate_signature
+from .stores import ProgressStore
 
 __all__ = [
     "DEFAULT_CALLBACK_PATH",

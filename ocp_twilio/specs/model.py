@@ -33,8 +33,8 @@ from typing import Any, Literal
 
 import jsonschema
 
-from .errors import SpecError
-from .schema import openapi_to_json_schema
+from .._exceptions import SpecError
+from .json_schema import openapi_to_json_schema
 
 ParameterLocation = Literal["path", "query", "body", "header"]
 BodyEncoding = Literal["form", "json"]
@@ -187,7 +187,7 @@ def packaged_schemas_dir() -> Path:
     packaged = Path(str(resources.files("ocp_twilio"))) / "schemas"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "schemas"
+    return Path(__file__).resolve().parents[2] / "schemas"
 
 
 def parse_spec_document(document: Any, source: str = "<document>") -> list[OperationSpec]:

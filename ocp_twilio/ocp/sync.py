@@ -22,11 +22,11 @@ from typing import Any
 
 from yarl import URL
 
-from .dispatch import USER_AGENT
-from .errors import ConfigurationError, ResponseTooLarge, SpecError, TransportError
-from .hosts import has_userinfo, is_loopback_host
-from .openapi import parse_openapi_document, service_name
-from .transport import AiohttpTransport, Transport
+from .._exceptions import ConfigurationError, ResponseTooLarge, SpecError, TransportError
+from ..http.dispatch import USER_AGENT
+from ..http.hosts import has_userinfo, is_loopback_host
+from ..http.transport import AiohttpTransport, Transport
+from ..specs.openapi import parse_openapi_document, service_name
 
 __all__ = [
     "DEFAULT_SYNC_SOURCE",

@@ -17,7 +17,7 @@ from typing import NamedTuple, Protocol
 import aiohttp
 from yarl import URL
 
-from .errors import ConfigurationError, RequestTimeout, ResponseTooLarge, TransportError
+from .._exceptions import ConfigurationError, RequestTimeout, ResponseTooLarge, TransportError
 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
