@@ -1,74 +1,84 @@
-"""``ocp-twilio demo``: a whole card payment against the embedded sandbox, printed step by step."""
+"""``ocp-twilio demo``: an agent takes a card payment on a simulated call, and prints what it sees.
+
+Two sides, as on a real call: the sandbox plays Twilio and the person on the phone
+(demo_caller.py); the agent (demo_agent.py) has only its tools and its StatusCallback receiver,
+which the sandbox calls back, signed, as Twilio would.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import json
+from typing import Any
 
 import click
 
 from .._agent import OCPAgent
+from .._exceptions import OCPError
 from ..sandbox import Sandbox
 from . import main
-from .demo_flow import DemoStep, Report, run_demo
+from .demo_agent import WAIT, AgentCall, Outcome, take_payment
+from .demo_caller import CALLERS, DEFAULT_CALLER, call_in
 from .failures import ExitCode, fail
 from .output import compact_json
 
 __all__ = ["demo"]
 
-# Callback fields worth showing: the step, what is still required, masked values, the result.
-_SHOWN_FIELDS = (
-    "Capture",
-    "Status",
-    "Required",
-    "PaymentCardNumber",
-    "PaymentCardType",
-    "ExpirationDate",
-    "SecurityCode",
-    "PaymentCardPostalCode",
-    "Result",
-    "PaymentConfirmationCode",
-)
+# Short enough to finish in seconds, long enough that the PartialResult callbacks show.
+TYPING_DELAY = 0.02
+# Where progress shows each field's masked value as it is typed.
+_ENTERED_AS = {
+    "payment-card-number": "card_number",
+    "expiration-date": "expiration_date",
+    "security-code": "security_code",
+    "postal-code": "postal_code",
+}
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document for machines.")
-def demo(as_json: bool) -> None:
+@click.option(
+    "--caller",
+    type=click.Choice(list(CALLERS)),
+    default=DEFAULT_CALLER,
+    show_default=True,
+    help="What the simulated caller does: "
+    + "; ".join(f"{name}: {what}" for name, (what, _) in CALLERS.items())
+    + ".",
+)
+def demo(as_json: bool, caller: str) -> None:
     """Take a card payment on a simulated call, in the embedded sandbox (no Twilio account).
 
-    Exits 0 only when the payment completed.
+    Exits 0 only when the payment completed (Result success), 1 when it did not.
     """
-    steps: list[DemoStep] = []
-
-    def report(step: DemoStep) -> None:
-        steps.append(step)
-        if not as_json:
-            _print_step(len(steps), step)
-
+    printer = _Printer(as_json)
     try:
-        url, completed = asyncio.run(_run(report, as_json))
+        outcome = asyncio.run(_run(printer, caller))
     except OSError as exc:
-        fail(f"cannot start the sandbox: {exc}", ExitCode.TRANSPORT_ERROR)
+        fail(f"cannot start the sandbox or the receiver: {exc}", ExitCode.TRANSPORT_ERROR)
+    except OCPError as exc:
+        fail(exc)
     if as_json:
-        document = {
-            "completed": completed,
-            "sandbox": url,
-            "steps": [dataclasses.asdict(s) for s in steps],
-        }
-        click.echo(json.dumps(document, indent=2))
-    elif completed:
-        click.echo(click.style("Payment completed.", fg="green", bold=True))
-    else:
-        click.echo(click.style("The payment did not complete.", fg="red", bold=True), err=True)
-    if not completed:
-        raise SystemExit(int(ExitCode.NOT_COMPLETED))
+        click.echo(json.dumps({**printer.document, **dataclasses.asdict(outcome)}, indent=2))
+    elif outcome.completed:
+        click.echo(
+            click.style(
+                f"Result success, confirmation code {outcome.confirmation_code}",
+                fg="green",
+                bold=True,
+            )
+        )
+    if not outcome.completed:
+        fail(f"the payment did not complete: {outcome.message}", ExitCode.NOT_COMPLETED)
 
 
-async def _run(report: Report, as_json: bool) -> tuple[str, bool]:
-    async with Sandbox() as sandbox, OCPAgent(response_validation="strict") as agent:
-        if not as_json:
-            click.echo(f"Sandbox on {sandbox.url}, test account {sandbox.account_sid}\n")
+async def _run(printer: _Printer, caller: str) -> Outcome:
+    async with (
+        Sandbox(typing_delay=TYPING_DELAY) as sandbox,
+        OCPAgent(response_validation="strict") as agent,
+    ):
+        # The application's set-up: its Twilio credentials, and where Twilio calls it back.
         await agent.register_api(
             "twilio",
             base_url=sandbox.url,
@@ -76,25 +86,47 @@ async def _run(report: Report, as_json: bool) -> tuple[str, bool]:
             auth_token=sandbox.auth_token,
             environ={},
         )
-        completed = await run_demo(sandbox, agent, report)
-        return sandbox.url, completed
+        async with agent.serve_status_callbacks(auth_token=sandbox.auth_token) as receiver:
+            call_sid, what = call_in(sandbox, caller)
+            printer.start(sandbox.url, receiver.url, call_sid, what)
+            return await take_payment(agent, call_sid, printer)
 
 
-def _print_step(number: int, step: DemoStep) -> None:
-    tool = f" [{step.tool}]" if step.tool else ""
-    click.echo(click.style(f"{number}. {step.title}{tool}", bold=True))
-    if step.sent is not None:
-        click.echo(f"   sent:     {compact_json(step.sent)}")
-    if step.refused_before_sending:
-        click.echo(
-            click.style("   refused before sending (nothing reached the sandbox):", fg="yellow")
+class _Printer:
+    """Prints each step as it happens, or keeps it for the JSON document."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.document: dict[str, Any] = {"steps": []}
+
+    def start(self, sandbox_url: str, receiver_url: str, call_sid: str, caller: str) -> None:
+        self.document.update(
+            sandbox=sandbox_url, receiver=receiver_url, call_sid=call_sid, caller=caller
         )
-        click.echo("\n".join(f"     {line}" for line in str(step.error).splitlines()))
-    elif step.error is not None:
-        click.echo(click.style(f"   failed:   {step.error}", fg="red"))
-    else:
-        click.echo(f"   answer:   {compact_json(step.result)}")
-    if step.callback:
-        shown = {k: step.callback[k] or "(nothing)" for k in _SHOWN_FIELDS if k in step.callback}
-        click.echo(f"   callback: {compact_json(shown)}")
-    click.echo()
+        if not self.as_json:
+            click.echo(f"Twilio and the caller (the sandbox): {sandbox_url}")
+            click.echo(f"The agent's StatusCallback receiver: {receiver_url}")
+            click.echo(f"A call is live ({call_sid}); the caller {caller}.\n")
+            click.echo("What the agent does and sees:")
+
+    def intends(self, title: str) -> None:
+        steps = self.document["steps"]
+        steps.append({"title": title, "calls": []})
+        if not self.as_json:
+            click.echo(click.style(f"\n{len(steps)}. {title}", bold=True))
+
+    def saw(self, call: AgentCall) -> None:
+        self.document["steps"][-1]["calls"].append(dataclasses.asdict(call))
+        if self.as_json:
+            return
+        tool = call.tool.split("__")[-1]
+        if call.tool == WAIT and call.error is None and call.answer.get("typing"):
+            capturing = call.answer["capturing"]
+            typed = call.answer["entered"].get(_ENTERED_AS.get(capturing, "")) or "(no key yet)"
+            click.echo(f"   {tool}: the caller is typing the {capturing}: {typed}")
+            return
+        click.echo(f"   -> {tool} {compact_json(call.sent)}")
+        if call.error is not None:
+            click.echo(click.style(f"   <- failed: {call.error}", fg="red"))
+        else:
+            click.echo(f"   <- {compact_json(call.answer)}")
