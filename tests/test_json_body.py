@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ocp_twilio._config import MAX_JSON_DEPTH
 from ocp_twilio.http import json_body
 from ocp_twilio.http.json_body import decode_json
 
@@ -80,7 +81,9 @@ def test_a_surrogate_pair_is_one_character() -> None:
     assert decode_json(b'{"a": "\\ud83d\\ude00", "n": NaN}')["a"] == "\U0001f600"
 
 
-def test_sids_in_a_body_keep_it_on_the_fast_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_plain_answer_is_decoded_once_a_rounded_number_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     orjson = pytest.importorskip("orjson", reason="orjson comes with the fast extra")
     decoded: list[bytes] = []
 
@@ -92,9 +95,31 @@ def test_sids_in_a_body_keep_it_on_the_fast_decoder(monkeypatch: pytest.MonkeyPa
     body = b'{"sid": "PK00112233445566778899aabbccddeeff", "price": "-0.0123456789012345678"}'
     assert decode_json(body) == json.loads(body)
     assert decoded == [body]
-    decoded.clear()
+    # orjson rounds it to a float; the standard library decodes it again, exactly.
     assert decode_json(b'{"count": 12345678901234567890}') == {"count": 12345678901234567890}
-    assert decoded == []
+    assert type(decode_json(b"[-9223372036854775809]")[0]) is int
+
+
+@pytest.mark.parametrize("orjson", [True, False], ids=["orjson", "stdlib"])
+@pytest.mark.parametrize("kind", ["[", '{"a":'])
+def test_nesting_is_bounded_on_both_paths(
+    orjson: bool, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if orjson:
+        pytest.importorskip("orjson", reason="orjson comes with the fast extra")
+    else:
+        monkeypatch.setattr(json_body, "_orjson_loads", lambda: None)
+    close = "]" if kind == "[" else "}"
+
+    def nested(depth: int) -> bytes:
+        return (kind * depth + "1" + close * depth).encode()
+
+    assert (
+        json_body.nested_deeper_than(decode_json(nested(MAX_JSON_DEPTH)), MAX_JSON_DEPTH) is False
+    )
+    for depth in (MAX_JSON_DEPTH + 1, 5000):
+        with pytest.raises(json_body.NestedTooDeep):
+            decode_json(nested(depth))
 
 
 json_values = st.recursive(

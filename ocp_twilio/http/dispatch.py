@@ -35,7 +35,7 @@ from ..tools.headers import FRAMING_HEADERS
 from ..tools.tool import PreparedRequest, Tool
 from .credentials import Credentials
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
-from .json_body import body_nested_deeper_than, decode_json
+from .json_body import NestedTooDeep, decode_json
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
 from .transport import Answer, Transport
 
@@ -332,16 +332,13 @@ def _json_body(tool: Tool, answer: Answer) -> Any:
         raise _not_json_error(
             tool, f"HTTP {status} success body has Content-Type {media_type}, not JSON"
         )
+    # Bounded before anything walks it: validators and json.dumps recurse once per level.
     try:
-        data = decode_json(body)
+        return decode_json(body)
+    except NestedTooDeep:
+        raise _too_deep_error(tool, status) from None
     except ValueError as exc:
         raise _not_json_error(tool, f"HTTP {status} success body is not valid JSON") from exc
-    except RecursionError:  # deeper than the decoder goes, so deeper than the bound too
-        raise _too_deep_error(tool, status) from None
-    # Checked before anything walks it: validators and json.dumps recurse once per level.
-    if body_nested_deeper_than(body, data, MAX_JSON_DEPTH):
-        raise _too_deep_error(tool, status)
-    return data
 
 
 @lru_cache(maxsize=64)

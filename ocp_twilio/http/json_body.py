@@ -1,8 +1,9 @@
-"""Response bodies decoded as ``json.loads(body)`` decodes them, by orjson where installed.
+"""Response bodies decoded as ``json.loads(body)`` decodes them, by orjson where installed, and
+never nested deeper than MAX_JSON_DEPTH (validators and encoders recurse once per level).
 
 orjson (the ``fast`` extra) decodes a Twilio resource in a fifth of the time. What it refuses
-(NaN, UTF-16, lone surrogates) or reads otherwise (integers beyond 64 bits) goes to the standard
-library, so that both give the same answer for every body.
+(NaN, UTF-16, lone surrogates) or reads otherwise (integers beyond 64 bits, which it rounds to
+floats) goes to the standard library, so that both give the same answer for every body.
 """
 
 from __future__ import annotations
@@ -10,11 +11,46 @@ from __future__ import annotations
 import functools
 import json
 import re
-import string
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["body_nested_deeper_than", "decode_json", "nested_deeper_than"]
+import jsonschema_rs
+
+from .._config import MAX_JSON_DEPTH
+
+__all__ = ["NestedTooDeep", "decode_json", "nested_deeper_than"]
+
+
+class NestedTooDeep(ValueError):
+    """A JSON document nested more than MAX_JSON_DEPTH levels deep."""
+
+
+def decode_json(body: bytes) -> Any:
+    """The JSON document in ``body``; NestedTooDeep where it nests more than MAX_JSON_DEPTH
+    levels, ValueError (UnicodeDecodeError among them) where it is none or holds an unpaired
+    surrogate, which no UTF-8 text can carry on."""
+    fast_loads = _orjson_loads()
+    if fast_loads is not None:
+        try:
+            document = fast_loads(body)  # orjson itself refuses unpaired surrogates
+        except ValueError:  # orjson.JSONDecodeError: the standard library says why, or decodes
+            pass
+        else:
+            # The common case settled in one pass in Rust: shallow, and no number that orjson
+            # may have rounded. Anything else is decoded again, exactly, below.
+            if _SHALLOW_AND_EXACT.is_valid(document):
+                return document
+    text = _json_text(body)
+    try:
+        document = json.loads(text)
+    except RecursionError:  # deeper than the decoder goes, so deeper than the bound too
+        raise NestedTooDeep(f"nested more than {MAX_JSON_DEPTH} levels deep") from None
+    if nested_deeper_than(document, MAX_JSON_DEPTH):
+        raise NestedTooDeep(f"nested more than {MAX_JSON_DEPTH} levels deep")
+    if _SURROGATE_ESCAPE.search(text) and _holds_unpaired_surrogate(document):
+        raise ValueError("the JSON text holds an unpaired surrogate")
+    return document
+
 
 @functools.cache
 def _orjson_loads() -> Callable[[bytes], Any] | None:
@@ -26,37 +62,24 @@ def _orjson_loads() -> Callable[[bytes], Any] | None:
     return loads
 
 
-# orjson reads integers beyond 64 bits as floats: a body with 19 digits in a row that do not follow
-# a letter, digit, "." or "+" goes to the standard library. Such a run inside a string costs only
-# the faster parser; SIDs (letters, then hex digits) never have one. The body is mapped to
-# character classes (" " other, "a" letter, "d" digit) and searched: a fraction of a regex's cost.
-_DIGITS = frozenset(string.digits.encode())
-_LETTERS = frozenset((string.ascii_letters + ".+").encode())
-_CHARACTER_CLASSES = bytes(
-    ord("d") if c in _DIGITS else ord("a") if c in _LETTERS else ord(" ") for c in range(256)
-)
-_LONG_INTEGER = b" " + b"d" * 19
+def _shallow_schema(depth: int) -> dict[str, Any]:
+    """Containers nested at most ``depth`` levels; numbers well inside 64 bits, where orjson and
+    json.loads agree (orjson rounds larger integers to floats; a float so large is rare)."""
+    scalars = ["string", "number", "boolean", "null"]
+    bounds = {"minimum": -(2**62), "maximum": 2**62}
+    levels: dict[str, Any] = {"0": {"type": scalars, **bounds}}
+    for level in range(1, depth + 1):
+        below = {"$ref": f"#/$defs/{level - 1}"}
+        levels[str(level)] = {
+            "type": [*scalars, "object", "array"],
+            **bounds,
+            "additionalProperties": below,
+            "items": below,
+        }
+    return {"$ref": f"#/$defs/{depth}", "$defs": levels}
 
 
-def _may_hold_long_integer(body: bytes) -> bool:
-    classes = body.translate(_CHARACTER_CLASSES)
-    return _LONG_INTEGER in classes or classes.startswith(_LONG_INTEGER[1:])
-
-
-def decode_json(body: bytes) -> Any:
-    """The JSON document in ``body``; ValueError (UnicodeDecodeError among them) if it is none,
-    or if it holds an unpaired surrogate, which no UTF-8 text can carry on."""
-    fast_loads = _orjson_loads()
-    if fast_loads is not None and not _may_hold_long_integer(body):
-        try:
-            return fast_loads(body)  # orjson itself refuses unpaired surrogates
-        except ValueError:  # orjson.JSONDecodeError: the standard library says why, or decodes
-            pass
-    text = _json_text(body)
-    document = json.loads(text)
-    if _SURROGATE_ESCAPE.search(text) and _holds_unpaired_surrogate(document):
-        raise ValueError("the JSON text holds an unpaired surrogate")
-    return document
+_SHALLOW_AND_EXACT = jsonschema_rs.Draft202012Validator(_shallow_schema(MAX_JSON_DEPTH))
 
 
 # \uD800 to \uDFFF: only such escapes (or raw surrogates, which UTF-8 cannot hold) make one.
@@ -108,11 +131,3 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
             if isinstance(child, (dict, list))
         ]
     return bool(level)
-
-
-def body_nested_deeper_than(body: bytes, value: Any, limit: int) -> bool:
-    """As nested_deeper_than for ``value`` decoded from ``body``: a body with no more brackets
-    than ``limit`` cannot nest deeper, and most answers are settled by that count alone."""
-    if body.count(b"[") + body.count(b"{") <= limit:
-        return False
-    return nested_deeper_than(value, limit)

@@ -125,7 +125,16 @@ _DAY_MON = (
 )
 _OFFSET = r"[+-](?:[01][0-9]|2[0-3])"
 _WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_PORT = (
+    r"(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+)
+_HTTP_URL = (
+    rf"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9._~-]+{_PORT}"
+    r"(?:[/?#][^\s\x00-\x1f\x7f<>\"{}|\\^`]*)?$"
+)
 SOUND_PATTERNS: dict[Callable[[object], bool], str] = {
+    _is_absolute_uri: _HTTP_URL,
+    _is_http_url: _HTTP_URL,
     _is_rfc2822_date: rf"^{_WEEKDAY}, {_DAY_MON} {_YEAR} {_TIME} {_OFFSET}[0-5][0-9]$",
     _is_iso_date_time: (
         rf"^{_YEAR}-{_MONTH_DAY}T{_TIME}(?:\.[0-9]{{3}}|\.[0-9]{{6}})?(?:Z|{_OFFSET}:[0-5][0-9])$"
