@@ -456,3 +456,29 @@ async def test_mounted_in_an_application_of_ones_own() -> None:
             assert await unset.store.progress(PAYMENT_SID) is None
         finally:
             await server.close()
+
+
+def test_a_field_captured_again_drops_what_was_typed_before() -> None:
+    from ocp_twilio import PaymentProgress
+    from ocp_twilio.payments.progress import apply_event
+
+    wrong = {
+        **CARD_ENTERED,
+        "DateUpdated": "Tue, 01 Dec 2026 14:00:09 +0000",
+        "ErrorType": "invalid-card-number",
+    }
+    again = {
+        **TYPING,
+        "DateUpdated": "Tue, 01 Dec 2026 14:00:10 +0000",
+        "Capture": "payment-card-number",
+    }
+    again.pop("PaymentCardNumber", None)
+    state = PaymentProgress(PAYMENT_SID)
+    for arrival, fields in enumerate((wrong, again), 1):
+        event = callback_event(kept_fields(fields))
+        assert event is not None
+        state = apply_event(state, event, arrival)
+    view = state.for_model()
+    assert view["typing"] is True
+    assert "card_number" not in view["entered"]
+    assert "card_type" not in view["entered"]

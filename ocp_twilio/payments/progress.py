@@ -39,6 +39,15 @@ _MASKED_FIELDS = {
     "BankAccountNumber": "bank_account_number",
     "BankRoutingNumber": "bank_routing_number",
 }
+# The masked values a Capture asks for again: a new entry replaces what was typed before.
+_CAPTURED_FIELDS = {
+    "payment-card-number": ("PaymentCardNumber", "PaymentCardType"),
+    "expiration-date": ("ExpirationDate",),
+    "security-code": ("SecurityCode",),
+    "postal-code": ("PaymentCardPostalCode",),
+    "bank-account-number": ("BankAccountNumber",),
+    "bank-routing-number": ("BankRoutingNumber",),
+}
 _SESSION_FIELDS = (
     "AccountSid",
     "CallSid",
@@ -214,9 +223,17 @@ def apply_event(state: PaymentProgress, event: CallbackEvent, arrival: int) -> P
         changes["step"] = {k: fields[k] for k in _STEP_FIELDS if k in fields}
     if "Required" in fields and newer("required"):
         changes["required"] = _required(fields["Required"])
+    entered = dict(state.entered)
     for name in _MASKED_FIELDS:
         if name in fields and newer(name):
-            changes["entered"] = {**changes.get("entered", state.entered), name: fields[name]}
+            entered[name] = fields[name]
+    # The caller typing a field anew: what they typed for it before no longer stands.
+    if fields.get("PartialResult") == "true":
+        for name in _CAPTURED_FIELDS.get(fields.get("Capture", ""), ()):
+            if name not in fields and name in entered and newer(name):
+                del entered[name]
+    if entered != state.entered:
+        changes["entered"] = entered
     if "Result" in fields and newer("outcome"):
         changes["outcome"] = {k: fields[k] for k in _OUTCOME_FIELDS if k in fields}
     return replace(state, **changes)
