@@ -215,8 +215,9 @@ class AiohttpTransport:
     def _http(self) -> aiohttp.ClientSession:
         if self._users_session is not None:
             if self._users_session.closed:
-                raise TransportError(
-                    "The ClientSession given to AiohttpTransport(session=) is closed."
+                raise ConfigurationError(
+                    "The ClientSession given to AiohttpTransport(session=) is closed; give an "
+                    "open one (its owner closes it after the agent)."
                 )
             return self._users_session
         loop = asyncio.get_running_loop()
