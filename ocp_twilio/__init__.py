@@ -36,14 +36,11 @@ if TYPE_CHECKING:
         tool_definitions,
     )
 from .http.credentials import Credentials
-from .http.dispatch import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
-    USER_AGENT,
-    ResponseValidation,
-)
+from .http.dispatch import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT, ResponseValidation
+from .http.mock import MockTransport
 from .http.retry import RetryPolicy
-from .http.transport import AiohttpTransport, Answer, Transport
+from .http.timeout import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Timeout
+from .http.transport import AiohttpTransport, Request, Response, Transport
 from .ocp.context import (
     HISTORY_LIMIT,
     OCP_HEADER_NAMES,
@@ -69,6 +66,7 @@ from .tools.tool import PreparedRequest, Tool
 
 __all__ = [
     "DEFAULT_CALLBACK_PATH",
+    "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
@@ -84,7 +82,6 @@ __all__ = [
     "APIRegistry",
     "AiohttpTransport",
     "AmbiguousToolName",
-    "Answer",
     "ArgumentError",
     "CallRecord",
     "CallbackEvent",
@@ -92,6 +89,7 @@ __all__ = [
     "Credentials",
     "InvalidArguments",
     "MemoryProgressStore",
+    "MockTransport",
     "OCPAgent",
     "OCPContext",
     "OCPError",
@@ -102,8 +100,10 @@ __all__ = [
     "PreparedRequest",
     "ProgressStore",
     "RegisteredAPI",
+    "Request",
     "RequestTimeout",
     "ResolvedAPI",
+    "Response",
     "ResponseSpec",
     "ResponseTooLarge",
     "ResponseValidation",
@@ -111,6 +111,7 @@ __all__ = [
     "RetryPolicy",
     "SpecError",
     "StatusCallbackReceiver",
+    "Timeout",
     "Tool",
     "ToolNotFound",
     "Transport",

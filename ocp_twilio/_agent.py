@@ -23,15 +23,10 @@ from ._exceptions import (
     TwilioAPIError,
 )
 from .http.credentials import Credentials
-from .http.dispatch import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
-    Dispatcher,
-    ResponseValidation,
-    checked_timeout,
-)
+from .http.dispatch import DEFAULT_MAX_RESPONSE_BYTES, Dispatcher, ResponseValidation
 from .http.hosts import CredentialScope, is_twilio_host, resolve_base_url
 from .http.retry import DEFAULT_RETRIES, RetryPolicy
+from .http.timeout import DEFAULT_TIMEOUT, Timeout
 from .http.transport import DEFAULT_MAX_CONNECTIONS, AiohttpTransport, Transport
 from .ocp.context import OCPContext
 from .ocp.plugin import APIDefinition
@@ -81,7 +76,9 @@ class OCPAgent:
     the caller (``AiohttpTransport(25, ssl_context=...)``). Its connections are opened on the
     first call, inside the running loop, and closed by :meth:`aclose` or ``async with``. At most
     ``max_in_flight`` requests of the agent are on the wire at once; further calls wait their
-    turn. ``context`` is the agent's OCP context; APIs
+    turn. ``timeout`` bounds each attempt: seconds, or a :class:`Timeout` that also bounds the
+    connecting (5 s by default, so a dead host is retried soon); the retry policy's deadline
+    bounds the whole call. ``context`` is the agent's OCP context; APIs
     registered with ``ocp_headers`` receive it in the OCP headers.
     """
 
@@ -94,7 +91,7 @@ class OCPAgent:
         agent_goal: str | None = None,
         registry_file: str | Path | None = None,
         registry_url: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | Timeout = DEFAULT_TIMEOUT,
         response_validation: ResponseValidation | str = ResponseValidation.WARN,
         retries: int | RetryPolicy = DEFAULT_RETRIES,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
@@ -103,7 +100,7 @@ class OCPAgent:
     ) -> None:
         if max_in_flight < 1:
             raise ConfigurationError("max_in_flight must be at least 1.")
-        self.timeout = checked_timeout(timeout)
+        self.timeout = Timeout.of(timeout)
         self.response_validation = _validation_mode(response_validation)
         self.retries = RetryPolicy.of(retries)
         self.max_in_flight = max_in_flight
@@ -157,7 +154,7 @@ class OCPAgent:
         api_secret: str | None = None,
         region: str | None = None,
         edge: str | None = None,
-        timeout: float | None = None,
+        timeout: float | Timeout | None = None,
         response_validation: ResponseValidation | str | None = None,
         ocp_headers: bool | None = None,
         environ: Mapping[str, str] | None = None,
@@ -253,7 +250,7 @@ class OCPAgent:
             base_url=explicit,
             region=region or env.get("TWILIO_REGION") or None,
             edge=edge or env.get("TWILIO_EDGE") or None,
-            timeout=self.timeout if timeout is None else timeout,
+            timeout=self.timeout if timeout is None else Timeout.of(timeout),
             response_validation=_validation_mode(response_validation or self.response_validation),
             retries=self.retries if retries is None else RetryPolicy.of(retries),
             max_response_bytes=max_response_bytes or self.max_response_bytes,

@@ -24,7 +24,7 @@ from aioresponses import aioresponses
 from aioresponses import core as aioresponses_core
 from yarl import URL
 
-from ocp_twilio import OCPAgent, __version__
+from ocp_twilio import MockTransport, OCPAgent, Request, Response, __version__
 from ocp_twilio.sandbox import Sandbox
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -235,7 +235,7 @@ operations:
 
 @dataclass
 class SentRequest:
-    """One request that aioresponses intercepted."""
+    """One request as sent: through a MockTransport, or intercepted by aioresponses."""
 
     method: str
     url: str
@@ -249,13 +249,52 @@ class SentRequest:
         return parse_qsl((self.body or b"").decode(), keep_blank_values=True)
 
 
-def sent_requests(mocked: aioresponses) -> list[SentRequest]:
-    """Every request aioresponses saw, in the order they were made."""
+def sent_requests(wire: Wire) -> list[SentRequest]:
+    """Every request sent through ``wire``, in the order they were made."""
     return [
-        SentRequest(method, str(url), dict(call.kwargs.get("headers") or {}), call.kwargs["data"])
-        for (method, url), calls in mocked.requests.items()
-        for call in calls
+        SentRequest(r.method, str(r.url), dict(r.headers), r.body) for r in wire.transport.requests
     ]
+
+
+class Wire:
+    """A MockTransport giving one canned answer (202 and the payment by default) to every
+    request, or raising a canned failure; its ``requests`` are what was sent."""
+
+    def __init__(self) -> None:
+        self.answer = Response.json(202, PAYMENT_BODY)
+        self.failure: Exception | None = None
+        self.transport = MockTransport(self._handle)
+
+    def reply(
+        self, status: int, payload: Any = None, *, body: bytes | None = None, **headers: str
+    ) -> None:
+        """Answer every following request with ``payload`` as JSON, or ``body`` as given."""
+        if body is None:
+            self.answer = Response.json(status, payload, headers)
+        else:
+            self.answer = Response(status, headers, body)
+
+    def _handle(self, request: Request) -> Response:
+        if self.failure is not None:
+            raise self.failure
+        return self.answer
+
+
+@pytest.fixture
+def wire() -> Wire:
+    return Wire()
+
+
+@pytest.fixture
+async def wire_agent(wire: Wire) -> AsyncIterator[OCPAgent]:
+    """An agent on Twilio's default host whose requests go to ``wire`` (a MockTransport).
+
+    It makes one attempt per call: these tests are about request shape and error mapping; retries
+    have tests/test_faults.py, against a real server.
+    """
+    async with OCPAgent(retries=0, transport=wire.transport) as ocp_agent:
+        await ocp_agent.register_api("twilio", environ=TWILIO_ENV)
+        yield ocp_agent
 
 
 class _ResponseWithStreamWriter(ClientResponse):

@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
-from conftest import PAYMENT_BODY, TWILIO_ENV, UPDATE_PATH, sent_requests, update_arguments
+from conftest import PAYMENT_BODY, TWILIO_ENV, UPDATE_PATH, Wire, sent_requests, update_arguments
 
 from ocp_twilio import ConfigurationError, OCPAgent
 
-ANY_URL = re.compile(r".*")
 
-
-async def host_called(mocked: aioresponses, environ: dict[str, str], **register: Any) -> str:
+async def host_called(wire: Wire, environ: dict[str, str], **register: Any) -> str:
     """Register with these settings, make one call, and return the scheme and host it went to."""
-    mocked.post(ANY_URL, status=202, payload=PAYMENT_BODY)
-    async with OCPAgent() as agent:
+    wire.reply(202, PAYMENT_BODY)
+    async with OCPAgent(transport=wire.transport) as agent:
         await agent.register_api("twilio", environ={**TWILIO_ENV, **environ}, **register)
         await agent.call_tool("updatePayments", update_arguments())
-    [request] = sent_requests(mocked)
+    [request] = sent_requests(wire)
     base, path = request.url.split("/2010-04-01/", 1)
     assert "/2010-04-01/" + path == UPDATE_PATH
     return base
 
 
-async def test_default_host(mocked: aioresponses) -> None:
-    assert await host_called(mocked, {}) == "https://api.twilio.com"
+async def test_default_host(wire: Wire) -> None:
+    assert await host_called(wire, {}) == "https://api.twilio.com"
 
 
 @pytest.mark.parametrize(
@@ -51,9 +47,9 @@ async def test_default_host(mocked: aioresponses) -> None:
     ],
 )
 async def test_base_url_override(
-    mocked: aioresponses, environ: dict[str, str], register: dict[str, str], expected: str
+    wire: Wire, environ: dict[str, str], register: dict[str, str], expected: str
 ) -> None:
-    assert await host_called(mocked, environ, **register) == expected
+    assert await host_called(wire, environ, **register) == expected
 
 
 @pytest.mark.parametrize(
@@ -82,9 +78,9 @@ async def test_base_url_override(
     ],
 )
 async def test_regional_hosts(
-    mocked: aioresponses, environ: dict[str, str], register: dict[str, str], expected: str
+    wire: Wire, environ: dict[str, str], register: dict[str, str], expected: str
 ) -> None:
-    assert await host_called(mocked, environ, **register) == expected
+    assert await host_called(wire, environ, **register) == expected
 
 
 @pytest.mark.parametrize(
@@ -104,19 +100,19 @@ async def test_regional_hosts(
 )
 @pytest.mark.parametrize("source", ["argument", "environment"])
 async def test_bad_base_url_is_a_configuration_error(
-    mocked: aioresponses, base_url: str, source: str
+    wire: Wire, base_url: str, source: str
 ) -> None:
     register = {"base_url": base_url} if source == "argument" else {}
     environ = {"TWILIO_BASE_URL": base_url} if source == "environment" else {}
 
-    async with OCPAgent() as agent:
+    async with OCPAgent(transport=wire.transport) as agent:
         with pytest.raises(ConfigurationError) as caught:
             await agent.register_api("twilio", environ={**TWILIO_ENV, **environ}, **register)
 
     assert repr(base_url) in str(caught.value)
     assert "http://127.0.0.1:8080" in str(caught.value)  # the example of what to give
     assert agent.list_tools() == []
-    assert mocked.requests == {}
+    assert wire.transport.requests == []
 
 
 @pytest.mark.parametrize(
@@ -130,11 +126,11 @@ async def test_bad_base_url_is_a_configuration_error(
     ],
 )
 async def test_bad_region_or_edge_is_a_configuration_error(
-    mocked: aioresponses, setting: str, value: str
+    wire: Wire, setting: str, value: str
 ) -> None:
-    async with OCPAgent() as agent:
+    async with OCPAgent(transport=wire.transport) as agent:
         with pytest.raises(ConfigurationError) as caught:
             await agent.register_api("twilio", environ=TWILIO_ENV, **{setting: value})
 
     assert setting in str(caught.value)
-    assert mocked.requests == {}
+    assert wire.transport.requests == []

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 from conftest import (
     ACCOUNT_SID,
     CALL_SID,
     PAYMENT_SID,
     QUALIFIED,
     RecordingServer,
+    Wire,
     create_arguments,
     update_arguments,
 )
@@ -183,7 +183,7 @@ async def test_unknown_arguments_are_rejected(
 @pytest.mark.parametrize(
     ("argument", "value", "expected"),
     [
-        ("ChargeAmount", "12.00", 'must be a JSON number, not a string: write it without quotes'),
+        ("ChargeAmount", "12.00", "must be a JSON number, not a string: write it without quotes"),
         ("ChargeAmount", -1, "at least 0"),
         ("ChargeAmount", 1_000_000, "less than 1000000"),
         ("PostalCode", "true", "must be of type boolean, not string"),
@@ -272,20 +272,11 @@ async def test_messages_never_echo_the_rejected_value(
     assert card not in repr(error.errors)
 
 
-async def test_nothing_reaches_aioresponses_either(
-    mocked: aioresponses, mocked_agent: OCPAgent
-) -> None:
-    mocked.post(
-        f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}"
-        f"/Payments/{PAYMENT_SID}.json",
-        status=202,
-        payload={},
-    )
-
+async def test_nothing_reaches_the_transport_either(wire: Wire, wire_agent: OCPAgent) -> None:
     with pytest.raises(InvalidArguments):
-        await mocked_agent.call_tool("updatePayments", update_arguments(Sid="PK../"))
+        await wire_agent.call_tool("updatePayments", update_arguments(Sid="PK../"))
 
-    assert mocked.requests == {}
+    assert wire.transport.requests == []
 
 
 @pytest.mark.parametrize(

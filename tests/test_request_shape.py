@@ -1,4 +1,4 @@
-"""What goes on the wire: method, URL, form body, headers and auth (aioresponses, no network)."""
+"""What goes on the wire: method, URL, form body, headers and auth (a MockTransport, no network)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from aiohttp import web
-from aioresponses import aioresponses
 from conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -23,6 +22,7 @@ from conftest import (
     TWILIO_ENV,
     UPDATE_PATH,
     RecordingServer,
+    Wire,
     assert_default_update_sent,
     create_arguments,
     header_spec,
@@ -44,33 +44,31 @@ def basic(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
-async def test_update_payments_request(mocked: aioresponses, mocked_agent: OCPAgent) -> None:
-    mocked.post(TWILIO_API + UPDATE_PATH, status=202, payload=PAYMENT_BODY)
+async def test_update_payments_request(wire: Wire, wire_agent: OCPAgent) -> None:
+    wire.reply(202, PAYMENT_BODY)
 
-    result = await mocked_agent.call_tool("updatePayments", update_arguments())
+    result = await wire_agent.call_tool("updatePayments", update_arguments())
 
     assert result == PAYMENT_BODY
-    [request] = sent_requests(mocked)
+    [request] = sent_requests(wire)
     assert request.method == "POST"
     assert request.url == TWILIO_API + UPDATE_PATH
     assert_default_update_sent(request.headers, request.form)
     assert request.headers["User-Agent"] == USER_AGENT
 
 
-async def test_status_is_sent_instead_of_capture(
-    mocked: aioresponses, mocked_agent: OCPAgent
-) -> None:
-    mocked.post(TWILIO_API + UPDATE_PATH, status=202, payload=PAYMENT_BODY)
+async def test_status_is_sent_instead_of_capture(wire: Wire, wire_agent: OCPAgent) -> None:
+    wire.reply(202, PAYMENT_BODY)
 
-    await mocked_agent.call_tool("updatePayments", update_arguments(Capture=None, Status="cancel"))
+    await wire_agent.call_tool("updatePayments", update_arguments(Capture=None, Status="cancel"))
 
-    [request] = sent_requests(mocked)
+    [request] = sent_requests(wire)
     assert ("Status", "cancel") in request.form
     assert "Capture" not in dict(request.form)
 
 
 @pytest.mark.parametrize(
-    ("argument", "value", "wire"),
+    ("argument", "value", "on_wire"),
     [
         ("PostalCode", True, "true"),
         ("SecurityCode", False, "false"),
@@ -85,88 +83,84 @@ async def test_status_is_sent_instead_of_capture(
     ],
 )
 async def test_create_payments_form_encoding(
-    mocked: aioresponses, mocked_agent: OCPAgent, argument: str, value: Any, wire: str | None
+    wire: Wire, wire_agent: OCPAgent, argument: str, value: Any, on_wire: str | None
 ) -> None:
-    mocked.post(TWILIO_API + CREATE_PATH, status=201, payload=PAYMENT_BODY)
+    wire.reply(201, PAYMENT_BODY)
 
-    await mocked_agent.call_tool("createPayments", create_arguments(**{argument: value}))
+    await wire_agent.call_tool("createPayments", create_arguments(**{argument: value}))
 
-    [request] = sent_requests(mocked)
+    [request] = sent_requests(wire)
     assert request.url == TWILIO_API + CREATE_PATH
     sent = dict(request.form)
     assert sent["IdempotencyKey"] == "order-42-start"
-    if wire is None:  # an object travels as JSON text, decoded back to the same object
+    if on_wire is None:  # an object travels as JSON text, decoded back to the same object
         assert json.loads(sent[argument]) == value
         assert sent[argument].startswith("{")
     else:
-        assert sent[argument] == wire
+        assert sent[argument] == on_wire
 
 
-async def test_optional_arguments_left_out_are_not_sent(
-    mocked: aioresponses, mocked_agent: OCPAgent
-) -> None:
-    mocked.post(TWILIO_API + CREATE_PATH, status=201, payload=PAYMENT_BODY)
+async def test_optional_arguments_left_out_are_not_sent(wire: Wire, wire_agent: OCPAgent) -> None:
+    wire.reply(201, PAYMENT_BODY)
 
-    await mocked_agent.call_tool("createPayments", create_arguments())
+    await wire_agent.call_tool("createPayments", create_arguments())
 
-    [request] = sent_requests(mocked)
+    [request] = sent_requests(wire)
     assert [name for name, _ in request.form] == ["IdempotencyKey", "StatusCallback"]
 
 
-async def test_account_sid_can_be_given_explicitly(
-    mocked: aioresponses, mocked_agent: OCPAgent
-) -> None:
+async def test_account_sid_can_be_given_explicitly(wire: Wire, wire_agent: OCPAgent) -> None:
     path = UPDATE_PATH.replace(ACCOUNT_SID, OTHER_ACCOUNT)
-    mocked.post(TWILIO_API + path, status=202, payload=PAYMENT_BODY)
+    wire.reply(202, PAYMENT_BODY)
 
-    await mocked_agent.call_tool("updatePayments", update_arguments(AccountSid=OTHER_ACCOUNT))
+    await wire_agent.call_tool("updatePayments", update_arguments(AccountSid=OTHER_ACCOUNT))
 
-    [request] = sent_requests(mocked)
+    [request] = sent_requests(wire)
     assert request.url == TWILIO_API + path
     assert "AccountSid" not in dict(request.form)
 
 
 @pytest.mark.parametrize("source", ["arguments", "environment"])
-async def test_api_key_and_secret_authenticate(mocked: aioresponses, source: str) -> None:
-    mocked.post(TWILIO_API + UPDATE_PATH, status=202, payload=PAYMENT_BODY)
+async def test_api_key_and_secret_authenticate(wire: Wire, source: str) -> None:
+    wire.reply(202, PAYMENT_BODY)
     key_env = {"TWILIO_API_KEY": API_KEY, "TWILIO_API_SECRET": API_SECRET}
     env = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, **(key_env if source == "environment" else {})}
     given = {"api_key": API_KEY, "api_secret": API_SECRET} if source == "arguments" else {}
 
-    async with OCPAgent() as agent:
+    async with OCPAgent(transport=wire.transport) as agent:
         await agent.register_api("twilio", environ=env, **given)
         await agent.call_tool("updatePayments", update_arguments())
 
-    [request] = sent_requests(mocked)
+    [request] = sent_requests(wire)
     assert request.headers["Authorization"] == basic(API_KEY, API_SECRET)
     # The key authenticates; the path still names the account, taken from the credentials.
     assert request.url == TWILIO_API + UPDATE_PATH
 
 
-async def test_explicit_credentials_win_over_the_environment(mocked: aioresponses) -> None:
-    mocked.post(TWILIO_API + UPDATE_PATH, status=202, payload=PAYMENT_BODY)
+async def test_explicit_credentials_win_over_the_environment(wire: Wire) -> None:
+    wire.reply(202, PAYMENT_BODY)
     env = {**TWILIO_ENV, "TWILIO_API_KEY": API_KEY, "TWILIO_API_SECRET": API_SECRET}
 
-    async with OCPAgent() as agent:
+    async with OCPAgent(transport=wire.transport) as agent:
         await agent.register_api("twilio", environ=env, auth_token="explicit-token")
         await agent.call_tool("updatePayments", update_arguments())
 
-    [request] = sent_requests(mocked)
+    [request] = sent_requests(wire)
     assert request.headers["Authorization"] == basic(ACCOUNT_SID, "explicit-token")
 
 
-async def test_array_arguments_repeat_their_name(mocked: aioresponses, tmp_path: Path) -> None:
+async def test_array_arguments_repeat_their_name(wire: Wire, tmp_path: Path) -> None:
     spec = tmp_path / "things.yaml"
     spec.write_text(THINGS_SPEC)
-    mocked.post(f"{TWILIO_API}/v1/Things/lamp.json?Tag=a&Tag=b", status=200, payload={})
+    wire.reply(200, {})
 
-    async with OCPAgent() as agent:
+    async with OCPAgent(transport=wire.transport) as agent:
         await agent.register_api("twilio", spec=spec, environ=TWILIO_ENV)
         await agent.call_tool(
             "updateThing", {"Name": "lamp", "Tag": ["a", "b"], "Color": ["red", "blue"], "Count": 3}
         )
 
-    [request] = sent_requests(mocked)
+    [request] = sent_requests(wire)
     assert request.url == f"{TWILIO_API}/v1/Things/lamp.json?Tag=a&Tag=b"
     assert request.form == [("Color", "red"), ("Color", "blue"), ("Count", "3")]
 

@@ -2,8 +2,8 @@
 
 Each test is an attack that once delivered the TWILIO_* credentials elsewhere: a real server on
 127.0.0.1 stands in for the attacker's host and must see no request. Where the host is Twilio's
-own, aioresponses stands in front of aiohttp, so that nothing can leave the machine, and must see
-no request either.
+own, a MockTransport (or aioresponses, in front of aiohttp) takes its place, so that nothing can
+leave the machine, and must see no request either.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_TOKEN, TWILIO_ENV, RecordingServer
+from conftest import AUTH_TOKEN, TWILIO_ENV, RecordingServer, Wire
 
 from ocp_twilio import ConfigurationError, Credentials, OCPAgent, OperationSpec, SpecError, Tool
 from ocp_twilio.http.dispatch import Dispatcher
@@ -153,17 +153,17 @@ def test_every_request_is_checked_before_it_is_sent(path: str, base_url: str | N
     ],
 )
 async def test_twilio_credentials_need_https_to_twilio_itself(
-    mocked: aioresponses, tmp_path: Path, server: str
+    wire: Wire, tmp_path: Path, server: str
 ) -> None:
-    mocked.get(ANY_URL, status=200, payload={})
+    wire.reply(200, {})
     spec = yaml_spec(tmp_path, server)
-    async with OCPAgent() as agent:
+    async with OCPAgent(transport=wire.transport) as agent:
         await agent.register_api("twilio", spec=spec, environ=TWILIO_ENV)
         await refused(agent, "fetchEvil")
-        assert mocked.requests == {}
+        assert wire.transport.requests == []
         assert await agent.call_tool("fetchGood", {}) == {}  # https://api.twilio.com is fine
-    [(_, url)] = mocked.requests
-    assert str(url) == "https://api.twilio.com/v1/fetchGood.json"
+    [request] = wire.transport.requests
+    assert str(request.url) == "https://api.twilio.com/v1/fetchGood.json"
 
 
 async def test_a_named_base_url_is_where_every_call_goes(
@@ -208,15 +208,15 @@ async def test_a_poisoned_cache_entry_cannot_take_the_credentials(
 
 @pytest.mark.parametrize("source", ["argument", "environment"])
 async def test_a_base_url_with_userinfo_is_refused_without_echoing_it(
-    mocked: aioresponses, source: str
+    wire: Wire, source: str
 ) -> None:
     base_url = f"http://ACuser:{AUTH_TOKEN}@127.0.0.1:8080"
     register = {"base_url": base_url} if source == "argument" else {}
     environ = {"TWILIO_BASE_URL": base_url} if source == "environment" else {}
-    async with OCPAgent() as agent:
+    async with OCPAgent(transport=wire.transport) as agent:
         with pytest.raises(ConfigurationError) as caught:
             await agent.register_api("twilio", environ={**TWILIO_ENV, **environ}, **register)
     assert "user name or password" in str(caught.value)
     assert AUTH_TOKEN not in str(caught.value) and "ACuser" not in str(caught.value)
     assert caught.value.__cause__ is None
-    assert mocked.requests == {}
+    assert wire.transport.requests == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import platform
 import time
 from collections.abc import Mapping
@@ -37,20 +36,18 @@ from .credentials import Credentials
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
 from .json_body import NestedTooDeep, decode_json
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
-from .transport import Answer, Transport
+from .timeout import DEFAULT_TIMEOUTS, Timeout, checked_timeout
+from .transport import Request, Response, Transport
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
-    "DEFAULT_TIMEOUT",
     "USER_AGENT",
     "Dispatcher",
     "ResponseValidation",
-    "checked_timeout",
 ]
 
 logger = logging.getLogger("ocp_twilio")
 
-DEFAULT_TIMEOUT = 30.0
 # Far above any Twilio page (1,000 records), far below what could exhaust memory.
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 USER_AGENT = f"ocp-twilio/{__version__} Python/{platform.python_version()}"
@@ -72,9 +69,10 @@ class ResponseValidation(str, Enum):
 class Dispatcher:
     """Sends prepared requests of one registered API and turns the answers into results.
 
-    ``timeout`` bounds one attempt; ``retries`` decides which failed attempts are repeated and
-    bounds the whole call (see :mod:`ocp_twilio.http.retry`). ``scope`` is where the credentials may
-    go; every request is checked against it before it is sent.
+    ``timeout`` bounds one attempt and the connecting in it; ``retries`` decides which failed
+    attempts are repeated and bounds the whole call (see :mod:`ocp_twilio.http.retry`).
+    ``scope`` is where the credentials may go; every request is checked against it before it is
+    sent.
     """
 
     credentials: Credentials
@@ -82,13 +80,10 @@ class Dispatcher:
     base_url: str | None = None
     region: str | None = None
     edge: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: Timeout = DEFAULT_TIMEOUTS
     response_validation: ResponseValidation = ResponseValidation.WARN
     retries: RetryPolicy = DEFAULT_RETRIES
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-
-    def __post_init__(self) -> None:
-        checked_timeout(self.timeout)
 
     async def call(
         self,
@@ -109,7 +104,7 @@ class Dispatcher:
         deadline the call.
         """
         if timeout is None:
-            limit, deadline = self.timeout, self.retries.deadline
+            limit, deadline = self.timeout.attempt, self.retries.deadline
         else:
             limit = checked_timeout(timeout)
             deadline = min(limit, self.retries.deadline)
@@ -173,7 +168,7 @@ class Dispatcher:
         """Base URL by the operation's server: resolve_base_url once per host setting."""
         return {}
 
-    def _checked_result(self, tool: Tool, answer: Answer) -> Any:
+    def _checked_result(self, tool: Tool, answer: Response) -> Any:
         data = _json_body(tool, answer)
         if self.response_validation is ResponseValidation.OFF:
             return data
@@ -225,13 +220,13 @@ class _Exchange:
         self.policy = dispatcher.retries
         self.deadline = deadline
 
-    async def run(self, in_flight: asyncio.Semaphore | None) -> Answer:
+    async def run(self, in_flight: asyncio.Semaphore | None) -> Response:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.deadline
         retry = 0
         while True:
             failure: TransportError | None = None
-            answer: Answer | None = None
+            answer: Response | None = None
             # acquire/release rather than ``async with``: two coroutines less on every call.
             if in_flight is not None:
                 await in_flight.acquire()
@@ -273,14 +268,14 @@ class _Exchange:
             assert answer is not None
             return answer
 
-    def _should_retry(self, answer: Answer | None, failure: TransportError | None) -> bool:
+    def _should_retry(self, answer: Response | None, failure: TransportError | None) -> bool:
         if answer is not None:
             return retry_allowed_for_status(answer.status, self.request.idempotent)
         if failure is None or isinstance(failure, ResponseTooLarge):
             return False
         return self.request.idempotent or failure.nothing_sent
 
-    async def _send(self, deadline: float) -> Answer:
+    async def _send(self, deadline: float) -> Response:
         timeout = min(self.timeout, deadline - asyncio.get_running_loop().time())
         if timeout <= 0:
             raise RequestTimeout(
@@ -289,13 +284,17 @@ class _Exchange:
             )
         started = time.monotonic()
         request = self.request
+        dispatcher = self.dispatcher
         answer = await self.transport.send(
-            request.method,
-            self.url,
-            self.headers,
-            request.body,
-            timeout,
-            self.dispatcher.max_response_bytes,
+            Request(
+                request.method,
+                self.url,
+                self.headers,
+                request.body,
+                timeout,
+                min(dispatcher.timeout.connect, timeout),
+                dispatcher.max_response_bytes,
+            )
         )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -308,17 +307,7 @@ class _Exchange:
         return answer
 
 
-def checked_timeout(seconds: float) -> float:
-    """A timeout must be a positive, finite number of seconds (aiohttp fails on inf, ignores 0)."""
-    number = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
-    if not (number and math.isfinite(seconds) and seconds > 0):
-        raise ConfigurationError(
-            f"timeout must be a positive, finite number of seconds, not {seconds!r}."
-        )
-    return float(seconds)
-
-
-def _json_body(tool: Tool, answer: Answer) -> Any:
+def _json_body(tool: Tool, answer: Response) -> Any:
     """The decoded success body; a body that is not JSON is a ResponseValidationError."""
     status, body = answer.status, answer.body
     if not body or body.isspace():  # as ``not body.strip()``, without copying the body

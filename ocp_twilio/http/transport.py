@@ -8,13 +8,15 @@ the registry, sync) goes through the agent's transport.
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 import urllib.request
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import NamedTuple, Protocol
+from typing import Any, Protocol
 
 import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .._exceptions import ConfigurationError, RequestTimeout, ResponseTooLarge, TransportError
@@ -22,7 +24,8 @@ from .._exceptions import ConfigurationError, RequestTimeout, ResponseTooLarge, 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
     "AiohttpTransport",
-    "Answer",
+    "Request",
+    "Response",
     "Transport",
 ]
 
@@ -30,29 +33,88 @@ __all__ = [
 DEFAULT_MAX_CONNECTIONS = 25
 
 
+class Request:
+    """One attempt to send: what goes on the wire and the bounds on its answer.
 
-class Answer(NamedTuple):  # a tuple: one is made on every call, a frozen dataclass costs more
-    """An HTTP answer, as much of it as a call needs."""
+    ``timeout`` bounds the whole attempt, ``connect_timeout`` (if not None) the making of a
+    connection within it; an answer body over ``max_body`` bytes is refused.
+    """
 
-    status: int
-    body: bytes
-    content_type: str | None
-    retry_after: str | None  # the header as sent, read only for error answers
+    __slots__ = ("body", "connect_timeout", "headers", "max_body", "method", "timeout", "url")
 
-
-class Transport(Protocol):
-    """Carries one attempt of a request; every failure is a TransportError (or a subclass)."""
-
-    async def send(
+    def __init__(
         self,
         method: str,
         url: URL,
         headers: Mapping[str, str],
         body: bytes | None,
         timeout: float,
+        connect_timeout: float | None,
         max_body: int,
-    ) -> Answer:
-        """The answer within ``timeout`` seconds; a body over ``max_body`` bytes is refused."""
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_body = max_body
+
+    def __repr__(self) -> str:  # the headers hold the credentials: never shown
+        return f"<Request {self.method} {self.url.scheme}://{self.url.host}{self.url.path}>"
+
+
+class Response:
+    """An HTTP answer: status, every header (case-insensitive, repeats kept) and the body."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(
+        self, status: int, headers: Mapping[str, str] | None = None, body: bytes = b""
+    ) -> None:
+        self.status = status
+        # aiohttp's headers are a CIMultiDictProxy already; any other mapping is made one.
+        self.headers: CIMultiDictProxy[str] = (
+            headers
+            if isinstance(headers, CIMultiDictProxy)
+            else CIMultiDictProxy(CIMultiDict(headers or ()))
+        )
+        self.body = body
+
+    @classmethod
+    def json(
+        cls, status: int, data: Any, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        """An answer with ``data`` as its JSON body (for MockTransport handlers)."""
+        return cls(
+            status,
+            {"Content-Type": "application/json", **(headers or {})},
+            json.dumps(data).encode(),
+        )
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("Content-Type")
+
+    @property
+    def retry_after(self) -> str | None:
+        """The Retry-After header as sent (parse it with the retry policy)."""
+        return self.headers.get("Retry-After")
+
+    @property
+    def request_id(self) -> str | None:
+        """Twilio-Request-Id: the first thing Twilio support asks for."""
+        return self.headers.get("Twilio-Request-Id")
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status}, {len(self.body)} bytes>"
+
+
+class Transport(Protocol):
+    """Carries one attempt of a request; every failure is a TransportError (or a subclass)."""
+
+    async def send(self, request: Request) -> Response:
+        """The answer within ``request.timeout`` seconds, or a TransportError."""
         ...
 
     @property
@@ -73,6 +135,11 @@ class AiohttpTransport:
     test server); by default the system's CAs. An agent may be used from one ``asyncio.run``
     after another: a session made in a loop that has gone is let go and a new one made (close
     the agent before each loop ends, or its connections stay open until garbage collection).
+
+    ``session`` is a ClientSession of the caller's own (its connector, limits, TLS and tracing
+    are then the caller's, and ``max_connections`` and ``ssl_context`` are not used). The caller
+    owns it: ``close()`` leaves it open, and it must be used in the loop it was made in.
+    ``proxy`` and ``trust_env`` still apply to every request sent through it.
     """
 
     def __init__(
@@ -82,14 +149,21 @@ class AiohttpTransport:
         proxy: str | None = None,
         trust_env: bool = True,
         ssl_context: ssl.SSLContext | None = None,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
         if max_connections < 1:
             raise ConfigurationError("max_connections must be at least 1.")
+        if session is not None and ssl_context is not None:
+            raise ConfigurationError(
+                "Give either session= or ssl_context=, not both: a session brings its own TLS "
+                "settings (its connector's ssl=)."
+            )
         self.max_connections = max_connections
         self.trust_env = trust_env
         self.ssl_context = ssl_context
         self._proxy = _proxy_url(proxy, "proxy=") if proxy else None
-        self._session: aiohttp.ClientSession | None = None
+        self._users_session = session
+        self._session: aiohttp.ClientSession | None = session
         self._loop: asyncio.AbstractEventLoop | None = None
         # The proxy of each (scheme, host), read from the environment once per session.
         self._env_proxies: dict[tuple[str, str], URL | None] = {}
@@ -104,22 +178,16 @@ class AiohttpTransport:
         # aiohttp offers no public count of acquired connections.
         return len(self._session.connector._acquired)
 
-    async def send(
-        self,
-        method: str,
-        url: URL,
-        headers: Mapping[str, str],
-        body: bytes | None,
-        timeout: float,
-        max_body: int,
-    ) -> Answer:
+    async def send(self, request: Request) -> Response:
+        url = request.url
+        max_body = request.max_body
         try:
             async with self._http().request(
-                method,
+                request.method,
                 url,
-                data=body,
-                headers=headers,
-                timeout=_client_timeout(timeout),
+                data=request.body,
+                headers=request.headers,
+                timeout=_client_timeout(request.timeout, request.connect_timeout),
                 allow_redirects=False,
                 proxy=self._proxy_for(url),
             ) as response:
@@ -128,27 +196,30 @@ class AiohttpTransport:
                     content = await response.read()
                 else:
                     content = await _read_capped(response, max_body)
-                status, received = response.status, response.headers
-                return Answer(
-                    status,
-                    content,
-                    received.get("Content-Type"),
-                    received.get("Retry-After") if status >= 400 else None,
-                )
+                return Response(response.status, response.headers, content)
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            failure = _transport_error(exc, timeout)
+            failure = _transport_error(exc, request)
         # Raised outside the except block: aiohttp's exception holds the request's headers
         # (Authorization among them) in its repr and request_info, so it must be neither the
         # cause nor the context of an error that reaches logs.
         raise failure
 
     async def close(self) -> None:
+        if self._users_session is not None:
+            return  # the caller's: they close it
         session, self._session = self._session, None
         # A session of a loop that has gone cannot be closed from this one: it is let go.
         if session is not None and self._loop is asyncio.get_running_loop():
             await session.close()
 
     def _http(self) -> aiohttp.ClientSession:
+        if self._users_session is not None:
+            if self._users_session.closed:
+                raise ConfigurationError(
+                    "The ClientSession given to AiohttpTransport(session=) is closed; give an "
+                    "open one (its owner closes it after the agent)."
+                )
+            return self._users_session
         loop = asyncio.get_running_loop()
         session = self._session
         if session is not None and not session.closed and self._loop is loop:
@@ -199,9 +270,10 @@ def _proxy_url(value: str, what: str) -> URL:
 
 
 @lru_cache(maxsize=64)
-def _client_timeout(seconds: float) -> aiohttp.ClientTimeout:
+def _client_timeout(seconds: float, connect: float | None) -> aiohttp.ClientTimeout:
     """Most attempts use the same few timeouts; a ClientTimeout is made once for each."""
-    return aiohttp.ClientTimeout(total=seconds)
+    # sock_connect: making the connection (TLS included), not waiting for a pooled one.
+    return aiohttp.ClientTimeout(total=seconds, sock_connect=connect)
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -221,14 +293,17 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _transport_error(exc: BaseException, timeout: float) -> TransportError:
+def _transport_error(exc: BaseException, request: Request) -> TransportError:
     """ocp_twilio's error for an asyncio timeout or an aiohttp failure."""
     # Only a connection that was never made surely sent nothing.
-    nothing_sent = isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
-    if isinstance(exc, asyncio.TimeoutError):
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return RequestTimeout(
-            f"No complete answer within {timeout:.3g} s.", nothing_sent=nothing_sent
+            f"No connection to {request.url.host}:{request.url.port} within the connect "
+            f"timeout ({request.connect_timeout or request.timeout:.3g} s); nothing sent.",
+            nothing_sent=True,
         )
+    if isinstance(exc, asyncio.TimeoutError):
+        return RequestTimeout(f"No complete answer within {request.timeout:.3g} s.")
     # The kind of failure and, for a connection, the host: aiohttp's own texts may carry the URL,
     # and with it argument values.
     if isinstance(exc, aiohttp.ClientConnectorError):

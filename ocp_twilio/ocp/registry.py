@@ -37,7 +37,8 @@ from .._exceptions import (
 )
 from ..http.dispatch import USER_AGENT
 from ..http.hosts import DEFAULT_SERVER, resolve_base_url
-from ..http.transport import AiohttpTransport, Transport
+from ..http.timeout import Timeout
+from ..http.transport import AiohttpTransport, Request, Transport
 from ..specs.documents import parse_document, read_document
 from ..specs.model import OperationSpec, check_document, parse_spec_document
 from ..specs.sources import cache_root, load_operations
@@ -82,13 +83,13 @@ class APIRegistry:
         *,
         registry_file: str | Path | None = None,
         registry_url: str | None = None,
-        timeout: float = 10.0,
+        timeout: float | Timeout = 10.0,
         transport: Transport | None = None,
         max_answer_bytes: int = MAX_REGISTRY_ANSWER_BYTES,
     ) -> None:
         self.registry_file = Path(registry_file) if registry_file else None
         self.registry_url = resolve_base_url(None, override=registry_url) if registry_url else None
-        self.timeout = timeout
+        self.timeout = Timeout.of(timeout)
         self.transport = transport
         self.max_answer_bytes = max_answer_bytes
 
@@ -146,7 +147,15 @@ class APIRegistry:
         target = URL(url, encoded=True).update_query(query) if query else URL(url, encoded=True)
         try:
             answer = await transport.send(
-                "GET", target, headers, None, self.timeout, self.max_answer_bytes
+                Request(
+                    "GET",
+                    target,
+                    headers,
+                    None,
+                    self.timeout.attempt,
+                    self.timeout.connect,
+                    self.max_answer_bytes,
+                )
             )
         except ResponseTooLarge:
             raise ResponseTooLarge(

@@ -25,7 +25,8 @@ from yarl import URL
 from .._exceptions import ConfigurationError, ResponseTooLarge, SpecError, TransportError
 from ..http.dispatch import USER_AGENT
 from ..http.hosts import has_userinfo, is_loopback_host
-from ..http.transport import AiohttpTransport, Transport
+from ..http.timeout import DEFAULT_CONNECT_TIMEOUT
+from ..http.transport import AiohttpTransport, Request, Transport
 from ..specs.openapi import parse_openapi_document, service_name
 
 __all__ = [
@@ -193,7 +194,9 @@ async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
 async def _download(transport: Transport, url: URL, cap: int) -> bytes:
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     try:
-        answer = await transport.send("GET", url, headers, None, _FILE_TIMEOUT, cap)
+        answer = await transport.send(
+            Request("GET", url, headers, None, _FILE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, cap)
+        )
     except TransportError as exc:
         raise type(exc)(f"Downloading {url} failed: {exc}", nothing_sent=exc.nothing_sent) from None
     if 300 <= answer.status < 400:
