@@ -7,12 +7,14 @@
 
 from typing import TYPE_CHECKING, Any
 
-from ._agent import DEFAULT_MAX_IN_FLIGHT, OCPAgent, RegisteredAPI, load_api, load_tools
+from ._agent import OCPAgent, RegisteredAPI, load_api, load_tools
+from ._config import DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Limits
 from ._exceptions import (
     AmbiguousToolName,
     APINotFound,
     ArgumentError,
     ConfigurationError,
+    ExitCode,
     InvalidArguments,
     OCPError,
     RequestTimeout,
@@ -36,12 +38,7 @@ if TYPE_CHECKING:
         tool_definitions,
     )
 from .http.credentials import Credentials
-from .http.dispatch import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
-    USER_AGENT,
-    ResponseValidation,
-)
+from .http.dispatch import USER_AGENT, ResponseValidation
 from .http.retry import RetryPolicy
 from .http.transport import AiohttpTransport, Answer, Transport
 from .ocp.context import (
@@ -90,7 +87,9 @@ __all__ = [
     "CallbackEvent",
     "ConfigurationError",
     "Credentials",
+    "ExitCode",
     "InvalidArguments",
+    "Limits",
     "MemoryProgressStore",
     "OCPAgent",
     "OCPContext",

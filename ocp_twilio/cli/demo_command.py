@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 
 import click
 
@@ -74,7 +75,8 @@ async def _run(report: Report, as_json: bool) -> tuple[str, bool]:
             base_url=sandbox.url,
             account_sid=sandbox.account_sid,
             auth_token=sandbox.auth_token,
-            environ={},
+            # The sandbox's account, never the user's Twilio settings; the cache stays theirs.
+            environ={k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")},
         )
         completed = await run_demo(sandbox, agent, report)
         return sandbox.url, completed

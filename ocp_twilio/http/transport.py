@@ -17,6 +17,7 @@ from typing import NamedTuple, Protocol
 import aiohttp
 from yarl import URL
 
+from .._config import DEFAULT_MAX_IN_FLIGHT
 from .._exceptions import ConfigurationError, RequestTimeout, ResponseTooLarge, TransportError
 
 __all__ = [
@@ -26,9 +27,7 @@ __all__ = [
     "Transport",
 ]
 
-# Twilio publishes no account concurrency limit; a fan-out this wide stays well clear of 429s.
-DEFAULT_MAX_CONNECTIONS = 25
-
+DEFAULT_MAX_CONNECTIONS = DEFAULT_MAX_IN_FLIGHT
 
 
 class Answer(NamedTuple):  # a tuple: one is made on every call, a frozen dataclass costs more
@@ -38,6 +37,7 @@ class Answer(NamedTuple):  # a tuple: one is made on every call, a frozen datacl
     body: bytes
     content_type: str | None
     retry_after: str | None  # the header as sent, read only for error answers
+    request_id: str | None = None  # Twilio-Request-Id, read only for error answers
 
 
 class Transport(Protocol):
@@ -129,11 +129,14 @@ class AiohttpTransport:
                 else:
                     content = await _read_capped(response, max_body)
                 status, received = response.status, response.headers
+                if status < 400:
+                    return Answer(status, content, received.get("Content-Type"), None)
                 return Answer(
                     status,
                     content,
                     received.get("Content-Type"),
-                    received.get("Retry-After") if status >= 400 else None,
+                    received.get("Retry-After"),
+                    received.get("Twilio-Request-Id"),
                 )
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             failure = _transport_error(exc, timeout)

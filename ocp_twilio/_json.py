@@ -1,4 +1,9 @@
-"""Response bodies decoded as ``json.loads(body)`` decodes them, by orjson where installed.
+"""The one translation of json's errors: :func:`read_json` reads every JSON text the library
+is given (answers, spec and registry files, OCP-Session values, a model's arguments, the CLI's
+``--json``), and fails only with :class:`NotJSON`, whose reason quotes none of the text (it may
+hold card data). Each caller turns that into its own OCPError, naming what it read.
+
+Bytes are decoded as ``json.loads(body)`` decodes them, by orjson where installed.
 
 orjson (the ``fast`` extra) decodes a Twilio resource in a fifth of the time. What it refuses
 (NaN, UTF-16, lone surrogates) or reads otherwise (integers beyond 64 bits) goes to the standard
@@ -14,7 +19,34 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["body_nested_deeper_than", "decode_json", "nested_deeper_than"]
+__all__ = ["NotJSON", "body_nested_deeper_than", "decode_json", "nested_deeper_than", "read_json"]
+
+
+class NotJSON(ValueError):
+    """The text is not one JSON document; ``column`` is where the parser stopped (0: unknown),
+    ``too_deep`` whether it nests deeper than the parser recurses."""
+
+    def __init__(self, reason: str, *, column: int = 0, too_deep: bool = False) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.too_deep = too_deep
+
+
+def read_json(text: bytes | str) -> Any:
+    """The JSON document in ``text``; NotJSON, and nothing else, if there is none."""
+    try:
+        return decode_json(text) if isinstance(text, bytes) else json.loads(text)
+    except json.JSONDecodeError as exc:  # the parser's words and position only, not the text
+        raise NotJSON(
+            f"{exc.msg} at line {exc.lineno} column {exc.colno}", column=exc.colno
+        ) from None
+    except UnicodeDecodeError:
+        raise NotJSON("the bytes are not text in UTF-8 (or UTF-16/32)") from None
+    except RecursionError:
+        raise NotJSON("it nests deeper than the parser recurses", too_deep=True) from None
+    except ValueError as exc:  # decode_json's own: an unpaired surrogate
+        raise NotJSON(str(exc)) from None
+
 
 @functools.cache
 def _orjson_loads() -> Callable[[bytes], Any] | None:
