@@ -37,15 +37,16 @@ def read_json(text: bytes | str) -> Any:
     try:
         return decode_json(text) if isinstance(text, bytes) else json.loads(text)
     except json.JSONDecodeError as exc:  # the parser's words and position only, not the text
-        raise NotJSON(
-            f"{exc.msg} at line {exc.lineno} column {exc.colno}", column=exc.colno
-        ) from None
+        failure = NotJSON(f"{exc.msg} at line {exc.lineno} column {exc.colno}", column=exc.colno)
     except UnicodeDecodeError:
-        raise NotJSON("the bytes are not text in UTF-8 (or UTF-16/32)") from None
+        failure = NotJSON("the bytes are not text in UTF-8 (or UTF-16/32)")
     except RecursionError:
-        raise NotJSON("it nests deeper than the parser recurses", too_deep=True) from None
+        failure = NotJSON("it nests deeper than the parser recurses", too_deep=True)
     except ValueError as exc:  # decode_json's own: an unpaired surrogate
-        raise NotJSON(str(exc)) from None
+        failure = NotJSON(str(exc))
+    # Raised outside the except block: json's exception holds the whole text (``doc``), which
+    # may be card data, so it must be neither the cause nor the context of what reaches logs.
+    raise failure
 
 
 @functools.cache

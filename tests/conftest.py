@@ -170,11 +170,13 @@ def isolated_cache(
 ) -> Path:
     """Every test gets its own empty user cache: nothing synced, no catalog from elsewhere.
 
-    TWILIO_ENV names it too: an ``environ=`` given to register_api stands for the whole
-    environment, the cache directory included."""
+    An ``environ=`` given to register_api stands for the whole environment, the cache directory
+    included: TWILIO_ENV names it, and a mapping that does not falls back to the user cache
+    directory, which XDG_CACHE_HOME puts under the test's own folder too."""
     root = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv(CACHE_DIR_ENV, str(root))
     monkeypatch.setitem(TWILIO_ENV, CACHE_DIR_ENV, str(root))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root / "user-cache"))
     return root
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from anthropic.types import ToolResultBlockParam, ToolUseBlock
-from conftest import AUTH_TOKEN, CACHE_DIR_ENV, PAYMENT_BODY, RecordingServer, update_arguments
+from conftest import AUTH_TOKEN, PAYMENT_BODY, RecordingServer, update_arguments
 from openai.types.chat import ChatCompletionMessageToolCall, ChatCompletionToolMessageParam
 from openai.types.responses import ResponseFunctionToolCall
 from openai.types.responses.response_input_param import FunctionCallOutput
@@ -139,18 +138,12 @@ async def test_anthropic_unknown_tool_and_non_object_input_are_error_results(
     assert recording_server.requests == []
 
 
-async def test_transport_failure_is_an_error_result_saying_a_retry_is_safe(
-    isolated_cache: Path,
-) -> None:
+async def test_transport_failure_is_an_error_result_saying_a_retry_is_safe() -> None:
     async with OCPAgent(timeout=2) as agent:
         await agent.register_api(
             "twilio",
             base_url="http://127.0.0.1:9",
-            environ={
-                "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                CACHE_DIR_ENV: str(isolated_cache),
-            },
+            environ={"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": AUTH_TOKEN},
         )
         message = await openai_tool_result(agent, chat_call(update_arguments()))
 

@@ -17,7 +17,6 @@ from aiohttp.test_utils import TestServer
 from conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
-    CACHE_DIR_ENV,
     PAYMENT_BODY,
     TWILIO_ENV,
     RecordingServer,
@@ -210,15 +209,13 @@ async def test_a_registry_file_entry_may_hold_ocp_tools(
 
 
 async def test_the_registry_file_comes_from_the_environment(
-    recording_server: RecordingServer, tmp_path: Path, isolated_cache: Path
+    recording_server: RecordingServer, tmp_path: Path
 ) -> None:
     registry_file = write_registry(tmp_path, {"parcels": parcel_entry(recording_server.url)})
 
     async with OCPAgent() as agent:
         api = await agent.register_api(
-            "parcels",
-            environ={"OCP_REGISTRY_FILE": str(registry_file), CACHE_DIR_ENV: str(isolated_cache)},
-            **ACME_CREDENTIALS,
+            "parcels", environ={"OCP_REGISTRY_FILE": str(registry_file)}, **ACME_CREDENTIALS
         )
 
     assert [t.name for t in api.tools] == ["getParcel", "createParcel"]

@@ -7,14 +7,12 @@ import json
 import logging
 import traceback
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
-    CACHE_DIR_ENV,
     TWILIO_ENV,
     TWILIO_ERROR_404,
     RecordingServer,
@@ -76,13 +74,13 @@ def test_credentials_repr_hides_the_secret(
     [{"auth_token": AUTH_TOKEN}, {"api_key": API_KEY, "api_secret": API_SECRET}],
 )
 async def test_agent_tool_and_api_reprs(
-    recording_server: RecordingServer, credentials: dict[str, str], isolated_cache: Path
+    recording_server: RecordingServer, credentials: dict[str, str]
 ) -> None:
     async with OCPAgent() as agent:
         registered = await agent.register_api(
             "twilio",
             base_url=recording_server.url,
-            environ={"TWILIO_ACCOUNT_SID": ACCOUNT_SID, CACHE_DIR_ENV: str(isolated_cache)},
+            environ={"TWILIO_ACCOUNT_SID": ACCOUNT_SID},
             **credentials,
         )
         await agent.call_tool("updatePayments", update_arguments())

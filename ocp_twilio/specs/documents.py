@@ -60,8 +60,10 @@ def parse_document(data: bytes, what: str, *, as_json: bool) -> Any:
 
 
 # The one translation of yaml's errors (ryaml's become yaml's in _load_yaml): every YAMLError,
-# and text that is not UTF-8 (PyYAML's reader raises its own ReaderError for the rest).
-_YAML_FAILURES = (yaml.YAMLError, UnicodeDecodeError)
+# text that is not UTF-8 (a UnicodeDecodeError, a ValueError), and what PyYAML's safe
+# constructors let through for a bad explicit tag: ValueError ("!!int abc", "!!timestamp
+# 2001-13-01") and KeyError ("!!bool x").
+_YAML_FAILURES = (yaml.YAMLError, ValueError, KeyError)
 
 
 def _load_yaml(data: bytes) -> tuple[Any, bool]:
