@@ -14,12 +14,15 @@
         └── ResponseTooLarge      no         TRANSPORT_ERROR
 
 Each error carries what callers branch on, so none needs an ``isinstance`` ladder:
-``retryable`` (may the same call, repeated, succeed?), ``hint`` (the next step, in a sentence a
-model can act on, "" where the message says it already) and ``exit_code`` (the CLI's).
+``retryable`` (may the same call, repeated, succeed? Not whether a repeat is safe: the
+dispatcher has already retried what Twilio would deduplicate), ``hint`` (the next step, in a
+sentence a model can act on, "" where the message says it already) and ``exit_code`` (the
+CLI's).
 
 A lower library's exceptions are translated in exactly one place each: aiohttp's in
-``http/transport.py``, jsonschema's in ``tools/validation.py``, yaml's in ``specs/documents.py``
-and json's in ``_json.py``; so callers only ever need ``except OCPError``.
+``http/transport.py``, jsonschema's in ``tools/validation.py`` (``specs/model.check_document``
+only words the problems jsonschema yields for the project's own file formats), yaml's in
+``specs/documents.py`` and json's in ``_json.py``; so callers only ever need ``except OCPError``.
 """
 
 from __future__ import annotations
