@@ -7,12 +7,20 @@
 
 from typing import TYPE_CHECKING, Any
 
-from ._agent import DEFAULT_MAX_IN_FLIGHT, OCPAgent, RegisteredAPI, load_api, load_tools
+from ._agent import OCPAgent, RegisteredAPI, load_api, load_tools
+from ._config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+    Limits,
+)
 from ._exceptions import (
     AmbiguousToolName,
     APINotFound,
     ArgumentError,
     ConfigurationError,
+    ExitCode,
     InvalidArguments,
     OCPError,
     RequestTimeout,
@@ -36,10 +44,10 @@ if TYPE_CHECKING:
         tool_definitions,
     )
 from .http.credentials import Credentials
-from .http.dispatch import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT, ResponseValidation
+from .http.dispatch import USER_AGENT, ResponseValidation
 from .http.mock import MockTransport
 from .http.retry import RetryPolicy
-from .http.timeout import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Timeout
+from .http.timeout import Timeout
 from .http.transport import AiohttpTransport, Request, Response, Transport
 from .ocp.context import (
     HISTORY_LIMIT,
@@ -87,7 +95,9 @@ __all__ = [
     "CallbackEvent",
     "ConfigurationError",
     "Credentials",
+    "ExitCode",
     "InvalidArguments",
+    "Limits",
     "MemoryProgressStore",
     "MockTransport",
     "OCPAgent",

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import os
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ._config import (
+    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_TIMEOUT,
+    Environment,
+    Limits,
+    environment_of,
+    read_environment,
+)
 from ._exceptions import (
     AmbiguousToolName,
     APINotFound,
@@ -23,11 +30,11 @@ from ._exceptions import (
     TwilioAPIError,
 )
 from .http.credentials import Credentials
-from .http.dispatch import DEFAULT_MAX_RESPONSE_BYTES, Dispatcher, ResponseValidation
+from .http.dispatch import Dispatcher, ResponseValidation
 from .http.hosts import CredentialScope, is_twilio_host, resolve_base_url
 from .http.retry import DEFAULT_RETRIES, RetryPolicy
-from .http.timeout import DEFAULT_TIMEOUT, Timeout
-from .http.transport import DEFAULT_MAX_CONNECTIONS, AiohttpTransport, Transport
+from .http.timeout import Timeout
+from .http.transport import AiohttpTransport, Transport
 from .ocp.context import OCPContext
 from .ocp.plugin import APIDefinition
 from .ocp.registry import APIRegistry, plugin_definition, spec_definition
@@ -52,8 +59,6 @@ if TYPE_CHECKING:  # the adapters are the outer ring: imported only where tools_
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "OCPAgent", "RegisteredAPI", "load_api", "load_tools"]
 
-DEFAULT_MAX_IN_FLIGHT = DEFAULT_MAX_CONNECTIONS
-
 
 @dataclass(frozen=True)
 class RegisteredAPI:
@@ -74,12 +79,14 @@ class OCPAgent:
     One transport carries every request of the agent, the registry's included: by default an
     :class:`AiohttpTransport` (proxies from the environment, the system's CAs), or one made by
     the caller (``AiohttpTransport(25, ssl_context=...)``). Its connections are opened on the
-    first call, inside the running loop, and closed by :meth:`aclose` or ``async with``. At most
-    ``max_in_flight`` requests of the agent are on the wire at once; further calls wait their
-    turn. ``timeout`` bounds each attempt: seconds, or a :class:`Timeout` that also bounds the
+    first call, inside the running loop, and closed by :meth:`aclose` or ``async with``, else
+    when that loop shuts down (``asyncio.run`` does it on return). ``limits`` caps the requests
+    on the wire at once (further calls wait their turn), the connection pool and the size of an
+    answer; ``max_in_flight=`` and ``max_response_bytes=`` are shorthands for one field of it.
+    ``timeout`` bounds each attempt: seconds, or a :class:`Timeout` that also bounds the
     connecting (5 s by default, so a dead host is retried soon); the retry policy's deadline
-    bounds the whole call. ``context`` is the agent's OCP context; APIs
-    registered with ``ocp_headers`` receive it in the OCP headers.
+    bounds the whole call. ``context`` is the agent's OCP context; APIs registered with
+    ``ocp_headers`` receive it in the OCP headers.
     """
 
     def __init__(
@@ -94,19 +101,20 @@ class OCPAgent:
         timeout: float | Timeout = DEFAULT_TIMEOUT,
         response_validation: ResponseValidation | str = ResponseValidation.WARN,
         retries: int | RetryPolicy = DEFAULT_RETRIES,
-        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        limits: Limits | None = None,
+        max_in_flight: int | None = None,
+        max_response_bytes: int | None = None,
         transport: Transport | None = None,
     ) -> None:
-        if max_in_flight < 1:
-            raise ConfigurationError("max_in_flight must be at least 1.")
+        self.limits = _limits(limits, max_in_flight, max_response_bytes)
         self.timeout = Timeout.of(timeout)
         self.response_validation = _validation_mode(response_validation)
         self.retries = RetryPolicy.of(retries)
-        self.max_in_flight = max_in_flight
-        self.max_response_bytes = max_response_bytes
-        # One per event loop: an asyncio.Semaphore is bound to the loop it first waits in.
-        self._in_flight: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        # The loop the agent last ran in, its cap of requests in flight (an asyncio.Semaphore is
+        # bound to the loop it first waits in) and what closes the transport when it shuts down.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._in_flight = asyncio.Semaphore(self.limits.max_in_flight)
+        self._closer: AsyncGenerator[None, None] | None = None
         self.context = OCPContext(
             agent_type=agent_type, user=user, workspace=workspace, current_goal=agent_goal
         )
@@ -120,7 +128,7 @@ class OCPAgent:
         self._found: dict[str, Tool] = {}
         # Opens its connections on the first call, inside the running loop.
         self.transport: Transport = (
-            AiohttpTransport(max_in_flight) if transport is None else transport
+            AiohttpTransport(self.limits.pool_size) if transport is None else transport
         )
         # The receiver whose store the progress tools read; set by status_callback_receiver.
         self.receiver: StatusCallbackReceiver | None = None
@@ -139,6 +147,28 @@ class OCPAgent:
 
     async def aclose(self) -> None:
         await self.transport.close()
+
+    @property
+    def max_in_flight(self) -> int:
+        return self.limits.max_in_flight
+
+    @property
+    def max_response_bytes(self) -> int:
+        return self.limits.max_response_bytes
+
+    async def _enter_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Per-loop state for ``loop``, the running one, where the agent has not run before.
+
+        The transport's connections belong to this loop, so they are closed when it shuts down:
+        an async generator the loop knows of (its first step registers it) is closed by
+        ``loop.shutdown_asyncgens()``, which asyncio.run calls, and its ``finally`` closes the
+        transport. Without it, the seed's usage (no ``async with``, no ``aclose()``) warns of an
+        unclosed client session at exit. Garbage-collecting the agent closes it too.
+        """
+        self._loop = loop
+        self._in_flight = asyncio.Semaphore(self.limits.max_in_flight)
+        self._closer = _closes_at_loop_end(self.transport)
+        await anext(self._closer)
 
     async def register_api(
         self,
@@ -200,24 +230,28 @@ class OCPAgent:
             raise ConfigurationError(
                 f"status_callback must be an absolute http(s) URL, not {status_callback!r}."
             )
-        env = os.environ if environ is None else environ
-        if spec is not None:
-            resolved = spec_definition(name, spec, cache_dir=cache_root(env))
-        else:
-            registry = APIRegistry(
-                registry_file=self.registry_file or env.get("OCP_REGISTRY_FILE"),
-                registry_url=self.registry_url or env.get("OCP_REGISTRY_URL"),
-                timeout=self.timeout,
-                transport=self.transport,
-            )
-            resolved = await registry.resolve(name)
-        definition = resolved.definition
-        tools = _tools_of(name, definition, services, tags)
+        if (loop := asyncio.get_running_loop()) is not self._loop:
+            await self._enter_loop(loop)
+        env = read_environment(environ)
+        # A plugin's operations, and a registry file's specs, are cached where ``environ`` says.
+        with environment_of(environ):
+            if spec is not None:
+                resolved = spec_definition(name, spec, cache_dir=cache_root())
+            else:
+                registry = APIRegistry(
+                    registry_file=self.registry_file or env.registry_file,
+                    registry_url=self.registry_url or env.registry_url,
+                    timeout=self.timeout,
+                    transport=self.transport,
+                )
+                resolved = await registry.resolve(name)
+            definition = resolved.definition
+            tools = _tools_of(name, definition, services, tags)
         # Twilio's secrets and host settings must never reach another API's server, nor tools
         # that a registry defines (it may claim to be Twilio).
         by_twilio = is_twilio_host(definition.base_url)
         twilio_env = by_twilio and not resolved.from_registry
-        env = env if twilio_env else {}
+        env = env if twilio_env else Environment()
         try:
             credentials = Credentials.from_env(
                 env,
@@ -240,7 +274,7 @@ class OCPAgent:
                 "credentials to register_api (account_sid= with auth_token=, or api_key= with "
                 "api_secret=)."
             ) from None
-        explicit = base_url or env.get("TWILIO_BASE_URL") or None
+        explicit = base_url or env.base_url
         explicit = resolve_base_url(None, override=explicit) if explicit else None
         dispatcher = Dispatcher(
             credentials=credentials,
@@ -248,8 +282,8 @@ class OCPAgent:
                 explicit or (None if by_twilio else resolve_base_url(definition.base_url))
             ),
             base_url=explicit,
-            region=region or env.get("TWILIO_REGION") or None,
-            edge=edge or env.get("TWILIO_EDGE") or None,
+            region=region or env.region,
+            edge=edge or env.edge,
             timeout=self.timeout if timeout is None else Timeout.of(timeout),
             response_validation=_validation_mode(response_validation or self.response_validation),
             retries=self.retries if retries is None else RetryPolicy.of(retries),
@@ -429,6 +463,8 @@ class OCPAgent:
         headers = self.context.headers() if registered.ocp_headers else None
         endpoint = tool.endpoint
         given = {} if arguments is None else arguments  # [] or "" must fail as "not an object"
+        if (loop := asyncio.get_running_loop()) is not self._loop:
+            await self._enter_loop(loop)
         try:
             if isinstance(tool, PaymentProgressTool):
                 store = self.receiver.store if self.receiver is not None else None
@@ -440,7 +476,7 @@ class OCPAgent:
                     given,
                     timeout=timeout,
                     headers=headers,
-                    in_flight=self._in_flight_cap(),
+                    in_flight=self._in_flight,
                 )
         except BaseException as exc:
             status = exc.status if isinstance(exc, TwilioAPIError) else None
@@ -448,12 +484,6 @@ class OCPAgent:
             raise
         self.context.record_call(tool.name, tool.api, endpoint, "success")
         return result
-
-    def _in_flight_cap(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if self._in_flight is None or self._in_flight[0] is not loop:
-            self._in_flight = (loop, asyncio.Semaphore(self.max_in_flight))
-        return self._in_flight[1]
 
     def _api_index(self, api: str) -> ToolIndex:
         if api not in self._api_tools:
@@ -504,6 +534,29 @@ def _tools_of(
     for service in pay_services:
         tools += payment_progress_tools(name, service, qualified_name)
     return tuple(select_tools(tools, services=services, tags=tags))
+
+
+def _limits(
+    limits: Limits | None, max_in_flight: int | None, max_response_bytes: int | None
+) -> Limits:
+    shorthands = {"max_in_flight": max_in_flight, "max_response_bytes": max_response_bytes}
+    given = {key: value for key, value in shorthands.items() if value is not None}
+    if limits is None:
+        return Limits(**given)
+    if given:
+        raise ConfigurationError(
+            f"Give {' and '.join(given)} in limits=Limits(...), not beside it."
+        )
+    if not isinstance(limits, Limits):
+        raise ConfigurationError(f"limits must be a Limits, not {type(limits).__name__}.")
+    return limits
+
+
+async def _closes_at_loop_end(transport: Transport) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        await transport.close()
 
 
 def _is_http_url(url: str) -> bool:

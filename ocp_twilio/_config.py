@@ -1,9 +1,120 @@
-"""The library's defaults, in one place."""
+"""The library's defaults, its limits, and the one reader of environment variables.
+
+Every default a caller can change is here, and every environment variable is read by
+:func:`read_environment`: an ``environ=`` mapping given to the agent is then honoured on every
+path (credentials, hosts, the registry, the spec cache), not only on some.
+"""
 
 from __future__ import annotations
 
-__all__ = ["MAX_JSON_DEPTH"]
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from ._exceptions import ConfigurationError
+
+__all__ = [
+    "CACHE_DIR_ENV",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_IN_FLIGHT",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUT",
+    "MAX_JSON_DEPTH",
+    "Environment",
+    "Limits",
+    "environment_of",
+    "read_environment",
+]
 
 # Twilio's resources nest a few levels; jsonschema and json.dumps recurse once or more per level,
 # so a value nested far deeper would end in RecursionError wherever it went next.
 MAX_JSON_DEPTH = 64
+DEFAULT_TIMEOUT = 30.0  # one attempt: Twilio answers within seconds, a page of 1,000 included
+DEFAULT_CONNECT_TIMEOUT = 5.0  # as the Stripe and OpenAI SDKs: a live host connects far sooner
+# Twilio publishes no account concurrency limit; a fan-out this wide stays well clear of 429s.
+DEFAULT_MAX_IN_FLIGHT = 25
+# Far above any Twilio page (1,000 records), far below what could exhaust memory.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+CACHE_DIR_ENV = "OCP_TWILIO_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of the network and of memory an agent may take.
+
+    ``max_in_flight``: the agent's requests on the wire at once (further calls wait their turn).
+    ``max_connections``: the connection pool's size; by default ``max_in_flight``, so that the
+    pool is not a second, lower cap. ``max_response_bytes``: the largest answer read.
+    """
+
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    max_connections: int | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+
+    def __post_init__(self) -> None:
+        for name in ("max_in_flight", "max_connections", "max_response_bytes"):
+            value = getattr(self, name)
+            if value is None and name == "max_connections":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{name} must be a whole number, at least 1: {value!r}.")
+
+    @property
+    def pool_size(self) -> int:
+        return self.max_in_flight if self.max_connections is None else self.max_connections
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The environment variables the library reads, each None where unset or empty."""
+
+    account_sid: str | None = None  # TWILIO_ACCOUNT_SID
+    auth_token: str | None = None  # TWILIO_AUTH_TOKEN
+    api_key: str | None = None  # TWILIO_API_KEY
+    api_secret: str | None = None  # TWILIO_API_SECRET
+    base_url: str | None = None  # TWILIO_BASE_URL
+    region: str | None = None  # TWILIO_REGION
+    edge: str | None = None  # TWILIO_EDGE
+    registry_file: str | None = None  # OCP_REGISTRY_FILE
+    registry_url: str | None = None  # OCP_REGISTRY_URL
+    cache_dir: str | None = None  # OCP_TWILIO_CACHE_DIR
+
+
+_VARIABLES = {
+    "account_sid": "TWILIO_ACCOUNT_SID",
+    "auth_token": "TWILIO_AUTH_TOKEN",
+    "api_key": "TWILIO_API_KEY",
+    "api_secret": "TWILIO_API_SECRET",
+    "base_url": "TWILIO_BASE_URL",
+    "region": "TWILIO_REGION",
+    "edge": "TWILIO_EDGE",
+    "registry_file": "OCP_REGISTRY_FILE",
+    "registry_url": "OCP_REGISTRY_URL",
+    "cache_dir": CACHE_DIR_ENV,
+}
+
+# The mapping an agent's register_api was given, for the code it runs (an API's plugin loading
+# its operations, which takes no arguments) while it registers.
+_given_environ: ContextVar[Mapping[str, str] | None] = ContextVar("environ", default=None)
+
+
+def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
+    """The variables of ``environ``; without it, of the mapping register_api was given, else of
+    the process environment."""
+    if environ is None:
+        environ = _given_environ.get()
+    env = os.environ if environ is None else environ
+    return Environment(**{field: env.get(name) or None for field, name in _VARIABLES.items()})
+
+
+@contextmanager
+def environment_of(environ: Mapping[str, str] | None) -> Iterator[None]:
+    """Within the block, read_environment() reads ``environ`` (None: the process's)."""
+    token = _given_environ.set(environ)
+    try:
+        yield
+    finally:
+        _given_environ.reset(token)

@@ -1,22 +1,74 @@
-"""One flat hierarchy of everything ocp_twilio raises, under :class:`OCPError`.
+"""Everything ocp_twilio raises, under :class:`OCPError`::
 
-Lower-level exceptions (aiohttp, jsonschema, yaml) are translated in exactly one place each,
-so callers only ever need ``except OCPError``.
+    OCPError                      retryable  exit_code
+    ├── ConfigurationError        no         CONFIGURATION
+    │   └── SpecError             no         CONFIGURATION
+    ├── APINotFound (LookupError) no         BAD_INPUT
+    ├── ToolNotFound (LookupError) no        BAD_INPUT
+    │   └── AmbiguousToolName     no         BAD_INPUT
+    ├── InvalidArguments (ValueError) no     BAD_INPUT      nothing was sent
+    ├── TwilioAPIError            429, 5xx   API_ERROR      status, code, request_id
+    ├── ResponseValidationError   no         API_ERROR      the call was made
+    └── TransportError            yes        TRANSPORT_ERROR
+        ├── RequestTimeout (TimeoutError) yes TRANSPORT_ERROR
+        └── ResponseTooLarge      no         TRANSPORT_ERROR
+
+Each error carries what callers branch on, so none needs an ``isinstance`` ladder:
+``retryable`` (may the same call, repeated, succeed? Not whether a repeat is safe: the
+dispatcher has already retried what Twilio would deduplicate), ``hint`` (the next step, in a
+sentence a model can act on, "" where the message says it already) and ``exit_code`` (the
+CLI's).
+
+A lower library's exceptions are translated in exactly one place each: aiohttp's in
+``http/transport.py``, jsonschema's in ``tools/validation.py`` (``specs/model.check_document``
+only words the problems jsonschema yields for the project's own file formats), yaml's in
+``specs/documents.py`` and json's in ``_json.py``; so callers only ever need ``except OCPError``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
+
+
+class ExitCode(IntEnum):
+    """The exit codes of the ``ocp-twilio`` command."""
+
+    OK = 0
+    NOT_COMPLETED = 1  # demo: the payment did not complete
+    BAD_INPUT = 2  # unknown tool, malformed or invalid arguments (nothing was sent)
+    API_ERROR = 3  # Twilio (or the sandbox) answered with an error, or a malformed success
+    TRANSPORT_ERROR = 4  # no answer: connection refused, timeout, port in use
+    CONFIGURATION = 5  # missing or malformed credentials, base URL or other settings
 
 
 class OCPError(Exception):
     """Base class of every error raised by ocp_twilio."""
 
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+    @property
+    def retryable(self) -> bool:
+        """Whether repeating the same call may succeed (only a safe repeat is ever suggested)."""
+        return False
+
+    @property
+    def hint(self) -> str:
+        """What to do next, for a model; "" where the message says it already."""
+        return ""
+
 
 class ConfigurationError(OCPError):
     """The agent or an API is set up wrongly (missing credentials, bad option, bad spec file)."""
+
+    exit_code = ExitCode.CONFIGURATION
+
+    @property
+    def hint(self) -> str:
+        return "This is a setup problem for the operator; changing the arguments will not help."
 
 
 class SpecError(ConfigurationError):
@@ -113,16 +165,32 @@ class TwilioAPIError(OCPError):
         more_info: str | None = None,
         *,
         tool: str = "",
+        request_id: str | None = None,
     ) -> None:
         self.status = status
         self.code = code
         self.message = message
         self.more_info = more_info
         self.tool = tool
+        # Twilio-Request-Id: the first thing Twilio's support asks for.
+        self.request_id = request_id
         code_text = f" (Twilio error {code})" if code is not None else ""
         info = f" See {more_info}" if more_info else ""
         prefix = f"{tool}: " if tool else ""
-        super().__init__(f"{prefix}HTTP {status}{code_text}: {message}{info}")
+        request = f" (request {request_id})" if request_id else ""
+        super().__init__(f"{prefix}HTTP {status}{code_text}: {message}{info}{request}")
+
+    exit_code = ExitCode.API_ERROR
+
+    @property
+    def retryable(self) -> bool:
+        return self.status == 429 or self.status >= 500
+
+    @property
+    def hint(self) -> str:
+        if self.retryable:
+            return "This is temporary: call again later with the same arguments."
+        return "Twilio refused the request: change the arguments as the message says."
 
 
 class ResponseValidationError(OCPError):
@@ -138,6 +206,20 @@ class ResponseValidationError(OCPError):
             f"The call was made, but the response of {tool} does not match its schema:\n{lines}"
         )
 
+    exit_code = ExitCode.API_ERROR
+
+    @property
+    def hint(self) -> str:
+        if self.body is None:
+            return "Do not repeat it blindly: check its effect first."
+        body = json.dumps(self.body, ensure_ascii=False, separators=(",", ":"))
+        shown = body if len(body) <= _SHOWN_BODY else body[:_SHOWN_BODY] + "... (cut)"
+        return f"Its answer, not of the documented shape, was: {shown}"
+
+
+# Characters of an off-schema answer shown to a model: enough to act on, not a whole page.
+_SHOWN_BODY = 4000
+
 
 class TransportError(OCPError):
     """The request could not be completed: connection failure, bad framing, unreadable body.
@@ -150,6 +232,19 @@ class TransportError(OCPError):
         super().__init__(message)
         self.nothing_sent = nothing_sent
 
+    exit_code = ExitCode.TRANSPORT_ERROR
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+    @property
+    def hint(self) -> str:
+        return (
+            "The request may not have reached Twilio: call again with the same arguments "
+            "(the same IdempotencyKey makes a repeat safe)."
+        )
+
 
 class RequestTimeout(TransportError, TimeoutError):
     """The call did not finish within its timeout."""
@@ -157,3 +252,11 @@ class RequestTimeout(TransportError, TimeoutError):
 
 class ResponseTooLarge(TransportError):
     """The response body is larger than the dispatcher accepts (``max_response_bytes``)."""
+
+    @property
+    def retryable(self) -> bool:
+        return False  # the same call gets the same answer
+
+    @property
+    def hint(self) -> str:
+        return "The answer is too large to read: ask for less (a smaller PageSize, a filter)."

@@ -25,6 +25,7 @@ from aioresponses import core as aioresponses_core
 from yarl import URL
 
 from ocp_twilio import MockTransport, OCPAgent, Request, Response, __version__
+from ocp_twilio._config import CACHE_DIR_ENV
 from ocp_twilio.sandbox import Sandbox
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -167,9 +168,15 @@ def header_spec(*headers: str, query: tuple[str, ...] = ()) -> str:
 def isolated_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """Every test gets its own empty user cache: nothing synced, no catalog from elsewhere."""
+    """Every test gets its own empty user cache: nothing synced, no catalog from elsewhere.
+
+    An ``environ=`` given to register_api stands for the whole environment, the cache directory
+    included: TWILIO_ENV names it, and a mapping that does not falls back to the user cache
+    directory, which XDG_CACHE_HOME puts under the test's own folder too."""
     root = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv("OCP_TWILIO_CACHE_DIR", str(root))
+    monkeypatch.setenv(CACHE_DIR_ENV, str(root))
+    monkeypatch.setitem(TWILIO_ENV, CACHE_DIR_ENV, str(root))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root / "user-cache"))
     return root
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ from ocp_twilio import (
     TransportError,
     TwilioAPIError,
 )
+from ocp_twilio.adapters._calls import call_for_model
+from ocp_twilio.sandbox import Sandbox
 
 PAY_ERROR = {
     "code": 64018,
@@ -359,3 +362,19 @@ async def test_every_failure_is_an_ocp_error(
 
     with pytest.raises(OCPError):
         await mocked_agent.call_tool(name, arguments)
+
+
+async def test_twilio_api_error_names_the_request_for_support(
+    sandbox: Sandbox, sandbox_agent: OCPAgent
+) -> None:
+    missing = update_arguments(CallSid=sandbox.start_call(), Sid="PK" + "0" * 32)
+
+    with pytest.raises(TwilioAPIError) as caught:
+        await sandbox_agent.call_tool("updatePayments", missing)
+    outcome = await call_for_model(sandbox_agent, "updatePayments", missing)
+
+    request_id = caught.value.request_id
+    assert request_id is not None and re.fullmatch(r"RQ[0-9a-f]{32}", request_id)
+    assert f"(request {request_id})" in str(caught.value)
+    assert outcome.error is not None and re.search(r"\(request RQ[0-9a-f]{32}\)", outcome.error)
+    assert "call again" not in outcome.error  # a 404 is not temporary

@@ -19,7 +19,7 @@ from secret_scan import assert_no_secrets
 from twilio_acceptance import published_operation
 
 from ocp_twilio import InvalidArguments, OCPAgent, OCPError, Tool, load_operations
-from ocp_twilio.http.json_body import nested_deeper_than
+from ocp_twilio._json import nested_deeper_than
 from ocp_twilio.specs.model import packaged_schemas_dir
 
 CURATED = sorted(op.name for op in load_operations([packaged_schemas_dir()]))

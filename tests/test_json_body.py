@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ocp_twilio import _json as json_body
 from ocp_twilio._config import MAX_JSON_DEPTH
-from ocp_twilio.http import json_body
-from ocp_twilio.http.json_body import decode_json
+from ocp_twilio._json import decode_json
 
 
 def outcome(parse: Any) -> str:

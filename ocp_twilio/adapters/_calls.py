@@ -13,16 +13,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import (
-    ArgumentError,
-    ConfigurationError,
-    InvalidArguments,
-    OCPError,
-    ResponseValidationError,
-    ToolNotFound,
-    TransportError,
-    TwilioAPIError,
-)
+from .._exceptions import ArgumentError, InvalidArguments, OCPError
 from ._keys import real_keys
 
 if TYPE_CHECKING:
@@ -31,9 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["ToolOutcome", "call_for_model", "error_text", "field_of", "invalid_arguments_text"]
 
 logger = logging.getLogger("ocp_twilio")
-
-# Characters of an off-schema answer shown to the model: enough to act on, not a whole page.
-_SHOWN_BODY = 4000
 
 
 @dataclass(frozen=True)
@@ -91,30 +79,7 @@ def invalid_arguments_text(name: str, problem: str) -> str:
 
 def error_text(exc: OCPError) -> str:
     """What went wrong and what the model should do next."""
-    return f"{exc} {_next_step(exc)}".strip()
-
-
-def _next_step(exc: OCPError) -> str:
-    if isinstance(exc, (InvalidArguments, ToolNotFound)):
-        return ""  # their messages already say what to change
-    if isinstance(exc, TwilioAPIError):
-        if exc.status == 429 or exc.status >= 500:
-            return "This is temporary: call again later with the same arguments."
-        return "Twilio refused the request: change the arguments as the message says."
-    if isinstance(exc, TransportError):
-        return (
-            "The request may not have reached Twilio: call again with the same arguments "
-            "(the same IdempotencyKey makes a repeat safe)."
-        )
-    if isinstance(exc, ResponseValidationError):
-        if exc.body is None:
-            return "Do not repeat it blindly: check its effect first."
-        body = json.dumps(exc.body, ensure_ascii=False, separators=(",", ":"))
-        shown = body if len(body) <= _SHOWN_BODY else body[:_SHOWN_BODY] + "... (cut)"
-        return f"Its answer, not of the documented shape, was: {shown}"
-    if isinstance(exc, ConfigurationError):
-        return "This is a setup problem for the operator; changing the arguments will not help."
-    return ""
+    return f"{exc} {exc.hint}".strip()
 
 
 def field_of(item: Any, key: str) -> Any:

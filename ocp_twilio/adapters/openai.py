@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .._config import MAX_JSON_DEPTH
 from .._exceptions import ToolNotFound
+from .._json import NotJSON, read_json
 from ..tools.tool import Tool
 from ._calls import ToolOutcome, call_for_model, field_of, invalid_arguments_text
 from ._rules import OPENAI_NAME, check_names
@@ -102,13 +103,14 @@ async def openai_tool_result(
 async def _run(agent: OCPAgent, name: str, arguments: Any, api: str | None) -> ToolOutcome:
     if isinstance(arguments, str):
         try:
-            arguments = json.loads(arguments) if arguments.strip() else {}
-        except json.JSONDecodeError as exc:
+            arguments = read_json(arguments) if arguments.strip() else {}
+        except NotJSON as exc:
             # The position only: the text may hold card data.
-            problem = f"are not valid JSON (column {exc.colno}); send one JSON object"
-            return ToolOutcome(error=invalid_arguments_text(name, problem))
-        except RecursionError:
-            problem = f"are nested more than {MAX_JSON_DEPTH} levels deep; send a flatter object"
+            problem = (
+                f"are nested more than {MAX_JSON_DEPTH} levels deep; send a flatter object"
+                if exc.too_deep
+                else f"are not valid JSON (column {exc.column}); send one JSON object"
+            )
             return ToolOutcome(error=invalid_arguments_text(name, problem))
     if isinstance(arguments, Mapping):
         # An unknown name is left for call_for_model to report, with the close names.
@@ -236,8 +238,8 @@ def _restore(arguments: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[st
 
 def _json_object_or_text(text: str) -> Any:
     try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+        value = read_json(text)
+    except NotJSON:
         return text  # validation will say an object is expected
     return value if isinstance(value, dict) else text
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +10,7 @@ import click
 
 from .._agent import OCPAgent
 from .._exceptions import OCPError
+from .._json import NotJSON, read_json
 from ..tools.tool import Tool
 from . import main
 from .failures import ExitCode, fail
@@ -66,8 +66,8 @@ def _arguments(tool: Tool, json_text: str | None, pairs: tuple[str, ...]) -> dic
     arguments: dict[str, Any] = {}
     if json_text is not None:
         try:
-            document = json.loads(json_text)
-        except ValueError as exc:
+            document = read_json(json_text)
+        except NotJSON as exc:
             fail(f"--json is not valid JSON: {exc}", ExitCode.BAD_INPUT)
         if not isinstance(document, dict):
             fail("--json must be a JSON object of name/value pairs.", ExitCode.BAD_INPUT)
@@ -87,6 +87,6 @@ def _typed(text: str, schema: Mapping[str, Any]) -> Any:
     if "string" in ([kinds] if isinstance(kinds, str) else kinds):
         return text
     try:
-        return json.loads(text)
-    except ValueError:
+        return read_json(text)
+    except NotJSON:
         return text  # validation then names the expected type

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 from typing import Any
 
 import click
@@ -84,7 +85,8 @@ async def _run(printer: _Printer, caller: str) -> Outcome:
             base_url=sandbox.url,
             account_sid=sandbox.account_sid,
             auth_token=sandbox.auth_token,
-            environ={},
+            # The sandbox's account, never the user's Twilio settings; the cache stays theirs.
+            environ={k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")},
         )
         async with agent.serve_status_callbacks(auth_token=sandbox.auth_token) as receiver:
             call_sid, what = call_in(sandbox, caller)

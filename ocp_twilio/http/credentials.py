@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .._config import Environment
 from .._exceptions import ConfigurationError
 
 __all__ = ["Credentials"]
@@ -63,7 +63,7 @@ class Credentials:
     @classmethod
     def from_env(
         cls,
-        environ: Mapping[str, str],
+        environ: Environment,
         *,
         account_sid: str | None = None,
         auth_token: str | None = None,
@@ -79,17 +79,17 @@ class Credentials:
         explicit_secret = auth_token or api_key or api_secret
         if explicit_secret:
             return cls.create(
-                account_sid or environ.get("TWILIO_ACCOUNT_SID"),
+                account_sid or environ.account_sid,
                 auth_token,
                 api_key,
                 api_secret,
                 twilio=twilio,
             )
         return cls.create(
-            account_sid or environ.get("TWILIO_ACCOUNT_SID"),
-            environ.get("TWILIO_AUTH_TOKEN"),
-            environ.get("TWILIO_API_KEY"),
-            environ.get("TWILIO_API_SECRET"),
+            account_sid or environ.account_sid,
+            environ.auth_token,
+            environ.api_key,
+            environ.api_secret,
             twilio=twilio,
         )
 

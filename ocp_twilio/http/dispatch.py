@@ -7,7 +7,6 @@ arguments into a PreparedRequest.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import platform
 import time
@@ -19,7 +18,7 @@ from typing import Any
 
 from yarl import URL
 
-from .._config import MAX_JSON_DEPTH
+from .._config import DEFAULT_MAX_RESPONSE_BYTES, MAX_JSON_DEPTH
 from .._exceptions import (
     ArgumentError,
     ConfigurationError,
@@ -29,12 +28,12 @@ from .._exceptions import (
     TransportError,
     TwilioAPIError,
 )
+from .._json import NotJSON, read_json
 from .._version import __version__
 from ..tools.headers import FRAMING_HEADERS
 from ..tools.tool import PreparedRequest, Tool
 from .credentials import Credentials
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
-from .json_body import NestedTooDeep, decode_json
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
 from .timeout import DEFAULT_TIMEOUTS, Timeout, checked_timeout
 from .transport import Request, Response, Transport
@@ -48,8 +47,6 @@ __all__ = [
 
 logger = logging.getLogger("ocp_twilio")
 
-# Far above any Twilio page (1,000 records), far below what could exhaust memory.
-DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 USER_AGENT = f"ocp-twilio/{__version__} Python/{platform.python_version()}"
 
 
@@ -116,7 +113,7 @@ class Dispatcher:
         )
         answer = await exchange.run(in_flight)
         if not 200 <= answer.status < 300:
-            raise _api_error(answer.status, answer.body, tool.name)
+            raise _api_error(answer, tool.name)
         return self._checked_result(tool, answer)
 
     def url_for(self, tool: Tool, request: PreparedRequest) -> URL:
@@ -323,11 +320,11 @@ def _json_body(tool: Tool, answer: Response) -> Any:
         )
     # Bounded before anything walks it: validators and json.dumps recurse once per level.
     try:
-        return decode_json(body)
-    except NestedTooDeep:
-        raise _too_deep_error(tool, status) from None
-    except ValueError as exc:
-        raise _not_json_error(tool, f"HTTP {status} success body is not valid JSON") from exc
+        return read_json(body)
+    except NotJSON as exc:
+        if exc.too_deep:
+            raise _too_deep_error(tool, status) from None
+        raise _not_json_error(tool, f"HTTP {status} success body is not valid JSON") from None
 
 
 @lru_cache(maxsize=64)
@@ -352,11 +349,12 @@ def _failure_reason(failure: TransportError | None) -> str:
     return str(failure).rstrip(".") if failure is not None else "no answer"
 
 
-def _api_error(status: int, body: bytes, tool: str) -> TwilioAPIError:
+def _api_error(answer: Response, tool: str) -> TwilioAPIError:
     """Twilio's error body ``{code, message, more_info, status}``, or the best that can be said."""
+    status, body, request_id = answer.status, answer.body, answer.request_id
     try:
-        document = json.loads(body) if body.strip() else None
-    except (ValueError, RecursionError):
+        document = read_json(body) if body.strip() else None
+    except NotJSON:
         document = None
     if isinstance(document, dict) and ("message" in document or "code" in document):
         code = document.get("code")
@@ -366,7 +364,8 @@ def _api_error(status: int, body: bytes, tool: str) -> TwilioAPIError:
             str(document.get("message") or "no message"),
             str(document["more_info"]) if document.get("more_info") else None,
             tool=tool,
+            request_id=request_id,
         )
     text = body[:200].decode("utf-8", "replace").strip()
     detail = f"non-JSON error body: {text!r}" if text else "empty error body"
-    return TwilioAPIError(status, None, detail, tool=tool)
+    return TwilioAPIError(status, None, detail, tool=tool, request_id=request_id)

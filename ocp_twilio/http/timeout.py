@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .._config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
 from .._exceptions import ConfigurationError
 
 __all__ = [
@@ -20,8 +21,6 @@ __all__ = [
     "checked_timeout",
 ]
 
-DEFAULT_TIMEOUT = 30.0  # one attempt: Twilio answers within seconds, a page of 1,000 included
-DEFAULT_CONNECT_TIMEOUT = 5.0  # as the Stripe and OpenAI SDKs: a live host connects far sooner
 
 
 @dataclass(frozen=True)

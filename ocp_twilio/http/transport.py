@@ -19,6 +19,7 @@ import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from .._config import DEFAULT_MAX_IN_FLIGHT
 from .._exceptions import ConfigurationError, RequestTimeout, ResponseTooLarge, TransportError
 
 __all__ = [
@@ -29,9 +30,7 @@ __all__ = [
     "Transport",
 ]
 
-# Twilio publishes no account concurrency limit; a fan-out this wide stays well clear of 429s.
-DEFAULT_MAX_CONNECTIONS = 25
-
+DEFAULT_MAX_CONNECTIONS = DEFAULT_MAX_IN_FLIGHT
 
 class Request:
     """One attempt to send: what goes on the wire and the bounds on its answer.

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from .._exceptions import ConfigurationError
+from .._json import read_json
 
 __all__ = [
     "HISTORY_LIMIT",
@@ -208,8 +209,8 @@ def decode_session(value: str) -> dict[str, Any]:
         raw = base64.b64decode(value.encode("ascii"), validate=True)
         if raw.startswith(b"\x1f\x8b"):
             raw = gzip.decompress(raw)
-        document = json.loads(raw.decode("utf-8"))
-    except (ValueError, binascii.Error, OSError, EOFError) as exc:
+        document = read_json(raw.decode("utf-8"))
+    except (ValueError, binascii.Error, OSError, EOFError) as exc:  # NotJSON among them
         raise ValueError(f"Not an OCP-Session value: {exc}") from exc
     if not isinstance(document, dict):
         raise ValueError("Not an OCP-Session value: the JSON is not an object.")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import shutil
 import tempfile
@@ -23,6 +22,7 @@ from typing import Any
 from yarl import URL
 
 from .._exceptions import ConfigurationError, ResponseTooLarge, SpecError, TransportError
+from .._json import NotJSON, read_json
 from ..http.dispatch import USER_AGENT
 from ..http.hosts import has_userinfo, is_loopback_host
 from ..http.timeout import DEFAULT_CONNECT_TIMEOUT
@@ -212,8 +212,8 @@ async def _download(transport: Transport, url: URL, cap: int) -> bytes:
 def _check_openapi(name: str, data: bytes) -> None:
     """The file must convert as OpenAPI: what would fail at registration fails the sync."""
     try:
-        document = json.loads(data)
-    except (ValueError, RecursionError) as exc:
+        document = read_json(data)
+    except NotJSON as exc:
         raise SpecError(f"Synced file {name} is not JSON: {exc}") from None
     parse_openapi_document(document, service=service_name(name), source=f"Synced file {name}")
 

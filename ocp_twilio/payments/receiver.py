@@ -15,13 +15,13 @@ name the session and the outcome, never the body.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
+from .._config import read_environment
 from .._exceptions import ConfigurationError
 from .progress import callback_event, kept_fields
 from .signatures import SIGNATURE_HEADER, validate_signature
@@ -48,8 +48,7 @@ def auth_token_for_signatures(
     auth_token: str | None = None, environ: Mapping[str, str] | None = None
 ) -> str:
     """The Auth Token that checks signatures: the argument, else TWILIO_AUTH_TOKEN."""
-    env = os.environ if environ is None else environ
-    token = auth_token or env.get("TWILIO_AUTH_TOKEN")
+    token = auth_token or read_environment(environ).auth_token
     if not token:
         raise ConfigurationError(
             "The status callback receiver needs the account's Auth Token to check Twilio's "

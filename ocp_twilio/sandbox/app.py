@@ -13,6 +13,7 @@ import binascii
 import dataclasses
 import hmac
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -69,6 +70,8 @@ async def _errors_and_log(request: web.Request, handler: Handler) -> web.StreamR
     except web.HTTPRequestEntityTooLarge:
         message = f"The request body is larger than {MAX_BODY_BYTES} bytes."
         response = _json(413, error_body(413, _HTTP_ERROR_CODES[413], message))
+    # As Twilio's: every answer names its request, for support (and for TwilioAPIError).
+    response.headers["Twilio-Request-Id"] = "RQ" + secrets.token_hex(16)
     logger.info("%s %s -> %d", request.method, redact_card_like(request.path), response.status)
     return response
 

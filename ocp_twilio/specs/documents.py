@@ -9,13 +9,13 @@ SpecError naming the file, before anything else walks it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .._exceptions import SpecError
+from .._json import NotJSON, read_json
 
 __all__ = ["MAX_DOCUMENT_DEPTH", "parse_document", "read_bytes", "read_document"]
 
@@ -43,12 +43,15 @@ def parse_document(data: bytes, what: str, *, as_json: bool) -> Any:
     """``data`` as JSON or YAML, bounded; SpecError naming ``what`` ("spec file x.yaml")."""
     try:
         if as_json:
-            document, bounded = json.loads(data), False
+            document, bounded = read_json(data), False
         else:
-            document, bounded = _load_yaml(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        kind = "JSON" if as_json else "YAML"
-        raise SpecError(f"Cannot read {what}: it is not {kind} ({_first_line(exc)}).") from None
+            document, bounded = _load_yaml(data)
+    except NotJSON as exc:
+        if exc.too_deep:
+            raise SpecError(_too_deep(what)) from None
+        raise SpecError(f"Cannot read {what}: it is not JSON ({exc}).") from None
+    except _YAML_FAILURES as exc:
+        raise SpecError(f"Cannot read {what}: it is not YAML ({_first_line(exc)}).") from None
     except RecursionError:
         raise SpecError(_too_deep(what)) from None
     if not bounded:
@@ -56,13 +59,21 @@ def parse_document(data: bytes, what: str, *, as_json: bool) -> Any:
     return document
 
 
-def _load_yaml(text: str) -> tuple[Any, bool]:
+# The one translation of yaml's errors (ryaml's become yaml's in _load_yaml): every YAMLError,
+# text that is not UTF-8 (a UnicodeDecodeError, a ValueError), and what PyYAML's safe
+# constructors let through for a bad explicit tag: ValueError ("!!int abc", "!!timestamp
+# 2001-13-01") and KeyError ("!!bool x").
+_YAML_FAILURES = (yaml.YAMLError, ValueError, KeyError)
+
+
+def _load_yaml(data: bytes) -> tuple[Any, bool]:
     """The document, and whether its parser bounded it already.
 
     ryaml (the ``fast`` extra) parses Twilio's 8.5 MB of YAML ten times faster than PyYAML, and
     itself refuses alias bombs and nesting past 128 levels; measuring its result again would
     double the time.
     """
+    text = data.decode("utf-8")
     try:
         import ryaml
     except ImportError:

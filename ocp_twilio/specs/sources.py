@@ -18,6 +18,7 @@ from typing import Any
 
 import platformdirs
 
+from .._config import CACHE_DIR_ENV, read_environment
 from .._exceptions import SpecError
 from .._version import __version__
 from .documents import parse_document, read_bytes
@@ -39,7 +40,6 @@ __all__ = [
     "twilio_sources",
 ]
 
-CACHE_DIR_ENV = "OCP_TWILIO_CACHE_DIR"
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 _SPEC_FILE = "spec file"
 # Bump when the cached shape or the conversion changes, so old entries are not read back.
@@ -49,8 +49,7 @@ _CHECKSUM_SIZE = hashlib.sha256().digest_size
 
 def cache_root(environ: Mapping[str, str] | None = None) -> Path:
     """``$OCP_TWILIO_CACHE_DIR``, else the platform's user cache directory for ocp-twilio."""
-    env = os.environ if environ is None else environ
-    configured = env.get(CACHE_DIR_ENV)
+    configured = read_environment(environ).cache_dir
     return Path(configured) if configured else Path(platformdirs.user_cache_dir("ocp-twilio"))
 
 

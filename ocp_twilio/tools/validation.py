@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
+from referencing.exceptions import Unresolvable
 
 from .._config import MAX_JSON_DEPTH
 from .._exceptions import ArgumentError, SpecError
@@ -32,7 +33,7 @@ __all__ = ["SchemaValidator", "has_surrogate", "is_plain_json", "quick_validator
 class SchemaValidator:
     """One schema, compiled once; ``errors(instance)`` lists every problem at once."""
 
-    __slots__ = ("_quick", "_validator")
+    __slots__ = ("_owner", "_quick", "_validator")
 
     def __init__(
         self,
@@ -48,6 +49,7 @@ class SchemaValidator:
             raise SpecError(f"The {owner} is not a valid JSON Schema: {exc.message}") from exc
         self._validator = Draft202012Validator(schema, format_checker=formats)
         self._quick = quick_validator(schema, formats)
+        self._owner = owner
 
     def errors(self, instance: Any, *, decoded: bool = False) -> tuple[ArgumentError, ...]:
         """``decoded=True`` promises that ``instance`` is what a JSON decoder made (plain JSON,
@@ -63,7 +65,13 @@ class SchemaValidator:
         # raise), so that every other problem is reported too; those places are reported once.
         checked = _json_only(instance) if not_json else instance
         unsendable = {e.path for e in not_json}
-        found = sorted(self._validator.iter_errors(checked), key=_error_order)
+        try:
+            found = sorted(self._validator.iter_errors(checked), key=_error_order)
+        except Unresolvable as exc:  # jsonschema follows a $ref only when a value reaches it
+            raise SpecError(
+                f"The {self._owner} has a $ref that leads nowhere "
+                f"({getattr(exc, 'ref', 'unresolvable')}); fix the spec."
+            ) from None
         explained = (e for error in found for e in _explain(error) if e.path not in unsendable)
         return tuple(dict.fromkeys([*not_json, *explained]))
 

@@ -1,5 +1,10 @@
-"""Response bodies decoded as ``json.loads(body)`` decodes them, by orjson where installed, and
-never nested deeper than MAX_JSON_DEPTH (validators and encoders recurse once per level).
+"""The one translation of json's errors: :func:`read_json` reads every JSON text the library
+is given (answers, spec and registry files, OCP-Session values, a model's arguments, the CLI's
+``--json``), and fails only with :class:`NotJSON`, whose reason quotes none of the text (it may
+hold card data). Each caller turns that into its own OCPError, naming what it read.
+
+Bytes are decoded as ``json.loads(body)`` decodes them, by orjson where installed, and never
+nested deeper than MAX_JSON_DEPTH (validators and encoders recurse once per level).
 
 orjson (the ``fast`` extra) decodes a Twilio resource in a fifth of the time. What it refuses
 (NaN, UTF-16, lone surrogates) or reads otherwise (integers beyond 64 bits, which it rounds to
@@ -16,9 +21,9 @@ from typing import Any
 
 import jsonschema_rs
 
-from .._config import MAX_JSON_DEPTH
+from ._config import MAX_JSON_DEPTH
 
-__all__ = ["NestedTooDeep", "decode_json", "nested_deeper_than"]
+__all__ = ["NestedTooDeep", "NotJSON", "decode_json", "nested_deeper_than", "read_json"]
 
 
 class NestedTooDeep(ValueError):
@@ -50,6 +55,35 @@ def decode_json(body: bytes) -> Any:
     if _SURROGATE_ESCAPE.search(text) and _holds_unpaired_surrogate(document):
         raise ValueError("the JSON text holds an unpaired surrogate")
     return document
+
+
+class NotJSON(ValueError):
+    """The text is not one JSON document; ``column`` is where the parser stopped (0: unknown),
+    ``too_deep`` whether it nests deeper than the parser recurses."""
+
+    def __init__(self, reason: str, *, column: int = 0, too_deep: bool = False) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.too_deep = too_deep
+
+
+def read_json(text: bytes | str) -> Any:
+    """The JSON document in ``text``; NotJSON, and nothing else, if there is none."""
+    try:
+        return decode_json(text) if isinstance(text, bytes) else json.loads(text)
+    except json.JSONDecodeError as exc:  # the parser's words and position only, not the text
+        failure = NotJSON(f"{exc.msg} at line {exc.lineno} column {exc.colno}", column=exc.colno)
+    except UnicodeDecodeError:
+        failure = NotJSON("the bytes are not text in UTF-8 (or UTF-16/32)")
+    except RecursionError:
+        failure = NotJSON("it nests deeper than the parser recurses", too_deep=True)
+    except NestedTooDeep as exc:
+        failure = NotJSON(str(exc), too_deep=True)
+    except ValueError as exc:  # decode_json's own: an unpaired surrogate
+        failure = NotJSON(str(exc))
+    # Raised outside the except block: json's exception holds the whole text (``doc``), which
+    # may be card data, so it must be neither the cause nor the context of what reaches logs.
+    raise failure
 
 
 @functools.cache
