@@ -214,3 +214,26 @@ def test_shell_command_runs(command: str, tmp_path: Path) -> None:
     )
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.strip()
+
+
+# --- links between the README and docs/ ----------------------------------------------------
+
+
+def anchors(path: Path) -> set[str]:
+    """GitHub's anchors of a Markdown file's headings (code blocks left out)."""
+    text = FENCE.sub("", path.read_text(encoding="utf-8"))
+    titles = re.findall(r"^#+ (.+)$", text, re.M)
+    return {re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-") for title in titles}
+
+
+@pytest.mark.parametrize("path", [README, *DOCS], ids=lambda path: path.name)
+def test_links_reach_a_file_and_heading(path: Path) -> None:
+    text = FENCE.sub("", path.read_text(encoding="utf-8"))
+    broken = []
+    for target, fragment in re.findall(r"\]\(([^)#\s:]*)(?:#([^)\s]+))?\)", text):
+        linked = (path.parent / target).resolve() if target else path
+        if not linked.is_file() or (fragment and fragment not in anchors(linked)):
+            broken.append(f"{target}#{fragment}")
+    assert broken == []
+    if path == README:
+        assert {p.name for p in DOCS} <= set(re.findall(r"\]\(docs/([\w-]+\.md)", text))
