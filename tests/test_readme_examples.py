@@ -118,11 +118,12 @@ def test_python_example_runs_as_pasted(
         (tmp_path / "shared" / "twilio-oai").symlink_to(SHARED_OAI)
     for name in [key for key in os.environ if key.startswith("TWILIO_")]:
         monkeypatch.delenv(name)
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # As after the set-up command: the venv's programs are not on the PATH.
+    path = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry]
+    monkeypatch.setenv("PATH", os.pathsep.join(p for p in path if Path(p) != VENV_BIN))
     finished = subprocess.run(
         [sys.executable, "-W", "error::ResourceWarning", "-c", block.code],
         cwd=work,
-        env=env,
         capture_output=True,
         text=True,
         timeout=120,
