@@ -1,4 +1,4 @@
-"""The README's quick start, through a real socket."""
+"""register_api reads the TWILIO_* variables of the process environment, through a real socket."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from conftest import (
 from ocp_twilio import OCPAgent
 
 
-async def test_quick_start_against_a_local_server(
+async def test_credentials_and_base_url_from_the_environment(
     recording_server: RecordingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for key, value in {**TWILIO_ENV, "TWILIO_BASE_URL": recording_server.url}.items():
