@@ -11,6 +11,7 @@ import pytest
 from conftest import RecordingServer
 from sandbox_support import basic_auth, payments_path, wait_until
 
+from ocp_twilio.payments.progress import kept_fields
 from ocp_twilio.sandbox import CallerBankAccount, CallerCard, Sandbox
 
 CARD = CallerCard(
@@ -20,9 +21,9 @@ CARD = CallerCard(
     postal_code="10001",
 )
 BANK = CallerBankAccount(routing_number="021000021", account_number="998877665544")
-# Whole values, and the parts a mask must hide (all but the last four digits).
-SECRETS = [CARD.number, CARD.number[:-4], BANK.account_number, BANK.account_number[:-4]]
-SECRETS += [BANK.routing_number, BANK.routing_number[:-4]]
+# Whole values, and the parts a mask must hide (all but the last four digits of a card, the last
+# two of a bank account; a valid routing number names a bank and is shown, as Twilio shows it).
+SECRETS = [CARD.number, CARD.number[:-4], BANK.account_number, BANK.account_number[:-2]]
 SECURITY_CODE = re.compile(rf"\b{CARD.security_code}\b")
 
 CARD_STEPS = [
@@ -104,5 +105,8 @@ async def test_nothing_the_caller_keyed_in_is_shown_in_full(
     postal = [e.fields for e in events if e.fields.get("ErrorType") == "invalid-postal-code"]
     assert [p["PaymentCardPostalCode"] for p in postal] == ["x" * 16]
     bank_event = events[-1].fields
-    assert bank_event["BankAccountNumber"] == "xxxxxxxx5544"
-    assert bank_event["BankRoutingNumber"] == "xxxxx0021"
+    assert bank_event["BankAccountNumber"] == "xxxxxxxxxx44"
+    assert bank_event["BankRoutingNumber"] == BANK.routing_number
+    # The agent's progress keeps both, as masked as Twilio sends them.
+    kept = kept_fields(bank_event)
+    assert (kept["BankAccountNumber"], kept["BankRoutingNumber"]) == ("xxxxxxxxxx44", "021000021")

@@ -85,12 +85,15 @@ def _routing_number(digits: str, _: frozenset[str], __: str | None, ___: date) -
     valid = (
         len(digits) == 9 and sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10 == 0
     )
-    return Keyed(mask(digits), None if valid else "invalid-bank-routing-number")
+    # As Twilio shows them: a routing number names a bank, and is sent in clear once valid.
+    if valid:
+        return Keyed(digits)
+    return Keyed(mask(digits), "invalid-bank-routing-number")
 
 
 def _account_number(digits: str, _: frozenset[str], __: str | None, ___: date) -> Keyed:
     valid = 4 <= len(digits) <= 17
-    return Keyed(mask(digits), None if valid else "invalid-bank-account-number")
+    return Keyed(mask(digits, visible=2), None if valid else "invalid-bank-account-number")
 
 
 def _luhn_valid(digits: str) -> bool:
