@@ -14,6 +14,16 @@ from ocp_twilio._config import MAX_JSON_DEPTH
 from ocp_twilio._json import decode_json
 
 
+@pytest.fixture(params=["orjson", "stdlib"])
+def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test on orjson's path (where the fast extra is installed) and on the standard one."""
+    if request.param == "orjson":
+        pytest.importorskip("orjson", reason="orjson comes with the fast extra")
+    else:
+        monkeypatch.setattr(json_body, "_orjson_loads", lambda: None)
+    return str(request.param)
+
+
 def outcome(parse: Any) -> str:
     try:
         return repr(parse())  # repr: NaN is not equal to itself
@@ -48,30 +58,15 @@ def outcome(parse: Any) -> str:
         b"[1,]",
     ],
 )
-@pytest.mark.parametrize("orjson", [True, False], ids=["orjson", "stdlib"])
-def test_response_body_is_decoded_as_json_loads_decodes_bytes(
-    body: bytes, orjson: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if orjson:
-        pytest.importorskip("orjson", reason="orjson comes with the fast extra")
-    else:
-        monkeypatch.setattr(json_body, "_orjson_loads", lambda: None)
-
+def test_response_body_is_decoded_as_json_loads_decodes_bytes(body: bytes, decoder: str) -> None:
     assert outcome(lambda: decode_json(body)) == outcome(lambda: json.loads(body))
 
 
 @pytest.mark.parametrize(
     "body", [b'"\xed\xa0\x80"', b'"\\ud800"', b'{"\\udc00": 1}', b'["\\ud83d", NaN]']
 )
-@pytest.mark.parametrize("orjson", [True, False], ids=["orjson", "stdlib"])
-def test_an_unpaired_surrogate_is_no_json_to_pass_on(
-    body: bytes, orjson: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_unpaired_surrogate_is_no_json_to_pass_on(body: bytes, decoder: str) -> None:
     """json.loads takes it, but no UTF-8 text can carry it on: a model's answer, a log."""
-    if orjson:
-        pytest.importorskip("orjson", reason="orjson comes with the fast extra")
-    else:
-        monkeypatch.setattr(json_body, "_orjson_loads", lambda: None)
     json.loads(body)
     with pytest.raises(ValueError, match="unpaired surrogate"):
         decode_json(body)
@@ -100,15 +95,8 @@ def test_a_plain_answer_is_decoded_once_a_rounded_number_twice(
     assert type(decode_json(b"[-9223372036854775809]")[0]) is int
 
 
-@pytest.mark.parametrize("orjson", [True, False], ids=["orjson", "stdlib"])
 @pytest.mark.parametrize("kind", ["[", '{"a":'])
-def test_nesting_is_bounded_on_both_paths(
-    orjson: bool, kind: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if orjson:
-        pytest.importorskip("orjson", reason="orjson comes with the fast extra")
-    else:
-        monkeypatch.setattr(json_body, "_orjson_loads", lambda: None)
+def test_nesting_is_bounded_on_both_paths(decoder: str, kind: str) -> None:
     close = "]" if kind == "[" else "}"
 
     def nested(depth: int) -> bytes:
