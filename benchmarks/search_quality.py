@@ -217,6 +217,8 @@ def evaluate(spec: Path, runs: int = 20) -> dict[str, Any]:
                 misses.append({"query": query, "rank": rank, "first": found[:3]})
         return {
             "queries": len(cases),
+            # The service of each request's first answer: how widely the set ranges.
+            "services": len({names[0].split("__")[0] for _, names in cases}),
             "top1": top1 / len(cases),
             "top3": top3 / len(cases),
             "top5": top5 / len(cases),
