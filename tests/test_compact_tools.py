@@ -129,7 +129,7 @@ async def test_openai_find_describe_call_an_operation_of_twilios_files(
             "twilio", spec=SHARED_OAI, base_url=recording_server.url, environ=TWILIO_ENV
         )
         found = await openai_turn(
-            agent, "findTwilioTool", {"query": "send a text message to the customer"}
+            agent, "findTwilioTool", {"query": "text the customer that the order shipped"}
         )
         described = await openai_turn(agent, "describeTwilioTool", {"name": MESSAGE_TOOL})
         arguments = {"To": "+15558675310", "From": "+15017122661", "Body": "Shipped!"}
