@@ -306,3 +306,24 @@ async def test_mcp_compact_server_calls_an_operation_of_twilios_files(
     assert json.loads(sent.content[0].text)["sid"] == MESSAGE_SID  # type: ignore[union-attr]
     (request,) = recording_server.requests
     assert ("To", "+15558675310") in request.form
+
+
+async def test_openai_strict_call_sends_the_arguments_as_json_text(
+    agent: OCPAgent, recording_server: RecordingServer
+) -> None:
+    (call_tool,) = [
+        t for t in agent.tools_for("openai", compact=True, strict=True)
+        if t["function"]["name"] == "callTwilioTool"
+    ]
+    parameters = call_tool["function"]["parameters"]
+    # What a strict-mode model sends: every property, the free-form object as JSON text.
+    answer = await openai_turn(
+        agent,
+        "callTwilioTool",
+        {"name": UPDATE_TOOL, "arguments": json.dumps(update_arguments())},
+    )
+
+    assert call_tool["function"]["strict"] is True
+    assert parameters["properties"]["arguments"]["type"] == ["string", "null"]
+    assert answer == PAYMENT_BODY
+    assert len(recording_server.requests) == 1
