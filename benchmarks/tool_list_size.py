@@ -8,6 +8,10 @@ Tokens are counted with OpenAI's o200k_base encoding (GPT-4o and later), from th
 Anthropic publishes no tokenizer, so its figures are o200k_base counts too, an approximation.
 What is counted is the compact JSON of the definitions; each provider adds a few framing tokens
 per tool when it renders them into the prompt.
+
+"compact" is the list of ``tools_for(..., compact=True)`` (findTwilioTool, describeTwilioTool,
+callTwilioTool, the same whatever is registered), and "+group" that list with the group's tools
+beside it (``tags=[...]``), each encoded whole.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from bpe_openai import get_encoding
 
 from ocp_twilio import SpecError, Tool, load_tools, ocp_catalog_entry, tool_definitions
 from ocp_twilio.ocp.plugin import twilio_api
+from ocp_twilio.tools.compact import compact_tools
 
 FORMATS: dict[str, Callable[[Sequence[Tool]], Any]] = {
     "openai chat": lambda tools: tool_definitions(tools, "openai"),
@@ -47,18 +52,26 @@ def main() -> None:
     group = [t for t in tools if options.group_tag in t.tags]
     encoding = get_encoding(options.encoding)
     rows = [
-        {"format": name, **_sizes(export, tools, group, encoding.encode)}
+        {
+            "format": name,
+            **_sizes(export, tools, group, encoding.encode),
+            **_compact_sizes(export, group, encoding.encode),
+        }
         for name, export in FORMATS.items()
     ]
     if options.json:
         print(json.dumps(rows, indent=2))
         return
     print(f"{len(tools)} tools, {len(group)} tagged {options.group_tag}; {options.encoding} tokens")
-    print(f"{'format':<20} {'group':>7} {'all':>9} {'per tool':>9} {'largest':>8} {'refused':>8}")
+    print(
+        f"{'format':<20} {'group':>7} {'all':>9} {'per tool':>9} {'largest':>8} {'refused':>8} "
+        f"{'compact':>8} {'+group':>7}"
+    )
     for row in rows:
         print(
             f"{row['format']:<20} {row['group']:>7} {row['all']:>9} {row['per_tool']:>9} "
-            f"{row['largest']:>8} {row['refused']:>8}"
+            f"{row['largest']:>8} {row['refused']:>8} {row['compact']:>8} "
+            f"{row['compact_group']:>7}"
         )
 
 
@@ -88,6 +101,19 @@ def _sizes(
         "per_tool": round(total / len(exported)) if exported else 0,
         "largest": max(per_tool.values(), default=0),
         "refused": len(tools) - len(exported),
+    }
+
+
+def _compact_sizes(
+    export: Callable[[Sequence[Tool]], Any],
+    group: Sequence[Tool],
+    encode: Callable[[str], list[int]],
+) -> dict[str, int]:
+    """Tokens of the compact list, alone and with the group's tools beside it."""
+    three = list(compact_tools(None))
+    return {
+        "compact": len(encode(_compact(export(three)))),
+        "compact_group": len(encode(_compact(export([*three, *group])))),
     }
 
 

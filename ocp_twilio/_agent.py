@@ -23,7 +23,9 @@ from ._config import (
 from ._exceptions import (
     AmbiguousToolName,
     APINotFound,
+    ArgumentError,
     ConfigurationError,
+    InvalidArguments,
     OCPError,
     SpecError,
     ToolNotFound,
@@ -48,6 +50,16 @@ from .payments.stores import MemoryProgressStore, ProgressStore
 from .payments.tools import PaymentProgressTool, ProgressViews, payment_progress_tools
 from .specs.model import OperationSpec
 from .specs.sources import cache_root
+from .tools.compact import (
+    COMPACT_NAMES,
+    DEFAULT_FOUND,
+    DESCRIBE_TOOL,
+    FIND_TOOL,
+    CompactTool,
+    compact_tools,
+    described,
+    found,
+)
 from .tools.formats import INPUT_FORMATS
 from .tools.index import ToolIndex, ToolSearch, qualified_name
 from .tools.selection import select_tools
@@ -126,6 +138,8 @@ class OCPAgent:
         # get_tool's answers for names without api=, found again on every call_tool; emptied by
         # register_api, the only change to the tools.
         self._found: dict[str, Tool] = {}
+        # findTwilioTool, describeTwilioTool and callTwilioTool, by the API they reach (None: all).
+        self._compact: dict[str | None, dict[str, CompactTool]] = {}
         # Opens its connections on the first call, inside the running loop.
         self.transport: Transport = (
             AiohttpTransport(self.limits.pool_size) if transport is None else transport
@@ -389,8 +403,28 @@ class OCPAgent:
             return self._api_index(api).tools()
         return [tool for index in self._api_tools.values() for tool in index.tools()]
 
+    def compact_tools(self, api: str | None = None) -> list[Tool]:
+        """findTwilioTool, describeTwilioTool and callTwilioTool, through which a model reaches
+        every tool of ``api`` (or of every registered API) with a tool list under 1,000 tokens.
+
+        They are Tools like the others, for any adapter; ``call_tool`` answers them, and
+        callTwilioTool calls the tool it names through ``call_tool`` itself: the same
+        validation, idempotency, retries and error results as a direct call.
+        """
+        return list(self._compact_of(api).values())
+
+    def _compact_of(self, api: str | None) -> dict[str, CompactTool]:
+        if api is not None:
+            self._api_index(api)  # an unknown API fails here, with close names
+        tools = self._compact.get(api)
+        if tools is None:
+            tools = self._compact[api] = {tool.name: tool for tool in compact_tools(api)}
+        return tools
+
     def get_tool(self, name: str, *, api: str | None = None) -> Tool:
         """The tool called ``name``; ``api`` tells apart the tools of one spec registered twice."""
+        if name in COMPACT_NAMES:
+            return self._compact_of(api or None)[name]  # a compact tool of every API has api ""
         if api is not None:
             return self._api_index(api).get(name)
         found = self._found.get(name)
@@ -426,6 +460,7 @@ class OCPAgent:
         strict: bool = False,
         shape: OpenAIShape = "chat",
         api: str | None = None,
+        compact: bool = False,
     ) -> list[dict[str, Any]]:
         """The registered tools (of ``api``, or all) as ``framework`` ("openai", "anthropic",
         "mcp") declares them.
@@ -434,8 +469,20 @@ class OCPAgent:
         ("chat" or "responses") apply to OpenAI only. See :mod:`ocp_twilio.adapters`. A model
         cannot tell apart two tools of one name: where registered APIs share tool names, choose
         one with ``api`` (and pass the same ``api`` to the result helper).
+
+        ``compact=True`` gives :meth:`compact_tools` instead, which reach every tool; then
+        ``services``, ``tags`` and ``names`` choose tools listed beside them (none by default;
+        ``tags=["pay"]`` keeps the Pay operations and their progress tools at hand).
         """
-        chosen = select_tools(self.list_tools(api), services=services, tags=tags, names=names)
+        services, tags, names = tuple(services), tuple(tags), tuple(names)
+        beside = not compact or bool(services or tags or names)
+        chosen = (
+            select_tools(self.list_tools(api), services=services, tags=tags, names=names)
+            if beside
+            else []
+        )
+        if compact:
+            chosen = [*self.compact_tools(api), *chosen]
         shared = sorted(n for n, count in Counter(t.name for t in chosen).items() if count > 1)
         if shared:
             raise ConfigurationError(
@@ -459,6 +506,8 @@ class OCPAgent:
         The call, and how it ended, is added to the context's history (never its arguments).
         """
         tool = self.get_tool(name, api=api)
+        if isinstance(tool, CompactTool):
+            return await self._answer_compact(tool, {} if arguments is None else arguments, timeout)
         registered = self._apis[tool.api]
         headers = self.context.headers() if registered.ocp_headers else None
         endpoint = tool.endpoint
@@ -484,6 +533,35 @@ class OCPAgent:
             raise
         self.context.record_call(tool.name, tool.api, endpoint, "success")
         return result
+
+    async def _answer_compact(
+        self, tool: CompactTool, arguments: Mapping[str, Any], timeout: float | None
+    ) -> Any:
+        """find, describe or call; not recorded in the context's history, the call it makes is."""
+        tool.validate(arguments)
+        if tool.name == FIND_TOOL:
+            limit = arguments.get("limit", DEFAULT_FOUND)
+            return found(self.search_tools(arguments["query"], limit, api=tool.scope))
+        name = arguments["name"]
+        if name in COMPACT_NAMES:
+            problem = f"names {name} itself; give a tool name that {FIND_TOOL} found"
+            raise InvalidArguments(tool.name, [ArgumentError(("name",), problem)])
+        try:
+            target = self.get_tool(name, api=tool.scope)
+        except AmbiguousToolName:
+            raise
+        except ToolNotFound as exc:
+            raise ToolNotFound(
+                name,
+                exc.suggestions,
+                f"{exc} Find the tool's name with {FIND_TOOL} (the task in a few words), then "
+                f"{DESCRIBE_TOOL} it.",
+            ) from None
+        if tool.name == DESCRIBE_TOOL:
+            return described(target)
+        return await self.call_tool(
+            target.name, arguments.get("arguments", {}), api=target.api, timeout=timeout
+        )
 
     def _api_index(self, api: str) -> ToolIndex:
         if api not in self._api_tools:

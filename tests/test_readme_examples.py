@@ -70,6 +70,10 @@ EXPECTED_OUTPUT = {
     "All of Twilio, from its OpenAPI files": [
         r"1449 tools\n\['api_v2010__createMessage', 'api_v2010__\w+', '\w+'\]"
     ],
+    "All of Twilio in three tools": [
+        re.escape("['findTwilioTool', 'describeTwilioTool', 'callTwilioTool']\n")
+        + re.escape("api_v2010__createPayments ['CallSid', 'StatusCallback'] PK")
+    ],
     "Agent frameworks": [
         "4 4 tool False",
         re.escape(PAY_TOOLS) + " False",

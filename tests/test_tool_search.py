@@ -85,6 +85,14 @@ def twilio() -> ToolSearch:
         ("made_up", "list the phone numbers of a trunk", "trunking_v1__listPhoneNumber"),
         # a verb finds the resource named after it
         ("made_up", "deploy the serverless service", "serverless_v1__createDeployment"),
+        # the first verb says what to do; "text" asks for it only as the first word
+        ("made_up", "delete a text message", "api_v2010__deleteMessage"),
+        ("made_up", "text the customer", "api_v2010__createMessage"),
+        # a question reads, whatever its other verbs; one of who lists
+        ("made_up", "did my text get delivered", "api_v2010__fetchMessage"),
+        ("made_up", "who called us yesterday", "api_v2010__listCall"),
+        # a clause saying what to send is not what is asked for
+        ("made_up", "text the customer that the call has ended", "api_v2010__createMessage"),
         # over all of Twilio's tools
         _over_twilio("send an sms message", "api_v2010__createMessage"),
         _over_twilio("send a text message", "api_v2010__createMessage"),

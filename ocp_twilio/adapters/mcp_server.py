@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ToolNotFound
 from .._version import __version__
+from ..tools.compact import CALL_TOOL
 from ..tools.tool import Tool
 from ._calls import ToolOutcome, call_for_model, error_text
 from ._rules import MCP_NAME, check_names
@@ -211,7 +212,8 @@ def _definition(tool: Tool) -> dict[str, Any]:
 def _annotations(tool: Tool) -> dict[str, bool]:
     return {
         "readOnlyHint": tool.method in _READ_METHODS,
-        "destructiveHint": tool.method == "DELETE",
+        # callTwilioTool calls any tool, a DELETE too.
+        "destructiveHint": tool.method == "DELETE" or tool.name == CALL_TOOL,
         "idempotentHint": tool.idempotent,
         "openWorldHint": not tool.local,  # it acts on Twilio, outside the client
     }

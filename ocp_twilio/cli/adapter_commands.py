@@ -48,11 +48,18 @@ def _tool_filters(command: F) -> F:
 
 @main.command()
 @_tool_filters
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="Serve findTwilioTool, describeTwilioTool and callTwilioTool, which reach every tool; "
+    "--services, --tags and --tools then choose tools served beside them.",
+)
 def mcp(
     spec: Path | None,
     services: tuple[str, ...],
     tags: tuple[str, ...],
     names: tuple[str, ...],
+    compact: bool,
 ) -> None:
     """Serve the tools over stdio as an MCP server (needs the ``mcp`` extra).
 
@@ -71,8 +78,9 @@ def mcp(
         # it does not match; a strict agent reports such an answer as an isError result instead.
         async with OCPAgent(response_validation="strict") as agent:
             await agent.register_api("twilio", spec=spec)
-            tools = _chosen(agent.list_tools(), services, tags, names)
-            await serve_stdio(agent, tools)
+            beside = not compact or bool(services or tags or names)
+            tools = _chosen(agent.list_tools(), services, tags, names) if beside else []
+            await serve_stdio(agent, [*agent.compact_tools(), *tools] if compact else tools)
 
     try:
         asyncio.run(serve())

@@ -7,12 +7,20 @@ and its arguments' names. A query is read as an action and content words:
 - Verbs map onto the operation's own verb: "send", "buy", "start" ask for ``create``; "get",
   "look up" for ``fetch`` (or ``list``); "hang up", "cancel", "end" for ``update``; "remove",
   "release" for ``delete``; "list", "all", "logs" and plural nouns for ``list``. Where nothing
-  can create what is asked for, a tool that changes it is the next best.
+  can create (or delete) what is asked for, a tool that changes it is the next best. The first
+  verb says what to do ("delete a text message"); "call", "text" ask for it only as the first
+  word; two words may ask together ("set up" creates, "put ... on hold" changes); a question
+  ("who called us yesterday", "is this number a mobile") only reads, whatever its other verbs.
+- A clause that says what to send or why ("... that the order shipped", "... while the caller
+  reads the card number") is left out; words of when and to whom ("yesterday", "customer")
+  count less.
 - Content words count more in the name than in tags, service and path, more there than in the
   description, and more the rarer they are. Everyday words also find Twilio's ("sms", "text" find
   *message*; "otp", "code" find *verification*), two words find their compound ("look up":
   *lookup*), and a word finds others of its stem ("deploy": *deployment*), each for less.
-- A tool whose name is mostly made of the query's words beats one where they are a small part.
+- A tool whose name is mostly made of the query's words beats one where they are a small part,
+  and one whose resource is the request's first content word ("the participants of a
+  conversation": *participant*) is preferred a little.
 - Twilio's core API (``api_v2010``) is preferred a little; legacy services (Programmable Chat,
   Proxy, Preview...) and an operation that a newer version of its service also has are preferred
   less; so are operations nested under another resource ("/Trunks/{TrunkSid}/PhoneNumbers"),
@@ -67,10 +75,14 @@ def _each(text: str, value: Mapping[str, float]) -> dict[str, Mapping[str, float
     return {word: value for word in text.split()}
 
 
+def _set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _STOP_WORDS = """
     a an the to for of in on at by with from into onto out over up down via about as and or my
     me i we our us you your it its that these those is are be been do does can could should
-    would will want need please how what which who some any using use just also so there their
+    would will want need please how what which some any using use just also so there their
     them then twilio details detail info information
 """
 
@@ -79,12 +91,13 @@ _CREATE = {"create": 1.0, "update": 0.2}
 _FETCH = {"fetch": 1.0, "list": 0.6}
 _LIST = {"list": 1.0, "fetch": 0.4}
 _UPDATE = {"update": 1.0}
-_DELETE = {"delete": 1.0}
+_DELETE = {"delete": 1.0, "update": 0.3}
 _ACTIONS: dict[str, Mapping[str, float]] = {
     **_each(
         """create add new make send start place buy purchase provision open begin initiate
         trigger register invite dial post submit generate issue deploy schedule launch port
-        run execute verify validate""",
+        run execute verify validate export upload store put combine merge subscribe transcribe
+        exempt mark""",
         _CREATE,
     ),
     **_each("fetch get show view see read retrieve check lookup look", _FETCH),
@@ -92,18 +105,38 @@ _ACTIONS: dict[str, Mapping[str, float]] = {
     **_each(
         """update change edit modify set rename configure end stop terminate hang pause resume
         mute unmute hold redirect complete finish close enable disable approve redact patch
-        move""",
+        move suspend activate deactivate reactivate point block dequeue transfer publish
+        route""",
         _UPDATE,
     ),
     **_each("delete remove release kick destroy erase purge revoke", _DELETE),
     "cancel": {"update": 1.0, "delete": 0.5},
 }
+# Words that ask for an action only as a request's first word: "call the customer back", not
+# "list the recordings of a call".
+_LEADING_ACTIONS: dict[str, Mapping[str, float]] = _each("call phone ring text alert", _CREATE)
+# Words that start what a request says or why, not what it asks for: "text the customer that
+# the order shipped", "pause the recording while the caller reads the card number".
+_CLAUSE_WORDS = _set("that so while because saying")
+_CLAUSE_FOLLOWERS = _set("the a an our we it they he she you i their his her")
 # Action words that say nothing of the resource: dropped from the content words, unless a query
 # has nothing else.
 _ONLY_ACTIONS = """
-    create add new make get fetch show view see read retrieve list all every find update change
-    edit modify set delete remove look
+    create add new make get fetch show view see read retrieve list all every update change edit
+    modify set delete remove look release
 """
+# A request that asks a question ("who called us yesterday", "is this number a mobile") reads.
+_QUESTION_WORDS = _set("who what which how is are did does do can was where when")
+_QUESTION = {"fetch": 1.0, "list": 0.6}
+# "Who is in the room", "which conversations": a question of whom or which lists.
+_LISTING_QUESTION_WORDS = frozenset({"who", "which"})
+_LISTING_QUESTION = {"list": 1.0, "fetch": 0.6}
+# Words that say when, or to whom, more than what: they count for less.
+_WEAK_WORDS = """
+    yesterday today tomorrow week month year daily monthly yearly last recent now night morning
+    customer client people everyone recipient
+"""
+_WEAK_FACTOR = 0.3
 # Everyday words for Twilio's, with how much they count.
 _SYNONYMS: dict[str, Mapping[str, float]] = {
     **_each("sms text mms whatsapp", {"message": 0.8}),
@@ -113,7 +146,71 @@ _SYNONYMS: dict[str, Mapping[str, float]] = {
     "price": {"pricing": 1.0},
     "buy": {"purchase": 1.0},
     "subaccount": {"account": 0.8},
+    # Everyday words for what Twilio names otherwise.
+    **_each("called phoned dial dialed ring", {"call": 0.8}),
+    **_each("caller callers", {"call": 0.8, "participant": 0.5, "member": 0.5}),
+    **_each("someone person attendee", {"participant": 0.5, "member": 0.5}),
+    "live": {"realtime": 0.8},
+    **_each("error warning", {"notification": 0.6, "alert": 0.6}),
+    **_each("find search", {"available": 0.6}),
+    **_each("confirm confirmed confirmation", {"feedback": 0.8}),
+    "alphanumeric": {"alpha": 0.8},
+    **_each("photo picture image attachment attached", {"media": 0.8}),
+    "app": {"application": 0.8},
+    **_each("spend spending spent", {"usage": 0.8}),
+    **_each("stun webrtc", {"ice": 0.8}),
+    **_each("authentication authenticate mfa authenticator totp", {"factor": 0.8}),
+    "push": {"notification": 0.6, "challenge": 0.4, "factor": 0.4},
+    "device": {"binding": 0.6},
+    "approval": {"challenge": 0.5},
+    **_each("exempt allowlist whitelist fraud", {"safelist": 0.8}),
+    **_each("carrier landline cnam valid", {"lookup": 0.8}),
+    **_each("many batch multiple several", {"bulk": 0.8}),
+    **_each(
+        """germany france brazil uk britain england mexico canada spain italy india japan
+        australia netherlands ireland""",
+        {"country": 0.5},
+    ),
+    "webhook": {"url": 0.5, "callback": 0.5},
+    "template": {"content": 0.6},
+    "agent": {"worker": 0.8},
+    **_each("offline online busy", {"activity": 0.6}),
+    "waiting": {"member": 0.5, "statistic": 0.5},
+    "dequeue": {"member": 0.8},
+    **_each("combine merge", {"composition": 0.8}),
+    **_each("jitter packet latency", {"metric": 0.8}),
+    "quality": {"insight": 0.6, "summary": 0.4},
+    **_each("ported porting", {"portability": 0.6, "porting": 0.8}),
+    **_each("masked masking anonymous", {"proxy": 0.8, "session": 0.4}),
+    "block": {"geopermission": 0.6},
+    "export": {"bulkexport": 0.8},
+    "hang": {"call": 0.8},
+    "who": {"participant": 0.6},
+    "user": {"participant": 0.5},
+    **_each("exceed exceeds passes reaches when", {"trigger": 0.6}),
+    "turn": {"ice": 0.5},
+    **_each("international allow", {"dialing": 0.6, "permission": 0.6}),
+    "key": {"item": 0.6},
+    "subscribe": {"subscription": 0.8},
+    **_each("requirement rule regulatory", {"regulation": 0.8}),
 }
+# Two words that together stand for others ("video call": a room), and two that ask for another
+# action than their first ("set up" creates).
+_PHRASES: dict[tuple[str, str], Mapping[str, float]] = {
+    ("video", "call"): {"room": 1.0},
+    ("caller", "id"): {"outgoing": 0.6},
+    ("right", "now"): {"real": 0.5},
+}
+_PHRASE_ACTIONS: dict[tuple[str, str], Mapping[str, float]] = {
+    ("set", "up"): _CREATE,
+    ("sign", "up"): _CREATE,
+    ("turn", "on"): _UPDATE,
+    ("turn", "off"): _UPDATE,
+    ("on", "hold"): _UPDATE,
+}
+# How much a tool whose resource is the request's first content word ("the participants of a
+# conversation": participant) is preferred to one that only has the word.
+_HEAD_LIFT = 1.15
 # Words ending in s that are not plurals.
 _NOT_PLURAL = "sms mms status alias analytics news series"
 
@@ -147,6 +244,7 @@ _ACTION_OF = _normal_table(_ACTIONS)
 _SYNONYMS_OF = _normal_table(_SYNONYMS)
 _STOP = frozenset(_normal(w) for w in _STOP_WORDS.split())
 _ONLY_ACTION = frozenset(_normal(w) for w in _ONLY_ACTIONS.split())
+_WEAK = frozenset(_normal(w) for w in _WEAK_WORDS.split())
 _NOT_PLURALS = frozenset(_NOT_PLURAL.split())
 
 
@@ -156,6 +254,8 @@ class _Query:
     terms: tuple[Mapping[str, float], ...]
     # Operation verbs asked for, with a strength.
     actions: Mapping[str, float]
+    # The first content word and its synonyms: what the request is about.
+    head: frozenset[str] = frozenset()
 
 
 class ToolSearch:
@@ -170,6 +270,7 @@ class ToolSearch:
         postings: defaultdict[str, dict[int, float]] = defaultdict(dict)
         self._verbs: list[str] = []
         self._resources: list[frozenset[str]] = []
+        self._heads: list[str] = []  # the last word of the resource: incoming phone *number*
         normal: dict[str, str] = {}  # the same words recur: normalise each once
 
         def words(text: str) -> list[str]:
@@ -181,6 +282,7 @@ class ToolSearch:
             verb, resource = (name[0], name[1:]) if len(name) > 1 else ("", name)
             self._verbs.append(verb)
             self._resources.append(frozenset(resource) - _STOP)
+            self._heads.append(resource[-1] if resource else "")
             fields = (
                 (name + words(_family(spec.service)[0]), _NAME_WEIGHT),
                 (words(" ".join((*spec.tags, _path_text(spec.path)))), _TAG_WEIGHT),
@@ -225,6 +327,8 @@ class ToolSearch:
             named = len(resource & wanted) / len(resource) if resource else 0.0
             lift = 1 + _ACTION_LIFT * actions.get(self._verbs[position], 0.0)
             final = score * (0.5 + 0.5 * named) * lift * self._priors[position]
+            if self._heads[position] in understood.head:
+                final *= _HEAD_LIFT
             tool = self._tools[position]
             order = _VERB_ORDER.get(self._verbs[position], len(_VERB_ORDER))
             ranked.append((-final, order, len(tool.name), tool.name, tool.api, position))
@@ -232,23 +336,36 @@ class ToolSearch:
         return [self._tools[entry[-1]] for entry in ranked[:limit]]
 
     def _understand(self, query: str) -> _Query:
-        raw = _WORD.findall(query)
+        raw = _request(_WORD.findall(query.lower()))  # "WhatsApp" is one word in a request
         words = [_normal(w) for w in raw]
+        question = (
+            (_LISTING_QUESTION if raw[0] in _LISTING_QUESTION_WORDS else _QUESTION)
+            if raw and raw[0] in _QUESTION_WORDS
+            else None
+        )
         actions: dict[str, float] = {}
+        head = ""
         listing = 0.0  # how much "list", "all", "logs", plural nouns ask for a list
         content: dict[str, float] = {}
         consumed: dict[str, float] = {}
-        for original, word in zip(raw, words, strict=True):
+        previous = ""
+        for index, (original, word) in enumerate(zip(raw, words, strict=True)):
             if word in _STOP:
+                previous = ""
                 continue
-            action = _ACTION_OF.get(word, {})
+            leading = _LEADING_ACTIONS.get(word, {}) if index == 0 else {}
+            action = _ACTION_OF.get(word, {}) or leading
+            # After a noun, "list" is one: "add an item to a sync list".
+            noun = word in _ONLY_ACTION and bool(previous) and previous not in _ACTION_OF
+            previous = word
+            if noun:
+                action = {}
             lists = bool(action) and max(action, key=action.__getitem__) == "list"
             if lists:
                 listing = max(listing, action["list"])
-            else:
-                for verb, strength in action.items():
-                    actions[verb] = max(actions.get(verb, 0.0), strength)
-            if word in _ONLY_ACTION:
+            elif not actions:  # the first verb says what to do: "delete a text message"
+                actions.update(action)
+            if word in _ONLY_ACTION and not noun:
                 consumed[word] = 1.0
                 continue
             if _is_plural(original) and not lists:
@@ -257,16 +374,34 @@ class ToolSearch:
             # and less where only descriptions have it ("Send a message"); a word asking for a
             # list ("logs", "history") says how many, not what.
             named = not action or (word in self._named and not lists)
-            content[word] = 1.0 if named else _ACTION_WORD_FACTOR
+            content[word] = (
+                _WEAK_FACTOR if word in _WEAK else 1.0 if named else _ACTION_WORD_FACTOR
+            )
+            # What the request is about: its first content word, or a list it names ("logs").
+            if not head and (content[word] == 1.0 or (lists and word in self._named)):
+                head = word
         # "Delete all recordings" deletes: asking for a list counts where nothing is changed.
         if listing and not actions.keys() & {"create", "update", "delete"}:
             actions["list"] = actions.get("list", 0.0) + listing
+        for pair in itertools.pairwise(words):
+            for word, factor in _PHRASES.get(pair, {}).items():
+                content[word] = max(content.get(word, 0.0), factor)
+            if pair in _PHRASE_ACTIONS:
+                actions = dict(_PHRASE_ACTIONS[pair])
+        if question:  # what a question's other verbs ask for is not done, only looked at
+            actions = {**question, "list": max(question["list"], actions.get("list", 0.0))}
         # Two words written apart that the tools write as one: "look up" -> lookup.
         for first, second in itertools.pairwise(words):
             if first not in _STOP and first + second in self._postings:
                 content[first + second] = 1.0
-        terms = (self._alternatives(w, f) for w, f in (content or consumed).items())
-        return _Query(tuple(t for t in terms if t), actions)
+        terms: list[dict[str, float]] = []
+        for word, factor in (content or consumed).items():
+            term = self._alternatives(word, factor)
+            # Two words for one thing ("a picture message with the photo") count once.
+            if term and all(term.keys() != other.keys() for other in terms):
+                terms.append(term)
+        heads = frozenset({head, *_SYNONYMS_OF.get(head, {})}) if head else frozenset()
+        return _Query(tuple(terms), actions, heads)
 
     def _alternatives(self, word: str, factor: float) -> dict[str, float]:
         """The index words that stand for a query word, with their factors: itself and its
@@ -284,6 +419,14 @@ class ToolSearch:
                 if other in self._postings and found.get(other, 0.0) < weight:
                     found[other] = weight
         return found
+
+
+def _request(raw: list[str]) -> list[str]:
+    """The words of the request itself, without a clause that says what to send or why."""
+    for index in range(1, len(raw) - 1):
+        if raw[index] in _CLAUSE_WORDS and raw[index + 1] in _CLAUSE_FOLLOWERS:
+            return raw[:index]
+    return raw
 
 
 def _priors(tools: list[Tool]) -> list[float]:

@@ -1,0 +1,154 @@
+"""findTwilioTool, describeTwilioTool and callTwilioTool: every tool through three.
+
+A model reads its tool list on every turn: all of Twilio's operations are some 360,000 tokens,
+these three under 1,000. They are Tools like the API's (a spec, an input schema, the same
+validation and the same adapters), answered by ``OCPAgent.call_tool`` in this process: find
+from its search index, describe from the named tool itself, and call by handing the named tool
+and its arguments to ``call_tool`` again, so they meet the same validation, idempotency keys,
+retries and error results as a direct call. The ``/local/<name>`` path of their spec is never
+requested. ``scope`` is the registered API they reach (None: every API).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from ..specs.model import OperationSpec, ParameterSpec
+from .tool import Tool
+
+__all__ = [
+    "CALL_TOOL",
+    "COMPACT_NAMES",
+    "DESCRIBE_TOOL",
+    "FIND_TOOL",
+    "CompactTool",
+    "compact_tools",
+    "described",
+    "found",
+]
+
+FIND_TOOL, DESCRIBE_TOOL, CALL_TOOL = "findTwilioTool", "describeTwilioTool", "callTwilioTool"
+COMPACT_NAMES = frozenset({FIND_TOOL, DESCRIBE_TOOL, CALL_TOOL})
+DEFAULT_FOUND, MAX_FOUND = 5, 10
+_MAX_QUERY = 500
+_MAX_NAME = 200
+_MAX_SUMMARY = 160
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+_NAME = ParameterSpec(
+    name="name",
+    location="query",
+    required=True,
+    description=f"A tool name from {FIND_TOOL}.",
+    schema={"type": "string", "minLength": 1, "maxLength": _MAX_NAME},
+)
+_SPECS = (
+    OperationSpec(
+        name=FIND_TOOL,
+        method="GET",
+        path=f"/local/{FIND_TOOL}",
+        description=(
+            "Find the Twilio API tools for a task (send a text, buy a number, record a call...): "
+            "names and one-line summaries, best first."
+        ),
+        parameters=(
+            ParameterSpec(
+                name="query",
+                location="query",
+                required=True,
+                description="The task in a few words.",
+                schema={"type": "string", "minLength": 1, "maxLength": _MAX_QUERY},
+            ),
+            ParameterSpec(
+                name="limit",
+                location="query",
+                description=f"How many tools (default {DEFAULT_FOUND}).",
+                schema={"type": "integer", "minimum": 1, "maximum": MAX_FOUND},
+            ),
+        ),
+    ),
+    OperationSpec(
+        name=DESCRIBE_TOOL,
+        method="GET",
+        path=f"/local/{DESCRIBE_TOOL}",
+        description=(
+            f"A tool's description and the JSON Schema of its arguments, to call it with "
+            f"{CALL_TOOL}."
+        ),
+        parameters=(_NAME,),
+    ),
+    OperationSpec(
+        name=CALL_TOOL,
+        method="POST",
+        path=f"/local/{CALL_TOOL}",
+        description=(
+            "Call a Twilio API tool by name. Its arguments are checked against its schema "
+            "before anything is sent; an error says what to change."
+        ),
+        parameters=(
+            _NAME,
+            ParameterSpec(
+                name="arguments",
+                location="query",
+                description=f"The tool's arguments, as {DESCRIBE_TOOL} gives their schema.",
+                schema={"type": "object"},
+            ),
+        ),
+    ),
+)
+
+
+class CompactTool(Tool):
+    """One of the three: validated like any tool, answered by the agent in this process."""
+
+    def __init__(self, spec: OperationSpec, scope: str | None) -> None:
+        super().__init__(spec, name=spec.name)
+        self.scope = scope
+        self.api = scope or ""  # "": every API, as adapters pass a tool's api back to call_tool
+
+    @property
+    def local(self) -> bool:
+        return self.name != CALL_TOOL  # callTwilioTool acts on Twilio
+
+    @cached_property
+    def endpoint(self) -> str:
+        return f"local {self.name}"
+
+
+def compact_tools(scope: str | None) -> tuple[CompactTool, ...]:
+    """The three tools, reaching the tools of the registered API ``scope`` (None: of all)."""
+    return tuple(CompactTool(spec, scope) for spec in _SPECS)
+
+
+def found(tools: Sequence[Tool]) -> dict[str, Any]:
+    """What findTwilioTool answers: each tool's name and summary, and the next step."""
+    if not tools:
+        return {
+            "tools": [],
+            "next_step": "Nothing matched: say what to do, to what (\"send a text message\").",
+        }
+    return {
+        "tools": [{"name": tool.name, "summary": summary(tool)} for tool in tools],
+        "next_step": f"{DESCRIBE_TOOL} gives a tool's arguments; {CALL_TOOL} calls it.",
+    }
+
+
+def described(tool: Tool) -> dict[str, Any]:
+    """What describeTwilioTool answers: the tool's own description and input schema."""
+    return {
+        "name": tool.name,
+        "description": tool.description,
+        "endpoint": tool.endpoint,
+        "input_schema": tool.input_schema,
+        "next_step": f'{CALL_TOOL} with {{"name": "{tool.name}", "arguments": {{...}}}}.',
+    }
+
+
+def summary(tool: Tool) -> str:
+    """The first sentence of the description, cut short; the endpoint where there is none."""
+    text = " ".join(tool.description.split())
+    first = _SENTENCE_END.split(text, 1)[0] if text else tool.endpoint
+    return first if len(first) <= _MAX_SUMMARY else first[: _MAX_SUMMARY - 3].rstrip() + "..."
