@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import subprocess
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,9 @@ asyncio.run(main())
 """
 
 
+SLOW_STEP = re.compile(r"Executing <.*> took \d+(\.\d+)? seconds$")
+
+
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     with sandbox_in_thread() as running:
@@ -61,7 +65,10 @@ def test_the_seed_usage_exits_cleanly_with_warnings_as_errors(sandbox: Sandbox) 
         timeout=120,
     )
 
-    assert finished.stderr == ""  # no "Unclosed client session", no "Unclosed connector"
+    # Debug mode also reports a slow step ("Executing <Task…> took 0.2 seconds") on a loaded
+    # machine: that is timing, not a leak.
+    reports = [line for line in finished.stderr.splitlines() if not SLOW_STEP.match(line)]
+    assert reports == []  # no "Unclosed client session", no "Unclosed connector"
     assert finished.returncode == 0
     sids = json.loads(finished.stdout)
     assert sids["created"] == sids["updated"]

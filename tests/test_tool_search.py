@@ -145,13 +145,10 @@ def test_creating_a_conference_offers_the_core_conference_tools(twilio: ToolSear
 
 
 @needs_twilio_files
-def test_the_evaluation_set_scores_and_times() -> None:
+def test_the_evaluation_set_scores() -> None:
     result = benchmark_json("search_quality.py", "--spec", str(SHARED_OAI), "--runs", "3")
 
     assert result["cases"]["queries"] >= 40
     assert result["cases"]["top1"] >= 0.75
     assert result["cases"]["top3"] >= 0.9
     assert result["held_out"]["top3"] >= 0.8
-    # Loose bounds, for a loaded machine: a build takes about 25 ms, a search 0.1 ms.
-    assert result["build_ms"] < 250
-    assert result["search_ms_median"] < 5
