@@ -37,8 +37,9 @@ __all__ = ["DEFAULT_KEY_PREFIX", "RedisProgressStore"]
 DEFAULT_KEY_PREFIX = "ocp-twilio:pay:"
 # A Redis on the same network connects in milliseconds; an outage should fail a call soon.
 _CONNECT_TIMEOUT = 2.0
-# Reconnect once or twice on a dropped connection: every command here is safe to repeat.
-_RETRY = Retry(ExponentialBackoff(cap=0.2, base=0.02), 2)
+# Reconnect twice on a dropped connection (every command here is safe to repeat), then fail:
+# redis-py's default backs off for seconds, which a model's turn should not wait out.
+_RETRIES = 2
 _FIELD = b"e"
 _T = TypeVar("_T")
 
@@ -178,7 +179,9 @@ class RedisProgressStore:
         if self._client is None or self._loop is not loop:
             self._loop = loop
             self._client = redis.asyncio.Redis.from_url(
-                self._url, socket_connect_timeout=_CONNECT_TIMEOUT, retry=_RETRY
+                self._url,
+                socket_connect_timeout=_CONNECT_TIMEOUT,
+                retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), _RETRIES),
             )
         return self._client
 

@@ -133,6 +133,6 @@ def redis_progress_store(url: str) -> ProgressStore:
     except ImportError:
         raise ConfigurationError(
             "A Redis URL is set (OCP_TWILIO_REDIS_URL or redis_url=), but redis-py is not "
-            "installed: pip install 'ocp-twilio[redis]'."
+            "installed: pip install -e '.[redis]' in the checkout."
         ) from None
     return RedisProgressStore(url)
