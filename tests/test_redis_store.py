@@ -7,6 +7,7 @@ import asyncio
 import gc
 import json
 import random
+import sys
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,7 +242,13 @@ async def test_an_outage_is_a_clear_error_and_a_503_and_nothing_is_lost(
     ):
         await agent.register_api("twilio", environ=TWILIO_ENV)
         assert await post(receiver.url, TYPING) == 204
+        blocked = asyncio.create_task(
+            agent.call_tool(WAIT_TOOL, {"Sid": PAYMENT_SID, "AfterVersion": 1})
+        )
+        await asyncio.sleep(0.2)  # its XREAD blocks, then the server goes
         redis_server.stop()
+        with pytest.raises(ProgressStoreUnavailable):
+            await blocked
 
         assert await post(receiver.url, CARD_ENTERED) == 503  # Twilio sends it again later
         with pytest.raises(ProgressStoreUnavailable) as caught:
@@ -257,7 +264,7 @@ async def test_an_outage_is_a_clear_error_and_a_503_and_nothing_is_lost(
         assert message["is_error"] is True
         assert "payment progress store at redis://127.0.0.1:" in message["error"]
         assert "is unavailable (cannot connect)" in message["error"]
-        for text in (message["error"], str(failure), repr(failure), caplog.text, repr(agent)):
+        for text in (message["error"], str(failure), repr(failure), caplog.text):
             assert REDIS_PASSWORD not in text
 
         redis_server.start()
@@ -341,3 +348,12 @@ async def test_the_setting_chooses_the_store(
     assert REDIS_PASSWORD not in str(caught.value)
     with pytest.raises(ConfigurationError, match="port"):
         RedisProgressStore(f"redis://:{REDIS_PASSWORD}@127.0.0.1:99999")
+
+
+def test_without_redis_py_the_setting_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(sys.modules, "ocp_twilio.payments.redis_store")
+    monkeypatch.setitem(sys.modules, "redis", None)  # import redis fails, as without it
+    with pytest.raises(ConfigurationError, match=r"install -e '\.\[redis\]'"):
+        OCPAgent(redis_url="redis://127.0.0.1:6379/0")
