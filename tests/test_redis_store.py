@@ -67,6 +67,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A fresh redis-server for the test, stopped (by its pid) at teardown."""
     if REDIS_SERVER is None:
         pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/run does)")
+    # Persistence on: the restart and outage tests stop the server and start it again.
     server = RedisServer(tmp_path / "redis", appendonly=True)
     server.start()
     try:
@@ -75,7 +76,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-async def raw_client(server: RedisServer) -> redis.asyncio.Redis:
+def raw_client(server: RedisServer) -> redis.asyncio.Redis:
     return redis.asyncio.Redis.from_url(server.url)
 
 
@@ -109,7 +110,7 @@ async def test_shuffled_and_duplicated_callbacks_give_the_memory_state(
 
 async def test_the_cap_and_the_ttl_bound_every_key(redis_server: RedisServer) -> None:
     shared = RedisProgressStore(redis_server.url, max_events=3, ttl=120)
-    client = await raw_client(redis_server)
+    client = raw_client(redis_server)
     try:
         stored = [await shared.append(event_of(fields)) for fields in STEPS]
         assert stored == [True, True, True, False, False]  # as MemoryProgressStore's cap
@@ -120,6 +121,12 @@ async def test_the_cap_and_the_ttl_bound_every_key(redis_server: RedisServer) ->
         for key in keys:
             assert 0 < await client.pttl(key) <= 120_000, key
         assert await shared.progress(payment_sid(7)) is None
+        brief = RedisProgressStore(redis_server.url, ttl=0.05, key_prefix="brief:")
+        assert await brief.append(event_of(TYPING))
+        await asyncio.sleep(0.3)
+        assert await brief.progress(PAYMENT_SID) is None  # expired with its digests
+        assert await brief.append(event_of(TYPING)) is True
+        await brief.aclose()
     finally:
         await client.aclose()
         await shared.aclose()
@@ -134,7 +141,7 @@ async def test_no_card_data_reaches_redis(redis_server: RedisServer) -> None:
         SecurityCode=CVC,
         PaymentError=f"card {CARD} declined",
     )
-    client = await raw_client(redis_server)
+    client = raw_client(redis_server)
     async with (
         OCPAgent(redis_url=redis_server.url) as agent,
         agent.serve_status_callbacks(environ=TWILIO_ENV) as receiver,
