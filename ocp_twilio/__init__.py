@@ -23,6 +23,7 @@ from ._exceptions import (
     ExitCode,
     InvalidArguments,
     OCPError,
+    ProgressStoreUnavailable,
     RequestTimeout,
     ResponseTooLarge,
     ResponseValidationError,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         openai_tools,
         tool_definitions,
     )
+    from .payments.redis_store import RedisProgressStore
 from .http.credentials import Credentials
 from .http.dispatch import USER_AGENT, ResponseValidation
 from .http.mock import MockTransport
@@ -109,6 +111,8 @@ __all__ = [
     "PaymentProgressTool",
     "PreparedRequest",
     "ProgressStore",
+    "ProgressStoreUnavailable",
+    "RedisProgressStore",
     "RegisteredAPI",
     "Request",
     "RequestTimeout",
@@ -166,4 +170,8 @@ def __getattr__(name: str) -> Any:
         from . import adapters
 
         return getattr(adapters, name)
+    if name == "RedisProgressStore":  # imports redis-py: only where it is asked for
+        from .payments.redis_store import RedisProgressStore
+
+        return RedisProgressStore
     raise AttributeError(f"module 'ocp_twilio' has no attribute {name!r}")

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ._config import (
     DEFAULT_MAX_IN_FLIGHT,
@@ -46,7 +46,7 @@ from .payments.receiver import (
     auth_token_for_signatures,
     serve_receiver,
 )
-from .payments.stores import MemoryProgressStore, ProgressStore
+from .payments.stores import MemoryProgressStore, ProgressStore, redis_progress_store
 from .payments.tools import PaymentProgressTool, ProgressViews, payment_progress_tools
 from .specs.model import OperationSpec
 from .specs.sources import cache_root
@@ -99,6 +99,11 @@ class OCPAgent:
     connecting (5 s by default, so a dead host is retried soon); the retry policy's deadline
     bounds the whole call. ``context`` is the agent's OCP context; APIs registered with
     ``ocp_headers`` receive it in the OCP headers.
+
+    ``progress_store`` keeps the payment progress that the StatusCallback receiver stores and the
+    progress tools read; ``redis_url`` (else OCP_TWILIO_REDIS_URL) makes it a
+    RedisProgressStore, shared with the other processes on that Redis, so that this agent's
+    tools see callbacks that another process received. Default: the receiver's memory.
     """
 
     def __init__(
@@ -117,6 +122,8 @@ class OCPAgent:
         max_in_flight: int | None = None,
         max_response_bytes: int | None = None,
         transport: Transport | None = None,
+        progress_store: ProgressStore | None = None,
+        redis_url: str | None = None,
     ) -> None:
         self.limits = _limits(limits, max_in_flight, max_response_bytes)
         self.timeout = Timeout.of(timeout)
@@ -146,6 +153,7 @@ class OCPAgent:
         )
         # The receiver whose store the progress tools read; set by status_callback_receiver.
         self.receiver: StatusCallbackReceiver | None = None
+        self.progress_store, self._owns_store = _progress_store(progress_store, redis_url)
         self._progress_views = ProgressViews()
 
     async def __aenter__(self) -> OCPAgent:
@@ -161,6 +169,8 @@ class OCPAgent:
 
     async def aclose(self) -> None:
         await self.transport.close()
+        if self._owns_store and isinstance(self.progress_store, _Closable):
+            await self.progress_store.aclose()
 
     @property
     def max_in_flight(self) -> int:
@@ -330,12 +340,13 @@ class OCPAgent:
 
         Signatures are checked with ``auth_token``, else TWILIO_AUTH_TOKEN of ``environ``: the
         account's Auth Token, needed also when the REST calls use an API key. ``store`` keeps
-        the progress (default: in this process's memory). Registered APIs served by Twilio
+        the progress (default: the agent's progress_store, else this process's memory).
+        Registered APIs served by Twilio
         without a status_callback of their own then send the receiver's URL.
         """
         receiver = StatusCallbackReceiver(
             auth_token=auth_token_for_signatures(auth_token, environ),
-            store=store or MemoryProgressStore(),
+            store=store or self.progress_store or MemoryProgressStore(),
             path=path,
             public_url=public_url,
             trust_forwarded=trust_forwarded,
@@ -516,7 +527,7 @@ class OCPAgent:
             await self._enter_loop(loop)
         try:
             if isinstance(tool, PaymentProgressTool):
-                store = self.receiver.store if self.receiver is not None else None
+                store = self.receiver.store if self.receiver is not None else self.progress_store
                 result = await tool.run(given, store, self._progress_views)
             else:
                 result = await registered.dispatcher.call(
@@ -612,6 +623,28 @@ def _tools_of(
     for service in pay_services:
         tools += payment_progress_tools(name, service, qualified_name)
     return tuple(select_tools(tools, services=services, tags=tags))
+
+
+@runtime_checkable
+class _Closable(Protocol):
+    async def aclose(self) -> None: ...
+
+
+def _progress_store(
+    store: ProgressStore | None, redis_url: str | None
+) -> tuple[ProgressStore | None, bool]:
+    """The agent's progress store, and whether the agent made it (and so closes it)."""
+    if store is not None and redis_url is not None:
+        raise ConfigurationError("Give progress_store= or redis_url=, not both.")
+    if store is not None:
+        if not isinstance(store, ProgressStore):
+            raise ConfigurationError(
+                f"progress_store must be a ProgressStore, not {type(store).__name__}."
+            )
+        return store, False
+    _check_text_options(redis_url=redis_url)
+    url = redis_url or read_environment().redis_url
+    return (redis_progress_store(url), True) if url else (None, False)
 
 
 def _limits(

@@ -11,7 +11,8 @@
     ├── ResponseValidationError   no         API_ERROR      the call was made
     └── TransportError            yes        TRANSPORT_ERROR
         ├── RequestTimeout (TimeoutError) yes TRANSPORT_ERROR
-        └── ResponseTooLarge      no         TRANSPORT_ERROR
+        ├── ResponseTooLarge      no         TRANSPORT_ERROR
+        └── ProgressStoreUnavailable yes     TRANSPORT_ERROR  the progress store (Redis) is down
 
 Each error carries what callers branch on, so none needs an ``isinstance`` ladder:
 ``retryable`` (may the same call, repeated, succeed? Not whether a repeat is safe: the
@@ -22,7 +23,8 @@ CLI's).
 A lower library's exceptions are translated in exactly one place each: aiohttp's in
 ``http/transport.py``, jsonschema's in ``tools/validation.py`` (``specs/model.check_document``
 only words the problems jsonschema yields for the project's own file formats), yaml's in
-``specs/documents.py`` and json's in ``_json.py``; so callers only ever need ``except OCPError``.
+``specs/documents.py``, json's in ``_json.py`` and redis-py's in ``payments/redis_store.py``;
+so callers only ever need ``except OCPError``.
 """
 
 from __future__ import annotations
@@ -260,3 +262,18 @@ class ResponseTooLarge(TransportError):
     @property
     def hint(self) -> str:
         return "The answer is too large to read: ask for less (a smaller PageSize, a filter)."
+
+
+class ProgressStoreUnavailable(TransportError):
+    """The shared store of payment progress (Redis) cannot be reached or refused the command.
+
+    Nothing of the payment is lost by it: a callback not stored is answered 503, so Twilio sends
+    it again, and the progress already stored is read again once the store is back.
+    """
+
+    @property
+    def hint(self) -> str:
+        return (
+            "The payment progress cannot be read right now: call the same tool again in a few "
+            "seconds; no progress is lost meanwhile."
+        )

@@ -16,6 +16,8 @@ from typing import Any
 import aiohttp
 import jsonschema.exceptions
 import pytest
+import redis.asyncio
+import redis.exceptions
 import yaml
 from aiohttp.client_reqrep import ConnectionKey
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -24,6 +26,8 @@ from yarl import URL
 from ocp_twilio import (
     ExitCode,
     OCPError,
+    ProgressStoreUnavailable,
+    RedisProgressStore,
     RequestTimeout,
     ResponseTooLarge,
     SpecError,
@@ -32,6 +36,7 @@ from ocp_twilio import (
 )
 from ocp_twilio._json import NotJSON, read_json
 from ocp_twilio.http.transport import AiohttpTransport, Request
+from ocp_twilio.payments.progress import callback_event
 from ocp_twilio.specs.documents import parse_document
 from ocp_twilio.tools.formats import INPUT_FORMATS
 from ocp_twilio.tools.validation import SchemaValidator
@@ -272,6 +277,60 @@ def test_not_json_says_where_and_whether_too_deep() -> None:
 def test_json_spec_files_that_are_not_json_are_spec_errors(text: bytes) -> None:
     with pytest.raises(SpecError, match=r"spec file x\.json"):
         parse_document(text, "spec file x.json", as_json=True)
+
+
+# -- redis-py: every RedisError, raised where the Redis progress store sends a command -------
+
+REDIS_URL = f"redis://:{SECRET}@127.0.0.1:6379/0"
+REDIS_ERRORS = sorted(
+    {redis.exceptions.RedisError, *subclasses(redis.exceptions.RedisError)}
+    | {ConnectionRefusedError, asyncio.TimeoutError},
+    key=lambda cls: f"{cls.__module__}.{cls.__name__}",
+)
+
+
+def test_redis_errors_are_enumerated() -> None:
+    names = {cls.__name__ for cls in REDIS_ERRORS}
+    assert {"ConnectionError", "TimeoutError", "BusyLoadingError", "NoScriptError"} <= names
+    assert len(REDIS_ERRORS) > 25
+
+
+@pytest.mark.parametrize(
+    "error_type", REDIS_ERRORS, ids=lambda cls: f"{cls.__module__}.{cls.__name__}"
+)
+@pytest.mark.parametrize("operation", ["append", "progress", "wait"])
+async def test_every_redis_error_becomes_progress_store_unavailable(
+    error_type: type[BaseException], operation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worst case: redis-py's message holding the URL with its password. A cluster's
+    # redirection (MOVED, ASK) reads "slot host:port" instead.
+    redirect = "resp" in inspect.signature(error_type.__init__).parameters
+    error = error_type("3999 127.0.0.1:6381" if redirect else f"Error connecting to {REDIS_URL}")
+
+    async def failing_command(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(redis.asyncio.Redis, "execute_command", failing_command)
+    store = RedisProgressStore(REDIS_URL)
+    event = callback_event({"Sid": "PK" + "0" * 32, "Capture": "postal-code"})
+    assert event is not None
+    try:
+        with pytest.raises(ProgressStoreUnavailable) as caught:
+            if operation == "append":
+                await store.append(event)
+            elif operation == "progress":
+                await store.progress(event.sid)
+            else:
+                await store.wait(event.sid, 0, 1)
+    finally:
+        await store.aclose()
+
+    failure = caught.value
+    assert SECRET not in str(failure) and SECRET not in repr(failure) and SECRET not in repr(store)
+    assert "redis://127.0.0.1:6379/0" in str(failure)
+    assert failure.__cause__ is None and failure.__context__ is None
+    assert failure.exit_code is ExitCode.TRANSPORT_ERROR
+    assert failure.retryable and failure.hint
 
 
 # -- what callers branch on ------------------------------------------------------------------

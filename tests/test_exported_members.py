@@ -18,6 +18,8 @@ NOT_IMPORTED = (
     "orjson",
     "ryaml",
     "twilio",
+    "redis",
+    "ocp_twilio.payments.redis_store",
     "ocp_twilio.adapters",
     "ocp_twilio.cli",
     "ocp_twilio.sandbox",

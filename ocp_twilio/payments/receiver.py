@@ -8,7 +8,8 @@ header or the scheme of the connection: a proxy that terminates TLS changes both
 only a proxy the user controls may set.
 
 Refused, and nothing stored: no or a wrong signature (403), a body that is no form (400), a body
-over ``max_body_bytes`` (413). A valid callback is stored and answered 204 at once. Log lines
+over ``max_body_bytes`` (413). A valid callback is stored and answered 204 at once; when the
+store cannot take it (Redis down) it is answered 503, and Twilio sends it again. Log lines
 name the session and the outcome, never the body.
 """
 
@@ -22,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 from aiohttp import web
 
 from .._config import read_environment
-from .._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError, ProgressStoreUnavailable
 from .progress import callback_event, kept_fields
 from .signatures import SIGNATURE_HEADER, validate_signature
 from .stores import ProgressStore
@@ -133,7 +134,11 @@ class StatusCallbackReceiver:
         event = callback_event(kept_fields(pairs))
         if event is None:
             return _refused(400, "no Pay session Sid (PK...)", request)
-        stored = await self.store.append(event)
+        try:
+            stored = await self.store.append(event)
+        except ProgressStoreUnavailable as exc:
+            logger.warning("StatusCallback for %s not stored (503): %s", event.sid, exc)
+            return web.Response(status=503, text="The progress store is unavailable; retry.\n")
         logger.info(
             "StatusCallback for %s %s", event.sid, "stored" if stored else "already had (ignored)"
         )

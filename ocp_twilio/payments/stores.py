@@ -1,9 +1,8 @@
 """Where payment progress lives: a small protocol, and the in-memory store of one process.
 
-The protocol has three operations, so that a shared store (Redis, for a fleet of workers) fits
-it: ``append`` an event (a script that checks the digest, folds the event and bumps the version
-in one step), ``progress`` (read the folded state), and ``wait`` for a version newer than one
-already seen (a pub/sub channel per session, or polling).
+The protocol has three operations, so that a shared store fits it (RedisProgressStore, in
+redis_store.py, for a fleet of workers): ``append`` an event (dropping a duplicate), ``progress``
+(read the folded state), and ``wait`` for a version newer than one already seen.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ __all__ = [
     "DEFAULT_SESSION_TTL",
     "MemoryProgressStore",
     "ProgressStore",
+    "redis_progress_store",
 ]
 
 # A card payment takes a few dozen callbacks (one per key press while typing).
@@ -124,3 +124,15 @@ class MemoryProgressStore:
             if session.touched > oldest:
                 break
             del self._sessions[sid]
+
+
+def redis_progress_store(url: str) -> ProgressStore:
+    """The RedisProgressStore at ``url``; redis-py is imported only here, where it is asked for."""
+    try:
+        from .redis_store import RedisProgressStore
+    except ImportError:
+        raise ConfigurationError(
+            "A Redis URL is set (OCP_TWILIO_REDIS_URL or redis_url=), but redis-py is not "
+            "installed: pip install -e '.[redis]' in the checkout."
+        ) from None
+    return RedisProgressStore(url)

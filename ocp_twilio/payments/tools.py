@@ -57,7 +57,8 @@ _AFTER = ParameterSpec(
 _NO_RECEIVER = (
     "No status callback receiver is running, so no payment progress can arrive: start one with "
     "`async with agent.serve_status_callbacks(public_url=...)`, or mount "
-    "`agent.status_callback_receiver(public_url=...)` in your own aiohttp application."
+    "`agent.status_callback_receiver(public_url=...)` in your own aiohttp application, or share "
+    "the progress that receivers elsewhere store (OCP_TWILIO_REDIS_URL, OCPAgent(redis_url=))."
 )
 
 

@@ -1,0 +1,229 @@
+"""Payment progress in Redis, shared by the processes of a fleet: the receivers that Twilio's
+callbacks reach and the agents whose tools wait for them.
+
+Each Pay session has a stream of its events (the kept, masked fields of each callback, exactly
+what :class:`CallbackEvent` holds) in arrival order, and a set of their digests. One Lua script
+adds an event only when its digest is new and the session holds fewer than ``max_events``, and
+refreshes the TTL of both keys, in one step: duplicates are dropped however many receivers get
+them. The state is the stream folded with :func:`apply_event`, as MemoryProgressStore folds, so
+both stores give one state for the same callbacks. A waiting call reads past the last entry it
+folded with XREAD BLOCK: an event stored between two reads is still read (pub/sub drops what
+nobody listened for).
+
+redis-py's exceptions are translated here, and only here, into ProgressStoreUnavailable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import redis.asyncio
+import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import RedisError
+
+from .._exceptions import ConfigurationError, ProgressStoreUnavailable
+from .progress import CallbackEvent, PaymentProgress, apply_event, callback_event, kept_fields
+from .stores import DEFAULT_MAX_EVENTS, DEFAULT_SESSION_TTL
+
+__all__ = ["DEFAULT_KEY_PREFIX", "RedisProgressStore"]
+
+DEFAULT_KEY_PREFIX = "ocp-twilio:pay:"
+# A Redis on the same network connects in milliseconds; an outage should fail a call soon.
+_CONNECT_TIMEOUT = 2.0
+# Reconnect twice on a dropped connection (every command here is safe to repeat), then fail:
+# redis-py's default backs off for seconds, which a model's turn should not wait out.
+_RETRIES = 2
+_FIELD = b"e"
+_T = TypeVar("_T")
+
+# KEYS: digests, events. ARGV: digest, max_events, ttl in ms, the event's fields as JSON.
+_APPEND = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '*', 'e', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
+"""
+
+Entries = list[tuple[bytes, Mapping[bytes, bytes]]]
+
+
+class RedisProgressStore:
+    """Payment progress in the Redis at ``url`` (``redis://[:password@]host:port/db``,
+    ``rediss://`` for TLS, ``unix://``), bounded: ``max_events`` callbacks per session (more are
+    ignored), each session kept ``ttl`` seconds after its last callback. Keys start with
+    ``key_prefix`` and hold the session's Sid in braces, so a Redis Cluster keeps a session's
+    keys on one node.
+
+    The connections open on first use, in the running event loop; :meth:`aclose` closes them.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        ttl: float = DEFAULT_SESSION_TTL,
+        key_prefix: str = DEFAULT_KEY_PREFIX,
+    ) -> None:
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            raise ConfigurationError(
+                "The port of the Redis URL (OCP_TWILIO_REDIS_URL) is not a number from 0 to 65535."
+            ) from None
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ConfigurationError(
+                "The Redis URL (OCP_TWILIO_REDIS_URL) must start with redis://, rediss:// or "
+                f"unix://, not {parts.scheme + '://' if parts.scheme else 'nothing'}."
+            )
+        if max_events < 1 or not ttl > 0:
+            raise ConfigurationError(
+                "max_events must be at least 1, and ttl a positive number of seconds."
+            )
+        self._url = url
+        # Where the store is, for messages: never the URL itself, which may hold a password.
+        self.where = f"{parts.scheme}://{_host_of(parts.hostname, port)}{parts.path}"
+        self.max_events = max_events
+        self.ttl = ttl
+        self.key_prefix = key_prefix
+        self._client: redis.asyncio.Redis | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"<RedisProgressStore {self.where}>"
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    async def append(self, event: CallbackEvent) -> bool:
+        events, digests = self._keys(event.sid)
+        payload = json.dumps(dict(event.fields), separators=(",", ":"))
+        arguments: list[bytes | int | str] = [
+            event.digest,
+            self.max_events,
+            int(self.ttl * 1000),
+            payload,
+        ]
+
+        async def run(client: redis.asyncio.Redis) -> Any:
+            # The script object loads the script again after a Redis restart (NOSCRIPT).
+            script = client.register_script(_APPEND)
+            return await script(keys=[digests, events], args=arguments)
+
+        return bool(await self._call(run))
+
+    async def progress(self, sid: str) -> PaymentProgress | None:
+        return (await self._read(sid))[0]
+
+    async def wait(self, sid: str, after_version: int, timeout: float) -> PaymentProgress | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        state, last_id = await self._read(sid)
+        events = self._keys(sid)[0]
+        while state is None or state.version <= after_version:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            read_on = partial(
+                _read_after, {events: last_id}, self.max_events, max(1, int(remaining * 1000))
+            )
+            for _stream, entries in await self._call(read_on) or ():
+                state = _folded(state, sid, entries)
+                last_id = entries[-1][0]
+        return state
+
+    async def _read(self, sid: str) -> tuple[PaymentProgress | None, bytes]:
+        """The session's state and the id of the last entry folded into it ("0-0": none)."""
+        events = self._keys(sid)[0]
+
+        async def read(client: redis.asyncio.Redis) -> Any:
+            return await client.xrange(events, count=self.max_events)
+
+        entries: Entries = await self._call(read)
+        if not entries:
+            return None, b"0-0"
+        return _folded(None, sid, entries), entries[-1][0]
+
+    def _keys(self, sid: str) -> tuple[str, str]:
+        base = f"{self.key_prefix}{{{sid}}}"
+        return f"{base}:events", f"{base}:digests"
+
+    async def _call(self, operation: Callable[[redis.asyncio.Redis], Awaitable[_T]]) -> _T:
+        """``operation`` on the client of the running loop; redis-py's errors become
+        ProgressStoreUnavailable, raised outside the handler so that nothing of redis-py's
+        exception (its connection holds the URL) rides along as cause or context."""
+        try:
+            return await operation(self._client_of_loop())
+        except (RedisError, OSError, asyncio.TimeoutError) as exc:
+            failure = ProgressStoreUnavailable(
+                f"The payment progress store at {self.where} is unavailable ({_failure_of(exc)})."
+            )
+        raise failure
+
+    def _client_of_loop(self) -> redis.asyncio.Redis:
+        # A connection belongs to the loop that opened it: another loop gets its own client.
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._loop = loop
+            self._client = redis.asyncio.Redis.from_url(
+                self._url,
+                socket_connect_timeout=_CONNECT_TIMEOUT,
+                retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), _RETRIES),
+            )
+        return self._client
+
+
+async def _read_after(
+    streams: dict[str, bytes], count: int, block_ms: int, client: redis.asyncio.Redis
+) -> Any:
+    return await client.xread(streams, count=count, block=block_ms)  # type: ignore[arg-type]
+
+
+def _folded(state: PaymentProgress | None, sid: str, entries: Entries) -> PaymentProgress | None:
+    for _id, data in entries:
+        event = _event_of(sid, data.get(_FIELD))
+        if event is not None:
+            state = state or PaymentProgress(sid)
+            state = apply_event(state, event, state.version + 1)
+    return state
+
+
+def _event_of(sid: str, payload: bytes | None) -> CallbackEvent | None:
+    """The event an entry holds, its fields checked again as a callback's are: the stream may
+    have been written by another program."""
+    try:
+        fields = json.loads(payload) if payload is not None else None
+    except ValueError:
+        return None
+    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+        return None
+    event = callback_event(kept_fields(fields))
+    return event if event is not None and event.sid == sid else None
+
+
+def _failure_of(exc: BaseException) -> str:
+    if isinstance(exc, (asyncio.TimeoutError, redis.exceptions.TimeoutError)):
+        return "no answer in time"
+    if isinstance(exc, (OSError, redis.exceptions.ConnectionError)):
+        return "cannot connect"
+    # Redis's own error line, e.g. "OOM command not allowed", "NOAUTH": its first word only.
+    word = str(exc).split(" ", 1)[0]
+    return f"{type(exc).__name__} {word}".strip() if word.isupper() else type(exc).__name__
+
+
+def _host_of(host: str | None, port: int | None) -> str:
+    shown = f"[{host}]" if host and ":" in host else host or ""
+    return f"{shown}:{port}" if port else shown
