@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
