@@ -4,6 +4,7 @@ the person's keys, and the scripted agent of the demo taking the payment."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,9 +13,20 @@ import aiohttp
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.cli.demo_agent import AgentCall, Outcome, take_payment
-from ocp_twilio.sandbox import Sandbox
+from ocp_twilio.sandbox import INVALID_CARD, TEST_CARD, Sandbox
 
 CONSOLE = "/sandbox/console"
+CARD_NUMBERS = (TEST_CARD.number, INVALID_CARD)
+SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+
+
+def leaks(text: str) -> list[str]:
+    """What in ``text`` shows a card number keyed in, a run of 12+ digits outside a sid, or a
+    security code unmasked (3 digits are too common to look for as such)."""
+    found = [number for number in CARD_NUMBERS if number in text]
+    found += re.findall(r"\d(?:[ -]?\d){11,}", SID.sub("", text))
+    codes = re.findall(r"SecurityCode\W+(\w*)", text)
+    return found + [code for code in codes if code.strip("x")]
 
 
 @asynccontextmanager

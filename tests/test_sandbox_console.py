@@ -10,15 +10,22 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from console_support import CONSOLE, Recorder, agent_takes_payment, console_client, messages, press
-from sandbox_support import basic_auth, payment_arguments, wait_until
+from console_support import (
+    CONSOLE,
+    Recorder,
+    agent_takes_payment,
+    console_client,
+    leaks,
+    messages,
+    press,
+)
+from sandbox_support import basic_auth, payment_arguments, payments_path, raw_post, wait_until
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.sandbox import INVALID_CARD, TEST_CARD, Limits, Sandbox
 from ocp_twilio.sandbox.viewers import Viewers
 
 ROUTES = [("GET", ""), ("GET", "/console.js"), ("GET", "/console.css"), ("GET", "/events")]
-DIGITS = (TEST_CARD.number, INVALID_CARD, TEST_CARD.security_code)
 
 
 @pytest.fixture
@@ -37,12 +44,6 @@ async def status_of(
         ) as answer,  # type: ignore[arg-type]
     ):
         return answer.status, dict(answer.headers)
-
-
-def leaks(text: str) -> list[str]:
-    """The caller's digits, or any run of 12+ digits outside a sid, found in ``text``."""
-    found = [d for d in DIGITS if d in text]
-    return found + re.findall(r"\d(?:[ -]?\d){11,}", re.sub(r"[A-Z]{2}[0-9a-f]{32}", "", text))
 
 
 @pytest.mark.parametrize(("method", "path"), [*ROUTES, ("POST", "/keys")])
@@ -130,6 +131,7 @@ async def test_the_person_keys_in_a_card_the_stream_and_the_logs_show_it_masked(
     text = "".join(seen)
     assert "'PaymentCardNumber': 'xxxxxxxxxxxx1112'" in text
     assert leaks(text) == [] and leaks(caplog.text) == []
+    assert "POST /sandbox/console/keys -> 200" in caplog.text  # the logs were read
     assert leaks(repr(sandbox.state)) == []
 
 
@@ -146,7 +148,9 @@ async def test_silence_times_out_and_hanging_up_ends_the_call(sandbox: Sandbox) 
         await wait_until(lambda: sid not in sandbox.state.keying)  # 0.3 s without a key
         assert sandbox.events(sid)[-1].fields["ErrorType"] == "input-timeout"
         await agent.call_tool("updatePayments", {**capture, "IdempotencyKey": "k3"})
-        await press(client, sandbox, sid, "4", "1", "hang-up")
+        await press(client, sandbox, sid, "4", "1")
+        assert repr(sandbox.state.keying[sid]) == "<PersonAtKeypad payment-card-number, 2 keys>"
+        await press(client, sandbox, sid, "hang-up")
 
     last = sandbox.events(sid)[-1].fields
     assert last["Result"] == "caller-hung-up" and last["PartialResult"] == "false"
@@ -223,3 +227,33 @@ async def test_a_viewer_that_falls_behind_is_dropped_not_buffered() -> None:
 
     assert slow.dropped and not slow.backlog and slow.ready.is_set()
     assert [m["n"] for m in quick.take()] == [3]
+
+
+async def test_the_timeline_shows_of_a_request_only_what_was_checked(sandbox: Sandbox) -> None:
+    call_sid = sandbox.start_call(console=True)
+    form = {"IdempotencyKey": "k1", "StatusCallback": "https://agent.example/pay"}
+    status, created, _ = await raw_post(
+        sandbox, payments_path(sandbox, call_sid), {**form, "Description": TEST_CARD.number}
+    )
+    assert status == 201
+    path = payments_path(sandbox, call_sid, created["sid"])
+    status, _, _ = await raw_post(
+        sandbox, path, {**form, "IdempotencyKey": "k2", "Capture": INVALID_CARD}
+    )
+    assert status == 400
+    other_call = payments_path(sandbox, "CA" + "4111111111111111" * 2)
+    assert (await raw_post(sandbox, other_call, {**form, "IdempotencyKey": "k3"}))[0] == 404
+
+    requests = [e["fields"] for e in sandbox.console.timeline if e["kind"] == "request"]
+    assert requests == [
+        {"Request": "createPayments", "Answer": "201", "Sid": created["sid"]},
+        {
+            "Request": "updatePayments",
+            "Answer": "400",
+            "Sid": created["sid"],
+            "ErrorCode": "64020",
+            "ErrorMessage": "Capture names a field this session does not collect; it collects: "
+            "payment-card-number, expiration-date, security-code, postal-code.",
+        },
+    ]
+    assert leaks(str(sandbox.console.snapshot())) == []

@@ -39,7 +39,8 @@ _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
 }
-_MAX_TIMELINE = 2_000  # entries a new viewer's snapshot starts from
+# Entries a new viewer's snapshot starts from (about 600 bytes each: 20 card payments).
+_MAX_TIMELINE = 1_000
 _NEW_COOKIE = web.RequestKey("new_console_cookie", str)
 
 
@@ -65,7 +66,7 @@ class Console:
 
     def admits(self, request: web.Request) -> bool:
         """The console's cookie, or the page's one-time token (exchanged here for a cookie)."""
-        if not request.path.startswith(CONSOLE_PATH):
+        if request.path != CONSOLE_PATH and not request.path.startswith(CONSOLE_PATH + "/"):
             return False
         if self.access.admits(request.cookies.get(COOKIE, "")):
             return True
@@ -90,14 +91,15 @@ class Console:
         return {"type": "snapshot", "calls": calls, "timeline": list(self.timeline)}
 
     def _on_moment(self, moment: Moment) -> None:
-        call = self.state.calls.get(moment.call_sid)
         message: dict[str, Any] = {"type": moment.kind}
+        if moment.kind != "call":
+            message["entry"] = moment_view(moment)
+            self.timeline.append(message["entry"])
+        if not len(self.viewers):
+            return  # nobody is looking: the call's view is built for the next snapshot
+        call = self.state.calls.get(moment.call_sid)
         if call is not None:
             message["call"] = call_view(self.state, call)
-        if moment.kind != "call":
-            entry = moment_view(moment)
-            self.timeline.append(entry)
-            message["entry"] = entry
         self.viewers.publish(message)
 
     async def _page(self, request: web.Request) -> web.Response:

@@ -3,6 +3,7 @@
 "use strict";
 
 const BASE = "/sandbox/console";
+const MAX_TIMELINE = 1000;  // entries kept, as many as the sandbox's snapshot holds
 // Fields every callback repeats (the payment's header shows them); the timeline shows the rest.
 const BASE_FIELDS = new Set(["AccountSid", "CallSid", "Sid", "DateCreated", "DateUpdated",
   "PaymentConnector", "PaymentMethod", "ChargeAmount", "TokenType", "BankAccountType",
@@ -45,7 +46,12 @@ function connect() {
   const status = document.getElementById("connection");
   const source = new EventSource(BASE + "/events");
   source.onopen = () => { status.textContent = "live"; status.className = "connection live"; };
-  source.onerror = () => { status.textContent = "reconnecting…"; status.className = "connection"; };
+  source.onerror = () => {
+    // CLOSED: refused (401, or 503 with every viewer's place taken); else it reconnects itself.
+    const closed = source.readyState === EventSource.CLOSED;
+    status.textContent = closed ? "closed: reload the page to try again" : "reconnecting…";
+    status.className = "connection";
+  };
   source.onmessage = (event) => receive(JSON.parse(event.data));
 }
 
@@ -59,6 +65,7 @@ function receive(message) {
     model.selected = message.call.sid;  // follow the call that just changed
   }
   if (message.entry) model.timeline.push(message.entry);
+  if (model.timeline.length > MAX_TIMELINE) model.timeline.splice(0, model.timeline.length - MAX_TIMELINE);
   if (model.selected === null || !model.calls.has(model.selected)) {
     model.selected = [...model.calls.keys()].pop() || null;
   }
