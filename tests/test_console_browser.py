@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -78,8 +79,9 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 @pytest.fixture
-def sandbox(loop: asyncio.AbstractEventLoop) -> Iterator[Sandbox]:
-    running = run_on(loop, Sandbox().start())
+def sandbox(loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """A sandbox; parametrized indirectly, its key timeout in seconds."""
+    running = run_on(loop, Sandbox(key_timeout=getattr(request, "param", 30.0)).start())
     try:
         yield running
     finally:
@@ -152,6 +154,16 @@ def key_in(browser: WebDriver, capture: str, digits: str) -> None:
     click(browser, "#")
 
 
+def text_of(browser: WebDriver, selector: str) -> str:
+    """The text of the first element ``selector`` finds, read at once: the page redraws the
+    call at each event, so an element found a moment earlier may be gone."""
+    text = browser.execute_script(
+        "const found = document.querySelector(arguments[0]); return found && found.innerText;",
+        selector,
+    )
+    return str(text or "")
+
+
 def assert_no_digits(browser: WebDriver) -> None:
     page = browser.page_source + browser.execute_script("return document.body.innerText")
     assert leaks(page) == []
@@ -169,9 +181,7 @@ def test_the_person_keys_in_a_card_and_the_agent_sees_it_masked(
 
     # A wrong card first: the agent reads the error and asks again.
     key_in(browser, "payment-card-number", INVALID_CARD)
-    WebDriverWait(browser, 10).until(
-        lambda b: "invalid-card-number" in b.find_element(By.CSS_SELECTOR, ".timeline").text
-    )
+    WebDriverWait(browser, 10).until(lambda b: "invalid-card-number" in text_of(b, ".timeline"))
     assert_no_digits(browser)
     for capture, digits in ENTRIES.items():
         key_in(browser, capture, digits)
@@ -185,10 +195,9 @@ def test_the_person_keys_in_a_card_and_the_agent_sees_it_masked(
     waits = recorder.answers("waitForPaymentUpdate")
     assert waits[-1]["entered"]["card_number"] == "xxxxxxxxxxxx1111"
     assert any(w.get("error", {}).get("type") == "invalid-card-number" for w in waits)
-    payment = browser.find_element(By.CSS_SELECTOR, ".payment")
-    assert "xxxxxxxxxxxx1111" in payment.find_element(By.CSS_SELECTOR, ".captured-fields").text
-    assert call_sid in browser.find_element(By.ID, "call").text
-    timeline = payment.find_element(By.CSS_SELECTOR, ".timeline").text
+    assert "xxxxxxxxxxxx1111" in text_of(browser, ".payment .captured-fields")
+    assert call_sid in text_of(browser, "#call")
+    timeline = text_of(browser, ".payment .timeline")
     assert "→ updatePayments Status=complete · 202" in timeline
     typed = "StatusCallbacks payment-card-number (typing)\nPartialResult=true, PaymentCardNumber"
     assert f"{typed}=x … xxxxxxxxxxxxxxxx\n" in timeline
@@ -215,8 +224,28 @@ def test_the_person_hangs_up_and_the_payment_ends_caller_hung_up(
         expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, ".result.failure"))
     )
     assert "Result caller-hung-up" in ended.text
-    assert "failed" in browser.find_element(By.CSS_SELECTOR, ".payment h2 .tag").text
+    assert text_of(browser, ".payment h2 .tag") == "failed"
     assert not outcome.result(20).completed
     assert recorder.answers("waitForPaymentUpdate")[-1]["result"]["result"] == "caller-hung-up"
     assert browser.find_elements(By.CSS_SELECTOR, ".keypad") == []
     assert_no_digits(browser)
+
+
+@pytest.mark.parametrize("sandbox", [1.5], indirect=True)
+def test_the_person_stays_silent_and_the_capture_times_out(
+    browser: WebDriver, agents: Agents, sandbox: Sandbox
+) -> None:
+    browser.get(sandbox.console_url())
+    recorder = Recorder()
+    _, outcome = agents.start(recorder)
+    keypad_for(browser, "payment-card-number")
+    countdown = browser.find_element(By.CSS_SELECTOR, ".keypad .countdown").text
+    assert re.fullmatch(r"Silent for [0-2] s more, and the capture times out\.", countdown)
+
+    WebDriverWait(browser, 20).until(lambda b: "input-timeout" in text_of(b, ".timeline"))
+    keypad_for(browser, "payment-card-number")  # the agent asked again
+    click(browser, "hang-up")
+
+    assert not outcome.result(20).completed
+    errors = [w["error"]["type"] for w in recorder.answers("waitForPaymentUpdate") if "error" in w]
+    assert errors == ["input-timeout"]

@@ -189,13 +189,12 @@ async def test_keys_are_refused_where_no_console_capture_waits(sandbox: Sandbox)
 
 
 async def test_a_console_call_over_http(sandbox: Sandbox) -> None:
-    login = {"Authorization": basic_auth(sandbox.account_sid, sandbox.auth_token)}
-    async with (
-        aiohttp.ClientSession(headers=login) as client,
-        client.post(sandbox.url + "/sandbox/calls", data={"Caller": "console"}) as answer,
-    ):
-        sid = (await answer.json())["sid"]
-    assert sandbox.state.calls[sid].caller is None
+    status, started, _ = await raw_post(sandbox, "/sandbox/calls", {"Caller": "console"})
+    assert status == 201 and sandbox.state.calls[started["sid"]].caller is None
+    for form in [{"Caller": "robot"}, {"Caller": "console", "security-code": "123"}]:
+        status, refused, _ = await raw_post(sandbox, "/sandbox/calls", form)
+        assert (status, refused["code"]) == (400, 64020)
+        assert refused["message"] == "Caller may only be console, and then with no script."
 
 
 async def test_viewers_are_capped_and_a_closed_stream_is_let_go(sandbox: Sandbox) -> None:

@@ -23,7 +23,7 @@ from multidict import MultiDictProxy
 
 from .caller import CAPTURES
 from .console import Console
-from .errors import SandboxError, error_body, not_found
+from .errors import SandboxError, error_body, invalid_parameter, not_found
 from .idempotency import Answer, fingerprint
 from .session import PaySession
 from .state import Moment, SandboxState
@@ -129,8 +129,10 @@ async def _start_call(request: web.Request) -> web.Response:
     ``Caller=console``: the person at the console keys in."""
     state = request.app[STATE_KEY]
     pairs = [(k, v) for k, v in (await _read_form(request)).items() if isinstance(v, str)]
-    console = ("Caller", "console") in pairs
-    call_sid = state.start_call([p for p in pairs if p[0] != "Caller"], console=console)
+    callers = {v for k, v in pairs if k == "Caller"}
+    if callers - {"console"} or (callers and len(pairs) > 1):
+        raise invalid_parameter("Caller may only be console, and then with no script.")
+    call_sid = state.start_call(pairs if not callers else (), console=bool(callers))
     return _json(201, {"sid": call_sid, "account_sid": state.account_sid, "status": "in-progress"})
 
 

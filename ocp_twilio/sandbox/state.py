@@ -15,6 +15,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .callbacks import CallbackEvent, CallbackPoster, build_event
 from .caller import ScriptedCaller
@@ -47,7 +48,7 @@ class Moment:
     ``call``), a request answered (``request``) or a callback recorded (``callback``)."""
 
     call_sid: str
-    kind: str
+    kind: Literal["call", "request", "callback"]
     fields: Mapping[str, str] = field(default_factory=dict)
 
 
