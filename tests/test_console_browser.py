@@ -126,6 +126,16 @@ async def _outcome(task: asyncio.Task[Outcome]) -> Outcome:
     return await asyncio.shield(task)
 
 
+def open_console_and_pay(
+    browser: WebDriver, sandbox: Sandbox, agents: Agents
+) -> tuple[str, Future[Outcome], Recorder]:
+    """The console open and live, then a console call with the agent taking its payment."""
+    browser.get(sandbox.console_url())
+    WebDriverWait(browser, 10).until(lambda b: text_of(b, "#connection") == "live")
+    recorder = Recorder()
+    return (*agents.start(recorder), recorder)
+
+
 def keypad_for(browser: WebDriver, capture: str) -> None:
     """Wait for the keypad to ask for ``capture``."""
     WebDriverWait(browser, 20).until(
@@ -173,11 +183,8 @@ def test_the_person_keys_in_a_card_and_the_agent_sees_it_masked(
     browser: WebDriver, agents: Agents, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="ocp_twilio")
-    browser.get(sandbox.console_url())
+    call_sid, outcome, recorder = open_console_and_pay(browser, sandbox, agents)
     assert browser.current_url == sandbox.url + "/sandbox/console"  # the token is gone
-    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "connection").text == "live")
-    recorder = Recorder()
-    call_sid, outcome = agents.start(recorder)
 
     # A wrong card first: the agent reads the error and asks again.
     key_in(browser, "payment-card-number", INVALID_CARD)
@@ -186,12 +193,12 @@ def test_the_person_keys_in_a_card_and_the_agent_sees_it_masked(
     for capture, digits in ENTRIES.items():
         key_in(browser, capture, digits)
         assert_no_digits(browser)
-    result = WebDriverWait(browser, 20).until(
+    WebDriverWait(browser, 20).until(
         expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, ".result.success"))
     )
 
     assert outcome.result(20).completed
-    assert "Result success" in result.text
+    assert "Result success" in text_of(browser, ".result")
     waits = recorder.answers("waitForPaymentUpdate")
     assert waits[-1]["entered"]["card_number"] == "xxxxxxxxxxxx1111"
     assert any(w.get("error", {}).get("type") == "invalid-card-number" for w in waits)
@@ -213,17 +220,15 @@ def test_the_person_keys_in_a_card_and_the_agent_sees_it_masked(
 def test_the_person_hangs_up_and_the_payment_ends_caller_hung_up(
     browser: WebDriver, agents: Agents, sandbox: Sandbox
 ) -> None:
-    browser.get(sandbox.console_url())
-    recorder = Recorder()
-    _, outcome = agents.start(recorder)
+    _, outcome, recorder = open_console_and_pay(browser, sandbox, agents)
     key_in(browser, "payment-card-number", TEST_CARD.number)
     keypad_for(browser, "expiration-date")
     click(browser, "hang-up")
 
-    ended = WebDriverWait(browser, 20).until(
+    WebDriverWait(browser, 20).until(
         expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, ".result.failure"))
     )
-    assert "Result caller-hung-up" in ended.text
+    assert "Result caller-hung-up" in text_of(browser, ".result")
     assert text_of(browser, ".payment h2 .tag") == "failed"
     assert not outcome.result(20).completed
     assert recorder.answers("waitForPaymentUpdate")[-1]["result"]["result"] == "caller-hung-up"
@@ -235,9 +240,7 @@ def test_the_person_hangs_up_and_the_payment_ends_caller_hung_up(
 def test_the_person_stays_silent_and_the_capture_times_out(
     browser: WebDriver, agents: Agents, sandbox: Sandbox
 ) -> None:
-    browser.get(sandbox.console_url())
-    recorder = Recorder()
-    _, outcome = agents.start(recorder)
+    _, outcome, recorder = open_console_and_pay(browser, sandbox, agents)
     keypad_for(browser, "payment-card-number")
     countdown = browser.find_element(By.CSS_SELECTOR, ".keypad .countdown").text
     assert re.fullmatch(r"Silent for [0-2] s more, and the capture times out\.", countdown)
