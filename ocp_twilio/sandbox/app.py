@@ -1,7 +1,8 @@
 """The sandbox's routes: Twilio's Payments endpoints, and the sandbox-only ones under /sandbox/.
 
 Every request needs HTTP Basic auth with the sandbox's Account SID and Auth Token, or its API
-key SID and secret, as Twilio accepts them. Only the method, the path (card-like digits masked)
+key SID and secret, as Twilio accepts them; the console's routes (console.py) also take its
+session cookie. Only the method, the path (card-like digits masked)
 and the status are logged: request bodies may carry payment data. Whatever a client sends, the
 answer is Twilio's error body, never a 500 for a malformed request.
 """
