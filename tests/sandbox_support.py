@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -16,6 +16,7 @@ from ocp_twilio.sandbox import Sandbox
 
 CAPTURES = ("payment-card-number", "expiration-date", "security-code", "postal-code")
 CALLBACK = "https://agent.example/pay-status"
+T = TypeVar("T")
 
 
 def payments_path(sandbox: Sandbox, call_sid: str, sid: str | None = None) -> str:
@@ -61,19 +62,35 @@ def payment_arguments(
 
 
 @contextmanager
-def sandbox_in_thread() -> Iterator[Sandbox]:
-    """A sandbox on its own event loop, for synchronous tests (click's CliRunner runs asyncio)."""
+def loop_in_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running on its own thread, for synchronous tests (click's CliRunner runs
+    asyncio; Selenium blocks)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    running = asyncio.run_coroutine_threadsafe(Sandbox().start(), loop).result(10)
     try:
-        yield running
+        yield loop
     finally:
-        asyncio.run_coroutine_threadsafe(running.aclose(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def run_on(
+    loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, T], timeout: float = 10
+) -> T:
+    return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
+
+
+@contextmanager
+def sandbox_in_thread(**options: Any) -> Iterator[Sandbox]:
+    """A sandbox on an event loop of its own thread (``options``: the Sandbox's)."""
+    with loop_in_thread() as loop:
+        running = run_on(loop, Sandbox(**options).start())
+        try:
+            yield running
+        finally:
+            run_on(loop, running.aclose())
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -16,7 +16,16 @@ from typing import Any, Protocol
 from .._agent import OCPAgent
 from .._exceptions import OCPError
 
-__all__ = ["CREATE", "UPDATE", "WAIT", "AgentCall", "Narrator", "Outcome", "take_payment"]
+__all__ = [
+    "CREATE",
+    "UPDATE",
+    "WAIT",
+    "WAIT_SECONDS",
+    "AgentCall",
+    "Narrator",
+    "Outcome",
+    "take_payment",
+]
 
 # The tools by the names a model is given.
 CREATE = "api_v2010__createPayments"
@@ -60,9 +69,12 @@ class _Failed(Exception):
     """The script cannot go on; the message says why."""
 
 
-async def take_payment(agent: OCPAgent, call_sid: str, narrator: Narrator) -> Outcome:
-    """Take the payment on ``call_sid``; the outcome says whether it completed, and why not."""
-    script = _Script(agent, narrator)
+async def take_payment(
+    agent: OCPAgent, call_sid: str, narrator: Narrator, *, wait_seconds: int = WAIT_SECONDS
+) -> Outcome:
+    """Take the payment on ``call_sid``; the outcome says whether it completed, and why not.
+    ``wait_seconds``: how long one wait for the caller's next key may last."""
+    script = _Script(agent, narrator, wait_seconds)
     try:
         return await script.run(call_sid)
     except _Failed as failure:
@@ -73,6 +85,7 @@ async def take_payment(agent: OCPAgent, call_sid: str, narrator: Narrator) -> Ou
 class _Script:
     agent: OCPAgent
     narrator: Narrator
+    wait_seconds: int
 
     async def run(self, call_sid: str) -> Outcome:
         self.narrator.intends("Start a payment on the call")
@@ -118,14 +131,14 @@ class _Script:
         """Wait for progress until ``done`` says so or the payment ended; the last view."""
         for _ in range(MAX_WAITS_PER_CAPTURE):
             view: dict[str, Any] = await self.call(
-                WAIT, {"Sid": sid, "TimeoutSeconds": WAIT_SECONDS}
+                WAIT, {"Sid": sid, "TimeoutSeconds": self.wait_seconds}
             )
             if "result" in view or done(view):
                 if "result" in view and view["result"].get("result") != "success":
                     raise _Failed(_ended(view))
                 return view
             if not view.get("new"):
-                raise _Failed(f"No callback came within {WAIT_SECONDS} s: {view['next_step']}")
+                raise _Failed(f"No callback came within {self.wait_seconds} s: {view['next_step']}")
         raise _Failed(f"Still no answer after {MAX_WAITS_PER_CAPTURE} updates: {view['next_step']}")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from ..sandbox import DECLINED_CARD, HANG_UP, INVALID_CARD, Sandbox
 
-__all__ = ["CALLERS", "DEFAULT_CALLER", "call_in"]
+__all__ = ["CALLERS", "DEFAULT_CALLER", "PERSON", "call_in"]
 
 # What each scripted caller keys in, per field and in order (fields not named: the test card).
 CALLERS: Mapping[str, tuple[str, Mapping[str, Sequence[str]]]] = {
@@ -29,9 +29,13 @@ CALLERS: Mapping[str, tuple[str, Mapping[str, Sequence[str]]]] = {
     ),
 }
 DEFAULT_CALLER = "typo-then-right"
+# No script: the person at the sandbox console keys in (demo --console).
+PERSON = "you"
 
 
 def call_in(sandbox: Sandbox, caller: str) -> tuple[str, str]:
     """Start the live call with ``caller`` on the line; its CA sid and what the caller will do."""
+    if caller == PERSON:
+        return sandbox.start_call(console=True), "is you: key in at the console's keypad"
     what, script = CALLERS[caller]
     return sandbox.start_call(script), what

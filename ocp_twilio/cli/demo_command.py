@@ -11,23 +11,31 @@ import asyncio
 import dataclasses
 import json
 import os
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import click
 
 from .._agent import OCPAgent
 from .._exceptions import OCPError
+from ..payments.tools import MAX_WAIT_SECONDS
 from ..sandbox import Sandbox
 from . import main
-from .demo_agent import WAIT, AgentCall, Outcome, take_payment
-from .demo_caller import CALLERS, DEFAULT_CALLER, call_in
+from .demo_agent import WAIT, WAIT_SECONDS, AgentCall, Outcome, take_payment
+from .demo_caller import CALLERS, DEFAULT_CALLER, PERSON, call_in
 from .failures import ExitCode, fail
 from .output import compact_json
+from .sandbox_command import stop_requested
 
 __all__ = ["demo"]
 
+T = TypeVar("T")
+
 # Short enough to finish in seconds, long enough that the PartialResult callbacks show.
 TYPING_DELAY = 0.02
+# With --console: slow enough to watch each key arrive, and how long the page may take to open.
+WATCHED_TYPING_DELAY = 0.25
+VIEWER_WAIT_SECONDS = 300
 # Where progress shows each field's masked value as it is typed.
 _ENTERED_AS = {
     "payment-card-number": "card_number",
@@ -41,42 +49,41 @@ _ENTERED_AS = {
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document for machines.")
 @click.option(
     "--caller",
-    type=click.Choice(list(CALLERS)),
+    type=click.Choice([*CALLERS, PERSON]),
     default=DEFAULT_CALLER,
     show_default=True,
     help="What the simulated caller does: "
     + "; ".join(f"{name}: {what}" for name, (what, _) in CALLERS.items())
-    + ".",
+    + f"; {PERSON}: you key in, at the console's keypad (with --console).",
 )
-def demo(as_json: bool, caller: str) -> None:
+@click.option(
+    "--console",
+    is_flag=True,
+    help="Print the address of the sandbox console and start once it is open; the caller "
+    "types slowly enough to watch, and the page stays up after the payment until Ctrl-C.",
+)
+def demo(as_json: bool, caller: str, console: bool) -> None:
     """Take a card payment on a simulated call, in the embedded sandbox (no Twilio account).
 
     Exits 0 only when the payment completed (Result success), 1 when it did not.
     """
+    if caller == PERSON and not console:
+        fail(f"--caller {PERSON} needs --console: the console's keypad is where you key in.")
     printer = _Printer(as_json)
     try:
-        outcome = asyncio.run(_run(printer, caller))
+        outcome = asyncio.run(_run(printer, caller, console))
     except OSError as exc:
         fail(f"cannot start the sandbox or the receiver: {exc}", ExitCode.TRANSPORT_ERROR)
     except OCPError as exc:
         fail(exc)
-    if as_json:
-        click.echo(json.dumps({**printer.document, **dataclasses.asdict(outcome)}, indent=2))
-    elif outcome.completed:
-        click.echo(
-            click.style(
-                f"Result success, confirmation code {outcome.confirmation_code}",
-                fg="green",
-                bold=True,
-            )
-        )
     if not outcome.completed:
         fail(f"the payment did not complete: {outcome.message}", ExitCode.NOT_COMPLETED)
 
 
-async def _run(printer: _Printer, caller: str) -> Outcome:
+async def _run(printer: _Printer, caller: str, console: bool) -> Outcome:
+    stop = stop_requested() if console else None
     async with (
-        Sandbox(typing_delay=TYPING_DELAY) as sandbox,
+        Sandbox(typing_delay=WATCHED_TYPING_DELAY if console else TYPING_DELAY) as sandbox,
         OCPAgent(response_validation="strict") as agent,
     ):
         # The application's set-up: its Twilio credentials, and where Twilio calls it back.
@@ -89,9 +96,45 @@ async def _run(printer: _Printer, caller: str) -> Outcome:
             environ={k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")},
         )
         async with agent.serve_status_callbacks(auth_token=sandbox.auth_token) as receiver:
+            if stop is not None and not await _until(stop, _console_opened(sandbox, printer)):
+                return Outcome(False, "the console was not opened; nothing was started")
             call_sid, what = call_in(sandbox, caller)
             printer.start(sandbox.url, receiver.url, call_sid, what)
-            return await take_payment(agent, call_sid, printer)
+            # A person may pause between keys up to the sandbox's key timeout.
+            wait = MAX_WAIT_SECONDS if caller == PERSON else WAIT_SECONDS
+            payment = take_payment(agent, call_sid, printer, wait_seconds=wait)
+            outcome = await payment if stop is None else await _until(stop, payment)
+            if outcome is None:
+                return Outcome(False, "stopped before the payment ended")
+            printer.finish(outcome)
+            if stop is not None:
+                printer.aside("The console stays open with the payment; press Ctrl-C to stop.")
+                await stop.wait()
+            return outcome
+
+
+async def _until(stop: asyncio.Event, work: Coroutine[Any, Any, T]) -> T | None:
+    """``work``'s result, or None if Ctrl-C (or SIGTERM) came first (``work`` is cancelled)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([task, stopped], return_when=asyncio.FIRST_COMPLETED)
+    for waiting in (task, stopped):
+        waiting.cancel()
+    await asyncio.gather(task, stopped, return_exceptions=True)
+    return task.result() if not task.cancelled() else None
+
+
+async def _console_opened(sandbox: Sandbox, printer: _Printer) -> bool:
+    printer.aside(
+        f"The sandbox console (open it in a browser; the link works once):\n  "
+        f"{sandbox.console_url()}\nThe payment starts once the page is open.\n"
+    )
+    viewers = sandbox.console.viewers
+    for _ in range(VIEWER_WAIT_SECONDS * 10):
+        if len(viewers):
+            return True
+        await asyncio.sleep(0.1)
+    return False
 
 
 class _Printer:
@@ -100,6 +143,22 @@ class _Printer:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
         self.document: dict[str, Any] = {"steps": []}
+
+    def aside(self, text: str) -> None:
+        """A line for the person watching, kept off the JSON document (on stderr with --json)."""
+        click.echo(text, err=self.as_json)
+
+    def finish(self, outcome: Outcome) -> None:
+        if self.as_json:
+            click.echo(json.dumps({**self.document, **dataclasses.asdict(outcome)}, indent=2))
+        elif outcome.completed:
+            click.echo(
+                click.style(
+                    f"Result success, confirmation code {outcome.confirmation_code}",
+                    fg="green",
+                    bold=True,
+                )
+            )
 
     def start(self, sandbox_url: str, receiver_url: str, call_sid: str, caller: str) -> None:
         self.document.update(

@@ -14,7 +14,7 @@ from ..sandbox import Sandbox
 from . import main
 from .failures import ExitCode, fail
 
-__all__ = ["sandbox"]
+__all__ = ["sandbox", "stop_requested"]
 
 
 @main.command()
@@ -37,6 +37,12 @@ __all__ = ["sandbox"]
     help="Seconds the simulated caller waits before each key; 0 types at once.",
 )
 @click.option(
+    "--console",
+    is_flag=True,
+    help="Print the address of the sandbox console, a live page of its calls and payments "
+    "(a one-time link; calls started with Caller=console wait for you at its keypad).",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the address and credentials as one JSON line."
 )
 def sandbox(
@@ -46,6 +52,7 @@ def sandbox(
     api_key_sid: str | None,
     api_key_secret: str | None,
     typing_delay: float,
+    console: bool,
     as_json: bool,
 ) -> None:
     """Run the Twilio Payments sandbox until Ctrl-C; its test credentials are printed at start."""
@@ -62,27 +69,35 @@ def sandbox(
     except ValueError as exc:
         fail(str(exc), ExitCode.BAD_INPUT)
     try:
-        asyncio.run(_serve(server, as_json))
+        asyncio.run(_serve(server, as_json, console))
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", ExitCode.TRANSPORT_ERROR)
     except KeyboardInterrupt:
         pass  # where signal handlers are unavailable; stopping is not a failure
 
 
-async def _serve(server: Sandbox, as_json: bool) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
+async def _serve(server: Sandbox, as_json: bool, console: bool) -> None:
+    stop = stop_requested()
     async with server:
-        _announce(server, as_json)
+        _announce(server, as_json, console)
         await stop.wait()
     if not as_json:
         click.echo("Sandbox stopped.")
 
 
-def _announce(server: Sandbox, as_json: bool) -> None:
+def stop_requested() -> asyncio.Event:
+    """An event that Ctrl-C or SIGTERM sets from now on (before anything is announced, so that
+    a signal sent at once is not missed)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+def _announce(server: Sandbox, as_json: bool, console: bool) -> None:
+    console_url = server.console_url() if console else None
     if as_json:
         details = {
             "url": server.url,
@@ -91,6 +106,7 @@ def _announce(server: Sandbox, as_json: bool) -> None:
             "api_key_sid": server.api_key_sid,
             "api_key_secret": server.api_key_secret,
             "environ": server.environ(),
+            **({"console_url": console_url} if console_url else {}),
         }
         click.echo(json.dumps(details))
         return
@@ -104,5 +120,13 @@ def _announce(server: Sandbox, as_json: bool) -> None:
         f"Start a simulated live call (sandbox only):\n"
         f"  curl -u {server.account_sid}:{server.auth_token} -X POST {server.url}/sandbox/calls\n"
         f"Recorded StatusCallback events: GET {server.url}/sandbox/events\n\n"
-        "Press Ctrl-C to stop."
+        + (
+            f"The console, live (open it in a browser; the link works once):\n  {console_url}\n"
+            f"A call where you are the caller, at the console's keypad:\n"
+            f"  curl -u {server.account_sid}:{server.auth_token} -d Caller=console "
+            f"{server.url}/sandbox/calls\n\n"
+            if console_url
+            else ""
+        )
+        + "Press Ctrl-C to stop."
     )

@@ -1,7 +1,8 @@
 """The sandbox's routes: Twilio's Payments endpoints, and the sandbox-only ones under /sandbox/.
 
 Every request needs HTTP Basic auth with the sandbox's Account SID and Auth Token, or its API
-key SID and secret, as Twilio accepts them. Only the method, the path (card-like digits masked)
+key SID and secret, as Twilio accepts them; the console's routes (console.py) also take its
+session cookie. Only the method, the path (card-like digits masked)
 and the status are logged: request bodies may carry payment data. Whatever a client sends, the
 answer is Twilio's error body, never a 500 for a malformed request.
 """
@@ -21,18 +22,21 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from .errors import SandboxError, error_body, not_found
+from .caller import CAPTURES
+from .console import Console
+from .errors import SandboxError, error_body, invalid_parameter, not_found
 from .idempotency import Answer, fingerprint
 from .session import PaySession
-from .state import SandboxState
+from .state import Moment, SandboxState
 from .test_data import redact_card_like
 
-__all__ = ["MAX_BODY_BYTES", "PAYMENTS_PATH", "STATE_KEY", "create_app"]
+__all__ = ["CONSOLE_KEY", "MAX_BODY_BYTES", "PAYMENTS_PATH", "STATE_KEY", "create_app"]
 
 logger = logging.getLogger("ocp_twilio.sandbox")
 
 PAYMENTS_PATH = "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Payments"
 STATE_KEY = web.AppKey("state", SandboxState)
+CONSOLE_KEY = web.AppKey("console", Console)
 MAX_BODY_BYTES = 64 * 1024
 # Twilio publishes no codes for these; the sandbox's choice, in Twilio's pattern.
 _HTTP_ERROR_CODES = {400: 20001, 405: 20004, 413: 20413}
@@ -40,11 +44,13 @@ _HTTP_ERROR_CODES = {400: 20001, 405: 20004, 413: 20413}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def create_app(state: SandboxState) -> web.Application:
+def create_app(state: SandboxState, console: Console) -> web.Application:
     app = web.Application(
         middlewares=[_errors_and_log, _basic_auth], client_max_size=MAX_BODY_BYTES
     )
     app[STATE_KEY] = state
+    app[CONSOLE_KEY] = console
+    console.add_routes(app)
     app.router.add_post(PAYMENTS_PATH + ".json", _create_payment)
     app.router.add_post(PAYMENTS_PATH + "/{Sid}.json", _update_payment)
     app.router.add_post("/sandbox/calls", _start_call)
@@ -79,6 +85,8 @@ async def _errors_and_log(request: web.Request, handler: Handler) -> web.StreamR
 @web.middleware
 async def _basic_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = request.app[STATE_KEY]
+    if request.app[CONSOLE_KEY].admits(request):
+        return await handler(request)
     header = request.headers.get("Authorization", "")
     if not header.isascii():
         raise SandboxError(400, _HTTP_ERROR_CODES[400], "The Authorization header must be ASCII.")
@@ -118,10 +126,14 @@ async def _update_payment(request: web.Request) -> web.Response:
 
 async def _start_call(request: web.Request) -> web.Response:
     """Sandbox only: start a simulated live call; form fields named after captures script
-    what its caller keys in, in order (``payment-card-number=4111111111111112&…``)."""
+    what its caller keys in, in order (``payment-card-number=4111111111111112&…``), or
+    ``Caller=console``: the person at the console keys in."""
     state = request.app[STATE_KEY]
-    form = await _read_form(request)
-    call_sid = state.start_call([(k, v) for k, v in form.items() if isinstance(v, str)])
+    pairs = [(k, v) for k, v in (await _read_form(request)).items() if isinstance(v, str)]
+    callers = {v for k, v in pairs if k == "Caller"}
+    if callers - {"console"} or (callers and len(pairs) > 1):
+        raise invalid_parameter("Caller may only be console, and then with no script.")
+    call_sid = state.start_call(pairs if not callers else (), console=bool(callers))
     return _json(201, {"sid": call_sid, "account_sid": state.account_sid, "status": "in-progress"})
 
 
@@ -152,9 +164,41 @@ async def _idempotent(request: web.Request, step: Step, status: int) -> web.Resp
     seen = fingerprint(request.method, request.path, pairs)
     answer = state.idempotency.replay(account_sid, key, seen)
     if answer is None:
-        answer = Answer(status, step(form).resource())
-        state.idempotency.remember(account_sid, key, seen, answer)
+        with state.answering() as told:
+            try:
+                answer = Answer(status, step(form).resource())
+            except SandboxError as exc:
+                error = {"ErrorCode": str(exc.code), "ErrorMessage": exc.message}
+                told += _request_moment(state, request, form, exc.status, error)
+                raise
+            state.idempotency.remember(account_sid, key, seen, answer)
+            told += _request_moment(state, request, form, status, {"Sid": answer.body["sid"]})
     return _json(answer.status, answer.body)
+
+
+def _request_moment(
+    state: SandboxState,
+    request: web.Request,
+    form: dict[str, str],
+    status: int,
+    outcome: dict[str, str],
+) -> list[Moment]:
+    """What the console shows of a request to a known call: only the checked Capture or
+    Status, the answer's status and the payment's sid or the error (a client may send
+    anything else)."""
+    call_sid = request.match_info["CallSid"]
+    if call_sid not in state.calls:
+        return []
+    sid = request.match_info.get("Sid", outcome.get("Sid"))
+    fields = {
+        "Request": f"{'update' if 'Sid' in request.match_info else 'create'}Payments",
+        "Answer": str(status),
+        **({"Sid": sid} if sid in state.sessions else {}),
+        **{k: v for k, v in form.items() if k == "Capture" and v in CAPTURES},
+        **{k: v for k, v in form.items() if k == "Status" and v in ("complete", "cancel")},
+        **{k: v for k, v in outcome.items() if k != "Sid"},
+    }
+    return [Moment(call_sid, "request", fields)]
 
 
 async def _read_form(

@@ -20,6 +20,7 @@ __all__ = [
     "CAPTURES",
     "CARD_FIELDS",
     "MATCHER",
+    "MAX_DIGITS",
     "MAX_ENTRIES_PER_FIELD",
     "ScriptedCaller",
 ]
@@ -29,7 +30,7 @@ BANK_FIELDS = ("bank-routing-number", "bank-account-number")
 MATCHER = "-matcher"
 CAPTURES = (*CARD_FIELDS, *BANK_FIELDS, *(f + MATCHER for f in CARD_FIELDS))
 MAX_ENTRIES_PER_FIELD = 20
-_MAX_DIGITS = 32
+MAX_DIGITS = 32
 
 
 class ScriptedCaller:
@@ -56,10 +57,10 @@ class ScriptedCaller:
                     f"use one of: {', '.join(CAPTURES)}."
                 )
             if entry not in (SILENT, HANG_UP) and not (
-                entry.isascii() and entry.isdigit() and len(entry) <= _MAX_DIGITS
+                entry.isascii() and entry.isdigit() and len(entry) <= MAX_DIGITS
             ):
                 raise invalid_parameter(
-                    f"An entry for {name} must be 1 to {_MAX_DIGITS} digits, "
+                    f"An entry for {name} must be 1 to {MAX_DIGITS} digits, "
                     f"{SILENT!r} or {HANG_UP!r}."
                 )
             queue = self._entries.setdefault(name, deque())

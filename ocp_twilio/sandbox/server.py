@@ -11,6 +11,7 @@ from aiohttp import web
 
 from .app import create_app
 from .callbacks import CallbackEvent, CallbackPoster
+from .console import Console
 from .session import PaySession, new_sid
 from .state import Limits, SandboxState
 from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
@@ -32,8 +33,9 @@ class Sandbox:
     and one API key (``api_key_sid``, ``api_key_secret``); either login is accepted, and
     callbacks are signed with the Auth Token. ``typing_delay``: seconds the simulated caller
     waits before each key (0: the whole entry at once, before the Capture is answered).
-    :meth:`start_call` (with its caller's script), :meth:`events` and :meth:`payment` are
-    sandbox-only: Twilio has none of them.
+    ``key_timeout``: seconds the person at the console may take per key before the capture
+    ends with input-timeout. :meth:`start_call` (with its caller's script), :meth:`events`,
+    :meth:`payment` and :meth:`console_url` are sandbox-only: Twilio has none of them.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class Sandbox:
         api_key_sid: str | None = None,
         api_key_secret: str | None = None,
         typing_delay: float = 0.0,
+        key_timeout: float = 30.0,
         limits: Limits | None = None,
         card: CallerCard = TEST_CARD,
         bank: CallerBankAccount = TEST_BANK_ACCOUNT,
@@ -57,6 +60,8 @@ class Sandbox:
                 raise ValueError(f"{name} must be {prefix} followed by 32 hexadecimal characters.")
         if not 0 <= typing_delay <= 60:
             raise ValueError("typing_delay must be between 0 and 60 seconds.")
+        if not 0 < key_timeout <= 600:
+            raise ValueError("key_timeout must be above 0 and at most 600 seconds.")
         auth_token = auth_token or secrets.token_hex(16)
         self._poster = CallbackPoster(auth_token)
         self.state = SandboxState(
@@ -68,8 +73,10 @@ class Sandbox:
             card=card,
             bank=bank,
             typing_delay=typing_delay,
+            key_timeout=key_timeout,
             limits=limits or Limits(),
         )
+        self.console = Console(self.state)
         self._port = port
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -94,7 +101,10 @@ class Sandbox:
         return self.state.api_key_secret
 
     async def start(self) -> Sandbox:
-        runner = web.AppRunner(create_app(self.state), access_log=None)
+        # Cancelled with its connection: a console's event stream ends when its page goes.
+        runner = web.AppRunner(
+            create_app(self.state, self.console), access_log=None, handler_cancellation=True
+        )
         await runner.setup()
         site = web.TCPSite(runner, HOST, self._port)
         try:
@@ -141,8 +151,18 @@ class Sandbox:
             }
         return variables
 
+    def console_url(self) -> str:
+        """Sandbox only: the console page's address, with a fresh one-time token that the
+        page exchanges for a session cookie."""
+        if not self.url:
+            raise RuntimeError("Start the sandbox first: the console is served by it.")
+        return self.console.link(self.url)
+
     def start_call(
-        self, caller: Iterable[tuple[str, str]] | Mapping[str, Iterable[str]] = ()
+        self,
+        caller: Iterable[tuple[str, str]] | Mapping[str, Iterable[str]] = (),
+        *,
+        console: bool = False,
     ) -> str:
         """Sandbox only: start a simulated live call and return its CA sid.
 
@@ -150,9 +170,9 @@ class Sandbox:
         ``{"payment-card-number": [INVALID_CARD, "4111111111111111"]}``: the first Capture of
         the card number gets the invalid one, the next the valid one; fields not scripted (or
         used up) get the default card's values. Entries are digits, ``"silent"`` or
-        ``"hang-up"``.
+        ``"hang-up"``. ``console=True``: no script; the person at the console keys in.
         """
-        return self.state.start_call(caller)
+        return self.state.start_call(caller, console=console)
 
     def events(self, payment_sid: str | None = None) -> list[CallbackEvent]:
         """Sandbox only: the StatusCallback events recorded so far, oldest first."""

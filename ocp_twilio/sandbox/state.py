@@ -12,18 +12,21 @@ import asyncio
 import secrets
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .callbacks import CallbackEvent, CallbackPoster, build_event
 from .caller import ScriptedCaller
-from .errors import SandboxError, not_found
+from .console_caller import FINISH_KEY, KEYS, PersonAtKeypad
+from .errors import SandboxError, invalid_parameter, not_found
 from .idempotency import IdempotencyStore
-from .keypad import keypad
+from .keypad import entered, hung_up, keypad, timed_out, typing
 from .session import PaySession, SessionState, new_sid
-from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
+from .test_data import HANG_UP, TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
 
-__all__ = ["Call", "Limits", "SandboxState"]
+__all__ = ["Call", "Limits", "Moment", "SandboxState"]
 
 _MAX_PAYMENTS_PER_CALL = 20
 
@@ -34,12 +37,30 @@ class Limits:
     call_ttl: float = 3_600.0
     max_events: int = 10_000
     max_idempotency_keys: int = 20_000
+    # The console: event streams open at once, and messages one may fall behind by.
+    max_viewers: int = 8
+    max_viewer_backlog: int = 1_000
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Something the console shows as it happens, masked values only: a call started (kind
+    ``call``), a request answered (``request``) or a callback recorded (``callback``)."""
+
+    call_sid: str
+    kind: Literal["call", "request", "callback"]
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+Watcher = Callable[[Moment], None]
 
 
 @dataclass
 class Call:
+    """``caller`` None: the person at the console keys in each Capture."""
+
     sid: str
-    caller: ScriptedCaller
+    caller: ScriptedCaller | None
     live: bool = True
     payments: list[str] = field(default_factory=list)
     touched: float = field(default_factory=time.monotonic)
@@ -61,12 +82,17 @@ class SandboxState:
     card: CallerCard = TEST_CARD
     bank: CallerBankAccount = TEST_BANK_ACCOUNT
     typing_delay: float = 0.0
+    # Seconds the person at the console may take per key before the capture times out.
+    key_timeout: float = 30.0
     limits: Limits = field(default_factory=Limits)
     calls: OrderedDict[str, Call] = field(default_factory=OrderedDict)
     sessions: dict[str, PaySession] = field(default_factory=dict)
     events: deque[CallbackEvent] = field(init=False)
     idempotency: IdempotencyStore = field(init=False)
     requests_received: int = 0
+    keying: dict[str, PersonAtKeypad] = field(default_factory=dict)
+    watchers: list[Watcher] = field(default_factory=list, repr=False)
+    _held: list[Moment] | None = field(default=None, repr=False)
     _typing: dict[str, asyncio.Task[None]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -74,14 +100,61 @@ class SandboxState:
         self.idempotency = IdempotencyStore(self.limits.max_idempotency_keys)
 
     def start_call(
-        self, entries: Iterable[tuple[str, str]] | Mapping[str, Iterable[str]] = ()
+        self,
+        entries: Iterable[tuple[str, str]] | Mapping[str, Iterable[str]] = (),
+        *,
+        console: bool = False,
     ) -> str:
-        """Sandbox only: a live, in-progress call; ``entries`` script its caller (caller.py)."""
-        caller = ScriptedCaller(self.card, self.bank, entries)
+        """Sandbox only: a live, in-progress call; ``entries`` script its caller (caller.py),
+        or ``console``: the person at the console keys in instead."""
+        caller = None if console else ScriptedCaller(self.card, self.bank, entries)
         self._make_room()
         call = Call(new_sid("CA"), caller)
         self.calls[call.sid] = call
+        self.tell(Moment(call.sid, "call"))
         return call.sid
+
+    def tell(self, moment: Moment) -> None:
+        if self._held is not None:
+            self._held.append(moment)
+            return
+        for watcher in self.watchers:
+            watcher(moment)
+
+    @contextmanager
+    def answering(self) -> Iterator[list[Moment]]:
+        """While a request is answered, the moments it causes wait, and are told after those
+        put into the list given (the request's own): the console's timeline reads in order."""
+        self._held = []
+        first: list[Moment] = []
+        try:
+            yield first
+        finally:
+            caused, self._held = self._held, None
+            for moment in [*first, *caused]:
+                self.tell(moment)
+
+    def press(self, sid: str, key: str) -> None:
+        """Sandbox only: the person at the console presses ``key`` (a digit, ``#`` or
+        ``hang-up``) in the Capture that payment ``sid`` waits for."""
+        person = self.keying.get(sid)
+        if person is None:
+            raise SandboxError(400, 64021, "No capture of this payment waits for the keypad.")
+        if key not in KEYS:
+            raise invalid_parameter("A key is one digit, # or hang-up.")
+        session, call = self.sessions[sid], self.calls[self.sessions[sid].call_sid]
+        capture = person.capture
+        if key == HANG_UP:
+            self._stop_typing(sid)
+            moment = hung_up(capture, lambda: self._hang_up(call))
+        elif key == FINISH_KEY:
+            digits = person.finish()
+            self._stop_typing(sid)
+            moment = entered(session, capture, digits)
+        else:
+            moment = typing(capture, person.press(key))
+            self._await_key(session, person)
+        self._record(session, person.callback, moment)
 
     def create_payment(
         self, account_sid: str, call_sid: str, form: Mapping[str, str]
@@ -119,6 +192,9 @@ class SandboxState:
         session.begin_capture(str(capture))
         self._stop_typing(sid)
         self._record(session, callback, {"Capture": str(capture), "PartialResult": "true"})
+        if call.caller is None:
+            self._await_key(session, PersonAtKeypad(str(capture), callback))
+            return session
         entry = call.caller.next_entry(str(capture))
         moments = keypad(session, str(capture), entry, lambda: self._hang_up(call))
         if self.typing_delay > 0:
@@ -147,11 +223,27 @@ class SandboxState:
                 return
             self._record(session, callback, moment)
 
+    def _await_key(self, session: PaySession, person: PersonAtKeypad) -> None:
+        """The person's next key, or input-timeout after ``key_timeout`` seconds."""
+        sid = session.sid
+        self._stop_typing(sid)
+        self.keying[sid] = person
+
+        async def time_out() -> None:
+            await asyncio.sleep(self.key_timeout)
+            del self.keying[sid]
+            self._record(session, person.callback, timed_out(session, person.capture))
+
+        task = asyncio.get_running_loop().create_task(time_out())
+        self._typing[sid] = task
+        task.add_done_callback(lambda done: self._typing_done(sid, done))
+
     def _typing_done(self, sid: str, task: asyncio.Task[None]) -> None:
         if self._typing.get(sid) is task:
             del self._typing[sid]
 
     def _stop_typing(self, sid: str) -> None:
+        self.keying.pop(sid, None)
         task = self._typing.pop(sid, None)
         if task is not None:
             task.cancel()
@@ -215,6 +307,7 @@ class SandboxState:
         event = build_event(session, url, step)
         self.events.append(event)
         self.poster.post(event)
+        self.tell(Moment(session.call_sid, "callback", event.fields))
         return event
 
 
