@@ -35,9 +35,10 @@ from .http.hosts import CredentialScope, is_twilio_host, resolve_base_url
 from .http.retry import DEFAULT_RETRIES, RetryPolicy
 from .http.timeout import Timeout
 from .http.transport import AiohttpTransport, Transport
-from .ocp.context import OCPContext
+from .ocp.context import API_NAME, OCPContext
+from .ocp.entry_credentials import entry_credentials
 from .ocp.plugin import APIDefinition
-from .ocp.registry import APIRegistry, plugin_definition, spec_definition
+from .ocp.registry import APIRegistry, ResolvedAPI, plugin_definition, spec_definition
 from .payments.receiver import (
     DEFAULT_CALLBACK_PATH,
     StatusCallbackReceiver,
@@ -191,6 +192,7 @@ class OCPAgent:
         retries: int | RetryPolicy | None = None,
         max_response_bytes: int | None = None,
         status_callback: str | None = None,
+        token: str | None = None,
     ) -> RegisteredAPI:
         """Make an API's tools callable under ``name``.
 
@@ -217,6 +219,7 @@ class OCPAgent:
         """
         _check_text_options(
             name=name,
+            token=token,
             base_url=base_url,
             account_sid=account_sid,
             auth_token=auth_token,
@@ -226,6 +229,11 @@ class OCPAgent:
             edge=edge,
             status_callback=status_callback,
         )
+        if not API_NAME.fullmatch(name):
+            raise ConfigurationError(
+                f"API name {name!r} must match OCP's pattern ^{API_NAME.pattern}$ (letters, "
+                "digits, '_' and '-'), as the context's api_specs names it."
+            )
         if status_callback is not None and not _is_http_url(status_callback):
             raise ConfigurationError(
                 f"status_callback must be an absolute http(s) URL, not {status_callback!r}."
@@ -252,28 +260,29 @@ class OCPAgent:
         by_twilio = is_twilio_host(definition.base_url)
         twilio_env = by_twilio and not resolved.from_registry
         env = env if twilio_env else Environment()
-        try:
-            credentials = Credentials.from_env(
-                env,
-                account_sid=account_sid,
-                auth_token=auth_token,
-                api_key=api_key,
-                api_secret=api_secret,
+        given = {
+            "account_sid": account_sid,
+            "auth_token": auth_token,
+            "api_key": api_key,
+            "api_secret": api_secret,
+        }
+        if resolved.auth is not None:
+            credentials = entry_credentials(
+                name,
+                resolved.auth,
+                {**given, "token": token},
+                source=resolved.source,
                 twilio=by_twilio,
+                environ=environ,
             )
-        except ConfigurationError:
-            if twilio_env:
-                raise
-            why = (
-                f"is served by {definition.base_url}, not by Twilio"
-                if not by_twilio
-                else f"is defined by the registry at {resolved.source}"
-            )
-            raise ConfigurationError(
-                f"API {name!r} {why}, so the TWILIO_* variables are not used for it: pass its "
-                "credentials to register_api (account_sid= with auth_token=, or api_key= with "
-                "api_secret=)."
-            ) from None
+        else:
+            if token:
+                raise ConfigurationError(
+                    f"token= is for APIs whose registry entry asks for a bearer token; {name!r} "
+                    "takes HTTP Basic (account_sid= with auth_token=, or api_key= with "
+                    "api_secret=)."
+                )
+            credentials = _basic_credentials(name, env, given, by_twilio, twilio_env, resolved)
         explicit = base_url or env.base_url
         explicit = resolve_base_url(None, override=explicit) if explicit else None
         dispatcher = Dispatcher(
@@ -298,7 +307,7 @@ class OCPAgent:
             name, definition, dispatcher, tools, send_context, status_callback, by_twilio
         )
         registered = self._install(registered)
-        self.context.add_api(name, resolved.source)
+        self.context.add_api(name, resolved.sources)
         return registered
 
     def status_callback_receiver(
@@ -534,6 +543,39 @@ def _tools_of(
     for service in pay_services:
         tools += payment_progress_tools(name, service, qualified_name)
     return tuple(select_tools(tools, services=services, tags=tags))
+
+
+def _basic_credentials(
+    name: str,
+    env: Environment,
+    given: Mapping[str, str | None],
+    by_twilio: bool,
+    twilio_env: bool,
+    resolved: ResolvedAPI,
+) -> Credentials:
+    """HTTP Basic from the arguments, then (for Twilio's own API only) the TWILIO_* variables."""
+    try:
+        return Credentials.from_env(
+            env,
+            account_sid=given["account_sid"],
+            auth_token=given["auth_token"],
+            api_key=given["api_key"],
+            api_secret=given["api_secret"],
+            twilio=by_twilio,
+        )
+    except ConfigurationError:
+        if twilio_env:
+            raise
+        why = (
+            f"is served by {resolved.definition.base_url}, not by Twilio"
+            if not by_twilio
+            else f"is defined by the registry at {resolved.source}"
+        )
+        raise ConfigurationError(
+            f"API {name!r} {why}, so the TWILIO_* variables are not used for it: pass its "
+            "credentials to register_api (account_sid= with auth_token=, or api_key= with "
+            "api_secret=)."
+        ) from None
 
 
 def _limits(

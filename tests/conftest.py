@@ -34,6 +34,13 @@ CALL_SID = "CA" + "fedcba9876543210" * 2
 PAYMENT_SID = "PK" + "00112233445566778899aabbccddeeff"
 TWILIO_ENV = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
 SHARED_OAI = Path(__file__).resolve().parents[2] / "shared" / "twilio-oai"
+# OCP's own schemas and a registry entry of its reference client (origin in its README.md).
+OCP_DATA = Path(__file__).parent / "data" / "ocp"
+
+
+def ocp_schema(name: str) -> dict[str, Any]:
+    """One of OCP's schemas: ocp-tool.json or ocp-context.json."""
+    return dict(json.loads((OCP_DATA / name).read_text(encoding="utf-8")))
 
 # Tools are named ``{service}__{operation}``; the short names still find them while unambiguous.
 UPDATE_TOOL = "api_v2010__updatePayments"

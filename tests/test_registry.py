@@ -228,7 +228,7 @@ async def test_twilio_credentials_and_host_never_go_to_another_api(
     environ = {**TWILIO_ENV, "TWILIO_BASE_URL": "http://127.0.0.1:9"}
 
     async with OCPAgent(registry_file=registry_file) as agent:
-        with pytest.raises(ConfigurationError, match="not by Twilio, so the TWILIO_"):
+        with pytest.raises(ConfigurationError, match="the TWILIO_\\* variables are not used"):
             await agent.register_api("parcels", environ=environ)
         await agent.register_api("parcels", environ=environ, **ACME_CREDENTIALS)
         await agent.call_tool("createParcel", {"weight": 3})
