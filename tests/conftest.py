@@ -404,3 +404,38 @@ async def sandbox_agent(sandbox: Sandbox) -> AsyncIterator[OCPAgent]:
     async with OCPAgent(response_validation="strict") as ocp_agent:
         await ocp_agent.register_api("twilio", environ=sandbox.environ())
         yield ocp_agent
+
+
+@dataclass
+class RegistryServer:
+    """OCP's registry API on 127.0.0.1, under a path prefix as public registries have."""
+
+    url: str = ""
+    entries: dict[str, Any] = field(default_factory=dict)
+    paths: list[str] = field(default_factory=list)
+    answer: web.Response | None = None
+
+    async def entry(self, request: web.Request) -> web.Response:
+        self.paths.append(request.path_qs)
+        if self.answer is not None:
+            return self.answer
+        name = request.match_info["name"]
+        if name not in self.entries:
+            return web.json_response({"error": "not found"}, status=404)
+        return web.json_response(self.entries[name])
+
+    async def search(self, request: web.Request) -> web.Response:
+        self.paths.append(request.path_qs)
+        names = [n for n in self.entries if request.query["q"][:3] in n]
+        return web.json_response({"results": [{"name": n} for n in names]})
+
+
+@pytest.fixture
+async def registry_server() -> AsyncIterator[RegistryServer]:
+    registry = RegistryServer()
+    app = web.Application()
+    app.router.add_get("/api/v1/registry/{name}", registry.entry)
+    app.router.add_get("/api/v1/search", registry.search)
+    async with TestServer(app, host="127.0.0.1") as server:
+        registry.url = str(server.make_url("/api/v1"))
+        yield registry
