@@ -413,10 +413,12 @@ class RegistryServer:
     url: str = ""
     entries: dict[str, Any] = field(default_factory=dict)
     paths: list[str] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
     answer: web.Response | None = None
 
     async def entry(self, request: web.Request) -> web.Response:
         self.paths.append(request.path_qs)
+        self.headers.append(dict(request.headers))
         if self.answer is not None:
             return self.answer
         name = request.match_info["name"]
