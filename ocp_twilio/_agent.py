@@ -213,6 +213,10 @@ class OCPAgent:
         API's own host. ``ocp_headers`` overrides whether calls carry the OCP context headers
         (default: as the API's definition says; off for Twilio, which is no OCP server).
 
+        An API a registry entry defines takes what its ``auth_config`` names: nothing, HTTP
+        Basic (the arguments above), a bearer ``token``, or an API key (``api_key``) in its
+        header; else the variables its entry names (never TWILIO_* ones). See the reference.
+
         ``status_callback`` is the URL createPayments and updatePayments send as StatusCallback,
         filled in by the library and no longer an argument of the model; without it an API
         served by Twilio uses the agent's receiver while one runs (see serve_status_callbacks).

@@ -11,8 +11,9 @@ The names are OCP's, derived by rules that stay stable across versions:
   and each other ends with the first 8 hex digits of the SHA-256 of ``"{METHOD} {path}"``.
 - A parameter keeps its name where OCP allows it (``^[a-zA-Z][a-zA-Z0-9_]*$``); otherwise every
   run of other characters becomes ``_`` (``Limits.ChannelMembers`` is ``Limits_ChannelMembers``,
-  ``StartTime<`` is ``StartTime_before``), ``p`` goes before one that does not start with a
-  letter, and a name then taken already ends with ``_2``, ``_3``… in the operation's order.
+  ``X-Twilio-Webhook-Enabled`` is ``X_Twilio_Webhook_Enabled``), ``p`` goes before one that does
+  not start with a letter, and a name then taken already ends with ``_2``, ``_3``… in the
+  operation's order.
 
 What an OCP tool cannot say (the body encoding, the names Twilio receives, the arguments the
 application fills in, exactly-one-of groups, the success status) is kept in the entry's
