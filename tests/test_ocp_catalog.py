@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from click.testing import CliRunner
 from conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -24,6 +25,7 @@ from conftest import (
 
 from ocp_twilio import OCPAgent, load_api, ocp_catalog
 from ocp_twilio.adapters.catalog import camel_case, entry_name, parameter_names, tool_names
+from ocp_twilio.cli import main
 from ocp_twilio.tools.tool import Tool
 
 OCP_TOOL = jsonschema.Draft7Validator(ocp_schema("ocp-tool.json"))
@@ -135,7 +137,8 @@ async def test_payments_from_the_catalog_send_what_the_built_in_tools_send(
     expected = wire(recording_server)
     recording_server.requests.clear()
 
-    catalog = ocp_catalog(*load_api())
+    printed = CliRunner().invoke(main, ["catalog"])  # what a user would list
+    catalog = json.loads(printed.output)
     async with await registered_from_catalog(
         how, catalog, tmp_path, registry_server, recording_server.url
     ) as agent:

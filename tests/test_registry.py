@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 from conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -239,6 +240,21 @@ async def test_a_registry_url_serves_ocp_tool_definitions(
     assert request.headers["Content-Type"] == "application/json"
     assert json.loads(request.body) == {"weight": 1200, "label": "fragile"}
     assert agent.context.api_specs["parcels"] == f"{registry_server.url}/registry/parcels"
+
+
+async def test_a_registry_url_without_a_path_is_asked_at_the_root(
+    recording_server: RecordingServer,
+) -> None:
+    # Where OCP's reference client and this library read a registry URL alike.
+    registry = RegistryServer(entries={"parcels": parcel_entry(recording_server.url)})
+    app = web.Application()
+    app.router.add_get("/registry/{name}", registry.entry)
+    async with TestServer(app, host="127.0.0.1") as server, OCPAgent(
+        registry_url=str(server.make_url("/"))
+    ) as agent:
+        await agent.register_api("parcels", **ACME_CREDENTIALS)
+
+    assert registry.paths == ["/registry/parcels"]
 
 
 async def test_the_file_is_asked_before_the_url(
