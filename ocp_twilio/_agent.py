@@ -310,9 +310,9 @@ class OCPAgent:
         registered = RegisteredAPI(
             name, definition, dispatcher, tools, send_context, status_callback, by_twilio
         )
-        registered = self._install(registered)
+        # First: it refuses names whose api_specs keys another API holds, before any change.
         self.context.add_api(name, resolved.sources)
-        return registered
+        return self._install(registered)
 
     def status_callback_receiver(
         self,

@@ -16,6 +16,7 @@ from conftest import TWILIO_ENV, ocp_schema
 from ocp_twilio import (
     HISTORY_LIMIT,
     SESSION_LIMIT,
+    APINotFound,
     ConfigurationError,
     OCPAgent,
     OCPContext,
@@ -241,3 +242,14 @@ async def test_api_names_outside_ocps_pattern_are_refused(name: str) -> None:
 
         assert agent.list_tools() == []
     assert agent.context.api_specs == {}
+
+
+async def test_a_second_files_key_that_another_api_holds_is_refused() -> None:
+    async with OCPAgent() as agent:
+        await agent.register_api("w-2", spec=SPECS / "widgets.yaml", environ=TWILIO_ENV)
+        with pytest.raises(ConfigurationError, match="which API 'w-2' holds"):
+            await agent.register_api("w", spec=[SPECS / "widgets.yaml"] * 2, environ=TWILIO_ENV)
+
+        with pytest.raises(APINotFound):
+            agent.list_tools("w")
+    assert agent.context.api_specs == {"w-2": (SPECS / "widgets.yaml").resolve().as_uri()}

@@ -34,7 +34,15 @@ from ..ocp.plugin import APIDefinition
 from ..ocp.registry import EXTENSION, OCP_PARAMETER_SCHEMA_KEYS
 from ..tools.tool import Tool
 
-__all__ = ["ocp_catalog", "ocp_catalog_entry", "ocp_tool"]
+__all__ = [
+    "camel_case",
+    "entry_name",
+    "ocp_catalog",
+    "ocp_catalog_entry",
+    "ocp_tool",
+    "parameter_names",
+    "tool_names",
+]
 
 TWILIO_2010 = "api_v2010"
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]+")

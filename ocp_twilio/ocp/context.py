@@ -140,9 +140,16 @@ class OCPContext:
                 "digits, '_' and '-')."
             )
         uris = (sources,) if isinstance(sources, str) else tuple(sources)
+        keys = (name, *(f"{name}-{n}" for n in range(2, len(uris) + 1)))
+        owners = {k: api for api, held in self._spec_keys.items() if api != name for k in held}
+        taken = [k for k in keys if k in owners]
+        if taken:
+            raise ConfigurationError(
+                f"API {name!r} would list its spec files as {', '.join(taken)} in the context's "
+                f"api_specs, which API {owners[taken[0]]!r} holds: choose another name."
+            )
         for key in self._spec_keys.pop(name, ()):
             self.api_specs.pop(key, None)
-        keys = (name, *(f"{name}-{n}" for n in range(2, len(uris) + 1)))
         self.api_specs.update(zip(keys, uris, strict=True))
         self._spec_keys[name] = keys
         self._touch()
