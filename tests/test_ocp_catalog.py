@@ -183,6 +183,7 @@ TRICKY = {
     ("twilio_chat_v1", "updateService"): ["Notifications.NewMessage.Enabled"],
     ("twilio_chat_v2", "updateChannel"): ["X-Twilio-Webhook-Enabled", "FriendlyName"],
     ("twilio_flex_v1", "listConfiguredPlugin"): ["Flex-Metadata"],
+    ("twilio_flex_v1", "updateConfiguration"): [],  # a JSON body without parameters: "{}"
 }
 
 
@@ -224,6 +225,44 @@ async def test_imported_tools_with_tricky_wire_names_round_trip(
     for wire_name in ("StartTime%3C=", "Parameter1.Name=", "Notifications.NewMessage.Enabled="):
         assert wire_name in sent
     assert any(("X-Twilio-Webhook-Enabled", "true") in headers for _, _, headers, _ in expected)
+
+
+@pytest.mark.skipif(not SHARED_OAI.is_dir(), reason=f"Twilio's OpenAPI files not at {SHARED_OAI}")
+async def test_every_imported_tool_reads_back_as_the_same_operation(tmp_path: Path) -> None:
+    definition, tools = load_api("twilio", SHARED_OAI)
+    catalog = ocp_catalog(definition, tools)
+    different = []
+    async with OCPAgent() as agent:
+        for entry, listed in _by_entry(tools).items():
+            # A file per entry: register_api reads the whole registry file on every lookup.
+            name = f"cat_{entry}"  # the plugin owns "twilio"
+            agent.registry_file = tmp_path / f"{entry}.json"
+            agent.registry_file.write_text(json.dumps({"apis": {name: catalog["apis"][entry]}}))
+            await agent.register_api(name, **CREDENTIALS)
+            for tool, ocp_name in zip(listed, tool_names(listed), strict=True):
+                back = agent.get_tool(ocp_name, api=name)
+                if _shape(back) != _shape(tool, parameter_names(tool)):
+                    different.append(f"{entry}.{ocp_name}")
+
+    assert different == []
+    assert sum(len(listed) for listed in _by_entry(tools).values()) == 1447
+
+
+def _shape(tool: Tool, names: dict[str, str] | None = None) -> tuple[Any, ...]:
+    """What decides the request: method, body encoding, and each parameter's OCP name, wire
+    name, location and source (a path parameter's wire name is its OCP name)."""
+    named = names or {p.name: p.name for p in tool.spec.parameters}
+    parameters = sorted(
+        (
+            named[p.name],
+            named[p.name] if p.location == "path" else p.sent_as,
+            p.location,
+            p.from_credentials,
+        )
+        for p in tool.spec.parameters
+    )
+    groups = tuple(tuple(named[n] for n in group) for group in tool.spec.exactly_one_of)
+    return tool.spec.method, tool.spec.body_encoding, tuple(parameters), groups
 
 
 def _by_entry(tools: tuple[Tool, ...]) -> dict[str, list[Tool]]:

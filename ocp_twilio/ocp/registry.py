@@ -351,9 +351,12 @@ def _operation_document(
         "path": tool["path"],
         "description": str(tool.get("description") or ""),
         "parameters": parameters,
-        # OCP clients send body parameters as one JSON object.
-        "body_encoding": extension.get("body_encoding", "json"),
     }
+    # OCP clients send body parameters as one JSON object.
+    has_body = any(p["in"] == "body" for p in parameters)
+    encoding = extension.get("body_encoding") or ("json" if has_body else None)
+    if encoding:
+        operation["body_encoding"] = encoding
     if extension.get("exactly_one_of"):
         operation["exactly_one_of"] = extension["exactly_one_of"]
     if tool.get("operation_id"):
