@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OCP_DATA, RecordingServer, RegistryServer
+from conftest import OCP_DATA, TWILIO_ENV, RecordingServer, RegistryServer
 
 from ocp_twilio import ConfigurationError, OCPAgent, SpecError
 
@@ -184,3 +185,12 @@ async def test_an_entry_in_ocp_pythons_shape_registers_and_calls_without_credent
     ]
     assert all("Authorization" not in r.headers for r in recording_server.requests)
     assert [t.name for t in agent.list_tools("httpbin")] == ["get_get", "post_post"]
+
+
+async def test_a_token_for_an_api_that_takes_basic_is_refused() -> None:
+    spec = Path(__file__).parent / "specs" / "widgets.yaml"
+    async with OCPAgent() as agent:
+        with pytest.raises(ConfigurationError, match="token= is for APIs whose registry entry"):
+            await agent.register_api("w", spec=spec, token=SECRET, environ=TWILIO_ENV)
+
+    assert agent.list_tools() == []
