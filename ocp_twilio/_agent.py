@@ -37,9 +37,10 @@ from .http.hosts import CredentialScope, is_twilio_host, resolve_base_url
 from .http.retry import DEFAULT_RETRIES, RetryPolicy
 from .http.timeout import Timeout
 from .http.transport import AiohttpTransport, Transport
-from .ocp.context import OCPContext
+from .ocp.context import API_NAME, OCPContext
+from .ocp.entry_credentials import entry_credentials
 from .ocp.plugin import APIDefinition
-from .ocp.registry import APIRegistry, plugin_definition, spec_definition
+from .ocp.registry import APIRegistry, ResolvedAPI, plugin_definition, spec_definition
 from .payments.receiver import (
     DEFAULT_CALLBACK_PATH,
     StatusCallbackReceiver,
@@ -215,6 +216,7 @@ class OCPAgent:
         retries: int | RetryPolicy | None = None,
         max_response_bytes: int | None = None,
         status_callback: str | None = None,
+        token: str | None = None,
     ) -> RegisteredAPI:
         """Make an API's tools callable under ``name``.
 
@@ -235,12 +237,17 @@ class OCPAgent:
         API's own host. ``ocp_headers`` overrides whether calls carry the OCP context headers
         (default: as the API's definition says; off for Twilio, which is no OCP server).
 
+        An API a registry entry defines takes what its ``auth_config`` names: nothing, HTTP
+        Basic (the arguments above), a bearer ``token``, or an API key (``api_key``) in its
+        header; else the variables its entry names (never TWILIO_* ones). See the reference.
+
         ``status_callback`` is the URL createPayments and updatePayments send as StatusCallback,
         filled in by the library and no longer an argument of the model; without it an API
         served by Twilio uses the agent's receiver while one runs (see serve_status_callbacks).
         """
         _check_text_options(
             name=name,
+            token=token,
             base_url=base_url,
             account_sid=account_sid,
             auth_token=auth_token,
@@ -250,6 +257,11 @@ class OCPAgent:
             edge=edge,
             status_callback=status_callback,
         )
+        if not API_NAME.fullmatch(name):
+            raise ConfigurationError(
+                f"API name {name!r} must match OCP's pattern ^{API_NAME.pattern}$ (letters, "
+                "digits, '_' and '-'), as the context's api_specs names it."
+            )
         if status_callback is not None and not _is_http_url(status_callback):
             raise ConfigurationError(
                 f"status_callback must be an absolute http(s) URL, not {status_callback!r}."
@@ -276,28 +288,29 @@ class OCPAgent:
         by_twilio = is_twilio_host(definition.base_url)
         twilio_env = by_twilio and not resolved.from_registry
         env = env if twilio_env else Environment()
-        try:
-            credentials = Credentials.from_env(
-                env,
-                account_sid=account_sid,
-                auth_token=auth_token,
-                api_key=api_key,
-                api_secret=api_secret,
+        given = {
+            "account_sid": account_sid,
+            "auth_token": auth_token,
+            "api_key": api_key,
+            "api_secret": api_secret,
+        }
+        if resolved.auth is not None:
+            credentials = entry_credentials(
+                name,
+                resolved.auth,
+                {**given, "token": token},
+                source=resolved.source,
                 twilio=by_twilio,
+                environ=environ,
             )
-        except ConfigurationError:
-            if twilio_env:
-                raise
-            why = (
-                f"is served by {definition.base_url}, not by Twilio"
-                if not by_twilio
-                else f"is defined by the registry at {resolved.source}"
-            )
-            raise ConfigurationError(
-                f"API {name!r} {why}, so the TWILIO_* variables are not used for it: pass its "
-                "credentials to register_api (account_sid= with auth_token=, or api_key= with "
-                "api_secret=)."
-            ) from None
+        else:
+            if token:
+                raise ConfigurationError(
+                    f"token= is for APIs whose registry entry asks for a bearer token; {name!r} "
+                    "takes HTTP Basic (account_sid= with auth_token=, or api_key= with "
+                    "api_secret=)."
+                )
+            credentials = _basic_credentials(name, env, given, by_twilio, twilio_env, resolved)
         explicit = base_url or env.base_url
         explicit = resolve_base_url(None, override=explicit) if explicit else None
         dispatcher = Dispatcher(
@@ -321,9 +334,9 @@ class OCPAgent:
         registered = RegisteredAPI(
             name, definition, dispatcher, tools, send_context, status_callback, by_twilio
         )
-        registered = self._install(registered)
-        self.context.add_api(name, resolved.source)
-        return registered
+        # First: it refuses names whose api_specs keys another API holds, before any change.
+        self.context.add_api(name, resolved.sources)
+        return self._install(registered)
 
     def status_callback_receiver(
         self,
@@ -645,6 +658,39 @@ def _progress_store(
     _check_text_options(redis_url=redis_url)
     url = redis_url or read_environment().redis_url
     return (redis_progress_store(url), True) if url else (None, False)
+
+
+def _basic_credentials(
+    name: str,
+    env: Environment,
+    given: Mapping[str, str | None],
+    by_twilio: bool,
+    twilio_env: bool,
+    resolved: ResolvedAPI,
+) -> Credentials:
+    """HTTP Basic from the arguments, then (for Twilio's own API only) the TWILIO_* variables."""
+    try:
+        return Credentials.from_env(
+            env,
+            account_sid=given["account_sid"],
+            auth_token=given["auth_token"],
+            api_key=given["api_key"],
+            api_secret=given["api_secret"],
+            twilio=by_twilio,
+        )
+    except ConfigurationError:
+        if twilio_env:
+            raise
+        why = (
+            f"is served by {resolved.definition.base_url}, not by Twilio"
+            if not by_twilio
+            else f"is defined by the registry at {resolved.source}"
+        )
+        raise ConfigurationError(
+            f"API {name!r} {why}, so the TWILIO_* variables are not used for it: pass its "
+            "credentials to register_api (account_sid= with auth_token=, or api_key= with "
+            "api_secret=)."
+        ) from None
 
 
 def _limits(

@@ -27,6 +27,7 @@ __all__ = [
     "Limits",
     "environment_of",
     "read_environment",
+    "read_variables",
 ]
 
 # Twilio's resources nest a few levels; jsonschema and json.dumps recurse once or more per level,
@@ -112,6 +113,17 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
         environ = _given_environ.get()
     env = os.environ if environ is None else environ
     return Environment(**{field: env.get(name) or None for field, name in _VARIABLES.items()})
+
+
+def read_variables(
+    names: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The set ones of the variables a registry entry names (``{"token": "ACME_TOKEN"}``), by
+    key, from the same mapping as :func:`read_environment`."""
+    if environ is None:
+        environ = _given_environ.get()
+    env = os.environ if environ is None else environ
+    return {key: value for key, name in names.items() if (value := env.get(name))}
 
 
 @contextmanager

@@ -34,6 +34,13 @@ CALL_SID = "CA" + "fedcba9876543210" * 2
 PAYMENT_SID = "PK" + "00112233445566778899aabbccddeeff"
 TWILIO_ENV = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
 SHARED_OAI = Path(__file__).resolve().parents[2] / "shared" / "twilio-oai"
+# OCP's own schemas and a registry entry of its reference client (origin in its README.md).
+OCP_DATA = Path(__file__).parent / "data" / "ocp"
+
+
+def ocp_schema(name: str) -> dict[str, Any]:
+    """One of OCP's schemas: ocp-tool.json or ocp-context.json."""
+    return dict(json.loads((OCP_DATA / name).read_text(encoding="utf-8")))
 
 # Tools are named ``{service}__{operation}``; the short names still find them while unambiguous.
 UPDATE_TOOL = "api_v2010__updatePayments"
@@ -397,3 +404,40 @@ async def sandbox_agent(sandbox: Sandbox) -> AsyncIterator[OCPAgent]:
     async with OCPAgent(response_validation="strict") as ocp_agent:
         await ocp_agent.register_api("twilio", environ=sandbox.environ())
         yield ocp_agent
+
+
+@dataclass
+class RegistryServer:
+    """OCP's registry API on 127.0.0.1, under a path prefix as public registries have."""
+
+    url: str = ""
+    entries: dict[str, Any] = field(default_factory=dict)
+    paths: list[str] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    answer: web.Response | None = None
+
+    async def entry(self, request: web.Request) -> web.Response:
+        self.paths.append(request.path_qs)
+        self.headers.append(dict(request.headers))
+        if self.answer is not None:
+            return self.answer
+        name = request.match_info["name"]
+        if name not in self.entries:
+            return web.json_response({"error": "not found"}, status=404)
+        return web.json_response(self.entries[name])
+
+    async def search(self, request: web.Request) -> web.Response:
+        self.paths.append(request.path_qs)
+        names = [n for n in self.entries if request.query["q"][:3] in n]
+        return web.json_response({"results": [{"name": n} for n in names]})
+
+
+@pytest.fixture
+async def registry_server() -> AsyncIterator[RegistryServer]:
+    registry = RegistryServer()
+    app = web.Application()
+    app.router.add_get("/api/v1/registry/{name}", registry.entry)
+    app.router.add_get("/api/v1/search", registry.search)
+    async with TestServer(app, host="127.0.0.1") as server:
+        registry.url = str(server.make_url("/api/v1"))
+        yield registry

@@ -9,63 +9,14 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from conftest import CREATE_TOOL, PAY_TOOLS, UPDATE_TOOL
+from conftest import CREATE_TOOL, PAY_TOOLS, UPDATE_TOOL, ocp_schema
 
 from ocp_twilio.cli import main
 
 WIDGETS = str(Path(__file__).parent / "specs" / "widgets.yaml")
 
-# The fields OCP's tool definition requires, and what its parameter entries may hold.
-OCP_PARAMETER = {
-    "type": "object",
-    "required": ["type", "required", "location"],
-    "properties": {
-        "type": {"enum": ["string", "number", "integer", "boolean", "array", "object"]},
-        "required": {"type": "boolean"},
-        "location": {"enum": ["path", "query", "header", "body"]},
-        "schema": {"type": "object"},
-        "description": {"type": "string"},
-        "default": {},
-        "enum": {"type": "array"},
-        "format": {"type": "string"},
-        "items": {"type": "object"},
-        "properties": {"type": "object"},
-        "minimum": {"type": "number"},
-        "maximum": {"type": "number"},
-        "minLength": {"type": "integer"},
-        "maxLength": {"type": "integer"},
-        "pattern": {"type": "string"},
-    },
-    "additionalProperties": False,
-}
-OCP_TOOL = {
-    "type": "object",
-    "required": ["name", "description", "method", "path", "parameters", "response_schema"],
-    "properties": {
-        "name": {"type": "string", "pattern": "^[a-zA-Z][a-zA-Z0-9_]*$"},
-        "description": {"type": "string", "minLength": 1},
-        "method": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]},
-        "path": {"type": "string", "pattern": "^/"},
-        "operation_id": {"type": ["string", "null"]},
-        "parameters": {
-            "type": "object",
-            "patternProperties": {"^[a-zA-Z][a-zA-Z0-9_]*$": OCP_PARAMETER},
-            "additionalProperties": False,
-        },
-        "response_schema": {"type": "object"},
-        "tags": {"type": ["array", "null"], "items": {"type": "string"}, "uniqueItems": True},
-    },
-    "additionalProperties": False,
-}
-OCP_ENTRY = {
-    "type": "object",
-    "required": ["name", "description", "base_url", "auth", "tools"],
-    "properties": {
-        "base_url": {"type": "string", "pattern": "^https://"},
-        "auth": {"type": "object", "required": ["type"]},
-        "tools": {"type": "array", "minItems": 1, "items": OCP_TOOL},
-    },
-}
+# OCP's own tool schema (tests/data/ocp, v0.8.0), not a restatement of it.
+OCP_TOOL = jsonschema.Draft7Validator(ocp_schema("ocp-tool.json"))
 
 
 def run(*args: str) -> Any:
@@ -74,26 +25,31 @@ def run(*args: str) -> Any:
     return json.loads(result.output)
 
 
-@pytest.mark.parametrize("spec", [(), ("--spec", WIDGETS)])
-def test_ocp_entry_has_the_ocp_tool_fields(spec: tuple[str, ...]) -> None:
-    entry = run(*spec)
+@pytest.mark.parametrize(
+    ("spec", "name"), [((), "twilio"), (("--spec", WIDGETS), "twilio_test_service")]
+)
+def test_ocp_entries_hold_tools_valid_by_ocps_schema(spec: tuple[str, ...], name: str) -> None:
+    [entry] = run(*spec)["apis"].values()
 
-    jsonschema.validate(entry, OCP_ENTRY)
-    assert entry["name"] == "twilio"
+    for tool in entry["tools"]:
+        OCP_TOOL.validate(tool)
+    assert entry["name"] == name
     assert entry["base_url"] == "https://api.twilio.com"
+    assert entry["auth_config"]["type"] == "basic"
 
 
 def test_ocp_parameters_carry_location_type_and_requirement() -> None:
-    [update] = run("--tools", "updatePayments")["tools"]  # a short name chooses the tool too
+    [update] = run("--tools", "updatePayments")["apis"]["twilio"]["tools"]  # a short name too
 
-    assert update["name"] == UPDATE_TOOL
+    assert update["name"] == "updatePayments"
     assert update["method"] == "POST"
     assert update["path"].endswith("/Payments/{Sid}.json")
     assert update["parameters"]["Sid"]["location"] == "path"
     assert update["parameters"]["Capture"]["location"] == "body"
     assert update["parameters"]["Capture"]["type"] == "string"
     assert update["parameters"]["CallSid"]["required"] is True
-    assert update["parameters"]["AccountSid"]["required"] is False  # filled from credentials
+    # Required for any OCP client; this library's fills it from the credentials (the extension).
+    assert update["parameters"]["AccountSid"]["required"] is True
     assert update["response_schema"]["properties"]["sid"]["type"] == ["string", "null"]
 
 

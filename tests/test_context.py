@@ -7,68 +7,29 @@ import json
 import logging
 import random
 import re
+from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import TWILIO_ENV, ocp_schema
 
 from ocp_twilio import (
     HISTORY_LIMIT,
     SESSION_LIMIT,
+    APINotFound,
     ConfigurationError,
+    OCPAgent,
     OCPContext,
     decode_header_text,
     decode_session,
 )
 from ocp_twilio.ocp.context import encode_session
 
-# The shape OCP's context schema (ocp-context.json) gives a context object, restated here.
-_TEXT_OR_NULL = {"type": ["string", "null"]}
-CONTEXT_SHAPE = {
-    "type": "object",
-    "required": [
-        "context_id",
-        "agent_type",
-        "session",
-        "history",
-        "api_specs",
-        "created_at",
-        "last_updated",
-    ],
-    "properties": {
-        "context_id": {"type": "string", "pattern": "^ocp-[a-f0-9]{8,}$"},
-        "agent_type": {"type": "string"},
-        "user": _TEXT_OR_NULL,
-        "workspace": _TEXT_OR_NULL,
-        "current_goal": _TEXT_OR_NULL,
-        "session": {
-            "type": "object",
-            "properties": {
-                "start_time": {"type": "string", "format": "date-time"},
-                "interaction_count": {"type": "integer", "minimum": 0},
-                "agent_type": {"type": "string"},
-            },
-        },
-        "history": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["timestamp", "action"],
-                "properties": {
-                    "timestamp": {"type": "string", "format": "date-time"},
-                    "action": {"type": "string"},
-                    "api_endpoint": _TEXT_OR_NULL,
-                    "result": _TEXT_OR_NULL,
-                    "metadata": {"type": "object"},
-                },
-            },
-        },
-        "api_specs": {"type": "object", "additionalProperties": {"type": "string"}},
-        "created_at": {"type": "string", "format": "date-time"},
-        "last_updated": {"type": "string", "format": "date-time"},
-    },
-    "additionalProperties": False,
-}
-_VALIDATOR = jsonschema.Draft7Validator(CONTEXT_SHAPE, format_checker=jsonschema.FormatChecker())
+SPECS = Path(__file__).parent / "specs"
+# OCP's own context schema (tests/data/ocp, v0.8.0), with its formats (uri, date-time) checked.
+_VALIDATOR = jsonschema.Draft7Validator(
+    ocp_schema("ocp-context.json"), format_checker=jsonschema.FormatChecker()
+)
 
 
 def make_context(**fields: str) -> OCPContext:
@@ -238,3 +199,57 @@ def test_the_context_is_plain_json() -> None:
     context.record_call("createPayments", "twilio", "POST /p", "success")
 
     assert json.loads(json.dumps(context.to_dict())) == context.to_dict()
+
+
+# The agent's context against OCP's schema
+
+
+async def test_an_api_of_several_spec_files_has_one_uri_each(tmp_path: Path) -> None:
+    second = tmp_path / "dir with space" / "widgets.yaml"
+    second.parent.mkdir()
+    second.write_text((SPECS / "widgets.yaml").read_text().replace("test_service", "other"))
+    async with OCPAgent() as agent:
+        await agent.register_api("twilio", environ=TWILIO_ENV)
+        await agent.register_api("w", spec=[SPECS / "widgets.yaml", second], environ=TWILIO_ENV)
+
+        document = agent.context.to_dict()
+
+    _VALIDATOR.validate(document)
+    assert document["api_specs"]["w"] == (SPECS / "widgets.yaml").resolve().as_uri()
+    assert document["api_specs"]["w-2"] == second.resolve().as_uri()  # "%20" for the space
+
+
+async def test_registering_again_replaces_the_apis_uris() -> None:
+    async with OCPAgent() as agent:
+        await agent.register_api("w", spec=[SPECS / "widgets.yaml"] * 2, environ=TWILIO_ENV)
+        await agent.register_api("w", spec=SPECS / "widgets.yaml", environ=TWILIO_ENV)
+
+    assert list(agent.context.api_specs) == ["w"]
+
+
+def test_the_schema_check_can_fail_on_a_uri_list() -> None:
+    context = make_context()
+    context.api_specs["w"] = "file:///a.yaml file:///b.yaml"  # what spec= lists once gave
+
+    assert not _VALIDATOR.is_valid(context.to_dict())
+
+
+@pytest.mark.parametrize("name", ["acme.v1", "my api", "", "café"])
+async def test_api_names_outside_ocps_pattern_are_refused(name: str) -> None:
+    async with OCPAgent() as agent:
+        with pytest.raises(ConfigurationError, match=re.escape("^[a-zA-Z0-9_-]+$")):
+            await agent.register_api(name, spec=SPECS / "widgets.yaml", environ=TWILIO_ENV)
+
+        assert agent.list_tools() == []
+    assert agent.context.api_specs == {}
+
+
+async def test_a_second_files_key_that_another_api_holds_is_refused() -> None:
+    async with OCPAgent() as agent:
+        await agent.register_api("w-2", spec=SPECS / "widgets.yaml", environ=TWILIO_ENV)
+        with pytest.raises(ConfigurationError, match="which API 'w-2' holds"):
+            await agent.register_api("w", spec=[SPECS / "widgets.yaml"] * 2, environ=TWILIO_ENV)
+
+        with pytest.raises(APINotFound):
+            agent.list_tools("w")
+    assert agent.context.api_specs == {"w-2": (SPECS / "widgets.yaml").resolve().as_uri()}

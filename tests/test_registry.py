@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from conftest import (
     PAYMENT_BODY,
     TWILIO_ENV,
     RecordingServer,
+    RegistryServer,
     update_arguments,
 )
 
@@ -88,41 +87,6 @@ def parcel_entry(base_url: str) -> dict[str, Any]:
             },
         ],
     }
-
-
-@dataclass
-class RegistryServer:
-    """OCP's registry API on 127.0.0.1, under a path prefix as public registries have."""
-
-    url: str = ""
-    entries: dict[str, Any] = field(default_factory=dict)
-    paths: list[str] = field(default_factory=list)
-    answer: web.Response | None = None
-
-    async def entry(self, request: web.Request) -> web.Response:
-        self.paths.append(request.path_qs)
-        if self.answer is not None:
-            return self.answer
-        name = request.match_info["name"]
-        if name not in self.entries:
-            return web.json_response({"error": "not found"}, status=404)
-        return web.json_response(self.entries[name])
-
-    async def search(self, request: web.Request) -> web.Response:
-        self.paths.append(request.path_qs)
-        names = [n for n in self.entries if request.query["q"][:3] in n]
-        return web.json_response({"results": [{"name": n} for n in names]})
-
-
-@pytest.fixture
-async def registry_server() -> AsyncIterator[RegistryServer]:
-    registry = RegistryServer()
-    app = web.Application()
-    app.router.add_get("/api/v1/registry/{name}", registry.entry)
-    app.router.add_get("/api/v1/search", registry.search)
-    async with TestServer(app, host="127.0.0.1") as server:
-        registry.url = str(server.make_url("/api/v1"))
-        yield registry
 
 
 def write_registry(tmp_path: Path, apis: dict[str, Any]) -> Path:
@@ -228,7 +192,7 @@ async def test_twilio_credentials_and_host_never_go_to_another_api(
     environ = {**TWILIO_ENV, "TWILIO_BASE_URL": "http://127.0.0.1:9"}
 
     async with OCPAgent(registry_file=registry_file) as agent:
-        with pytest.raises(ConfigurationError, match="not by Twilio, so the TWILIO_"):
+        with pytest.raises(ConfigurationError, match="the TWILIO_\\* variables are not used"):
             await agent.register_api("parcels", environ=environ)
         await agent.register_api("parcels", environ=environ, **ACME_CREDENTIALS)
         await agent.call_tool("createParcel", {"weight": 3})
@@ -276,6 +240,21 @@ async def test_a_registry_url_serves_ocp_tool_definitions(
     assert request.headers["Content-Type"] == "application/json"
     assert json.loads(request.body) == {"weight": 1200, "label": "fragile"}
     assert agent.context.api_specs["parcels"] == f"{registry_server.url}/registry/parcels"
+
+
+async def test_a_registry_url_without_a_path_is_asked_at_the_root(
+    recording_server: RecordingServer,
+) -> None:
+    # Where OCP's reference client and this library read a registry URL alike.
+    registry = RegistryServer(entries={"parcels": parcel_entry(recording_server.url)})
+    app = web.Application()
+    app.router.add_get("/registry/{name}", registry.entry)
+    async with TestServer(app, host="127.0.0.1") as server, OCPAgent(
+        registry_url=str(server.make_url("/"))
+    ) as agent:
+        await agent.register_api("parcels", **ACME_CREDENTIALS)
+
+    assert registry.paths == ["/registry/parcels"]
 
 
 async def test_the_file_is_asked_before_the_url(

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from .._exceptions import ConfigurationError
 from ..tools.tool import Tool
 from .anthropic import anthropic_tool_result, anthropic_tools
-from .catalog import ocp_catalog_entry, ocp_tool
+from .catalog import ocp_catalog, ocp_catalog_entry, ocp_tool
 from .mcp_server import mcp_tools
 from .openai import OpenAIShape, openai_tool_result, openai_tools, strict_schema
 
@@ -24,6 +24,7 @@ __all__ = [
     "anthropic_tool_result",
     "anthropic_tools",
     "mcp_tools",
+    "ocp_catalog",
     "ocp_catalog_entry",
     "ocp_tool",
     "openai_tool_result",

@@ -16,7 +16,7 @@ from ..adapters import (
     FRAMEWORKS,
     Framework,
     OpenAIShape,
-    ocp_catalog_entry,
+    ocp_catalog,
     tool_definitions,
 )
 from ..tools.selection import select_tools
@@ -96,7 +96,7 @@ def mcp(
     type=click.Choice(["ocp", *FRAMEWORKS]),
     default="ocp",
     show_default=True,
-    help="An OCP registry entry, or a framework's tool list.",
+    help="OCP registry entries (a registry file), or a framework's tool list.",
 )
 @click.option("--strict", is_flag=True, help="OpenAI only: strict-mode schemas.")
 @click.option(
@@ -120,7 +120,7 @@ def catalog(
         definition, tools = load_api("twilio", spec)
         chosen = _chosen(tools, services, tags, names)
         document: Any = (
-            ocp_catalog_entry(definition, chosen)
+            ocp_catalog(definition, chosen)
             if output == "ocp"
             else tool_definitions(
                 chosen, cast(Framework, output), strict=strict, shape=cast(OpenAIShape, shape)

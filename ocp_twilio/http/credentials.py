@@ -1,4 +1,8 @@
-"""Twilio credentials: where they come from, and how they stay out of every repr and message."""
+"""Credentials: where they come from, and how they stay out of every repr and message.
+
+Twilio takes HTTP Basic; an API that a registry entry describes may take none, a bearer token or
+an API key in a header of its own (its ``auth_config``).
+"""
 
 from __future__ import annotations
 
@@ -21,14 +25,31 @@ _MISSING = (
 
 @dataclass(frozen=True, repr=False)
 class Credentials:
-    """HTTP Basic credentials: Account SID + Auth Token, or API Key SID + Secret.
+    """HTTP Basic credentials (Account SID + Auth Token, or API Key SID + Secret), or those of
+    another API: none, a bearer token, an API key in ``header``.
 
-    The secret is held only inside the precomputed Authorization header; the repr shows none of it.
+    The secret is held only inside the precomputed header value ``authorization``, sent as
+    ``header`` ("" sends nothing); the repr shows none of it.
     """
 
     account_sid: str
     username: str
     authorization: str = field(compare=False)
+    header: str = "Authorization"
+
+    @classmethod
+    def none(cls) -> Credentials:
+        """No credentials: no auth header is sent."""
+        return cls(account_sid="", username="", authorization="", header="")
+
+    @classmethod
+    def bearer(cls, token: str) -> Credentials:
+        return cls(account_sid="", username="", authorization=f"Bearer {token}")
+
+    @classmethod
+    def key_header(cls, header: str, key: str) -> Credentials:
+        """An API key sent as the value of ``header`` (``X-API-Key``)."""
+        return cls(account_sid="", username="", authorization=key, header=header)
 
     @classmethod
     def create(
@@ -95,7 +116,8 @@ class Credentials:
 
     def __repr__(self) -> str:
         return (
-            f"Credentials(account_sid={self.account_sid!r}, username={self.username!r}, secret=***)"
+            f"Credentials(account_sid={self.account_sid!r}, username={self.username!r}, "
+            f"header={self.header!r}, secret=***)"
         )
 
     __str__ = __repr__

@@ -142,7 +142,8 @@ class Dispatcher:
         # letter case (OpenAPI too says such header parameters are ignored).
         headers = {**extra, **self._own_headers} if extra else self._own_headers.copy()
         if request.headers:
-            headers.update((n, v) for n, v in request.headers if n.lower() not in _RESERVED)
+            reserved = self._reserved_headers
+            headers.update((n, v) for n, v in request.headers if n.lower() not in reserved)
         if request.content_type:
             headers["Content-Type"] = request.content_type
         return headers
@@ -150,15 +151,18 @@ class Dispatcher:
     # Made once per dispatcher: the same on every call (the dataclass is frozen).
     @cached_property
     def _own_headers(self) -> dict[str, str]:
-        return {
-            "Authorization": self.credentials.authorization,
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
+        auth = self.credentials
+        own = {auth.header: auth.authorization} if auth.header else {}
+        return {**own, "Accept": "application/json", "User-Agent": USER_AGENT}
+
+    @cached_property
+    def _reserved_headers(self) -> frozenset[str]:
+        return _RESERVED | {self.credentials.header.lower()} - {""}
 
     @cached_property
     def _defaults(self) -> Mapping[str, str]:
-        return {"account_sid": self.credentials.account_sid}
+        account = self.credentials.account_sid
+        return {"account_sid": account} if account else {}
 
     @cached_property
     def _bases(self) -> dict[str | None, str]:

@@ -16,6 +16,7 @@ import logging
 import re
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -25,6 +26,7 @@ from .._exceptions import ConfigurationError
 from .._json import read_json
 
 __all__ = [
+    "API_NAME",
     "HISTORY_LIMIT",
     "OCP_HEADER_NAMES",
     "OCP_SPEC_VERSION",
@@ -51,6 +53,8 @@ OCP_HEADER_NAMES = (
     "OCP-Session",
 )
 
+# The names of the context schema's api_specs, so the names register_api accepts.
+API_NAME = re.compile(r"[a-zA-Z0-9_-]+")
 _AGENT_TYPE = re.compile(r"[a-zA-Z0-9_\-.]{1,128}")
 _CONTEXT_ID = re.compile(r"ocp-[a-f0-9]{8,60}")
 # OCP's header lengths, counted in characters of the text before encoding.
@@ -101,11 +105,13 @@ class OCPContext:
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     last_updated: datetime = field(init=False)
     interaction_count: int = field(default=0, init=False)
-    # API name -> URI of where its operations came from (the schema's ``api_specs``).
+    # API name -> URI of where its operations came from (the schema's ``api_specs``): one URI
+    # per key, so an API of several spec files has its second under "{name}-2", and so on.
     api_specs: dict[str, str] = field(default_factory=dict)
     history: deque[CallRecord] = field(
         default_factory=lambda: deque(maxlen=HISTORY_LIMIT), init=False
     )
+    _spec_keys: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not _CONTEXT_ID.fullmatch(self.context_id):
@@ -126,8 +132,26 @@ class OCPContext:
         self.current_goal = goal
         self._touch()
 
-    def add_api(self, name: str, source: str) -> None:
-        self.api_specs[name] = source
+    def add_api(self, name: str, sources: str | Sequence[str]) -> None:
+        """Record where API ``name`` came from, replacing what it had: a URI, or one per file."""
+        if not API_NAME.fullmatch(name):
+            raise ConfigurationError(
+                f"API name {name!r} must match OCP's pattern {API_NAME.pattern} (letters, "
+                "digits, '_' and '-')."
+            )
+        uris = (sources,) if isinstance(sources, str) else tuple(sources)
+        keys = (name, *(f"{name}-{n}" for n in range(2, len(uris) + 1)))
+        owners = {k: api for api, held in self._spec_keys.items() if api != name for k in held}
+        taken = [k for k in keys if k in owners]
+        if taken:
+            raise ConfigurationError(
+                f"API {name!r} would list its spec files as {', '.join(taken)} in the context's "
+                f"api_specs, which API {owners[taken[0]]!r} holds: choose another name."
+            )
+        for key in self._spec_keys.pop(name, ()):
+            self.api_specs.pop(key, None)
+        self.api_specs.update(zip(keys, uris, strict=True))
+        self._spec_keys[name] = keys
         self._touch()
 
     def record_call(

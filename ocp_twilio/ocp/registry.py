@@ -11,7 +11,16 @@ A plugin is an entry point of the group ``ocp.apis`` whose object is a function 
         ocp_headers: true         # Acme's servers read the OCP context headers
 
 A registry URL serves OCP's registry API: ``GET {registry}/registry/{name}`` answers an entry
-whose ``tools`` are OCP tool definitions, and ``GET {registry}/search?q=`` lists names.
+whose ``tools`` are OCP tool definitions, and ``GET {registry}/search?q=`` lists names. A path
+in the registry URL is kept: ``https://host/api/v1`` asks ``/api/v1/registry/{name}``.
+
+An entry's ``auth_config`` says how its API takes credentials: ``type`` none, basic (also
+http_basic), bearer_token (also bearer) or api_key (sent in ``header_name``); without one, basic.
+Its ``x-ocp-twilio`` object (written by ``ocp-twilio catalog``) adds what OCP's tool definition
+cannot carry: per tool the body encoding (else JSON, as OCP clients send), the wire name of each
+parameter whose OCP name differs, the arguments filled from the credentials, exactly-one-of
+groups and the success status; and ``auth_env``, the variables that hold the credentials
+(``username``, ``password``, ``token``, ``key``; never TWILIO_* or OCP_* ones).
 """
 
 from __future__ import annotations
@@ -19,10 +28,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import jsonschema
@@ -46,24 +55,54 @@ from .plugin import APIDefinition
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "EXTENSION",
     "OCP_PARAMETER_SCHEMA_KEYS",
     "APIRegistry",
+    "AuthConfig",
     "ResolvedAPI",
     "plugin_definition",
     "spec_definition",
 ]
 
 ENTRY_POINT_GROUP = "ocp.apis"
+# An entry's object of what OCP's tool definition cannot carry; other clients ignore it.
+EXTENSION = "x-ocp-twilio"
+
+AuthType = Literal["none", "basic", "bearer", "api_key"]
+_AUTH_TYPES: dict[str, AuthType] = {
+    "none": "none",
+    "basic": "basic",
+    "http_basic": "basic",
+    "bearer": "bearer",
+    "bearer_token": "bearer",
+    "api_key": "api_key",
+}
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """How a registry entry's API takes credentials, and the variables that hold them."""
+
+    type: AuthType = "basic"
+    header_name: str | None = None
+    # "username", "password", "token" or "key" -> the name of an environment variable.
+    env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ResolvedAPI:
-    """An API definition and the URI of where it was found (the context's ``api_specs``)."""
+    """An API definition and the URIs of where it was found (the context's ``api_specs``)."""
 
     definition: APIDefinition
-    source: str
+    sources: tuple[str, ...]
     # Found in a registry file or at a registry URL: its tools get no TWILIO_* credentials.
     from_registry: bool = False
+    # A registry entry's auth_config; None for plugins and specs (Twilio's HTTP Basic).
+    auth: AuthConfig | None = None
+
+    @property
+    def source(self) -> str:
+        return self.sources[0]
 
 
 # An entry holds a few tool definitions; far more than any needs, far less than hurts.
@@ -127,7 +166,7 @@ class APIRegistry:
         entry = parse_document(body, f"registry entry {url}", as_json=True)
         check_document(_REMOTE_VALIDATOR, entry, f"Registry entry {url}")
         operations = _tool_operations(name, entry, url)
-        return _entry_definition(name, entry, url, operations, from_registry=True)
+        return _entry_definition(name, entry, (url,), operations, from_registry=True)
 
     async def _search(self, name: str, transport: Transport) -> list[str]:
         """Names the registry suggests; a registry without search suggests nothing."""
@@ -193,8 +232,8 @@ def spec_definition(
     paths = [Path(spec)] if isinstance(spec, (str, Path)) else [Path(p) for p in spec]
     entry = {"description": f"Operations of {', '.join(p.name for p in paths)}"}
     operations = load_operations(paths, cache_dir=cache_dir)  # first: it names a bad path
-    source = " ".join(p.resolve().as_uri() for p in paths)
-    return _entry_definition(name, entry, source, operations)
+    sources = tuple(p.resolve().as_uri() for p in paths)
+    return _entry_definition(name, entry, sources, operations)
 
 
 def _plugin_definition(name: str, entry_point: EntryPoint) -> ResolvedAPI:
@@ -210,7 +249,7 @@ def _plugin_definition(name: str, entry_point: EntryPoint) -> ResolvedAPI:
             f"Plugin {name!r} ({entry_point.value}) must return an APIDefinition, "
             f"not {type(definition).__name__}."
         )
-    return ResolvedAPI(definition, f"python:{entry_point.value}")
+    return ResolvedAPI(definition, (f"python:{entry_point.value}",))
 
 
 def _file_definition(name: str, entry: Mapping[str, Any], registry_file: Path) -> ResolvedAPI:
@@ -221,13 +260,13 @@ def _file_definition(name: str, entry: Mapping[str, Any], registry_file: Path) -
             operations = [dataclasses.replace(op, server=entry["base_url"]) for op in operations]
     else:
         operations = _tool_operations(name, entry, source)
-    return _entry_definition(name, entry, source, operations, from_registry=True)
+    return _entry_definition(name, entry, (source,), operations, from_registry=True)
 
 
 def _entry_definition(
     name: str,
     entry: Mapping[str, Any],
-    source: str,
+    sources: tuple[str, ...],
     operations: list[OperationSpec],
     *,
     from_registry: bool = False,
@@ -240,15 +279,31 @@ def _entry_definition(
         load_operations=lambda: list(operations),
         ocp_headers=bool(entry.get("ocp_headers", False)),
     )
-    return ResolvedAPI(definition, source, from_registry)
+    auth = _auth_config(entry) if from_registry else None
+    return ResolvedAPI(definition, sources, from_registry, auth)
+
+
+def _auth_config(entry: Mapping[str, Any]) -> AuthConfig:
+    config = entry.get("auth_config") or {}
+    return AuthConfig(
+        type=_AUTH_TYPES[config.get("type", "basic")],
+        header_name=config.get("header_name"),
+        env=dict(entry.get(EXTENSION, {}).get("auth_env", {})),
+    )
 
 
 def _tool_operations(name: str, entry: Mapping[str, Any], source: str) -> list[OperationSpec]:
     """OCP tool definitions as a document of the project's own spec format, then its loader."""
+    extension = entry.get(EXTENSION, {}).get("tools", {})
+    # Arguments filled from the credentials need an account: HTTP Basic's user name.
+    basic = _auth_config(entry).type == "basic"
     document = {
         "api": name,
         "server": entry["base_url"],
-        "operations": [_operation_document(tool) for tool in entry["tools"]],
+        "operations": [
+            _operation_document(tool, extension.get(tool["name"], {}), basic)
+            for tool in entry["tools"]
+        ],
     }
     return parse_spec_document(document, source=source)
 
@@ -269,7 +324,11 @@ OCP_PARAMETER_SCHEMA_KEYS = (
 )
 
 
-def _operation_document(tool: Mapping[str, Any]) -> dict[str, Any]:
+def _operation_document(
+    tool: Mapping[str, Any], extension: Mapping[str, Any], basic: bool
+) -> dict[str, Any]:
+    wire_names = extension.get("wire_names", {})
+    filled = extension.get("from_credentials", {}) if basic else {}
     parameters = [
         {
             "name": param_name,
@@ -281,6 +340,8 @@ def _operation_document(tool: Mapping[str, Any]) -> dict[str, Any]:
                 param.get("schema")
                 or {k: param[k] for k in OCP_PARAMETER_SCHEMA_KEYS if k in param}
             ),
+            **({"wire_name": wire_names[param_name]} if param_name in wire_names else {}),
+            **({"from_credentials": filled[param_name]} if param_name in filled else {}),
         }
         for param_name, param in tool.get("parameters", {}).items()
     ]
@@ -290,15 +351,21 @@ def _operation_document(tool: Mapping[str, Any]) -> dict[str, Any]:
         "path": tool["path"],
         "description": str(tool.get("description") or ""),
         "parameters": parameters,
-        # OCP clients send body parameters as one JSON object.
-        "body_encoding": "json",
     }
+    # OCP clients send body parameters as one JSON object.
+    has_body = any(p["in"] == "body" for p in parameters)
+    encoding = extension.get("body_encoding") or ("json" if has_body else None)
+    if encoding:
+        operation["body_encoding"] = encoding
+    if extension.get("exactly_one_of"):
+        operation["exactly_one_of"] = extension["exactly_one_of"]
     if tool.get("operation_id"):
         operation["operation_id"] = tool["operation_id"]
     if tool.get("tags"):
         operation["tags"] = list(tool["tags"])
     if tool.get("response_schema"):
-        operation["response"] = {"status": 200, "schema": tool["response_schema"]}
+        status = extension.get("response_status", 200)
+        operation["response"] = {"status": status, "schema": tool["response_schema"]}
     return operation
 
 
@@ -311,12 +378,57 @@ _TOOLS = {
         "properties": {"parameters": {"type": "object"}},
     },
 }
+# RFC 9110's token: what a header name may be.
+_HEADER_NAME = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$"
+_AUTH_CONFIG = {
+    "type": "object",
+    "required": ["type"],
+    "properties": {
+        "type": {"enum": sorted(_AUTH_TYPES)},
+        "header_name": {"type": ["string", "null"], "pattern": _HEADER_NAME},
+    },
+    "if": {"properties": {"type": {"const": "api_key"}}},
+    "then": {"required": ["header_name"], "properties": {"header_name": {"type": "string"}}},
+}
+# The variables an entry may name: never the library's own (Twilio's secrets, the registry).
+_VARIABLE = {
+    "type": "string",
+    "pattern": "^[A-Z][A-Z0-9_]{0,63}$",
+    "not": {"pattern": "^(TWILIO|OCP)_"},
+}
+_TOOL_EXTENSION = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "body_encoding": {"enum": ["form", "json"]},
+        "wire_names": {"type": "object", "additionalProperties": {"type": "string"}},
+        "from_credentials": {"type": "object", "additionalProperties": {"enum": ["account_sid"]}},
+        "exactly_one_of": {
+            "type": "array",
+            "items": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+        },
+        "response_status": {"type": "integer", "minimum": 100, "maximum": 599},
+    },
+}
+_EXTENSION = {
+    "type": "object",
+    "properties": {
+        "auth_env": {
+            "type": "object",
+            "propertyNames": {"enum": ["username", "password", "token", "key"]},
+            "additionalProperties": _VARIABLE,
+        },
+        "tools": {"type": "object", "additionalProperties": _TOOL_EXTENSION},
+    },
+}
 _ENTRY_PROPERTIES = {
     "description": {"type": "string"},
     "base_url": _URL,
     "spec": {"type": "string"},
     "tools": _TOOLS,
     "ocp_headers": {"type": "boolean"},
+    "auth_config": _AUTH_CONFIG,
+    EXTENSION: _EXTENSION,
 }
 _FILE_SCHEMA = {
     "type": "object",

@@ -228,7 +228,8 @@ def _operation(raw: Mapping[str, Any], defaults: Mapping[str, str], source: str)
         service=raw.get("service", defaults.get("service", "")),
         server=raw.get("server", defaults.get("server")),
         parameters=parameters,
-        body_encoding=raw.get("body_encoding", "form") if has_body else None,
+        # Given without body parameters it still holds: an empty JSON body is sent as "{}".
+        body_encoding=raw.get("body_encoding") or ("form" if has_body else None),
         response=ResponseSpec(
             status=response["status"],
             schema=openapi_to_json_schema(response["schema"]) if "schema" in response else None,
