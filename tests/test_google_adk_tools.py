@@ -58,8 +58,6 @@ async def run(agent: OCPAgent, llm: ScriptedLlm) -> list[types.FunctionResponse]
     return responses
 
 
-
-
 async def test_a_function_call_runs_against_the_sandbox(
     sandbox: Sandbox, sandbox_agent: OCPAgent
 ) -> None:

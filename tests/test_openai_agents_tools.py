@@ -61,11 +61,7 @@ async def run(agent: OCPAgent, model: ScriptedModel) -> list[dict[str, Any]]:
         sdk_agent, "take the payment", run_config=RunConfig(tracing_disabled=True)
     )
     assert result.final_output == "done"
-    return [
-        item for item in result.to_input_list() if item.get("type") == "function_call_output"
-    ]
-
-
+    return [item for item in result.to_input_list() if item.get("type") == "function_call_output"]
 
 
 async def test_a_tool_call_runs_against_the_sandbox(

@@ -51,8 +51,6 @@ def returns(messages: list[ModelMessage]) -> list[ToolReturnPart]:
     ]
 
 
-
-
 async def test_a_tool_call_runs_against_the_sandbox(
     sandbox: Sandbox, sandbox_agent: OCPAgent
 ) -> None:
