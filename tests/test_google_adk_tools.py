@@ -14,6 +14,7 @@ from google.adk.runners import InMemoryRunner
 from google.genai import types
 from pydantic import Field
 from sandbox_support import CREATE_TOOL, UNKNOWN_CALL, conflicting_update, create_call
+from span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.adapters.google_adk import as_adk_tools
@@ -64,11 +65,14 @@ async def test_a_function_call_runs_against_the_sandbox(
     call_sid = sandbox.start_call()
     llm = ScriptedLlm(model="scripted", calls=[create_call(call_sid, ChargeAmount=12.5)])
 
+    spans = captured_spans()
+
     [answer] = await run(sandbox_agent, llm)
 
     assert (answer.name, answer.id) == (CREATE_TOOL, "call_1")
     assert answer.response is not None
     assert answer.response["call_sid"] == call_sid and answer.response["sid"].startswith("PK")
+    assert tool_call_ids(spans) == ["call_1"]
     declared = {
         d.name: d
         for tool in llm.requests[0].config.tools or []

@@ -15,6 +15,7 @@ from openai.types.responses import (
     ResponseOutputText,
 )
 from sandbox_support import CREATE_TOOL, UNKNOWN_CALL, UPDATE_TOOL, conflicting_update, create_call
+from span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.adapters.openai_agents import as_openai_agents_tools
@@ -69,6 +70,7 @@ async def test_a_tool_call_runs_against_the_sandbox(
 ) -> None:
     call_sid = sandbox.start_call()
     model = ScriptedModel(create_call(call_sid, ChargeAmount=12.5))
+    spans = captured_spans()
 
     [output] = await run(sandbox_agent, model)
 
@@ -77,6 +79,7 @@ async def test_a_tool_call_runs_against_the_sandbox(
     assert payment["call_sid"] == call_sid and payment["sid"].startswith("PK")
     assert len(model.inputs) == 2  # the SDK gave the result back to the model
     assert CREATE_TOOL in [tool.name for tool in model.tools]
+    assert tool_call_ids(spans) == ["call_1"]  # the SDK's id of the call, on its trace
 
 
 async def test_tools_are_the_sdks_function_tools_with_strict_schemas(

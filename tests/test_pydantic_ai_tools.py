@@ -18,6 +18,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.models.test import TestModel
 from sandbox_support import CREATE_TOOL, UNKNOWN_CALL, conflicting_update, create_call
+from span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.adapters.pydantic_ai import as_pydantic_ai_toolset
@@ -57,6 +58,7 @@ async def test_a_tool_call_runs_against_the_sandbox(
     call_sid = sandbox.start_call()
     model, seen = scripted(create_call(call_sid, ChargeAmount=12.5))
     pydantic_agent = Agent(model, toolsets=[as_pydantic_ai_toolset(sandbox_agent)])
+    spans = captured_spans()
 
     result = await pydantic_agent.run("take the payment")
 
@@ -64,6 +66,7 @@ async def test_a_tool_call_runs_against_the_sandbox(
     [answer] = returns(result.all_messages())
     assert (answer.outcome, answer.tool_call_id) == ("success", "call_1")
     assert answer.content["call_sid"] == call_sid and answer.content["sid"].startswith("PK")
+    assert tool_call_ids(spans) == ["call_1"]
     offered = {tool.name: tool for tool in seen[0].function_tools}
     assert offered[CREATE_TOOL].parameters_json_schema["required"] == ["CallSid", "StatusCallback"]
 

@@ -7,44 +7,27 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from conftest import TWILIO_ENV, UPDATE_TOOL, update_arguments
 from fault_server import fault_server
-from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 from sandbox_support import UNKNOWN_CALL, run_card_payment
+from span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import InvalidArguments, OCPAgent, RetryPolicy, TwilioAPIError
-from ocp_twilio.adapters import openai_tool_result
+from ocp_twilio.adapters import anthropic_tool_result, openai_tool_result
 from ocp_twilio.sandbox import TEST_CARD, Sandbox
 
 CREATE = "api_v2010__createPayments"
 
 
-@pytest.fixture(scope="module")
-def exporter() -> Iterator[InMemorySpanExporter]:
-    """The process's tracer provider (set once) sends every span to this exporter while the
-    module runs."""
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        provider = TracerProvider()
-        trace.set_tracer_provider(provider)
-    memory = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(memory))
-    yield memory
-    memory.shutdown()  # later spans of the session are dropped, not kept
-
-
 @pytest.fixture
-def spans(exporter: InMemorySpanExporter) -> Iterator[InMemorySpanExporter]:
-    exporter.clear()
-    yield exporter
+def spans() -> InMemorySpanExporter:
+    return captured_spans()
 
 
 def attributes(span: ReadableSpan) -> dict[str, Any]:
@@ -165,11 +148,13 @@ async def test_the_models_call_id_is_the_spans(
     }
     call = {"id": "call_7", "function": {"name": CREATE, "arguments": json.dumps(arguments)}}
 
-    answer = await openai_tool_result(sandbox_agent, call)
+    block = {"type": "tool_use", "id": "toolu_8", "name": CREATE, "input": arguments}
 
-    assert "is_error" not in answer["content"]
-    [span] = spans.get_finished_spans()
-    assert attributes(span)["gen_ai.tool.call.id"] == "call_7"
+    answer = await openai_tool_result(sandbox_agent, call)
+    result = await anthropic_tool_result(sandbox_agent, block)
+
+    assert "is_error" not in answer["content"] and result["is_error"] is False
+    assert tool_call_ids(spans) == ["call_7", "toolu_8"]
 
 
 def test_without_opentelemetry_nothing_is_imported_and_calls_work() -> None:
