@@ -67,7 +67,7 @@ def test_call_refuses_an_argument_given_twice(options: list[str], phrase: str) -
     assert_failed(run("call", "updatePayments", *options), ExitCode.BAD_INPUT, phrase)
 
 
-@pytest.mark.parametrize("seconds", ["0", "-1"])
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan", "inf"])
 def test_call_refuses_a_timeout_that_is_not_positive(seconds: str) -> None:
     result = run("call", "updatePayments", "--timeout", seconds)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,7 +34,8 @@ __all__ = ["call"]
 @click.option("--base-url", help="Send to this server instead of Twilio (default TWILIO_BASE_URL).")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=float,
+    callback=lambda _context, _option, value: _positive_seconds(value),
     help="Seconds to wait for the answer (more than 0).",
 )
 def call(
@@ -64,6 +66,12 @@ async def _call(
     async with OCPAgent() as agent:
         await agent.register_api("twilio", base_url=base_url)
         return await agent.call_tool(name, arguments, timeout=timeout)
+
+
+def _positive_seconds(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value} is not a positive, finite number of seconds.")
+    return value
 
 
 def _arguments(tool: Tool, json_text: str | None, pairs: tuple[str, ...]) -> dict[str, Any]:
