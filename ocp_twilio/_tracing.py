@@ -3,15 +3,15 @@ for tool execution: ``execute_tool {tool}``, with the operation, the HTTP method
 ``error.type``, and Twilio's error code and request id and the retry count.
 
 A span never holds an argument value, a credential or an error message (Twilio's messages may
-quote the arguments): only names, numbers and ids. Without opentelemetry-api nothing is imported
-or done beyond one cached look-up per call.
+quote the arguments): only names, numbers and ids. Until the application imports
+opentelemetry-api, nothing is done beyond one look-up in ``sys.modules`` per call.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import TwilioAPIError
@@ -32,14 +32,22 @@ RETRY_COUNT = "ocp_twilio.retry_count"
 API_NAME = "ocp_twilio.api"
 
 
-@cache
 def tracer() -> Tracer | None:
-    """The library's tracer, or None where opentelemetry-api is not installed (looked up once)."""
-    try:
-        from opentelemetry import trace
-    except ImportError:
-        return None
-    return trace.get_tracer("ocp_twilio", __version__)
+    """The library's tracer once the application has imported OpenTelemetry's API (setting up a
+    tracer provider does), else None.
+
+    The library never imports it itself: the import would block the running event loop on a
+    first call (some 80 ms), and without the application's provider its spans would go nowhere.
+    """
+    if not _TRACER:
+        trace = sys.modules.get("opentelemetry.trace")
+        if trace is None:
+            return None
+        _TRACER.append(trace.get_tracer("ocp_twilio", __version__))
+    return _TRACER[0]
+
+
+_TRACER: list[Tracer] = []
 
 
 @contextmanager
