@@ -31,8 +31,9 @@ from ._exceptions import (
     ToolNotFound,
     TwilioAPIError,
 )
+from ._tracing import call_span, tracer
 from .http.credentials import Credentials
-from .http.dispatch import Dispatcher, ResponseValidation
+from .http.dispatch import Attempts, Dispatcher, ResponseValidation
 from .http.hosts import CredentialScope, is_twilio_host, resolve_base_url
 from .http.retry import DEFAULT_RETRIES, RetryPolicy
 from .http.timeout import Timeout
@@ -524,14 +525,31 @@ class OCPAgent:
         *,
         api: str | None = None,
         timeout: float | None = None,
+        tool_call_id: str | None = None,
     ) -> Any:
         """Validate ``arguments``, call the tool's operation and return the checked JSON result.
 
         The call, and how it ended, is added to the context's history (never its arguments).
+        With opentelemetry-api installed the call is a span (see :mod:`ocp_twilio._tracing`);
+        ``tool_call_id`` is the model's id for the call, which the span carries.
         """
         tool = self.get_tool(name, api=api)
         if isinstance(tool, CompactTool):
-            return await self._answer_compact(tool, {} if arguments is None else arguments, timeout)
+            arguments = {} if arguments is None else arguments
+            return await self._answer_compact(tool, arguments, timeout, tool_call_id)
+        traces = tracer()
+        if traces is None:
+            return await self._call(tool, arguments, timeout, None)
+        with call_span(traces, tool, tool_call_id) as attempts:
+            return await self._call(tool, arguments, timeout, attempts)
+
+    async def _call(
+        self,
+        tool: Tool,
+        arguments: Mapping[str, Any] | None,
+        timeout: float | None,
+        attempts: Attempts | None,
+    ) -> Any:
         registered = self._apis[tool.api]
         headers = self.context.headers() if registered.ocp_headers else None
         endpoint = tool.endpoint
@@ -550,6 +568,7 @@ class OCPAgent:
                     timeout=timeout,
                     headers=headers,
                     in_flight=self._in_flight,
+                    attempts=attempts,
                 )
         except BaseException as exc:
             status = exc.status if isinstance(exc, TwilioAPIError) else None
@@ -559,7 +578,11 @@ class OCPAgent:
         return result
 
     async def _answer_compact(
-        self, tool: CompactTool, arguments: Mapping[str, Any], timeout: float | None
+        self,
+        tool: CompactTool,
+        arguments: Mapping[str, Any],
+        timeout: float | None,
+        tool_call_id: str | None,
     ) -> Any:
         """find, describe or call; not recorded in the context's history, the call it makes is."""
         tool.validate(arguments)
@@ -584,7 +607,11 @@ class OCPAgent:
         if tool.name == DESCRIBE_TOOL:
             return described(target)
         return await self.call_tool(
-            target.name, arguments.get("arguments", {}), api=target.api, timeout=timeout
+            target.name,
+            arguments.get("arguments", {}),
+            api=target.api,
+            timeout=timeout,
+            tool_call_id=tool_call_id,
         )
 
     def _api_index(self, api: str) -> ToolIndex:

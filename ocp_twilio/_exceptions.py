@@ -177,7 +177,9 @@ class TwilioAPIError(OCPError):
         # Twilio-Request-Id: the first thing Twilio's support asks for.
         self.request_id = request_id
         code_text = f" (Twilio error {code})" if code is not None else ""
-        info = f" See {more_info}" if more_info else ""
+        # The link after a full stop and a space, so that terminals find where it starts.
+        end = "" if message.endswith((".", "!", "?")) else "."
+        info = f"{end} See {more_info}" if more_info else ""
         prefix = f"{tool}: " if tool else ""
         request = f" (request {request_id})" if request_id else ""
         super().__init__(f"{prefix}HTTP {status}{code_text}: {message}{info}{request}")

@@ -115,3 +115,23 @@ async def run_card_payment(agent: OCPAgent, call_sid: str, callback: str = CALLB
     done = payment_arguments(call_sid, sid, f"{sid}-done", callback, Status="complete")
     await agent.call_tool("updatePayments", done)
     return sid
+
+
+# The tool calls a scripted model makes in the framework tests (tests/test_*_tools.py).
+CREATE_TOOL = "api_v2010__createPayments"
+UPDATE_TOOL = "api_v2010__updatePayments"
+UNKNOWN_CALL = "CA" + "0" * 32  # the sandbox answers 404 (Twilio error 20404) for it
+
+
+def create_call(call_sid: str, **more: Any) -> tuple[str, dict[str, Any]]:
+    """A createPayments call, as a model would ask for it."""
+    arguments = {"CallSid": call_sid, "IdempotencyKey": "k1", "StatusCallback": CALLBACK, **more}
+    return CREATE_TOOL, arguments
+
+
+def conflicting_update(call_sid: str) -> tuple[str, dict[str, Any]]:
+    """An updatePayments call with both Capture and Status: refused before anything is sent."""
+    step = payment_arguments(
+        call_sid, "PK" + "0" * 32, "k2", Capture="security-code", Status="complete"
+    )
+    return UPDATE_TOOL, step

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -9,8 +10,9 @@ from conftest import CREATE_TOOL, PAYMENT_BODY, UPDATE_TOOL, RecordingServer, up
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from sandbox_support import CALLBACK, sandbox_in_thread
 
-from ocp_twilio import OCPAgent
+from ocp_twilio import ConfigurationError, OCPAgent
 from ocp_twilio.adapters.langchain import as_langchain_tools
 
 
@@ -70,6 +72,38 @@ async def test_schema_reaches_the_model_binding_unchanged(agent: OCPAgent) -> No
     assert set(parameters["required"]) == {"CallSid", "StatusCallback"}
 
 
-async def test_tools_are_async_only(agent: OCPAgent) -> None:
-    with pytest.raises(NotImplementedError):
-        by_name(agent)[UPDATE_TOOL].invoke(update_arguments())
+async def test_invoke_inside_a_running_loop_says_to_use_ainvoke(
+    agent: OCPAgent, recording_server: RecordingServer
+) -> None:
+    call = {"name": UPDATE_TOOL, "args": update_arguments(), "id": "c4", "type": "tool_call"}
+
+    with pytest.raises(ConfigurationError, match=r"use `await tool.ainvoke\(...\)`"):
+        by_name(agent)[UPDATE_TOOL].invoke(call)
+
+    assert recording_server.requests == []
+
+
+def test_invoke_outside_a_loop_calls_the_sandbox() -> None:
+    with sandbox_in_thread() as sandbox:
+        agent = OCPAgent(response_validation="strict")
+        asyncio.run(agent.register_api("twilio", environ=sandbox.environ()))
+        tool = by_name(agent)[CREATE_TOOL]
+        call_sid = sandbox.start_call()
+        messages = [
+            tool.invoke(
+                {"name": CREATE_TOOL, "args": arguments, "id": f"c{n}", "type": "tool_call"}
+            )
+            for n, arguments in enumerate(
+                [
+                    {"CallSid": call_sid, "IdempotencyKey": "k1", "StatusCallback": CALLBACK},
+                    {"CallSid": call_sid, "IdempotencyKey": "k2", "StatusCallback": CALLBACK},
+                    {"CallSid": "not a sid"},
+                ]
+            )
+        ]
+
+    first, second, refused = messages
+    assert isinstance(first, ToolMessage) and first.status == "success"
+    assert json.loads(str(first.content))["call_sid"] == call_sid
+    assert second.status == "success"  # a second call, in a loop of its own
+    assert refused.status == "error" and "CallSid" in str(refused.content)

@@ -1,8 +1,9 @@
 """Tools as agent frameworks and catalogs declare them, and helpers that answer their calls.
 
 Adapters only translate a Tool and its results: every call goes through
-``OCPAgent.call_tool``, which validates and sends it. ``mcp_server`` needs the ``mcp`` extra and
-``langchain`` the ``langchain`` extra; they are imported only from their own modules.
+``OCPAgent.call_tool``, which validates and sends it. ``mcp_server`` needs the ``mcp`` extra,
+``langchain`` the ``langchain`` extra, ``openai_agents``, ``pydantic_ai`` and ``google_adk`` the
+extras of those names; they are imported only from their own modules.
 """
 
 from __future__ import annotations

@@ -30,12 +30,18 @@ async def anthropic_tool_result(
     tools were offered, where several share tool names. A failed call comes back with
     ``is_error: true`` and a text saying what to change; nothing is raised for it.
     """
+    call_id = field_of(block, "id")
     outcome = await call_for_model(
-        agent, str(field_of(block, "name") or ""), field_of(block, "input"), api, safe_keys=True
+        agent,
+        str(field_of(block, "name") or ""),
+        field_of(block, "input"),
+        api,
+        safe_keys=True,
+        call_id=call_id,
     )
     return {
         "type": "tool_result",
-        "tool_use_id": field_of(block, "id"),
+        "tool_use_id": call_id,
         "content": outcome.text,
         "is_error": outcome.is_error,
     }

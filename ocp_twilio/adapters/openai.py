@@ -18,14 +18,22 @@ from .._config import MAX_JSON_DEPTH
 from .._exceptions import ToolNotFound
 from .._json import NotJSON, read_json
 from ..tools.tool import Tool
-from ._calls import ToolOutcome, call_for_model, field_of, invalid_arguments_text
+from ._calls import ToolOutcome, call_for_model, field_of, refused
 from ._rules import OPENAI_NAME, check_names
 from ._schema import model_facing, rule_text, with_notes
 
 if TYPE_CHECKING:
     from .._agent import OCPAgent
 
-__all__ = ["OpenAIShape", "openai_tool_result", "openai_tools", "strict_schema"]
+__all__ = [
+    "OpenAIShape",
+    "function_output",
+    "function_parameters",
+    "openai_tool_result",
+    "openai_tools",
+    "run_function_call",
+    "strict_schema",
+]
 
 OpenAIShape = Literal["chat", "responses"]
 
@@ -89,18 +97,25 @@ async def openai_tool_result(
     function = field_of(call, "function")
     source = function if function is not None else call
     name = str(field_of(source, "name") or "")
-    outcome = await _run(agent, name, field_of(source, "arguments"), api)
-    content = (
-        json.dumps({"is_error": True, "error": outcome.error}, ensure_ascii=False)
-        if outcome.is_error
-        else outcome.text
-    )
+    call_id = field_of(call, "id" if function is not None else "call_id")
+    outcome = await run_function_call(agent, name, field_of(source, "arguments"), api, call_id)
+    content = function_output(outcome)
     if function is not None:
-        return {"role": "tool", "tool_call_id": field_of(call, "id"), "content": content}
-    return {"type": "function_call_output", "call_id": field_of(call, "call_id"), "output": content}
+        return {"role": "tool", "tool_call_id": call_id, "content": content}
+    return {"type": "function_call_output", "call_id": call_id, "output": content}
 
 
-async def _run(agent: OCPAgent, name: str, arguments: Any, api: str | None) -> ToolOutcome:
+def function_output(outcome: ToolOutcome) -> str:
+    """The text that answers a function call: the result, or ``{"is_error": true, ...}``."""
+    if outcome.error is not None:
+        return json.dumps({"is_error": True, "error": outcome.error}, ensure_ascii=False)
+    return outcome.text
+
+
+async def run_function_call(
+    agent: OCPAgent, name: str, arguments: Any, api: str | None, call_id: str | None = None
+) -> ToolOutcome:
+    """One call with OpenAI's arguments (JSON text, strict mode's nulls), never raising."""
     if isinstance(arguments, str):
         try:
             arguments = read_json(arguments) if arguments.strip() else {}
@@ -111,22 +126,29 @@ async def _run(agent: OCPAgent, name: str, arguments: Any, api: str | None) -> T
                 if exc.too_deep
                 else f"are not valid JSON (column {exc.column}); send one JSON object"
             )
-            return ToolOutcome(error=invalid_arguments_text(name, problem))
+            return refused(name, problem)
     if isinstance(arguments, Mapping):
         # An unknown name is left for call_for_model to report, with the close names.
         with suppress(ToolNotFound):
             arguments = _restore(arguments, agent.get_tool(name, api=api).input_schema)
-    return await call_for_model(agent, name, arguments, api)
+    return await call_for_model(agent, name, arguments, api, call_id=call_id)
 
 
-def _function_tool(tool: Tool, strict: bool, shape: OpenAIShape) -> dict[str, Any]:
+def function_parameters(tool: Tool, strict: bool) -> tuple[str, dict[str, Any], bool]:
+    """The tool's description and parameters for OpenAI, and whether they are strict: a tool
+    that strict mode cannot express goes out non-strict, its calls validated all the same."""
     description, parameters = model_facing(tool)
     check_names(tool, parameters, "OpenAI", OPENAI_NAME)
     if strict:
         try:
             parameters = strict_schema(parameters)
         except ValueError:
-            strict = False  # this tool goes out non-strict; its calls are validated all the same
+            strict = False
+    return description, parameters, strict
+
+
+def _function_tool(tool: Tool, strict: bool, shape: OpenAIShape) -> dict[str, Any]:
+    description, parameters, strict = function_parameters(tool, strict)
     function: dict[str, Any] = {
         "name": tool.name,
         "description": description,

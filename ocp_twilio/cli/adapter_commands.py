@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
+from click.core import ParameterSource
 
 from .._agent import OCPAgent, load_api
 from .._exceptions import OCPError
@@ -66,12 +67,14 @@ def mcp(
     Credentials and host come from the TWILIO_* variables, as for the library.
     """
     try:
-        from ..adapters.mcp_server import serve_stdio
+        import mcp.server.lowlevel  # noqa: F401  # the SDK serve_stdio runs on, imported late
     except ImportError as exc:
         fail(
-            f"The MCP server needs the mcp extra: pip install 'ocp-twilio[mcp]' ({exc}).",
+            f"The MCP server needs the mcp extra ({exc}); install it from the ocp-twilio "
+            "checkout with:\n  .venv/bin/pip install -e '.[mcp]'",
             ExitCode.CONFIGURATION,
         )
+    from ..adapters.mcp_server import serve_stdio
 
     async def serve() -> None:
         # MCP clients check structuredContent against outputSchema and fail the whole call when
@@ -116,6 +119,7 @@ def catalog(
     shape: str,
 ) -> None:
     """Print the tools as JSON, for tool catalogs. No credentials are needed."""
+    _refuse_openai_options(output, strict)
     try:
         definition, tools = load_api("twilio", spec)
         chosen = _chosen(tools, services, tags, names)
@@ -129,6 +133,15 @@ def catalog(
     except OCPError as exc:
         fail(exc)
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _refuse_openai_options(output: str, strict: bool) -> None:
+    """--strict and --shape change OpenAI's list only: elsewhere they would do nothing."""
+    source = click.get_current_context().get_parameter_source("shape")
+    shape_given = source is not ParameterSource.DEFAULT
+    given = [name for name, on in (("--strict", strict), ("--shape", shape_given)) if on]
+    if output != "openai" and given:
+        fail(f"{' and '.join(given)}: for --format openai only.", ExitCode.BAD_INPUT)
 
 
 def _chosen(

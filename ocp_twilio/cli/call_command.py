@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +32,12 @@ __all__ = ["call"]
     help="One argument (repeatable); non-string values are read as JSON (true, 12.5).",
 )
 @click.option("--base-url", help="Send to this server instead of Twilio (default TWILIO_BASE_URL).")
-@click.option("--timeout", type=float, help="Seconds to wait for the answer.")
+@click.option(
+    "--timeout",
+    type=float,
+    callback=lambda _context, _option, value: _positive_seconds(value),
+    help="Seconds to wait for the answer (more than 0).",
+)
 def call(
     name: str,
     json_text: str | None,
@@ -62,6 +68,12 @@ async def _call(
         return await agent.call_tool(name, arguments, timeout=timeout)
 
 
+def _positive_seconds(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value} is not a positive, finite number of seconds.")
+    return value
+
+
 def _arguments(tool: Tool, json_text: str | None, pairs: tuple[str, ...]) -> dict[str, Any]:
     arguments: dict[str, Any] = {}
     if json_text is not None:
@@ -73,10 +85,14 @@ def _arguments(tool: Tool, json_text: str | None, pairs: tuple[str, ...]) -> dic
             fail("--json must be a JSON object of name/value pairs.", ExitCode.BAD_INPUT)
         arguments.update(document)
     properties = tool.input_schema["properties"]
+    from_json = set(arguments)
     for pair in pairs:
         key, equals, text = pair.partition("=")
         if not equals or not key:
             fail(f"--arg {pair!r} must look like KEY=VALUE.", ExitCode.BAD_INPUT)
+        if key in arguments:
+            where = "--json and --arg" if key in from_json else "more than one --arg"
+            fail(f"{key} is given by {where}; give it once.", ExitCode.BAD_INPUT)
         arguments[key] = _typed(text, properties.get(key, {}))
     return arguments
 

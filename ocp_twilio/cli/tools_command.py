@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import textwrap
 from typing import Any
 
@@ -32,7 +33,9 @@ def tools(as_json: bool) -> None:
     rows = [
         (t.name, t.api, f"{t.method} {_short_path(t.path)}", _first_sentence(t)) for t in catalog
     ]
-    click.echo(format_table(("NAME", "API", "OPERATION", "DESCRIPTION"), rows, width=120))
+    # The terminal's width, else $COLUMNS, else 120 (output to a pipe or a file).
+    width = shutil.get_terminal_size((120, 24)).columns
+    click.echo(format_table(("NAME", "API", "OPERATION", "DESCRIPTION"), rows, width=width))
 
 
 @main.command()

@@ -41,6 +41,7 @@ from .transport import Request, Response, Transport
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "USER_AGENT",
+    "Attempts",
     "Dispatcher",
     "ResponseValidation",
 ]
@@ -60,6 +61,23 @@ class ResponseValidation(str, Enum):
     STRICT = "strict"  # raise ResponseValidationError
     WARN = "warn"  # log a warning, return the data
     OFF = "off"  # do not check
+
+
+class Attempts:
+    """How a call went on the wire, for its trace: the last answer's status and request id, and
+    how many times it was sent again."""
+
+    __slots__ = ("request_id", "retries", "status")
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.request_id: str | None = None
+        self.retries = 0
+
+    def note(self, answer: Response | None, retries: int) -> None:
+        self.retries = retries
+        self.status = None if answer is None else answer.status
+        self.request_id = None if answer is None else answer.request_id
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,7 @@ class Dispatcher:
         timeout: float | None = None,
         headers: Mapping[str, str] | None = None,
         in_flight: asyncio.Semaphore | None = None,
+        attempts: Attempts | None = None,
     ) -> Any:
         """Validate, send (retrying where safe) and check one call; every failure is an OCPError.
 
@@ -98,7 +117,7 @@ class Dispatcher:
         replace the auth, content or user agent headers. ``in_flight`` is held during each
         attempt: the agent's cap on requests in flight. ``timeout`` given here bounds the whole
         call, retries included; the dispatcher's own bounds each attempt, its retry policy's
-        deadline the call.
+        deadline the call. ``attempts``, where given, is told how the call went on the wire.
         """
         if timeout is None:
             limit, deadline = self.timeout.attempt, self.retries.deadline
@@ -109,7 +128,7 @@ class Dispatcher:
         url = self.url_for(tool, request)
         sent_headers = self._headers_for(request, headers)
         exchange = _Exchange(
-            self, transport, tool.name, request, url, sent_headers, limit, deadline
+            self, transport, tool.name, request, url, sent_headers, limit, deadline, attempts
         )
         answer = await exchange.run(in_flight)
         if not 200 <= answer.status < 300:
@@ -189,6 +208,7 @@ class _Exchange:
     """One call's attempts: send, decide whether to try again, wait, within the deadline."""
 
     __slots__ = (
+        "attempts",
         "deadline",
         "dispatcher",
         "headers",
@@ -210,7 +230,9 @@ class _Exchange:
         headers: Mapping[str, str],
         timeout: float,
         deadline: float,
+        attempts: Attempts | None = None,
     ) -> None:
+        self.attempts = attempts
         self.dispatcher = dispatcher
         self.transport = transport
         self.tool = tool
@@ -238,6 +260,8 @@ class _Exchange:
             finally:
                 if in_flight is not None:
                     in_flight.release()
+            if self.attempts is not None:
+                self.attempts.note(answer, retry)
             if answer is not None and answer.status < 400:
                 return answer  # the common case: nothing to retry (see _should_retry)
             retry_after = parse_retry_after(answer.retry_after) if answer else None

@@ -34,6 +34,7 @@ __all__ = [
     "MAX_SYNC_BYTES",
     "MAX_SYNC_FILE_BYTES",
     "TWILIO_SPEC_FILES",
+    "checked_source",
     "sync_specs",
 ]
 
@@ -121,7 +122,7 @@ async def sync_specs(
     default an :class:`AiohttpTransport` of its own, closed at the end). Returns the synced
     files' paths.
     """
-    base = _checked_source(source)
+    base = checked_source(source)
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".sync-", dir=destination.parent))
     own_transport = transport is None
@@ -154,7 +155,7 @@ async def sync_specs(
     return [destination / name for name in files]
 
 
-def _checked_source(source: str) -> URL:
+def checked_source(source: str) -> URL:
     """The source as a folder URL; https only, but plain http for a mirror on this machine."""
     try:
         url = URL(source if source.endswith("/") else source + "/")
@@ -167,8 +168,8 @@ def _checked_source(source: str) -> URL:
         )
     if url is None or not url.host or url.query_string or url.fragment:
         raise ConfigurationError(
-            "The sync source must be an https URL of a folder, such as "
-            f"{DEFAULT_SYNC_SOURCE}; nothing was downloaded."
+            "The sync source must be an https URL of a folder (nothing was downloaded), such "
+            f"as:\n  {DEFAULT_SYNC_SOURCE}"
         )
     if url.scheme != "https" and not (url.scheme == "http" and is_loopback_host(url.host)):
         raise ConfigurationError(

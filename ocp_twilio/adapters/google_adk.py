@@ -1,0 +1,60 @@
+"""Google ADK tools (the ``google-adk`` extra) whose calls are validated.
+
+ADK lets a tool declare its parameters as JSON Schema (``FunctionDeclaration``'s
+``parameters_json_schema``), so each tool carries the operation's schema as it is and sends the
+call to ``OCPAgent.call_tool``, which validates it. A failed call answers ``{"error": ...}``, the
+form ADK's own tools use for a failure the model should read, so the run goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from google.adk.tools.base_tool import BaseTool
+from google.adk.tools.tool_context import ToolContext
+from google.genai import types
+
+from ..tools.tool import Tool
+from ._calls import call_for_model
+from ._schema import model_facing
+
+if TYPE_CHECKING:
+    from .._agent import OCPAgent
+
+__all__ = ["OCPTool", "as_adk_tools"]
+
+
+def as_adk_tools(agent: OCPAgent, tools: Iterable[Tool] | None = None) -> list[OCPTool]:
+    """The agent's tools (or ``tools``) as ADK tools for ``LlmAgent(tools=...)``."""
+    return [OCPTool(agent, tool) for tool in (agent.list_tools() if tools is None else tools)]
+
+
+class OCPTool(BaseTool):
+    """One tool of an OCPAgent, as ADK calls it."""
+
+    def __init__(self, agent: OCPAgent, tool: Tool) -> None:
+        # Safe keys: ADK runs other providers' models too (Anthropic's, through LiteLLM).
+        description, self._schema = model_facing(tool, safe_keys=True)
+        super().__init__(name=tool.name, description=description)
+        self._agent = agent
+        self._tool = tool
+
+    def _get_declaration(self) -> types.FunctionDeclaration:
+        return types.FunctionDeclaration(
+            name=self.name, description=self.description, parameters_json_schema=self._schema
+        )
+
+    async def run_async(self, *, args: dict[str, Any], tool_context: ToolContext) -> Any:
+        outcome = await call_for_model(
+            self._agent,
+            self._tool.name,
+            args,
+            self._tool.api,
+            safe_keys=True,
+            call_id=tool_context.function_call_id,
+        )
+        if outcome.error is not None:
+            return {"error": outcome.error}
+        # ADK wraps any other result as {"result": ...} itself.
+        return outcome.data

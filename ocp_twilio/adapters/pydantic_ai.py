@@ -1,0 +1,56 @@
+"""A Pydantic AI toolset (the ``pydantic-ai`` extra) whose calls are validated.
+
+Each tool carries the operation's JSON schema (Pydantic AI then passes the arguments through
+unchecked) and sends the call to ``OCPAgent.call_tool``, which validates it. Refused arguments
+raise ModelRetry, so the model is asked to correct them within the tool's retry budget; a call
+that failed after it was sent (Twilio's error, a timeout) raises ToolFailed, which the model
+sees as a failed result without being told to try the same call again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..tools.tool import Tool
+from ._calls import call_for_model
+from ._schema import model_facing
+
+if TYPE_CHECKING:
+    from pydantic_ai import FunctionToolset, RunContext
+    from pydantic_ai import Tool as PydanticTool
+
+    from .._agent import OCPAgent
+
+__all__ = ["as_pydantic_ai_toolset"]
+
+
+def as_pydantic_ai_toolset(
+    agent: OCPAgent, tools: Iterable[Tool] | None = None, *, max_retries: int | None = None
+) -> FunctionToolset[Any]:
+    """The agent's tools (or ``tools``) as a toolset for ``Agent(toolsets=[...])``;
+    ``max_retries`` bounds the corrections asked of the model per tool (default: the agent's).
+    """
+    from pydantic_ai import FunctionToolset
+
+    chosen = agent.list_tools() if tools is None else tools
+    return FunctionToolset([_tool(agent, tool) for tool in chosen], max_retries=max_retries)
+
+
+def _tool(agent: OCPAgent, tool: Tool) -> PydanticTool[Any]:
+    from pydantic_ai import ModelRetry, ToolFailed
+    from pydantic_ai import Tool as PydanticTool
+
+    async def call(context: RunContext[Any], **arguments: Any) -> Any:
+        outcome = await call_for_model(
+            agent, tool.name, arguments, tool.api, safe_keys=True, call_id=context.tool_call_id
+        )
+        if outcome.error is None:
+            return outcome.data
+        raise (ModelRetry if outcome.bad_input else ToolFailed)(outcome.error)
+
+    # Safe keys: the toolset may be given to any provider's model, Anthropic's included.
+    description, schema = model_facing(tool, safe_keys=True)
+    return PydanticTool.from_schema(
+        call, name=tool.name, description=description, json_schema=schema, takes_ctx=True
+    )
