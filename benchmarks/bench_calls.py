@@ -29,7 +29,8 @@ import multiprocessing
 import socket
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -236,9 +237,9 @@ def variants(
     }
 
 
-async def bench(
-    url: str, calls: int, rounds: int, concurrency: int
-) -> dict[str, dict[str, Measured]]:
+@asynccontextmanager
+async def clients(url: str, concurrency: int) -> AsyncIterator[dict[str, dict[str, Call]]]:
+    """Each operation's three variants, on clients that are set up, warmed up and then closed."""
     async with (
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session,
         OCPAgent(response_validation="strict", max_in_flight=concurrency) as agent,
@@ -252,17 +253,24 @@ async def bench(
         twilio.api.base_url = url
         try:
             table = variants(url, session, agent, twilio)
-            results = {op: {name: Measured() for name in each} for op, each in table.items()}
             for calls_of in table.values():  # warm up: connections, compiled validators
                 for call in calls_of.values():
-                    await run_round(call, max(calls // 10, concurrency), concurrency)
-            for _ in range(rounds):
-                for op, calls_of in table.items():
-                    for name, call in calls_of.items():
-                        seconds, cpu = await run_round(call, calls, concurrency)
-                        results[op][name].add(seconds, cpu, calls)
+                    await run_round(call, 10 * concurrency, concurrency)
+            yield table
         finally:
             await http_client.close()
+
+
+async def bench(
+    url: str, calls: int, rounds: int, concurrency: int
+) -> dict[str, dict[str, Measured]]:
+    async with clients(url, concurrency) as table:
+        results = {op: {name: Measured() for name in each} for op, each in table.items()}
+        for _ in range(rounds):
+            for op, calls_of in table.items():
+                for name, call in calls_of.items():
+                    seconds, cpu = await run_round(call, calls, concurrency)
+                    results[op][name].add(seconds, cpu, calls)
     return results
 
 

@@ -102,14 +102,9 @@ def _shallow_schema(depth: int) -> dict[str, Any]:
     scalars = ["string", "number", "boolean", "null"]
     bounds = {"minimum": -(2**62), "maximum": 2**62}
     levels: dict[str, Any] = {"0": {"type": scalars, **bounds}}
-    for level in range(1, depth + 1):
+    for level in range(1, depth + 1):  # any type (no "type": a check fewer on every value)
         below = {"$ref": f"#/$defs/{level - 1}"}
-        levels[str(level)] = {
-            "type": [*scalars, "object", "array"],
-            **bounds,
-            "additionalProperties": below,
-            "items": below,
-        }
+        levels[str(level)] = {**bounds, "additionalProperties": below, "items": below}
     return {"$ref": f"#/$defs/{depth}", "$defs": levels}
 
 
