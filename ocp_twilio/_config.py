@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "MAX_JSON_DEPTH",
+    "MCP_TOKEN_ENV",
     "Environment",
     "Limits",
     "environment_of",
@@ -39,6 +40,7 @@ DEFAULT_MAX_IN_FLIGHT = 25
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 CACHE_DIR_ENV = "OCP_TWILIO_CACHE_DIR"
+MCP_TOKEN_ENV = "OCP_TWILIO_MCP_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Environment:
     registry_file: str | None = None  # OCP_REGISTRY_FILE
     registry_url: str | None = None  # OCP_REGISTRY_URL
     cache_dir: str | None = None  # OCP_TWILIO_CACHE_DIR
+    mcp_token: str | None = None  # OCP_TWILIO_MCP_TOKEN: the bearer of `ocp-twilio mcp --http`
 
 
 _VARIABLES = {
@@ -94,6 +97,7 @@ _VARIABLES = {
     "registry_file": "OCP_REGISTRY_FILE",
     "registry_url": "OCP_REGISTRY_URL",
     "cache_dir": CACHE_DIR_ENV,
+    "mcp_token": MCP_TOKEN_ENV,
 }
 
 # The mapping an agent's register_api was given, for the code it runs (an API's plugin loading

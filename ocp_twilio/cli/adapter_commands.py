@@ -1,4 +1,5 @@
-"""``ocp-twilio mcp`` (an MCP server over stdio) and ``ocp-twilio catalog`` (a JSON listing)."""
+"""``ocp-twilio mcp`` (an MCP server over stdio or Streamable HTTP) and ``ocp-twilio catalog``
+(a JSON listing)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from .._agent import OCPAgent, load_api
+from .._config import MCP_TOKEN_ENV, read_environment
 from .._exceptions import OCPError
 from ..adapters import (
     FRAMEWORKS,
@@ -48,21 +50,54 @@ def _tool_filters(command: F) -> F:
 
 @main.command()
 @_tool_filters
+@click.option("--http", "over_http", is_flag=True, help="Serve Streamable HTTP, not stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="HTTP only: address.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="HTTP only."
+)
+@click.option(
+    "--public-url",
+    default=None,
+    help="HTTP only: where Twilio reaches this server (default http://HOST:PORT); the "
+    "StatusCallback receiver checks signatures against it.",
+)
+@click.option(
+    "--allowed-host", multiple=True, help="HTTP only: a Host header to accept besides loopback."
+)
+@click.option(
+    "--allowed-origin", multiple=True, help="HTTP only: a browser Origin to accept (403 else)."
+)
 def mcp(
     spec: Path | None,
     services: tuple[str, ...],
     tags: tuple[str, ...],
     names: tuple[str, ...],
+    over_http: bool,
+    host: str,
+    port: int,
+    public_url: str | None,
+    allowed_host: tuple[str, ...],
+    allowed_origin: tuple[str, ...],
 ) -> None:
-    """Serve the tools over stdio as an MCP server (needs the ``mcp`` extra).
+    """Serve the tools as an MCP server over stdio, or with --http over Streamable HTTP at
+    /mcp, with Twilio's StatusCallback receiver on the same port (needs the ``mcp`` extra).
 
-    Credentials and host come from the TWILIO_* variables, as for the library.
+    Credentials and host come from the TWILIO_* variables, as for the library; over HTTP the
+    clients' bearer token from OCP_TWILIO_MCP_TOKEN, and TWILIO_AUTH_TOKEN checks callbacks.
     """
     try:
+        from ..adapters.mcp_http import serve_http
         from ..adapters.mcp_server import serve_stdio
     except ImportError as exc:
         fail(
             f"The MCP server needs the mcp extra: pip install 'ocp-twilio[mcp]' ({exc}).",
+            ExitCode.CONFIGURATION,
+        )
+    environment = read_environment()
+    if over_http and not environment.mcp_token:
+        fail(
+            f"ocp-twilio mcp --http needs a bearer token for its clients: set {MCP_TOKEN_ENV} "
+            "(at least 16 characters).",
             ExitCode.CONFIGURATION,
         )
 
@@ -70,9 +105,34 @@ def mcp(
         # MCP clients check structuredContent against outputSchema and fail the whole call when
         # it does not match; a strict agent reports such an answer as an isError result instead.
         async with OCPAgent(response_validation="strict") as agent:
+            # Before the API, so that the Pay operations default to the receiver's URL.
+            receiver = (
+                agent.status_callback_receiver(public_url or f"http://{host}:{port}")
+                if over_http and environment.auth_token
+                else None
+            )
             await agent.register_api("twilio", spec=spec)
             tools = _chosen(agent.list_tools(), services, tags, names)
-            await serve_stdio(agent, tools)
+            if not over_http:
+                await serve_stdio(agent, tools)
+                return
+            if receiver is None:
+                click.echo(
+                    "No TWILIO_AUTH_TOKEN: StatusCallbacks cannot be checked, so no payment "
+                    "progress will arrive.",
+                    err=True,
+                )
+            click.echo(f"MCP at http://{host}:{port}/mcp", err=True)
+            await serve_http(
+                agent,
+                tools,
+                host=host,
+                port=port,
+                token=environment.mcp_token,
+                receiver=receiver,
+                allowed_hosts=allowed_host,
+                allowed_origins=allowed_origin,
+            )
 
     try:
         asyncio.run(serve())
