@@ -243,7 +243,8 @@ def _definition(tool: Tool) -> dict[str, Any]:
     check_names(tool, schema, "MCP", MCP_NAME)
     definition: dict[str, Any] = {
         "name": tool.name,
-        "description": description,
+        # Some of Twilio's operations have no description; clients expect one.
+        "description": description or f"{tool.method} {tool.spec.path} ({tool.spec.service}).",
         "inputSchema": exported_schema(schema, "input"),
         "annotations": _annotations(tool),
     }
