@@ -1,6 +1,6 @@
-"""Subscriptions to Pay sessions in one process, through the SDK's in-memory client: each ends
-on unsubscribe, at the payment's outcome or when its session is forgotten, and their number is
-bounded."""
+"""Subscriptions to Pay sessions in one process, through the SDK's in-memory client (handshake
+resources/subscribe and 2026-07-28 subscriptions/listen): each ends on unsubscribe, at the
+payment's outcome, when its session is forgotten or its stream closed; their number is bounded."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from conftest import ACCOUNT_SID, CALL_SID, PAYMENT_SID, TWILIO_ENV
 from mcp.client.client import Client
 from mcp.shared.exceptions import MCPError
+from mcp.shared.subscriptions import ResourceUpdated
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.adapters.mcp_pay_sessions import PaySessions
@@ -101,3 +102,19 @@ def test_a_store_that_cannot_list_lists_nothing() -> None:
     sessions = PaySessions(lambda: Reader())
     listed = asyncio.run(sessions.list_resources(None, None))  # type: ignore[arg-type]
     assert listed.resources == []
+
+
+async def test_a_listen_stream_of_2026_07_28_hears_of_its_sessions(
+    paying: tuple[OCPAgent, ProgressStore],
+) -> None:
+    agent, store = paying
+    server, pay_sessions = served_by(agent, agent.list_tools())
+    uri = f"twilio-pay://{PAYMENT_SID}"
+    async with Client(server) as client:  # the modern protocol: no resources/subscribe
+        async with client.listen(resource_subscriptions=[uri]) as subscription:
+            assert len(pay_sessions) == 1
+            await store.append(event(Capture="payment-card-number", PartialResult="true"))
+            with anyio.fail_after(10):
+                heard = await anext(subscription)
+        await until(lambda: len(pay_sessions) == 0)  # the stream is closed: so is its watcher
+    assert heard == ResourceUpdated(uri)

@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .._exceptions import OCPError
@@ -22,7 +22,6 @@ from ..payments.stores import DEFAULT_SESSION_TTL, ProgressStore
 if TYPE_CHECKING:
     import mcp_types as types
     from mcp.server.context import ServerRequestContext
-    from mcp.server.session import ServerSession
 
 __all__ = ["MAX_SUBSCRIPTIONS", "URI_TEMPLATE", "PaySessions"]
 
@@ -70,6 +69,7 @@ class PaySessions:
             "on_read_resource": self.read,
             "on_subscribe_resource": self.subscribe,
             "on_unsubscribe_resource": self.unsubscribe,
+            "on_subscriptions_listen": self.listen,
         }
 
     async def list_resources(
@@ -122,21 +122,34 @@ class PaySessions:
     async def subscribe(
         self, ctx: ServerRequestContext[Any], params: types.SubscribeRequestParams
     ) -> types.EmptyResult:
+        """Handshake-era clients: updates go to the connection's standalone stream."""
         import mcp_types as types
-        from mcp.shared.exceptions import MCPError
 
-        sid = _sid_of(params.uri)
         key = (_connection_of(ctx), params.uri)
         if key not in self._watchers:
-            if len(self._watchers) >= self.max_subscriptions:
-                raise MCPError(
-                    types.INVALID_REQUEST,
-                    f"This server already keeps {self.max_subscriptions} subscriptions: "
-                    "unsubscribe from payments that are over first.",
-                )
-            task = asyncio.create_task(self._watch(key, sid, ctx.session))
-            self._watchers[key] = task
+            self._start([(key, _sid_of(params.uri))], ctx.session.send_resource_updated)
         return types.EmptyResult()
+
+    async def listen(
+        self, ctx: ServerRequestContext[Any], params: types.SubscriptionsListenRequestParams
+    ) -> types.SubscriptionsListenResult:
+        """2026-07-28 clients: the listen request's own stream carries the updates, for as
+        long as it is open (the SDK's ListenHandler writes it, over a bus of its own)."""
+        from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourceUpdated
+
+        bus = InMemorySubscriptionBus()
+        stream = f"listen {_connection_of(ctx)} {ctx.request_id}"
+        uris = params.notifications.resource_subscriptions or []
+        keys = [((stream, uri), _sid_of(uri)) for uri in dict.fromkeys(uris)]
+
+        async def publish(uri: str) -> None:
+            await bus.publish(ResourceUpdated(uri))
+
+        self._start(keys, publish)
+        try:
+            return await ListenHandler(bus)(ctx, params)
+        finally:
+            self._stop(lambda key: key[0] == stream)
 
     async def unsubscribe(
         self, ctx: ServerRequestContext[Any], params: types.UnsubscribeRequestParams
@@ -153,11 +166,28 @@ class PaySessions:
     def close(self) -> None:
         self._stop(lambda key: True)
 
+    def _start(
+        self, keys: list[tuple[tuple[str, str], str]], notify: Callable[[str], Awaitable[None]]
+    ) -> None:
+        from mcp.shared.exceptions import MCPError
+        from mcp_types import INVALID_REQUEST
+
+        if len(self._watchers) + len(keys) > self.max_subscriptions:
+            raise MCPError(
+                INVALID_REQUEST,
+                f"This server already keeps {self.max_subscriptions} subscriptions: "
+                "unsubscribe from payments that are over first.",
+            )
+        for key, sid in keys:
+            self._watchers[key] = asyncio.create_task(self._watch(key, sid, notify))
+
     def _stop(self, chosen: Callable[[tuple[str, str]], bool]) -> None:
         for key in [key for key in self._watchers if chosen(key)]:
             self._watchers.pop(key).cancel()
 
-    async def _watch(self, key: tuple[str, str], sid: str, session: ServerSession) -> None:
+    async def _watch(
+        self, key: tuple[str, str], sid: str, notify: Callable[[str], Awaitable[None]]
+    ) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + DEFAULT_SESSION_TTL
         try:
@@ -169,7 +199,7 @@ class PaySessions:
                 if state is None or state.version <= seen:
                     continue
                 seen = state.version
-                await session.send_resource_updated(key[1])
+                await notify(key[1])
                 if "Result" in state.outcome:
                     return  # the payment is over: nothing more will come
         except OCPError as exc:  # a shared store is out: the client subscribes again
