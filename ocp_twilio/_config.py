@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._exceptions import ConfigurationError
 
@@ -83,7 +83,8 @@ class Environment:
     registry_file: str | None = None  # OCP_REGISTRY_FILE
     registry_url: str | None = None  # OCP_REGISTRY_URL
     cache_dir: str | None = None  # OCP_TWILIO_CACHE_DIR
-    mcp_token: str | None = None  # OCP_TWILIO_MCP_TOKEN: the bearer of `ocp-twilio mcp --http`
+    # OCP_TWILIO_MCP_TOKEN: the bearer of `ocp-twilio mcp --http`, kept out of reprs.
+    mcp_token: str | None = field(default=None, repr=False)
 
 
 _VARIABLES = {

@@ -78,3 +78,10 @@ async def test_environ_names_the_cache_of_twilios_own_api(
     async with OCPAgent() as agent:  # the process's cache: nothing synced there
         await agent.register_api("twilio", environ=TWILIO_ENV)
         assert [t.name for t in agent.list_tools()] == PAY_TOOLS
+
+
+def test_the_mcp_token_is_read_and_kept_out_of_reprs() -> None:
+    token = "mcp-" + "t0ken" * 6
+    env = read_environment({"OCP_TWILIO_MCP_TOKEN": token})
+    assert env.mcp_token == token
+    assert token not in repr(env)
