@@ -69,6 +69,8 @@ async def test_subscriptions_notify_and_end(paying: tuple[OCPAgent, ProgressStor
         await store.append(event(Capture="payment-card-number", PartialResult="false"))
         await store.append(event(OTHER_SID, Result="success", PaymentConfirmationCode="ch_1"))
         await until(lambda: len(pay_sessions) == 0)  # the payment is over: its watcher ends
+        await client.subscribe_resource(other)  # over already: nothing to wait for
+        await until(lambda: len(pay_sessions) == 0)
     assert updated == [uri, other]
 
 

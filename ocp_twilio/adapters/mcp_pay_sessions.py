@@ -193,6 +193,8 @@ class PaySessions:
         try:
             store = self._store_of()
             state = await store.progress(sid) if store is not None else None
+            if state is not None and "Result" in state.outcome:
+                return  # over before it was subscribed to: nothing more will come
             seen = state.version if state is not None else 0
             while store is not None and loop.time() < deadline:
                 state = await store.wait(sid, seen, _WAIT_SECONDS)
