@@ -321,7 +321,8 @@ class OCPAgent:
         """
         receiver = StatusCallbackReceiver(
             auth_token=auth_token_for_signatures(auth_token, environ),
-            store=store or MemoryProgressStore(),
+            # Not `store or ...`: an empty MemoryProgressStore is falsy (it has a length).
+            store=store if store is not None else MemoryProgressStore(),
             path=path,
             public_url=public_url,
             trust_forwarded=trust_forwarded,

@@ -18,6 +18,7 @@ import anyio
 import httpx2
 import mcp_types as types
 import pytest
+import uvicorn
 from click.testing import CliRunner
 from conftest import (
     CREATE_TOOL,
@@ -32,8 +33,9 @@ from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
-from ocp_twilio import compute_signature
+from ocp_twilio import MemoryProgressStore, OCPAgent, TransportError, compute_signature
 from ocp_twilio.adapters._exported_formats import STANDARD_FORMATS
+from ocp_twilio.adapters.mcp_http import http_application
 from ocp_twilio.cli import main
 from ocp_twilio.cli.failures import ExitCode
 from ocp_twilio.sandbox import Sandbox
@@ -68,6 +70,21 @@ class Served:
         self.mcp = f"{self.base}/mcp"
 
 
+async def until_listening(port: int, process: subprocess.Popen[bytes] | None = None) -> None:
+    with anyio.fail_after(60):
+        while True:
+            if process is not None:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.1)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
 @asynccontextmanager
 async def served(sandbox: Sandbox, *options: str) -> AsyncIterator[Served]:
     """The console script serving MCP over HTTP, pointed at the sandbox; stopped by its pid."""
@@ -76,17 +93,7 @@ async def served(sandbox: Sandbox, *options: str) -> AsyncIterator[Served]:
     command = [CONSOLE_SCRIPT, "mcp", "--http", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen([*command, *options], env=env, stderr=subprocess.PIPE)
     try:
-        with anyio.fail_after(60):
-            while True:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", port)
-                except OSError:
-                    await asyncio.sleep(0.1)
-                    continue
-                writer.close()
-                await writer.wait_closed()
-                break
+        await until_listening(port, process)
         yield Served(port)
     finally:
         process.terminate()
@@ -348,3 +355,29 @@ async def test_ref_root_tools_publish_an_output_schema_in_standard_formats(
     assert "RFC 2822" in date["description"]
     assert created.is_error is False
     assert created.structured_content is not None and created.structured_content["sid"]
+
+
+class OutOfServiceStore(MemoryProgressStore):
+    """A store whose backend is out, as a shared store's can be."""
+
+    async def append(self, event: Any) -> bool:
+        raise TransportError("the progress store is unreachable")
+
+
+async def test_a_store_outage_answers_twilio_503_so_that_it_tries_again(sandbox: Sandbox) -> None:
+    port = free_port()
+    async with OCPAgent() as agent:
+        receiver = agent.status_callback_receiver(
+            f"http://127.0.0.1:{port}", auth_token=sandbox.auth_token, store=OutOfServiceStore()
+        )
+        await agent.register_api("twilio", environ=sandbox.environ())
+        app = http_application(agent, agent.list_tools(), token=TOKEN, receiver=receiver)
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+        serving = asyncio.create_task(server.serve())
+        try:
+            await until_listening(port)
+            answer = await post_callback(Served(port), sandbox.auth_token, callback_form())
+        finally:
+            server.should_exit = True
+            await serving
+    assert answer.status_code == 503

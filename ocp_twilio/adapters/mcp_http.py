@@ -10,11 +10,12 @@ SDK's (``TransportSecuritySettings``): a request with an Origin that is not allo
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError, OCPError
 from ..payments.receiver import CallbackRequest, StatusCallbackReceiver
 from ..payments.signatures import SIGNATURE_HEADER
 from ..tools.tool import Tool
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from .._agent import OCPAgent
 
 __all__ = ["MCP_PATH", "MIN_TOKEN_LENGTH", "http_application", "serve_http"]
+
+logger = logging.getLogger("ocp_twilio.mcp")
 
 MCP_PATH = "/mcp"
 MIN_TOKEN_LENGTH = 16
@@ -167,16 +170,19 @@ def _callback_endpoint(receiver: StatusCallbackReceiver) -> Any:
     from starlette.responses import Response
 
     async def callback(request: Request) -> Response:
-        answer = await receiver.answer(
-            CallbackRequest(
-                body=await _body_within(request, receiver.max_body_bytes),
-                content_type=_media_type(request.headers.get("content-type")),
-                signature=request.headers.get(SIGNATURE_HEADER),
-                raw_path=_raw_path(request.scope),
-                forwarded_proto=request.headers.get("x-forwarded-proto"),
-                forwarded_host=request.headers.get("x-forwarded-host"),
-            )
+        read = CallbackRequest(
+            body=await _body_within(request, receiver.max_body_bytes),
+            content_type=_media_type(request.headers.get("content-type")),
+            signature=request.headers.get(SIGNATURE_HEADER),
+            raw_path=_raw_path(request.scope),
+            forwarded_proto=request.headers.get("x-forwarded-proto"),
+            forwarded_host=request.headers.get("x-forwarded-host"),
         )
+        try:
+            answer = await receiver.answer(read)
+        except OCPError as exc:  # the store failed (a shared one is out): Twilio tries again
+            logger.warning("StatusCallback not stored (503): %s", exc)
+            return Response("Not stored; try again.\n", status_code=503, media_type="text/plain")
         return Response(answer.text or None, status_code=answer.status, media_type="text/plain")
 
     return callback
