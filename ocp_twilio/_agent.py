@@ -360,7 +360,11 @@ class OCPAgent:
         """
         receiver = StatusCallbackReceiver(
             auth_token=auth_token_for_signatures(auth_token, environ),
-            store=store or self.progress_store or MemoryProgressStore(),
+            # Not `store or ...`: an empty MemoryProgressStore is falsy (it has a length).
+            store=next(
+                (given for given in (store, self.progress_store) if given is not None),
+                MemoryProgressStore(),
+            ),
             path=path,
             public_url=public_url,
             trust_forwarded=trust_forwarded,

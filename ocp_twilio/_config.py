@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._exceptions import ConfigurationError
 
@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "MAX_JSON_DEPTH",
+    "MCP_TOKEN_ENV",
     "REDIS_URL_ENV",
     "Environment",
     "Limits",
@@ -42,6 +43,7 @@ DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 CACHE_DIR_ENV = "OCP_TWILIO_CACHE_DIR"
 REDIS_URL_ENV = "OCP_TWILIO_REDIS_URL"
+MCP_TOKEN_ENV = "OCP_TWILIO_MCP_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -72,19 +74,23 @@ class Limits:
 
 @dataclass(frozen=True)
 class Environment:
-    """The environment variables the library reads, each None where unset or empty."""
+    """The environment variables the library reads, each None where unset or empty; the
+    secrets (and a Redis URL, which may hold a password) are kept out of the repr."""
 
     account_sid: str | None = None  # TWILIO_ACCOUNT_SID
-    auth_token: str | None = None  # TWILIO_AUTH_TOKEN
+    auth_token: str | None = field(default=None, repr=False)  # TWILIO_AUTH_TOKEN
     api_key: str | None = None  # TWILIO_API_KEY
-    api_secret: str | None = None  # TWILIO_API_SECRET
+    api_secret: str | None = field(default=None, repr=False)  # TWILIO_API_SECRET
     base_url: str | None = None  # TWILIO_BASE_URL
     region: str | None = None  # TWILIO_REGION
     edge: str | None = None  # TWILIO_EDGE
     registry_file: str | None = None  # OCP_REGISTRY_FILE
     registry_url: str | None = None  # OCP_REGISTRY_URL
     cache_dir: str | None = None  # OCP_TWILIO_CACHE_DIR
-    redis_url: str | None = None  # OCP_TWILIO_REDIS_URL: payment progress shared through Redis
+    # OCP_TWILIO_REDIS_URL: payment progress shared through Redis.
+    redis_url: str | None = field(default=None, repr=False)
+    # OCP_TWILIO_MCP_TOKEN: the bearer of `ocp-twilio mcp --http`.
+    mcp_token: str | None = field(default=None, repr=False)
 
 
 _VARIABLES = {
@@ -99,6 +105,7 @@ _VARIABLES = {
     "registry_url": "OCP_REGISTRY_URL",
     "cache_dir": CACHE_DIR_ENV,
     "redis_url": REDIS_URL_ENV,
+    "mcp_token": MCP_TOKEN_ENV,
 }
 
 # The mapping an agent's register_api was given, for the code it runs (an API's plugin loading

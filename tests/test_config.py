@@ -78,3 +78,17 @@ async def test_environ_names_the_cache_of_twilios_own_api(
     async with OCPAgent() as agent:  # the process's cache: nothing synced there
         await agent.register_api("twilio", environ=TWILIO_ENV)
         assert [t.name for t in agent.list_tools()] == PAY_TOOLS
+
+
+def test_the_secrets_are_read_and_kept_out_of_reprs() -> None:
+    secrets = {
+        "OCP_TWILIO_MCP_TOKEN": "mcp-" + "t0ken" * 6,
+        "TWILIO_AUTH_TOKEN": "auth-" + "t0ken" * 6,
+        "TWILIO_API_SECRET": "api-" + "s3cret" * 6,
+        "OCP_TWILIO_REDIS_URL": "redis://:pa55w0rd-of-redis@127.0.0.1:6379/0",
+    }
+    env = read_environment({**secrets, "TWILIO_ACCOUNT_SID": "AC" + "0" * 32})
+    assert (env.mcp_token, env.auth_token, env.api_secret, env.redis_url) == tuple(secrets.values())
+    assert "AC" + "0" * 32 in repr(env)  # what is not secret still shows
+    for secret in (*secrets.values(), "pa55w0rd-of-redis"):
+        assert secret not in repr(env)

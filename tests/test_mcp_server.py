@@ -46,7 +46,10 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
         sent_before_failure = len(recording_server.requests)
         recording_server.reply(404, {"code": 20404, "message": "Not found", "status": 404})
         failed = await session.call_tool(UPDATE_TOOL, update_arguments())
-        unknown = await session.call_tool("updatePayment", {})
+        with pytest.raises(MCPError, match=f"Did you mean: {UPDATE_TOOL}"):  # a protocol error
+            await session.call_tool("updatePayment", {})
+        prompts = [prompt.name for prompt in (await session.list_prompts()).prompts]
+        templates = (await session.list_resource_templates()).resource_templates
         recording_server.reply(202, {**PAYMENT_BODY, "sid": "not-a-payment-sid"})
         off_schema = await session.call_tool(UPDATE_TOOL, update_arguments())
 
@@ -68,13 +71,13 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
     assert "give exactly one of Capture or Status (none was given)" in invalid_text
     assert failed.is_error is True and failed.structured_content is None
     assert "Twilio error 20404" in failed.content[0].text  # type: ignore[union-attr]
-    assert unknown.is_error is True
-    assert f"Did you mean: {UPDATE_TOOL}" in unknown.content[0].text  # type: ignore[union-attr]
+    assert "start-payment" in prompts  # prompts and resources over stdio too
+    assert [template.uri_template for template in templates] == ["twilio-pay://{Sid}"]
     assert off_schema.is_error is True and off_schema.structured_content is None
     off_schema_text = off_schema.content[0].text  # type: ignore[union-attr]
     assert "sid: must match the pattern" in off_schema_text
     assert "not-a-payment-sid" in off_schema_text  # the model still gets the answer
-    for result in (ok, invalid, failed, unknown, off_schema):
+    for result in (ok, invalid, failed, off_schema):
         assert AUTH_TOKEN not in result.model_dump_json()
 
 
@@ -86,10 +89,10 @@ async def test_filters_choose_the_served_tools(recording_server: RecordingServer
     ):
         await session.initialize()
         names = [tool.name for tool in (await session.list_tools()).tools]
-        refused = await session.call_tool(UPDATE_TOOL, update_arguments())
+        with pytest.raises(MCPError, match="No tool named"):
+            await session.call_tool(UPDATE_TOOL, update_arguments())
 
     assert names == [CREATE_TOOL]
-    assert refused.is_error is True
     assert recording_server.requests == []
 
 

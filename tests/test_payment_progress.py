@@ -482,3 +482,12 @@ def test_a_field_captured_again_drops_what_was_typed_before() -> None:
     assert view["typing"] is True
     assert "card_number" not in view["entered"]
     assert "card_type" not in view["entered"]
+
+
+async def test_the_store_given_is_the_store_used_even_while_empty() -> None:
+    given = MemoryProgressStore(max_sessions=5)  # empty, so falsy: it has a length
+    async with OCPAgent() as agent:
+        receiver = agent.status_callback_receiver(
+            "https://pay.example.com", store=given, environ=TWILIO_ENV
+        )
+    assert receiver.store is given

@@ -9,24 +9,30 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._exceptions import ToolNotFound
 from .._version import __version__
 from ..tools.compact import CALL_TOOL
 from ..tools.tool import Tool
-from ._calls import ToolOutcome, call_for_model, error_text
+from ._calls import call_for_model, error_text
+from ._exported_formats import exported_schema
 from ._rules import MCP_NAME, check_names
 from ._schema import model_facing
+from .mcp_pay_sessions import PaySessions
+from .mcp_prompts import PaymentPrompts
 
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
 
     from .._agent import OCPAgent
 
-__all__ = ["build_mcp_server", "mcp_tools", "serve_stdio"]
+__all__ = ["build_mcp_server", "mcp_tools", "serve_stdio", "served_by"]
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Pages of tools/list: Twilio's 1,447 tools in one answer are tens of megabytes, more than a
+# client reads as one event (the SDK's client stops at 1 MiB).
+TOOLS_PER_PAGE = 50
 
 
 def mcp_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
@@ -35,56 +41,82 @@ def mcp_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
 
 
 def build_mcp_server(agent: OCPAgent, tools: Sequence[Tool], name: str = "ocp-twilio") -> Server:
-    """A low-level MCP server that lists ``tools`` and calls them through ``agent``."""
+    """A low-level MCP server that lists ``tools`` and calls them through ``agent``, with the
+    Pay sessions of the agent's receiver as resources, and prompts that guide a payment."""
+    return served_by(agent, tools, name)[0]
+
+
+def served_by(
+    agent: OCPAgent, tools: Sequence[Tool], name: str = "ocp-twilio"
+) -> tuple[Server, PaySessions]:
+    """The server, and its subscriptions, for the transport to end when it stops."""
     # Imported here: the SDK is an optional extra, and listing tools does not need it.
     import mcp_types as types
     from mcp.server.lowlevel import Server
+    from mcp.shared.exceptions import MCPError
 
-    listed = types.ListToolsResult(tools=[types.Tool.model_validate(d) for d in mcp_tools(tools)])
+    definitions = mcp_tools(tools)
+    listed = [types.Tool.model_validate(d) for d in definitions]
     served = {tool.name: tool for tool in tools}
+    structured = {d["name"] for d in definitions if "outputSchema" in d}
+    pay_sessions = PaySessions(lambda: agent.receiver.store if agent.receiver else None)
 
     async def list_tools(
         ctx: Any, params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return listed
+        cursor = params.cursor if params is not None else None
+        start = _page_start(cursor, len(listed))
+        end = start + TOOLS_PER_PAGE
+        return types.ListToolsResult(
+            tools=listed[start:end], next_cursor=str(end) if end < len(listed) else None
+        )
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         tool = served.get(params.name)
-        if tool is None:
+        if tool is None:  # the specification's protocol error, not a tool that failed
             close = difflib.get_close_matches(params.name, served, n=3, cutoff=0.6)
-            outcome = ToolOutcome(error=error_text(ToolNotFound(params.name, close)))
-        else:
-            outcome = await call_for_model(
-                agent, tool.name, params.arguments or {}, tool.api, safe_keys=True
-            )
-        structured = (
+            raise MCPError(types.INVALID_PARAMS, error_text(ToolNotFound(params.name, close)))
+        outcome = await call_for_model(
+            agent, tool.name, params.arguments or {}, tool.api, safe_keys=True
+        )
+        content = (
             outcome.data
-            if not outcome.is_error and _published_output(tool) and isinstance(outcome.data, dict)
+            if not outcome.is_error and tool.name in structured and isinstance(outcome.data, dict)
             else None
         )
         return types.CallToolResult(
             content=[types.TextContent(text=outcome.text)],
-            structured_content=structured,
+            structured_content=content,
             is_error=outcome.is_error,
         )
 
-    return Server(
+    server = Server(
         name,
         version=__version__,
-        instructions="Twilio operations as tools; arguments are validated before anything is sent.",
+        instructions=(
+            "Twilio operations as tools; arguments are validated before anything is sent. "
+            "Pay sessions are resources (twilio-pay://{Sid}) to read and subscribe to; the "
+            "prompts guide a payment from start to outcome."
+        ),
         on_list_tools=list_tools,
         on_call_tool=call_tool,
+        **pay_sessions.handlers(),
+        **PaymentPrompts(tools).handlers(),
     )
+    return server, pay_sessions
 
 
 async def serve_stdio(agent: OCPAgent, tools: Sequence[Tool]) -> None:
     """Serve ``tools`` over stdin/stdout until the client closes the connection."""
     from mcp.server.stdio import stdio_server
 
-    server = build_mcp_server(agent, tools)
-    async with stdio_server() as (read_stream, write_stream):
-        answering = AnsweringReadStream(read_stream, write_stream)
-        await server.run(answering, write_stream, server.create_initialization_options())
+    server, pay_sessions = served_by(agent, tools)
+    try:
+        async with stdio_server() as (read_stream, write_stream):
+            answering = AnsweringReadStream(read_stream, write_stream)
+            await server.run(answering, write_stream, server.create_initialization_options())
+    finally:
+        pay_sessions.close()
 
 
 class AnsweringReadStream:
@@ -193,14 +225,28 @@ def _after_colon(line: str, index: int) -> int | None:
     return len(line) - len(value) if value else None
 
 
+def _page_start(cursor: str | None, count: int) -> int:
+    """Where the page of ``cursor`` (the index of its first tool, as a previous page gave it)
+    starts."""
+    if cursor is None:
+        return 0
+    if not cursor.isdigit() or int(cursor) >= count:
+        from mcp.shared.exceptions import MCPError
+        from mcp_types import INVALID_PARAMS
+
+        raise MCPError(INVALID_PARAMS, "Unknown cursor: list the tools again from the start.")
+    return int(cursor)
+
+
 def _definition(tool: Tool) -> dict[str, Any]:
     # Safe keys: hosts such as Claude Code give the schemas to Anthropic's API as they are.
     description, schema = model_facing(tool, safe_keys=True)
     check_names(tool, schema, "MCP", MCP_NAME)
     definition: dict[str, Any] = {
         "name": tool.name,
-        "description": description,
-        "inputSchema": schema,
+        # Some of Twilio's operations have no description; clients expect one.
+        "description": description or f"{tool.method} {tool.spec.path} ({tool.spec.service}).",
+        "inputSchema": exported_schema(schema, "input"),
         "annotations": _annotations(tool),
     }
     output = _published_output(tool)
@@ -219,7 +265,35 @@ def _annotations(tool: Tool) -> dict[str, bool]:
     }
 
 
-def _published_output(tool: Tool | None) -> dict[str, Any] | None:
-    """The output schema, where MCP can carry it: clients before 2026-07-28 need an object."""
-    schema = tool.output_schema if tool is not None else None
-    return schema if schema is not None and schema.get("type") == "object" else None
+def _published_output(tool: Tool) -> dict[str, Any] | None:
+    """The output schema, where MCP can carry it: clients before 2026-07-28 need a root
+    ``type: object``; a root ``$ref`` to an object is inlined to give one."""
+    schema = tool.output_schema
+    root = _object_root(schema) if schema is not None else None
+    return exported_schema(root, "output") if root is not None else None
+
+
+_LOCAL_REF = "#/$defs/"
+_MAX_REF_HOPS = 8
+
+
+def _object_root(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """``schema`` with its root ``$ref`` (a chain of them, bounded) replaced by what it names,
+    the ``$defs`` kept for the ``$ref`` inside; None unless that is an object."""
+    node: Any = schema
+    defs = schema.get("$defs")
+    for _ in range(_MAX_REF_HOPS):
+        ref = node.get("$ref")
+        if ref is None:
+            break
+        if not (isinstance(ref, str) and ref.startswith(_LOCAL_REF) and isinstance(defs, dict)):
+            return None
+        key = ref[len(_LOCAL_REF) :].replace("~1", "/").replace("~0", "~")
+        node = defs.get(key)
+        if not isinstance(node, dict):
+            return None
+    if node.get("type") != "object" or "$ref" in node:
+        return None
+    if "$ref" not in schema:
+        return schema
+    return {**cast(dict[str, Any], node), **{k: v for k, v in schema.items() if k != "$ref"}}

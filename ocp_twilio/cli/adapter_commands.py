@@ -1,4 +1,5 @@
-"""``ocp-twilio mcp`` (an MCP server over stdio) and ``ocp-twilio catalog`` (a JSON listing)."""
+"""``ocp-twilio mcp`` (an MCP server over stdio or Streamable HTTP) and ``ocp-twilio catalog``
+(a JSON listing)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import click
 from click.core import ParameterSource
 
 from .._agent import OCPAgent, load_api
+from .._config import MCP_TOKEN_ENV, read_environment
 from .._exceptions import OCPError
 from ..adapters import (
     FRAMEWORKS,
@@ -49,6 +51,23 @@ def _tool_filters(command: F) -> F:
 
 @main.command()
 @_tool_filters
+@click.option("--http", "over_http", is_flag=True, help="Serve Streamable HTTP, not stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="HTTP only: address.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="HTTP only."
+)
+@click.option(
+    "--public-url",
+    default=None,
+    help="HTTP only: where Twilio reaches this server (default http://HOST:PORT); the "
+    "StatusCallback receiver checks signatures against it.",
+)
+@click.option(
+    "--allowed-host", multiple=True, help="HTTP only: a Host header to accept besides loopback."
+)
+@click.option(
+    "--allowed-origin", multiple=True, help="HTTP only: a browser Origin to accept (403 else)."
+)
 @click.option(
     "--compact",
     is_flag=True,
@@ -61,10 +80,18 @@ def mcp(
     tags: tuple[str, ...],
     names: tuple[str, ...],
     compact: bool,
+    over_http: bool,
+    host: str,
+    port: int,
+    public_url: str | None,
+    allowed_host: tuple[str, ...],
+    allowed_origin: tuple[str, ...],
 ) -> None:
-    """Serve the tools over stdio as an MCP server (needs the ``mcp`` extra).
+    """Serve the tools as an MCP server over stdio, or with --http over Streamable HTTP at
+    /mcp, with Twilio's StatusCallback receiver on the same port (needs the ``mcp`` extra).
 
-    Credentials and host come from the TWILIO_* variables, as for the library.
+    Credentials and host come from the TWILIO_* variables, as for the library; over HTTP the
+    clients' bearer token from OCP_TWILIO_MCP_TOKEN, and TWILIO_AUTH_TOKEN checks callbacks.
     """
     try:
         import mcp.server.lowlevel  # noqa: F401  # the SDK serve_stdio runs on, imported late
@@ -74,16 +101,52 @@ def mcp(
             "checkout with:\n  .venv/bin/pip install -e '.[mcp]'",
             ExitCode.CONFIGURATION,
         )
+    from ..adapters.mcp_http import serve_http
     from ..adapters.mcp_server import serve_stdio
+
+    environment = read_environment()
+    if over_http and not environment.mcp_token:
+        fail(
+            f"ocp-twilio mcp --http needs a bearer token for its clients: set {MCP_TOKEN_ENV} "
+            "(at least 16 characters).",
+            ExitCode.CONFIGURATION,
+        )
 
     async def serve() -> None:
         # MCP clients check structuredContent against outputSchema and fail the whole call when
         # it does not match; a strict agent reports such an answer as an isError result instead.
         async with OCPAgent(response_validation="strict") as agent:
+            # Before the API, so that the Pay operations default to the receiver's URL.
+            receiver = (
+                agent.status_callback_receiver(public_url or f"http://{host}:{port}")
+                if over_http and environment.auth_token
+                else None
+            )
             await agent.register_api("twilio", spec=spec)
             beside = not compact or bool(services or tags or names)
             tools = _chosen(agent.list_tools(), services, tags, names) if beside else []
-            await serve_stdio(agent, [*agent.compact_tools(), *tools] if compact else tools)
+            if compact:
+                tools = [*agent.compact_tools(), *tools]
+            if not over_http:
+                await serve_stdio(agent, tools)
+                return
+            if receiver is None:
+                click.echo(
+                    "No TWILIO_AUTH_TOKEN: StatusCallbacks cannot be checked, so no payment "
+                    "progress will arrive.",
+                    err=True,
+                )
+            click.echo(f"MCP at http://{host}:{port}/mcp", err=True)
+            await serve_http(
+                agent,
+                tools,
+                host=host,
+                port=port,
+                token=environment.mcp_token,
+                receiver=receiver,
+                allowed_hosts=allowed_host,
+                allowed_origins=allowed_origin,
+            )
 
     try:
         asyncio.run(serve())

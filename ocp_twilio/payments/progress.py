@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 __all__ = [
+    "ERROR_TYPES",
     "CallbackEvent",
     "PaymentProgress",
     "apply_event",
@@ -300,6 +301,8 @@ _ERROR_SENTENCES = {
 }
 # The <Prompt> page spells it "timeout".
 _ERROR_SENTENCES["timeout"] = _ERROR_SENTENCES["input-timeout"]
+ERROR_TYPES = tuple(_ERROR_SENTENCES)
+"""The ErrorType values Twilio documents, each with its sentence in :func:`error_sentence`."""
 
 
 def _result_sentence(result: str, outcome: Mapping[str, str]) -> str:

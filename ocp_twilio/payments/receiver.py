@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
@@ -31,6 +32,8 @@ from .stores import ProgressStore
 __all__ = [
     "DEFAULT_CALLBACK_PATH",
     "DEFAULT_MAX_CALLBACK_BYTES",
+    "CallbackAnswer",
+    "CallbackRequest",
     "StatusCallbackReceiver",
     "auth_token_for_signatures",
     "serve_receiver",
@@ -109,7 +112,25 @@ class StatusCallbackReceiver:
         return app
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        """The aiohttp handler: reads the request (bounded) and answers as :meth:`answer` says."""
         body = await _body_within(request, self.max_body_bytes)
+        answer = await self.answer(
+            CallbackRequest(
+                body=body,
+                content_type=request.content_type,
+                signature=request.headers.get(SIGNATURE_HEADER),
+                raw_path=request.raw_path,
+                forwarded_proto=request.headers.get("X-Forwarded-Proto"),
+                forwarded_host=request.headers.get("X-Forwarded-Host"),
+            )
+        )
+        if answer.status == 204:
+            return web.Response(status=204)
+        return web.Response(status=answer.status, text=answer.text)
+
+    async def answer(self, request: CallbackRequest) -> CallbackAnswer:
+        """Check and store one callback, whatever server framework read it."""
+        body = request.body
         if body is None:
             return _refused(413, "the body is larger than the receiver accepts", request)
         if request.content_type != _FORM:
@@ -123,13 +144,12 @@ class StatusCallbackReceiver:
             )
         except ValueError:  # UnicodeDecodeError included
             return _refused(400, "the body is not a valid UTF-8 form", request)
-        signature = request.headers.get(SIGNATURE_HEADER)
-        if not signature:
+        if not request.signature:
             return _refused(403, f"no {SIGNATURE_HEADER} header", request)
         signed_url = self._signed_url(request)
         if signed_url is None:
             return _refused(403, "no public URL to check the signature on (public_url=)", request)
-        if not validate_signature(self._auth_token, signature, signed_url, pairs):
+        if not validate_signature(self._auth_token, request.signature, signed_url, pairs):
             return _refused(403, "the signature does not match", request)
         event = callback_event(kept_fields(pairs))
         if event is None:
@@ -138,19 +158,37 @@ class StatusCallbackReceiver:
             stored = await self.store.append(event)
         except ProgressStoreUnavailable as exc:
             logger.warning("StatusCallback for %s not stored (503): %s", event.sid, exc)
-            return web.Response(status=503, text="The progress store is unavailable; retry.\n")
+            return CallbackAnswer(503, "The progress store is unavailable; retry.\n")
         logger.info(
             "StatusCallback for %s %s", event.sid, "stored" if stored else "already had (ignored)"
         )
-        return web.Response(status=204)
+        return CallbackAnswer(204, "")
 
-    def _signed_url(self, request: web.Request) -> str | None:
+    def _signed_url(self, request: CallbackRequest) -> str | None:
         if self.trust_forwarded:
-            proto = _first(request.headers.get("X-Forwarded-Proto"))
-            host = _first(request.headers.get("X-Forwarded-Host"))
+            proto = _first(request.forwarded_proto)
+            host = _first(request.forwarded_host)
             if proto and host:
                 return f"{proto}://{host}{request.raw_path}"
         return None if self.public_url is None else self.public_url + request.raw_path
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    """What the receiver reads of a request; a server framework fills it in."""
+
+    body: bytes | None  # None: longer than max_body_bytes (read no further)
+    content_type: str  # the media type alone, lower case, without parameters
+    signature: str | None
+    raw_path: str  # the path and query exactly as received
+    forwarded_proto: str | None = None
+    forwarded_host: str | None = None
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    status: int
+    text: str
 
 
 @asynccontextmanager
@@ -192,10 +230,11 @@ async def _body_within(request: web.Request, limit: int) -> bytes | None:
         chunks.append(chunk)
 
 
-def _refused(status: int, reason: str, request: web.Request) -> web.Response:
+def _refused(status: int, reason: str, request: CallbackRequest) -> CallbackAnswer:
     # The path only: the query and the body are Twilio's, and stay out of the logs.
-    logger.warning("StatusCallback refused (%d) at %s: %s", status, request.path, reason)
-    return web.Response(status=status, text=f"Refused: {reason}.\n")
+    path = request.raw_path.split("?", 1)[0]
+    logger.warning("StatusCallback refused (%d) at %s: %s", status, path, reason)
+    return CallbackAnswer(status, f"Refused: {reason}.\n")
 
 
 def _first(value: str | None) -> str:

@@ -8,6 +8,7 @@ redis_store.py, for a fleet of workers): ``append`` an event (dropping a duplica
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -116,6 +117,11 @@ class MemoryProgressStore:
                 await asyncio.wait_for(self._changed.wait(), remaining)
             except asyncio.TimeoutError:
                 return await self.progress(sid)
+
+    async def recent_sids(self, limit: int) -> list[str]:
+        """The Sids of the sessions kept, the most recently updated first, at most ``limit``."""
+        self._expire()
+        return list(itertools.islice(reversed(self._sessions), limit))
 
     def _expire(self) -> None:
         oldest = self._clock() - self.ttl

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from .._exceptions import ConfigurationError
-from ..specs.model import OperationSpec, ParameterSpec
+from ..specs.model import OperationSpec, ParameterSpec, ResponseSpec
 from ..tools.tool import Tool
 from .progress import PaymentProgress
 from .stores import ProgressStore
@@ -53,6 +53,32 @@ _AFTER = ParameterSpec(
         "for this session."
     ),
     schema={"type": "integer", "minimum": 0},
+)
+# What PaymentProgress.for_model and ProgressViews.shown return, for the adapters that publish
+# output schemas (MCP's outputSchema and structuredContent).
+_TEXTS = {"type": "object", "additionalProperties": {"type": "string"}}
+_PROGRESS_VIEW = ResponseSpec(
+    status=200,
+    schema={
+        "type": "object",
+        "properties": {
+            "sid": {"type": "string"},
+            "version": {"type": "integer", "minimum": 0},
+            "capturing": {"type": ["string", "null"]},
+            "typing": {"type": "boolean"},
+            "required": {"type": ["array", "null"], "items": {"type": "string"}},
+            "entered": _TEXTS,
+            "error": {
+                "type": "object",
+                "properties": {"type": {"type": "string"}, "what_to_do": {"type": "string"}},
+            },
+            "result": _TEXTS,
+            "next_step": {"type": "string"},
+            "new": {"type": "boolean"},
+            "note": {"type": "string"},
+        },
+        "required": ["sid", "version", "next_step"],
+    },
 )
 _NO_RECEIVER = (
     "No status callback receiver is running, so no payment progress can arrive: start one with "
@@ -154,6 +180,7 @@ def payment_progress_tools(
             service=service,
             parameters=(_SID,),
             tags=_TAGS,
+            response=_PROGRESS_VIEW,
         ),
         OperationSpec(
             name="waitForPaymentUpdate",
@@ -169,6 +196,7 @@ def payment_progress_tools(
             service=service,
             parameters=(_SID, _TIMEOUT, _AFTER),
             tags=_TAGS,
+            response=_PROGRESS_VIEW,
         ),
     )
     return tuple(PaymentProgressTool(spec, api=api, name=name_of(spec)) for spec in specs)
