@@ -43,7 +43,10 @@ def parse_document(data: bytes, what: str, *, as_json: bool) -> Any:
     """``data`` as JSON or YAML, bounded; SpecError naming ``what`` ("spec file x.yaml")."""
     try:
         if as_json:
-            document, bounded = read_json(data), False
+            # Bounded already: read_json refuses nesting past MAX_JSON_DEPTH, a JSON decoder
+            # shares no container, and every value takes a byte, so _check_size cannot refuse it
+            # (and its walk was most of the time of reading a large registry file).
+            document, bounded = read_json(data), True
         else:
             document, bounded = _load_yaml(data)
     except NotJSON as exc:
