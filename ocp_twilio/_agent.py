@@ -358,13 +358,14 @@ class OCPAgent:
         Registered APIs served by Twilio
         without a status_callback of their own then send the receiver's URL.
         """
+        # Not `store or ...`: an empty MemoryProgressStore is falsy (it has a length).
+        if store is None:
+            store = self.progress_store
+        if store is None:
+            store = MemoryProgressStore()
         receiver = StatusCallbackReceiver(
             auth_token=auth_token_for_signatures(auth_token, environ),
-            # Not `store or ...`: an empty MemoryProgressStore is falsy (it has a length).
-            store=next(
-                (given for given in (store, self.progress_store) if given is not None),
-                MemoryProgressStore(),
-            ),
+            store=store,
             path=path,
             public_url=public_url,
             trust_forwarded=trust_forwarded,

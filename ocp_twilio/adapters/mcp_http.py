@@ -10,12 +10,11 @@ SDK's (``TransportSecuritySettings``): a request with an Origin that is not allo
 from __future__ import annotations
 
 import hmac
-import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import ConfigurationError, OCPError
+from .._exceptions import ConfigurationError
 from ..payments.receiver import CallbackRequest, StatusCallbackReceiver
 from ..payments.signatures import SIGNATURE_HEADER
 from ..tools.tool import Tool
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MCP_PATH", "MIN_TOKEN_LENGTH", "http_application", "serve_http"]
 
-logger = logging.getLogger("ocp_twilio.mcp")
 
 MCP_PATH = "/mcp"
 MIN_TOKEN_LENGTH = 16
@@ -178,11 +176,7 @@ def _callback_endpoint(receiver: StatusCallbackReceiver) -> Any:
             forwarded_proto=request.headers.get("x-forwarded-proto"),
             forwarded_host=request.headers.get("x-forwarded-host"),
         )
-        try:
-            answer = await receiver.answer(read)
-        except OCPError as exc:  # the store failed (a shared one is out): Twilio tries again
-            logger.warning("StatusCallback not stored (503): %s", exc)
-            return Response("Not stored; try again.\n", status_code=503, media_type="text/plain")
+        answer = await receiver.answer(read)
         return Response(answer.text or None, status_code=answer.status, media_type="text/plain")
 
     return callback

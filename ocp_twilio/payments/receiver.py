@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 from aiohttp import web
 
 from .._config import read_environment
-from .._exceptions import ConfigurationError, ProgressStoreUnavailable
+from .._exceptions import ConfigurationError, OCPError
 from .progress import callback_event, kept_fields
 from .signatures import SIGNATURE_HEADER, validate_signature
 from .stores import ProgressStore
@@ -156,7 +156,7 @@ class StatusCallbackReceiver:
             return _refused(400, "no Pay session Sid (PK...)", request)
         try:
             stored = await self.store.append(event)
-        except ProgressStoreUnavailable as exc:
+        except OCPError as exc:  # the store failed (a shared one is out): Twilio tries again
             logger.warning("StatusCallback for %s not stored (503): %s", event.sid, exc)
             return CallbackAnswer(503, "The progress store is unavailable; retry.\n")
         logger.info(
