@@ -456,7 +456,8 @@ class OCPAgent:
         if name in COMPACT_NAMES:
             return self._compact_of(api or None)[name]  # a compact tool of every API has api ""
         if api is not None:
-            return self._api_index(api).get(name)
+            index = self._api_tools.get(api)  # _api_index, a call less on every call_tool
+            return (index if index is not None else self._api_index(api)).get(name)
         found = self._found.get(name)
         if found is not None:
             return found

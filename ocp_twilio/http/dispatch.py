@@ -31,7 +31,7 @@ from .._exceptions import (
 from .._json import NotJSON, read_json
 from .._version import __version__
 from ..tools.headers import FRAMING_HEADERS
-from ..tools.tool import PreparedRequest, Tool
+from ..tools.tool import PreparedRequest, Tool, query_string
 from .credentials import Credentials
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
@@ -127,10 +127,18 @@ class Dispatcher:
         request = tool.prepare(arguments, self._defaults)
         url = self.url_for(tool, request)
         sent_headers = self._headers_for(request, headers)
-        exchange = _Exchange(
-            self, transport, tool.name, request, url, sent_headers, limit, deadline, attempts
+        answer = await _exchange(
+            self,
+            transport,
+            tool.name,
+            request,
+            url,
+            sent_headers,
+            limit,
+            deadline,
+            in_flight,
+            attempts,
         )
-        answer = await exchange.run(in_flight)
         if not 200 <= answer.status < 300:
             raise _api_error(answer, tool.name)
         return self._checked_result(tool, answer)
@@ -142,16 +150,24 @@ class Dispatcher:
             base = self._bases[server] = resolve_base_url(
                 server, override=self.base_url, region=self.region, edge=self.edge
             )
+        path = request.path
+        text = f"{base}{path}?{query_string(request.query)}" if request.query else base + path
         try:
-            url = URL(base + request.path, encoded=True)
+            url = URL(text, encoded=True)
             url.explicit_port  # noqa: B018  # yarl parses lazily: a bad port fails here
         except ValueError:  # a path that changes the host part ("x/y" after the port)
             raise ConfigurationError(
                 f"Refused to send {tool.name}: its path does not make a URL with {base}; "
                 "nothing was sent."
             ) from None
-        self.scope.check(url, tool.name)
-        return url.update_query(request.query) if request.query else url
+        # A path from "/" on cannot change the base's scheme, host or port, nor leave its path
+        # (``scope.check``'s tests): once the base has passed, such a URL is inside the scope too.
+        from_root = path.startswith("/")
+        if not (from_root and base in self._bases_in_scope):
+            self.scope.check(url, tool.name)
+            if from_root:
+                self._bases_in_scope.add(base)
+        return url
 
     def _headers_for(
         self, request: PreparedRequest, extra: Mapping[str, str] | None
@@ -188,6 +204,11 @@ class Dispatcher:
         """Base URL by the operation's server: resolve_base_url once per host setting."""
         return {}
 
+    @cached_property
+    def _bases_in_scope(self) -> set[str]:
+        """The base URLs with which a path from "/" on has passed the scope check."""
+        return set()
+
     def _checked_result(self, tool: Tool, answer: Response) -> Any:
         data = _json_body(tool, answer)
         if self.response_validation is ResponseValidation.OFF:
@@ -204,133 +225,106 @@ class Dispatcher:
         return data
 
 
-class _Exchange:
-    """One call's attempts: send, decide whether to try again, wait, within the deadline."""
+async def _exchange(
+    dispatcher: Dispatcher,
+    transport: Transport,
+    tool: str,
+    request: PreparedRequest,
+    url: URL,
+    headers: Mapping[str, str],
+    timeout: float,
+    call_deadline: float,
+    in_flight: asyncio.Semaphore | None,
+    attempts: Attempts | None,
+) -> Response:
+    """One call's attempts: send, decide whether to try again, wait, within the deadline.
 
-    __slots__ = (
-        "attempts",
-        "deadline",
-        "dispatcher",
-        "headers",
-        "policy",
-        "request",
-        "timeout",
-        "tool",
-        "transport",
-        "url",
-    )
-
-    def __init__(
-        self,
-        dispatcher: Dispatcher,
-        transport: Transport,
-        tool: str,
-        request: PreparedRequest,
-        url: URL,
-        headers: Mapping[str, str],
-        timeout: float,
-        deadline: float,
-        attempts: Attempts | None = None,
-    ) -> None:
-        self.attempts = attempts
-        self.dispatcher = dispatcher
-        self.transport = transport
-        self.tool = tool
-        self.request = request
-        self.url = url
-        self.headers = headers
-        self.timeout = timeout
-        self.policy = dispatcher.retries
-        self.deadline = deadline
-
-    async def run(self, in_flight: asyncio.Semaphore | None) -> Response:
-        # The deadline on time.monotonic, not the loop's clock: asyncio.get_running_loop()
-        # makes a system call (getpid) on every call in Python 3.11, twice per attempt here.
-        deadline = time.monotonic() + self.deadline
-        retry = 0
-        while True:
-            failure: TransportError | None = None
-            answer: Response | None = None
-            # acquire/release rather than ``async with``: two coroutines less on every call.
-            if in_flight is not None:
-                await in_flight.acquire()
-            try:
-                answer = await self._send(deadline)
-            except TransportError as exc:
-                failure = exc
-            finally:
-                if in_flight is not None:
-                    in_flight.release()
-            if self.attempts is not None:
-                self.attempts.note(answer, retry)
-            if answer is not None and answer.status < 400:
-                return answer  # the common case: nothing to retry (see _should_retry)
-            retry_after = parse_retry_after(answer.retry_after) if answer else None
-            if self._should_retry(answer, failure):
-                wait = self.policy.backoff(retry, retry_after)
-                reason = f"HTTP {answer.status}" if answer else _failure_reason(failure)
-                if retry < self.policy.max_retries and time.monotonic() + wait < deadline:
-                    retry += 1
-                    logger.warning(
-                        "%s %s: %s; retry %d of %d in %.2f s",
-                        self.tool,
-                        self.request.method,
-                        reason,
-                        retry,
-                        self.policy.max_retries,
-                        wait,
-                    )
-                    await asyncio.sleep(wait)
-                    continue
-                logger.warning(
-                    "%s %s: giving up after %d attempt(s); last: %s",
-                    self.tool,
-                    self.request.method,
-                    retry + 1,
-                    reason,
-                )
-            if failure is not None:
-                raise failure
-            assert answer is not None
-            return answer
-
-    def _should_retry(self, answer: Response | None, failure: TransportError | None) -> bool:
-        if answer is not None:
-            return retry_allowed_for_status(answer.status, self.request.idempotent)
-        if failure is None or isinstance(failure, ResponseTooLarge):
-            return False
-        return self.request.idempotent or failure.nothing_sent
-
-    async def _send(self, deadline: float) -> Response:
+    A function of locals, not an object: it runs on every call."""
+    policy = dispatcher.retries
+    # The deadline on time.monotonic, not the loop's clock: asyncio.get_running_loop()
+    # makes a system call (getpid) on every call in Python 3.11, twice per attempt here.
+    deadline = time.monotonic() + call_deadline
+    retry = 0
+    while True:
+        failure: TransportError | None = None
+        answer: Response | None = None
+        # acquire/release rather than ``async with``: two coroutines less on every call.
+        if in_flight is not None:
+            await in_flight.acquire()
         started = time.monotonic()
-        timeout = min(self.timeout, deadline - started)
-        if timeout <= 0:
-            raise RequestTimeout(
-                "The call's deadline passed before it could be sent; nothing sent.",
-                nothing_sent=True,
+        try:
+            left = min(timeout, deadline - started)
+            if left <= 0:
+                raise RequestTimeout(
+                    "The call's deadline passed before it could be sent; nothing sent.",
+                    nothing_sent=True,
+                )
+            answer = await transport.send(
+                Request(
+                    request.method,
+                    url,
+                    headers,
+                    request.body,
+                    left,
+                    min(dispatcher.timeout.connect, left),
+                    dispatcher.max_response_bytes,
+                )
             )
-        request = self.request
-        dispatcher = self.dispatcher
-        answer = await self.transport.send(
-            Request(
-                request.method,
-                self.url,
-                self.headers,
-                request.body,
-                timeout,
-                min(dispatcher.timeout.connect, timeout),
-                dispatcher.max_response_bytes,
-            )
-        )
-        if logger.isEnabledFor(logging.DEBUG):
+        except TransportError as exc:
+            failure = exc
+        finally:
+            if in_flight is not None:
+                in_flight.release()
+        if answer is not None and logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d in %.0f ms",
-                self.tool,
+                tool,
                 request.method,
                 answer.status,
                 (time.monotonic() - started) * 1000,
             )
+        if attempts is not None:
+            attempts.note(answer, retry)
+        if answer is not None and answer.status < 400:
+            return answer  # the common case: nothing to retry (see _may_retry)
+        retry_after = parse_retry_after(answer.retry_after) if answer else None
+        if _may_retry(request, answer, failure):
+            wait = policy.backoff(retry, retry_after)
+            reason = f"HTTP {answer.status}" if answer else _failure_reason(failure)
+            if retry < policy.max_retries and time.monotonic() + wait < deadline:
+                retry += 1
+                logger.warning(
+                    "%s %s: %s; retry %d of %d in %.2f s",
+                    tool,
+                    request.method,
+                    reason,
+                    retry,
+                    policy.max_retries,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+                continue
+            logger.warning(
+                "%s %s: giving up after %d attempt(s); last: %s",
+                tool,
+                request.method,
+                retry + 1,
+                reason,
+            )
+        if failure is not None:
+            raise failure
+        assert answer is not None
         return answer
+
+
+def _may_retry(
+    request: PreparedRequest, answer: Response | None, failure: TransportError | None
+) -> bool:
+    if answer is not None:
+        return retry_allowed_for_status(answer.status, request.idempotent)
+    if failure is None or isinstance(failure, ResponseTooLarge):
+        return False
+    return request.idempotent or failure.nothing_sent
 
 
 def _json_body(tool: Tool, answer: Response) -> Any:

@@ -166,6 +166,7 @@ class AiohttpTransport:
         self._loop: asyncio.AbstractEventLoop | None = None
         # The proxy of each (scheme, host), read from the environment once per session.
         self._env_proxies: dict[tuple[str, str], URL | None] = {}
+        self._env_names_proxies: bool | None = None  # None: not read in this session yet
 
     def __repr__(self) -> str:
         return f"<AiohttpTransport max_connections={self.max_connections}>"
@@ -235,11 +236,16 @@ class AiohttpTransport:
         self._session = aiohttp.ClientSession(connector=connector)
         self._loop = loop
         self._env_proxies.clear()
+        self._env_names_proxies = None
         return self._session
 
     def _proxy_for(self, url: URL) -> URL | None:
         if self._proxy is not None or not self.trust_env:
             return self._proxy
+        if self._env_names_proxies is None:
+            self._env_names_proxies = bool(urllib.request.getproxies_environment())
+        if not self._env_names_proxies:  # the common case: no proxy variable, nothing to look up
+            return None
         key = (url.scheme, url.host or "")
         if key not in self._env_proxies:
             self._env_proxies[key] = _env_proxy(*key)

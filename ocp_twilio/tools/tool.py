@@ -6,11 +6,10 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from string import Formatter
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, quote_plus
 
 from .._exceptions import ArgumentError, InvalidArguments
@@ -19,7 +18,7 @@ from .formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .headers import FORBIDDEN_IN_HEADER_VALUE
 from .validation import SchemaValidator
 
-__all__ = ["IDEMPOTENCY_KEY", "STATUS_CALLBACK", "PreparedRequest", "Tool"]
+__all__ = ["IDEMPOTENCY_KEY", "STATUS_CALLBACK", "PreparedRequest", "Tool", "query_string"]
 
 # Arguments the application owns: the model may leave them out (see Tool).
 IDEMPOTENCY_KEY = "IdempotencyKey"
@@ -31,9 +30,11 @@ _PAY_OPERATIONS = frozenset({"CreatePayments", "UpdatePayments"})
 _SEGMENT_GUARD: dict[str, Any] = {"minLength": 1, "not": {"enum": [".", ".."]}}
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedRequest:
-    """What goes on the wire, before host and auth: filled in from a tool's template."""
+class PreparedRequest(NamedTuple):
+    """What goes on the wire, before host and auth: filled in from a tool's template.
+
+    A NamedTuple, not a frozen dataclass: as immutable, and made on every call in a sixth of the
+    time."""
 
     method: str
     path: str
@@ -205,9 +206,9 @@ class Tool:
         if self._makes_key and IDEMPOTENCY_KEY not in values:
             values = {**values, IDEMPOTENCY_KEY: new_idempotency_key()}
         path_format, path_names = self._path_template
-        path = path_format.format(*[_escaped(_wire_text(values[n]), quote) for n in path_names])
+        path = path_format.format(*[_wire_escaped(values[n], quote) for n in path_names])
         method = self.spec.method
-        body, content_type = self._encode_body(values)
+        body, content_type = self._encode_body(values) if self.spec.body_encoding else (None, None)
         return PreparedRequest(
             method,
             path,
@@ -245,9 +246,9 @@ class Tool:
                 continue
             value = values[name]
             if isinstance(value, list):
-                parts.extend(key + _escaped(_wire_text(item), quote_plus) for item in value)
+                parts.extend(key + _wire_escaped(item, quote_plus) for item in value)
             else:
-                parts.append(key + _escaped(_wire_text(value), quote_plus))
+                parts.append(key + _wire_escaped(value, quote_plus))
         return "&".join(parts).encode("ascii"), "application/x-www-form-urlencoded"
 
     @cached_property
@@ -324,6 +325,15 @@ _ASCII_ESCAPES: dict[Callable[..., str], dict[int, str]] = {
 }
 
 
+def _wire_escaped(value: Any, escape: Callable[..., str]) -> str:
+    """An argument's wire text, escaped: ASCII letters and digits (SIDs, most values) at once.
+
+    (Bytes answer isalnum() in a third of the time str takes.)"""
+    if type(value) is str and value.isascii() and value.encode().isalnum():
+        return value
+    return _escaped(value if type(value) is str else _wire_text(value), escape)
+
+
 def _escaped(text: str, escape: Callable[..., str]) -> str:
     """``escape(text, safe="")`` as urlencode does it, skipped for text that needs none (SIDs).
 
@@ -334,6 +344,23 @@ def _escaped(text: str, escape: Callable[..., str]) -> str:
     if text.isascii():
         return text.translate(_ASCII_ESCAPES[escape])
     return escape(text, safe="")
+
+
+# The characters yarl's update_query leaves as they are in a query's keys and values, so that a
+# query made here is byte for byte the one yarl made before (and aiohttp would make).
+_QUERY_SAFE = "?/:@!$'()*,"
+_QUERY_ESCAPES = {c: quote_plus(chr(c), safe=_QUERY_SAFE) for c in range(128)}
+
+
+def query_string(pairs: tuple[tuple[str, str], ...]) -> str:
+    """``pairs`` as a URL's encoded query: what yarl's ``update_query(pairs)`` writes."""
+    return "&".join(f"{_query_escaped(name)}={_query_escaped(value)}" for name, value in pairs)
+
+
+def _query_escaped(text: str) -> str:
+    if text.isascii():
+        return text if text.encode().isalnum() else text.translate(_QUERY_ESCAPES)
+    return quote_plus(text, safe=_QUERY_SAFE)
 
 
 def _pairs(

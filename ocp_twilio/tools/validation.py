@@ -113,13 +113,19 @@ def is_plain_json(value: Any, depth: int = MAX_JSON_DEPTH) -> bool:
         return math.isfinite(value)
     if depth <= 0:
         return False
+    # A loop, not all() of a generator: this runs on every call's arguments.
     if kind is dict:
-        return all(
-            type(k) is str and (k.isascii() or not has_surrogate(k)) and is_plain_json(v, depth - 1)
-            for k, v in value.items()
-        )
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or not has_surrogate(key)):
+                return False
+            if type(item) is str:  # the common case, without a call
+                if not (item.isascii() or not has_surrogate(item)):
+                    return False
+            elif not is_plain_json(item, depth - 1):
+                return False
+        return True
     if kind is list:
-        return all(is_plain_json(v, depth - 1) for v in value)
+        return all(is_plain_json(item, depth - 1) for item in value)
     return False
 
 
