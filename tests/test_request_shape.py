@@ -31,9 +31,10 @@ from conftest import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from yarl import URL
 
 from ocp_twilio import USER_AGENT, OCPAgent
-from ocp_twilio.tools.tool import _escaped
+from ocp_twilio.tools.tool import _escaped, _wire_escaped, query_string
 
 API_KEY = "SK" + "abcdef0123456789" * 2
 API_SECRET = "key-secret-" + "s3cr3t" * 4
@@ -200,24 +201,48 @@ def test_fixture_ids_are_distinct() -> None:
 
 
 @settings(max_examples=300)
-@given(st.text())
+@given(st.one_of(st.text(), st.text(alphabet="0123456789abcdefABCDEF", min_size=1)))
 def test_escaping_is_quote_and_quote_plus(text: str) -> None:
-    """The table for ASCII text and the skip for unreserved text answer as urllib does."""
+    """The table for ASCII text and the skips for alphanumeric and unreserved text answer as
+    urllib does, for text alone and as an argument's wire text."""
     for escape in (quote, quote_plus):
-        try:
-            expected = escape(text, safe="")
-        except UnicodeEncodeError:  # lone surrogates: urllib refuses them, and so must we
-            with pytest.raises(UnicodeEncodeError):
-                _escaped(text, escape)
-            continue
-        assert _escaped(text, escape) == expected
+        for escaped in (_escaped, _wire_escaped):
+            try:
+                expected = escape(text, safe="")
+            except UnicodeEncodeError:  # lone surrogates: urllib refuses them, and so must we
+                with pytest.raises(UnicodeEncodeError):
+                    escaped(text, escape)
+                continue
+            assert escaped(text, escape) == expected
 
 
 def test_escaping_every_ascii_character() -> None:
     for code in range(128):
         text = f"a{chr(code)}b"
-        assert _escaped(text, quote) == quote(text, safe="")
-        assert _escaped(text, quote_plus) == quote_plus(text, safe="")
+        for escaped in (_escaped, _wire_escaped):
+            assert escaped(text, quote) == quote(text, safe="")
+            assert escaped(text, quote_plus) == quote_plus(text, safe="")
+
+
+_QUERY_TEXT = st.one_of(
+    st.text(),
+    st.text(alphabet=[chr(c) for c in range(128)]),
+    st.text(alphabet="0123456789abcdefXYZ", min_size=1),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(_QUERY_TEXT, _QUERY_TEXT), min_size=1, max_size=4))
+def test_a_query_is_written_as_yarl_writes_it(pairs: list[tuple[str, str]]) -> None:
+    """The query the dispatcher writes is byte for byte the one yarl's update_query made."""
+    base = URL("https://api.twilio.com/2010-04-01/Messages.json", encoded=True)
+    try:
+        expected = base.update_query(pairs).raw_query_string
+    except UnicodeEncodeError:  # lone surrogates: yarl refuses them, and so must we
+        with pytest.raises(UnicodeEncodeError):
+            query_string(tuple(pairs))
+        return
+    assert query_string(tuple(pairs)) == expected
 
 
 HEADER_SPEC = header_spec("Authorization", "User-Agent", "X-Trace")

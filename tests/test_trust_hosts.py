@@ -142,6 +142,35 @@ def test_every_request_is_checked_before_it_is_sent(path: str, base_url: str | N
         dispatcher.url_for(Tool(operation), request)
 
 
+@pytest.mark.parametrize("base_url", [None, "http://127.0.0.1:8080"])
+def test_a_base_that_passed_does_not_let_a_later_path_off_the_host(base_url: str | None) -> None:
+    # The check is made once per base for paths from "/" on; any other path is checked each time.
+    operation = OperationSpec(name="fetchThing", method="GET", path="/v1/Thing.json")
+    dispatcher = Dispatcher(
+        Credentials.create("AC" + "0" * 32, "token"),
+        scope=CredentialScope(base_url),
+        base_url=base_url,
+    )
+    tool = Tool(operation)
+    for _ in range(2):
+        dispatcher.url_for(tool, PreparedRequest("GET", "/v1/Thing.json"))
+    for path in ("@127.0.0.1:1/x", ".evil.example/x", ":8443/x"):
+        with pytest.raises(ConfigurationError, match="nothing was sent"):
+            dispatcher.url_for(tool, PreparedRequest("GET", path))
+
+
+def test_a_path_that_completes_a_host_does_not_vouch_for_its_base() -> None:
+    # "https://api.twilio" + ".com/x" is Twilio's host; "https://api.twilio" + "/x" is not.
+    operation = OperationSpec(
+        name="fetchThing", method="GET", path="/v1/Thing.json", server="https://api.twilio"
+    )
+    dispatcher = Dispatcher(Credentials.create("AC" + "0" * 32, "token"))
+    tool = Tool(operation)
+    assert dispatcher.url_for(tool, PreparedRequest("GET", ".com/x")).host == "api.twilio.com"
+    with pytest.raises(ConfigurationError, match="nothing was sent"):
+        dispatcher.url_for(tool, PreparedRequest("GET", "/x"))
+
+
 @pytest.mark.parametrize(
     "server",
     [

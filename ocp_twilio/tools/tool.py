@@ -196,27 +196,67 @@ class Tool:
         ``defaults`` supplies values the caller may leave out (the account SID of the credentials).
         """
         self.validate(arguments)
+        # One attribute read for what every call needs: the rest are locals.
+        (
+            credentials,
+            callback,
+            makes_key,
+            path_format,
+            path_names,
+            method,
+            encoding,
+            query,
+            headers,
+        ) = self._call_template
         values = arguments
-        for param in self._credential_params:
-            source = param.from_credentials
-            if param.name not in values and source is not None and source in defaults:
-                values = {**values, param.name: defaults[source]}
-        if self.status_callback:
-            values = {**values, STATUS_CALLBACK: self.status_callback}
-        if self._makes_key and IDEMPOTENCY_KEY not in values:
+        for name, source in credentials:
+            if name not in values and source in defaults:
+                values = {**values, name: defaults[source]}
+        if callback:
+            values = {**values, STATUS_CALLBACK: callback}
+        if makes_key and IDEMPOTENCY_KEY not in values:
             values = {**values, IDEMPOTENCY_KEY: new_idempotency_key()}
-        path_format, path_names = self._path_template
         path = path_format.format(*[_wire_escaped(values[n], quote) for n in path_names])
-        method = self.spec.method
-        body, content_type = self._encode_body(values) if self.spec.body_encoding else (None, None)
+        body, content_type = self._encode_body(values) if encoding else (None, None)
         return PreparedRequest(
             method,
             path,
-            _pairs(self._query_params, values) if self._query_params else (),
+            _pairs(query, values) if query else (),
             body,
             content_type,
-            self._header_pairs(values) if self._header_params else (),
+            self._header_pairs(values) if headers else (),
             method in _IDEMPOTENT_METHODS or _is_key(values.get(IDEMPOTENCY_KEY)),
+        )
+
+    @cached_property
+    def _call_template(
+        self,
+    ) -> tuple[
+        tuple[tuple[str, str], ...],
+        str | None,
+        bool,
+        str,
+        tuple[str, ...],
+        str,
+        str | None,
+        tuple[ParameterSpec, ...],
+        tuple[ParameterSpec, ...],
+    ]:
+        """What prepare reads on every call, in one tuple."""
+        path_format, path_names = self._path_template
+        credentials = tuple(
+            (p.name, p.from_credentials) for p in self._credential_params if p.from_credentials
+        )
+        return (
+            credentials,
+            self.status_callback,
+            self._makes_key,
+            path_format,
+            path_names,
+            self.spec.method,
+            self.spec.body_encoding,
+            self._query_params,
+            self._header_params,
         )
 
     def _header_pairs(self, values: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
