@@ -33,8 +33,8 @@ _SEGMENT_GUARD: dict[str, Any] = {"minLength": 1, "not": {"enum": [".", ".."]}}
 class PreparedRequest(NamedTuple):
     """What goes on the wire, before host and auth: filled in from a tool's template.
 
-    A NamedTuple, not a frozen dataclass: as immutable, and made on every call in a sixth of the
-    time."""
+    A NamedTuple, not a frozen dataclass: as immutable, and made on every call in under a third of
+    the time."""
 
     method: str
     path: str
