@@ -456,8 +456,7 @@ class OCPAgent:
         if name in COMPACT_NAMES:
             return self._compact_of(api or None)[name]  # a compact tool of every API has api ""
         if api is not None:
-            index = self._api_tools.get(api)  # _api_index, a call less on every call_tool
-            return (index if index is not None else self._api_index(api)).get(name)
+            return self._api_index(api).get(name)
         found = self._found.get(name)
         if found is not None:
             return found
@@ -621,9 +620,10 @@ class OCPAgent:
         )
 
     def _api_index(self, api: str) -> ToolIndex:
-        if api not in self._api_tools:
+        index = self._api_tools.get(api)  # one lookup: this runs on every call_tool
+        if index is None:
             raise APINotFound(api, difflib.get_close_matches(api, self._api_tools))
-        return self._api_tools[api]
+        return index
 
 
 def load_api(

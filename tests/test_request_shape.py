@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from ocp_twilio import USER_AGENT, OCPAgent
-from ocp_twilio.tools.tool import _escaped, _wire_escaped, query_string
+from ocp_twilio.tools.tool import _escaped, query_string
 
 API_KEY = "SK" + "abcdef0123456789" * 2
 API_SECRET = "key-secret-" + "s3cr3t" * 4
@@ -204,24 +204,22 @@ def test_fixture_ids_are_distinct() -> None:
 @given(st.one_of(st.text(), st.text(alphabet="0123456789abcdefABCDEF", min_size=1)))
 def test_escaping_is_quote_and_quote_plus(text: str) -> None:
     """The table for ASCII text and the skips for alphanumeric and unreserved text answer as
-    urllib does, for text alone and as an argument's wire text."""
+    urllib does."""
     for escape in (quote, quote_plus):
-        for escaped in (_escaped, _wire_escaped):
-            try:
-                expected = escape(text, safe="")
-            except UnicodeEncodeError:  # lone surrogates: urllib refuses them, and so must we
-                with pytest.raises(UnicodeEncodeError):
-                    escaped(text, escape)
-                continue
-            assert escaped(text, escape) == expected
+        try:
+            expected = escape(text, safe="")
+        except UnicodeEncodeError:  # lone surrogates: urllib refuses them, and so must we
+            with pytest.raises(UnicodeEncodeError):
+                _escaped(text, escape)
+            continue
+        assert _escaped(text, escape) == expected
 
 
 def test_escaping_every_ascii_character() -> None:
     for code in range(128):
         text = f"a{chr(code)}b"
-        for escaped in (_escaped, _wire_escaped):
-            assert escaped(text, quote) == quote(text, safe="")
-            assert escaped(text, quote_plus) == quote_plus(text, safe="")
+        assert _escaped(text, quote) == quote(text, safe="")
+        assert _escaped(text, quote_plus) == quote_plus(text, safe="")
 
 
 _QUERY_TEXT = st.one_of(
