@@ -12,7 +12,10 @@ Three variants of each:
 
 Run by hand (needs the bench extra and ../shared/twilio-oai for the Message operations):
 
-    .venv/bin/python benchmarks/bench_calls.py
+    .venv/bin/python benchmarks/bench_calls.py [--tls]
+
+``--tls`` serves and calls over HTTPS, as every call to Twilio goes (a certificate authority
+made for the run, by trustme, is what the three clients trust); without it, plain HTTP.
 
 The server runs in its own process, so that CPU per call is the client's alone; where the
 machine has two CPUs or more, server and client are each pinned to a CPU of their own, so that
@@ -32,7 +35,9 @@ import json
 import multiprocessing
 import os
 import socket
+import ssl
 import statistics
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -42,11 +47,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+import trustme
 from aiohttp import web
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from ocp_twilio import OCPAgent
+from ocp_twilio import AiohttpTransport, OCPAgent
 
 TWILIO_OAI = Path(__file__).resolve().parents[1].parent / "shared" / "twilio-oai"
 V2010 = TWILIO_OAI / "twilio_api_v2010.yaml"
@@ -126,11 +132,16 @@ def message_page() -> dict[str, Any]:
     }
 
 
-def serve(port: int, cpu: int | None = None) -> None:
+def serve(port: int, cpu: int | None = None, certificate: Path | None = None) -> None:
     """The stand-in for Twilio, in its own process (on ``cpu`` alone, where given): three routes
-    with bodies of the real shape."""
+    with bodies of the real shape, over HTTPS where a ``certificate`` (key and chain, PEM) is
+    given."""
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
+    tls = None
+    if certificate is not None:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(certificate)
     bodies = {
         ("POST", PAYMENT_PATH): (202, json.dumps(payment_resource()).encode()),
         ("GET", MESSAGE_PATH): (200, json.dumps(message_resource(0)).encode()),
@@ -144,7 +155,7 @@ def serve(port: int, cpu: int | None = None) -> None:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, ssl_context=tls)
 
 
 @dataclass
@@ -246,17 +257,30 @@ def variants(
 
 
 @asynccontextmanager
-async def clients(url: str, concurrency: int) -> AsyncIterator[dict[str, dict[str, Call]]]:
-    """Each operation's three variants, on clients that are set up, warmed up and then closed."""
+async def clients(
+    url: str, concurrency: int, trusted: ssl.SSLContext | None = None
+) -> AsyncIterator[dict[str, dict[str, Call]]]:
+    """Each operation's three variants, on clients that are set up, warmed up and then closed;
+    over HTTPS, each client trusts ``trusted`` (and only it)."""
+    verify: ssl.SSLContext | bool = trusted if trusted is not None else True
     async with (
-        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session,
-        OCPAgent(response_validation="strict", max_in_flight=concurrency) as agent,
+        aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=concurrency, ssl=verify)
+        ) as session,
+        OCPAgent(
+            response_validation="strict",
+            max_in_flight=concurrency,
+            transport=AiohttpTransport(concurrency, ssl_context=trusted),
+        ) as agent,
     ):
         for name, spec in (("twilio", None), ("v2010", V2010)):
             await agent.register_api(
                 name, spec=spec, base_url=url, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN
             )
         http_client = AsyncTwilioHttpClient()
+        if trusted is not None:  # its own session, as it makes it, but trusting the run's CA
+            await http_client.session.close()
+            http_client.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=trusted))
         twilio = Client(ACCOUNT_SID, AUTH_TOKEN, http_client=http_client, environment={})
         twilio.api.base_url = url
         try:
@@ -270,9 +294,9 @@ async def clients(url: str, concurrency: int) -> AsyncIterator[dict[str, dict[st
 
 
 async def bench(
-    url: str, calls: int, rounds: int, concurrency: int
+    url: str, calls: int, rounds: int, concurrency: int, trusted: ssl.SSLContext | None = None
 ) -> dict[str, dict[str, Measured]]:
-    async with clients(url, concurrency) as table:
+    async with clients(url, concurrency, trusted) as table:
         results = {op: {name: Measured() for name in each} for op, each in table.items()}
         for _ in range(rounds):
             for op, calls_of in table.items():
@@ -305,8 +329,9 @@ def free_port() -> int:
         return port
 
 
-async def wait_until_up(url: str) -> None:
-    async with aiohttp.ClientSession() as session:
+async def wait_until_up(url: str, trusted: ssl.SSLContext | None = None) -> None:
+    verify: ssl.SSLContext | bool = trusted if trusted is not None else True
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=verify)) as session:
         for _ in range(100):
             try:
                 async with session.get(url + "/"):
@@ -347,6 +372,16 @@ def report(results: dict[str, dict[str, Measured]], page_ms: float) -> str:
     return "\n".join(lines + verdicts)
 
 
+def run_authority(folder: Path) -> tuple[Path, ssl.SSLContext]:
+    """A certificate for 127.0.0.1 (key and chain in one PEM file in ``folder``), and a client
+    context that trusts the authority that issued it and nothing else."""
+    authority = trustme.CA()
+    certificate = folder / "server.pem"
+    authority.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(certificate)
+    trusted = ssl.create_default_context(cadata=authority.cert_pem.bytes().decode())
+    return certificate, trusted
+
+
 def cpus_apart() -> tuple[int, int] | None:
     """A CPU for the server and another for the client, where there are two to pin to."""
     if not hasattr(os, "sched_getaffinity"):
@@ -360,26 +395,34 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=500, help="calls per round and variant")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--tls", action="store_true", help="HTTPS, as calls to Twilio go")
     options = parser.parse_args()
     if not V2010.is_file():
         raise SystemExit(f"needs Twilio's OpenAPI files at {TWILIO_OAI}")
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    pinned = cpus_apart()
-    server_cpu, client_cpu = pinned if pinned else (None, None)
-    server = multiprocessing.Process(target=serve, args=(port, server_cpu), daemon=True)
-    server.start()
-    if client_cpu is not None:
-        os.sched_setaffinity(0, {client_cpu})
-    try:
-        asyncio.run(wait_until_up(url))
-        results = asyncio.run(bench(url, options.calls, options.rounds, options.concurrency))
-    finally:
-        server.terminate()
-        server.join()
+    with tempfile.TemporaryDirectory() as folder:
+        certificate, trusted = run_authority(Path(folder)) if options.tls else (None, None)
+        url = f"{'https' if options.tls else 'http'}://127.0.0.1:{port}"
+        pinned = cpus_apart()
+        server_cpu, client_cpu = pinned if pinned else (None, None)
+        server = multiprocessing.Process(
+            target=serve, args=(port, server_cpu, certificate), daemon=True
+        )
+        server.start()
+        if client_cpu is not None:
+            os.sched_setaffinity(0, {client_cpu})
+        try:
+            asyncio.run(wait_until_up(url, trusted))
+            results = asyncio.run(
+                bench(url, options.calls, options.rounds, options.concurrency, trusted)
+            )
+        finally:
+            server.terminate()
+            server.join()
     print(
         f"{options.rounds} rounds x {options.calls} calls per variant, "
-        f"{options.concurrency} in flight, server in its own process"
+        f"{options.concurrency} in flight, {'HTTPS' if options.tls else 'plain HTTP'}, "
+        "server in its own process"
         + (f", server on CPU {server_cpu} and client on CPU {client_cpu}" if pinned else "")
     )
     print(report(results, page_validation_ms()))

@@ -20,9 +20,19 @@ what each call makes is counted. System calls are counted by neither (getpid, wh
 asyncio.get_running_loop makes on every call in Python 3.11, is one); ``strace -f -o FILE`` on
 the client (``--client URL --labels FILE``) shows them between the same getppid markers.
 
-Run by hand (the bench extra, ../shared/twilio-oai and valgrind installed; a few minutes):
+``--cache-sim`` has callgrind simulate the caches too (a first level of 32 KB for code and
+32 KB for data, a last level of 512 KB: one core of this project's benchmark machine) and adds
+modelled cycles per call: instructions, plus 10 for each first-level miss and 60 for each
+last-level one (rough latencies of a second-level hit and of a trip beyond it). Instructions
+miss what makes a call dear in place, where the other calls' work between two steps of one
+call evicts what the step had cached; the modelled cycles count it, and their ratios come out
+close to bench_calls.py's CPU ratios while staying as steady as the instruction counts.
 
-    .venv/bin/python benchmarks/calls_instructions.py [--calls 100] [--only a,b] [--keep DIR]
+Run by hand (the bench extra, ../shared/twilio-oai and valgrind installed; a few minutes, about
+twice that with ``--cache-sim``):
+
+    .venv/bin/python benchmarks/calls_instructions.py [--calls 100] [--only a,b] [--cache-sim]
+        [--keep DIR]
 """
 
 from __future__ import annotations
@@ -41,6 +51,9 @@ from bench_calls import V2010, clients, free_port, run_round, serve, wait_until_
 
 CONCURRENCY = 10
 MARKER = "getppid"  # the libc function whose calls frame each counted stretch
+CACHES = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=524288,8,64"]
+FIRST_LEVEL_MISSES = ("I1mr", "D1mr", "D1mw")
+LAST_LEVEL_MISSES = ("ILmr", "DLmr", "DLmw")
 
 
 async def count_client(url: str, calls: int, only: set[str]) -> list[str]:
@@ -49,6 +62,10 @@ async def count_client(url: str, calls: int, only: set[str]) -> list[str]:
     async with clients(url, CONCURRENCY) as table:
         gc.collect()
         gc.freeze()  # the set-up's objects: a full collection of them would land in one stretch
+        # One round uncounted first: the first stretch after the freeze costs some 5 million
+        # instructions more, once (about 95k more per call of 50 for whichever variant is first).
+        first = next(c for calls_of in table.values() for n, c in calls_of.items() if n[1] in only)
+        await run_round(first, calls, CONCURRENCY)
         for op, calls_of in table.items():
             for name, call in calls_of.items():
                 if name[1] not in only:
@@ -60,14 +77,25 @@ async def count_client(url: str, calls: int, only: set[str]) -> list[str]:
     return labels
 
 
-def instructions(dump: Path) -> int:
-    match = re.search(r"^(?:totals|summary): (\d+)", dump.read_text(), re.MULTILINE)
-    if match is None:
-        raise SystemExit(f"{dump} holds no instruction total")
-    return int(match.group(1))
+def events(dump: Path) -> dict[str, int]:
+    """The dump's totals by event: Ir (instructions), and the misses where caches were simulated."""
+    text = dump.read_text()
+    names = re.search(r"^events: (.+)$", text, re.MULTILINE)
+    totals = re.search(r"^(?:totals|summary): (.+)$", text, re.MULTILINE)
+    if names is None or totals is None:
+        raise SystemExit(f"{dump} holds no totals")
+    return dict(zip(names.group(1).split(), map(int, totals.group(1).split()), strict=True))
 
 
-def measure(calls: int, only: str, keep: str | None) -> dict[str, dict[str, float]]:
+def modelled_cycles(counted: dict[str, float]) -> float:
+    first = sum(counted[name] for name in FIRST_LEVEL_MISSES)
+    last = sum(counted[name] for name in LAST_LEVEL_MISSES)
+    return counted["Ir"] + 10 * first + 60 * last
+
+
+def measure(
+    calls: int, only: str, keep: str | None, cache_sim: bool
+) -> dict[str, dict[str, dict[str, float]]]:
     """Instructions per call of each stretch: run the server natively, the client under
     callgrind, and read one dump per stretch (kept in ``keep``, where given, for
     callgrind_annotate)."""
@@ -85,6 +113,7 @@ def measure(calls: int, only: str, keep: str | None) -> dict[str, dict[str, floa
                 "--tool=callgrind",
                 f"--dump-before={MARKER}",
                 f"--callgrind-out-file={out}/callgrind.out",
+                *(CACHES if cache_sim else []),
                 sys.executable,
                 str(here),
                 "--client",
@@ -102,10 +131,11 @@ def measure(calls: int, only: str, keep: str | None) -> dict[str, dict[str, floa
             dumps = sorted(Path(out).glob("callgrind.out.*"), key=lambda p: int(p.suffix[1:]))
             if len(dumps) < len(labels) + 1:
                 raise SystemExit(f"expected {len(labels) + 1} dumps, found {len(dumps)}")
-            counted: dict[str, dict[str, float]] = {}
+            counted: dict[str, dict[str, dict[str, float]]] = {}
             for label, dump in zip(labels, dumps[1:], strict=False):
                 op, name = label.split("\t")
-                counted.setdefault(op, {})[name] = instructions(dump) / calls
+                per_call = {event: n / calls for event, n in events(dump).items()}
+                counted.setdefault(op, {})[name] = per_call
             return counted
     finally:
         server.terminate()
@@ -117,6 +147,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100, help="calls per variant")
     parser.add_argument("--only", default="a,b,c", help="variants to count, e.g. a,b")
     parser.add_argument("--keep", help="a folder to keep callgrind's dumps in")
+    parser.add_argument(
+        "--cache-sim", action="store_true", help="simulate the caches: modelled cycles too"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--labels", help=argparse.SUPPRESS)
@@ -131,15 +164,23 @@ def main() -> None:
         return
     if not V2010.is_file():
         raise SystemExit(f"needs Twilio's OpenAPI files at {V2010.parent}")
-    counted = measure(options.calls, options.only, options.keep)
-    print(f"instructions per call (client only, {options.calls} calls, {CONCURRENCY} in flight)")
-    print(f"{'operation':<16}{'variant':<20}{'instructions':>14}{'/ (a)':>8}")
+    counted = measure(options.calls, options.only, options.keep, options.cache_sim)
+    print(f"per call (client only, {options.calls} calls, {CONCURRENCY} in flight)")
+    header = f"{'operation':<16}{'variant':<20}{'instructions':>14}{'/ (a)':>8}"
+    if options.cache_sim:
+        header += f"{'LL misses':>11}{'cycles':>12}{'/ (a)':>8}"
+    print(header)
     for op, of in counted.items():
         base = next((n for name, n in of.items() if name.startswith("(a)")), None)
         for name, count in of.items():
-            ratio = f"{count / base:>8.3f}" if base else ""
-            print(f"{op:<16}{name:<20}{count:>14,.0f}{ratio}")
-
+            line = f"{op:<16}{name:<20}{count['Ir']:>14,.0f}"
+            line += f"{count['Ir'] / base['Ir']:>8.3f}" if base else " " * 8
+            if options.cache_sim:
+                cycles = modelled_cycles(count)
+                misses = sum(count[event] for event in LAST_LEVEL_MISSES)
+                line += f"{misses:>11,.0f}{cycles:>12,.0f}"
+                line += f"{cycles / modelled_cycles(base):>8.3f}" if base else ""
+            print(line)
 
 if __name__ == "__main__":
     main()
