@@ -262,10 +262,9 @@ async def clients(
 ) -> AsyncIterator[dict[str, dict[str, Call]]]:
     """Each operation's three variants, on clients that are set up, warmed up and then closed;
     over HTTPS, each client trusts ``trusted`` (and only it)."""
-    verify: ssl.SSLContext | bool = trusted if trusted is not None else True
     async with (
         aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=concurrency, ssl=verify)
+            connector=aiohttp.TCPConnector(limit=concurrency, ssl=trusted or True)
         ) as session,
         OCPAgent(
             response_validation="strict",
@@ -330,8 +329,8 @@ def free_port() -> int:
 
 
 async def wait_until_up(url: str, trusted: ssl.SSLContext | None = None) -> None:
-    verify: ssl.SSLContext | bool = trusted if trusted is not None else True
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=verify)) as session:
+    connector = aiohttp.TCPConnector(ssl=trusted or True)
+    async with aiohttp.ClientSession(connector=connector) as session:
         for _ in range(100):
             try:
                 async with session.get(url + "/"):

@@ -357,10 +357,20 @@ def _argument_schema(param: ParameterSpec) -> dict[str, Any]:
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
+# The characters yarl's update_query leaves as they are in a query's keys and values, so that a
+# query made here is byte for byte the one yarl made before (and aiohttp would make).
+_QUERY_SAFE = "?/:@!$'()*,"
 
-# quote(c, safe="") and quote_plus(c, safe="") of every ASCII character, for str.translate.
+
+def _query_quote(text: str, safe: str = "") -> str:
+    """quote_plus as yarl's update_query escapes a query's keys and values."""
+    return quote_plus(text, safe=_QUERY_SAFE + safe)
+
+
+# Each escape of every ASCII character (with safe=""), for str.translate.
 _ASCII_ESCAPES: dict[Callable[..., str], dict[int, str]] = {
-    escape: {c: escape(chr(c), safe="") for c in range(128)} for escape in (quote, quote_plus)
+    escape: {c: escape(chr(c), safe="") for c in range(128)}
+    for escape in (quote, quote_plus, _query_quote)
 }
 
 
@@ -378,21 +388,11 @@ def _escaped(text: str, escape: Callable[..., str]) -> str:
     return escape(text, safe="")
 
 
-# The characters yarl's update_query leaves as they are in a query's keys and values, so that a
-# query made here is byte for byte the one yarl made before (and aiohttp would make).
-_QUERY_SAFE = "?/:@!$'()*,"
-_QUERY_ESCAPES = {c: quote_plus(chr(c), safe=_QUERY_SAFE) for c in range(128)}
-
-
 def query_string(pairs: tuple[tuple[str, str], ...]) -> str:
     """``pairs`` as a URL's encoded query: what yarl's ``update_query(pairs)`` writes."""
-    return "&".join(f"{_query_escaped(name)}={_query_escaped(value)}" for name, value in pairs)
-
-
-def _query_escaped(text: str) -> str:
-    if text.isascii():
-        return text if text.encode().isalnum() else text.translate(_QUERY_ESCAPES)
-    return quote_plus(text, safe=_QUERY_SAFE)
+    return "&".join(
+        f"{_escaped(name, _query_quote)}={_escaped(value, _query_quote)}" for name, value in pairs
+    )
 
 
 def _pairs(
