@@ -4,11 +4,14 @@
 - fetchMessage: one v2010 Message;
 - listMessage: a page of 50 Messages.
 
-Three variants of each:
+Four variants of each:
 
 (a) raw aiohttp, sending a pre-built request and decoding the JSON answer;
 (b) ``OCPAgent.call_tool`` on the default transport, with input and strict output validation;
-(c) twilio-python's async client (AsyncTwilioHttpClient), which validates nothing.
+(c) twilio-python's async client (AsyncTwilioHttpClient), which validates nothing;
+(d) a floor for (b): (a) plus what (b) must do on every call, written by hand for the one
+    operation in one coroutine (see ``by_hand``), to show how much of (b)'s cost the target's
+    own checks and a call's essentials leave to the rest of the library.
 
 Run by hand (needs the bench extra and ../shared/twilio-oai for the Message operations):
 
@@ -44,13 +47,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 import aiohttp
+import jsonschema_rs
+import orjson
 import trustme
 from aiohttp import web
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
+from yarl import URL
 
 from ocp_twilio import AiohttpTransport, OCPAgent
 
@@ -179,6 +185,9 @@ class Measured:
 
 
 Call = Callable[[], Awaitable[Any]]
+WireRequest = tuple[str, str, bytes | None]  # method, path (and query), form body
+
+MAX_ANSWER_BYTES = 10 * 1024 * 1024
 
 
 async def run_round(call: Call, calls: int, concurrency: int) -> tuple[float, float]:
@@ -194,9 +203,9 @@ async def run_round(call: Call, calls: int, concurrency: int) -> tuple[float, fl
 
 
 def variants(
-    url: str, session: aiohttp.ClientSession, agent: OCPAgent, twilio: Client
+    url: str, session: aiohttp.ClientSession, agent: OCPAgent, twilio: Client, concurrency: int
 ) -> dict[str, dict[str, Call]]:
-    """Each operation's three variants."""
+    """Each operation's four variants."""
     auth = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
     form = urlencode(
         {k: PAYMENT_ARGUMENTS[k] for k in ("IdempotencyKey", "StatusCallback", "Capture")}
@@ -222,6 +231,73 @@ def variants(
 
         return call
 
+    def by_hand(
+        name: str,
+        api: str,
+        arguments: dict[str, Any],
+        fill: Callable[[dict[str, Any]], WireRequest],
+    ) -> Call:
+        """(d): (a), plus what (b) must do on every call and nothing more, for one operation.
+
+        That is: the arguments checked by jsonschema-rs against the tool's input schema, the path
+        and form body written by ``fill`` with every value escaped, a cap on requests in flight,
+        a per-attempt timeout and no redirects, a refused answer without a length or over the
+        cap, the status and media type checked, the answer decoded by orjson and checked against
+        the tool's response schema, and the call added to a history. Left out, so that this is
+        a floor and not a rival: the formats the library adds to jsonschema-rs, the nesting
+        bound, retries, the credential scope, errors worth a model's reading.
+        """
+        tool = agent.get_tool(name, api=api)
+        arguments_valid = jsonschema_rs.validator_for(tool.input_schema).is_valid
+        answer_valid = jsonschema_rs.validator_for(tool.output_schema or {}).is_valid
+        in_flight = asyncio.Semaphore(concurrency)
+        timeout = aiohttp.ClientTimeout(total=30, sock_connect=5)
+        history: list[tuple[str, int, float]] = []
+
+        async def call() -> Any:
+            if not arguments_valid(arguments):
+                raise ValueError(f"{name}: arguments refused")
+            method, path, body = fill(arguments)
+            async with (
+                in_flight,
+                session.request(
+                    method,
+                    URL(url + path, encoded=True),  # escaped by ``fill``: not parsed again
+                    data=body,
+                    headers=post_headers if body else get_headers,
+                    timeout=timeout,
+                    allow_redirects=False,
+                ) as response,
+            ):
+                length = response.content_length
+                if length is None or length > MAX_ANSWER_BYTES:
+                    raise ValueError(f"{name}: answer of no or too great a length")
+                content = await response.read()
+            if response.status >= 300 or response.content_type != "application/json":
+                raise ValueError(f"{name}: HTTP {response.status} {response.content_type}")
+            data = orjson.loads(content)
+            if not answer_valid(data):
+                raise ValueError(f"{name}: answer refused")
+            del history[:-100]  # bounded, as the context's history is
+            history.append((name, response.status, time.time()))
+            return data
+
+        return call
+
+    def payment_request(given: dict[str, Any]) -> WireRequest:
+        body = "&".join(
+            f"{key}={quote_plus(given[key], safe='')}"
+            for key in ("IdempotencyKey", "StatusCallback", "Capture")
+        )
+        path = f"{ACCOUNT}/Calls/{quote(given['CallSid'], safe='')}/Payments/"
+        return "POST", f"{path}{quote(given['Sid'], safe='')}.json", body.encode()
+
+    def message_request(given: dict[str, Any]) -> WireRequest:
+        return "GET", f"{ACCOUNT}/Messages/{quote(given['Sid'], safe='')}.json", None
+
+    def page_request(given: dict[str, Any]) -> WireRequest:
+        return "GET", f"{MESSAGES_PATH}?PageSize={given['PageSize']}", None
+
     async def update_payment() -> Any:
         return await account.calls(CALL_SID).payments(PAYMENT_SID).update_async(
             idempotency_key="order-42-expiry",
@@ -240,11 +316,17 @@ def variants(
             "(a) raw aiohttp": raw("POST", PAYMENT_PATH, data=form, headers=post_headers),
             "(b) call_tool": tool("updatePayments", PAYMENT_ARGUMENTS, "twilio"),
             "(c) twilio-python": update_payment,
+            "(d) floor by hand": by_hand(
+                "updatePayments", "twilio", PAYMENT_ARGUMENTS, payment_request
+            ),
         },
         "fetchMessage": {
             "(a) raw aiohttp": raw("GET", MESSAGE_PATH, headers=get_headers),
             "(b) call_tool": tool("fetchMessage", {"Sid": MESSAGE_SID}, "v2010"),
             "(c) twilio-python": fetch_message,
+            "(d) floor by hand": by_hand(
+                "fetchMessage", "v2010", {"Sid": MESSAGE_SID}, message_request
+            ),
         },
         "listMessage": {
             "(a) raw aiohttp": raw(
@@ -252,6 +334,9 @@ def variants(
             ),
             "(b) call_tool": tool("listMessage", {"PageSize": PAGE_SIZE}, "v2010"),
             "(c) twilio-python": list_messages,
+            "(d) floor by hand": by_hand(
+                "listMessage", "v2010", {"PageSize": PAGE_SIZE}, page_request
+            ),
         },
     }
 
@@ -283,7 +368,7 @@ async def clients(
         twilio = Client(ACCOUNT_SID, AUTH_TOKEN, http_client=http_client, environment={})
         twilio.api.base_url = url
         try:
-            table = variants(url, session, agent, twilio)
+            table = variants(url, session, agent, twilio, concurrency)
             for calls_of in table.values():  # warm up: connections, compiled validators
                 for call in calls_of.values():
                     await run_round(call, 10 * concurrency, concurrency)
@@ -353,19 +438,20 @@ def report(results: dict[str, dict[str, Measured]], page_ms: float) -> str:
     lines = [f"{'operation':<16}{'variant':<20}{'calls/s':>9}{'CPU us/call':>13}{'CPU / (a)':>11}"]
     verdicts = []
     for op, measured in results.items():
-        a, b, c = measured.values()
+        a, b, c, d = measured.values()
         for name, m in measured.items():
             ratio, _, _ = round_ratio(m, a)
             lines.append(
                 f"{op:<16}{name:<20}{m.calls_per_second:>9.0f}{m.cpu_us_per_call:>13.0f}"
                 f"{ratio:>11.2f}"
             )
-        b_a, c_b = round_ratio(b, a), round_ratio(b, c)
+        b_a, c_b, d_a = round_ratio(b, a), round_ratio(b, c), round_ratio(d, a)
         verdicts.append(
             f"{op}: (b)/(a) CPU {b_a[0]:.2f} [{b_a[1]:.2f}-{b_a[2]:.2f}] (target <= 1.25), "
             f"(b)/(c) CPU {c_b[0]:.2f} [{c_b[1]:.2f}-{c_b[2]:.2f}] (target < 1); pooled over "
             f"the rounds {b.cpu_us_per_call / a.cpu_us_per_call:.2f} and "
-            f"{b.cpu_us_per_call / c.cpu_us_per_call:.2f}"
+            f"{b.cpu_us_per_call / c.cpu_us_per_call:.2f}; the floor (d)/(a) "
+            f"{d_a[0]:.2f} [{d_a[1]:.2f}-{d_a[2]:.2f}]"
         )
     verdicts.append(f"validating a {PAGE_SIZE}-record page: {page_ms:.3f} ms (target <= 0.5)")
     return "\n".join(lines + verdicts)

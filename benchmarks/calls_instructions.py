@@ -1,6 +1,6 @@
 """Instructions the client executes per call, counted by valgrind's callgrind, for the variants
 of benchmarks/bench_calls.py: (a) raw aiohttp, (b) ``call_tool`` with input and strict output
-validation, (c) twilio-python.
+validation, (c) twilio-python, (d) the floor for (b) written by hand.
 
 Why instructions: CPU time on a shared machine varies from run to run by more than the changes
 being weighed; the count of instructions the client runs hardly varies, so the ratios (b)/(a) of
