@@ -58,7 +58,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 from yarl import URL
 
-from ocp_twilio import AiohttpTransport, OCPAgent
+from ocp_twilio import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, OCPAgent
 
 TWILIO_OAI = Path(__file__).resolve().parents[1].parent / "shared" / "twilio-oai"
 V2010 = TWILIO_OAI / "twilio_api_v2010.yaml"
@@ -80,6 +80,7 @@ PAYMENT_ARGUMENTS = {
     "StatusCallback": "https://example.com/pay-status",
     "Capture": "expiration-date",
 }
+PAYMENT_FORM = ("IdempotencyKey", "StatusCallback", "Capture")  # the arguments sent in the body
 
 
 def payment_resource() -> dict[str, Any]:
@@ -187,8 +188,6 @@ class Measured:
 Call = Callable[[], Awaitable[Any]]
 WireRequest = tuple[str, str, bytes | None]  # method, path (and query), form body
 
-MAX_ANSWER_BYTES = 10 * 1024 * 1024
-
 
 async def run_round(call: Call, calls: int, concurrency: int) -> tuple[float, float]:
     todo = iter(range(calls))
@@ -208,7 +207,7 @@ def variants(
     """Each operation's four variants."""
     auth = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
     form = urlencode(
-        {k: PAYMENT_ARGUMENTS[k] for k in ("IdempotencyKey", "StatusCallback", "Capture")}
+        {k: PAYMENT_ARGUMENTS[k] for k in PAYMENT_FORM}
     ).encode()
     post_headers = {
         "Authorization": auth,
@@ -270,7 +269,7 @@ def variants(
                 ) as response,
             ):
                 length = response.content_length
-                if length is None or length > MAX_ANSWER_BYTES:
+                if length is None or length > DEFAULT_MAX_RESPONSE_BYTES:
                     raise ValueError(f"{name}: answer of no or too great a length")
                 content = await response.read()
             if response.status >= 300 or response.content_type != "application/json":
@@ -285,10 +284,7 @@ def variants(
         return call
 
     def payment_request(given: dict[str, Any]) -> WireRequest:
-        body = "&".join(
-            f"{key}={quote_plus(given[key], safe='')}"
-            for key in ("IdempotencyKey", "StatusCallback", "Capture")
-        )
+        body = "&".join(f"{key}={quote_plus(given[key], safe='')}" for key in PAYMENT_FORM)
         path = f"{ACCOUNT}/Calls/{quote(given['CallSid'], safe='')}/Payments/"
         return "POST", f"{path}{quote(given['Sid'], safe='')}.json", body.encode()
 

@@ -182,5 +182,6 @@ def main() -> None:
                 line += f"{cycles / modelled_cycles(base):>8.3f}" if base else ""
             print(line)
 
+
 if __name__ == "__main__":
     main()
