@@ -18,6 +18,7 @@ from ._config import (
     Environment,
     Limits,
     environment_of,
+    read_credential_variables,
     read_environment,
 )
 from ._exceptions import (
@@ -218,6 +219,7 @@ class OCPAgent:
         max_response_bytes: int | None = None,
         status_callback: str | None = None,
         token: str | None = None,
+        credential_variables: Mapping[str, str] | None = None,
     ) -> RegisteredAPI:
         """Make an API's tools callable under ``name``.
 
@@ -238,25 +240,33 @@ class OCPAgent:
         API's own host. ``ocp_headers`` overrides whether calls carry the OCP context headers
         (default: as the API's definition says; off for Twilio, which is no OCP server).
 
+        ``credential_variables`` fills credential arguments from variables of ``environ`` that
+        you name (``{"token": "ACME_TOKEN"}``; keys: account_sid, auth_token, api_key,
+        api_secret, token), each of which must be set.
+
         An API a registry entry defines takes what its ``auth_config`` names: nothing, HTTP
         Basic (the arguments above), a bearer ``token``, or an API key (``api_key``) in its
-        header; else the variables its entry names (never TWILIO_* ones). See the reference.
+        header. Only you choose the values: an entry of a registry file (yours) may name the
+        variables that hold them (never TWILIO_* ones), an entry from a registry URL never does.
+        See the reference.
 
         ``status_callback`` is the URL createPayments and updatePayments send as StatusCallback,
         filled in by the library and no longer an argument of the model; without it an API
         served by Twilio uses the agent's receiver while one runs (see serve_status_callbacks).
         """
+        given = _credential_arguments(
+            {
+                "account_sid": account_sid,
+                "auth_token": auth_token,
+                "api_key": api_key,
+                "api_secret": api_secret,
+                "token": token,
+            },
+            credential_variables,
+            environ,
+        )
         _check_text_options(
-            name=name,
-            token=token,
-            base_url=base_url,
-            account_sid=account_sid,
-            auth_token=auth_token,
-            api_key=api_key,
-            api_secret=api_secret,
-            region=region,
-            edge=edge,
-            status_callback=status_callback,
+            name=name, base_url=base_url, region=region, edge=edge, status_callback=status_callback
         )
         if not API_NAME.fullmatch(name):
             raise ConfigurationError(
@@ -283,35 +293,14 @@ class OCPAgent:
                 )
                 resolved = await registry.resolve(name)
             definition = resolved.definition
-            tools = _tools_of(name, definition, services, tags)
-        # Twilio's secrets and host settings must never reach another API's server, nor tools
-        # that a registry defines (it may claim to be Twilio).
-        by_twilio = is_twilio_host(definition.base_url)
-        twilio_env = by_twilio and not resolved.from_registry
-        env = env if twilio_env else Environment()
-        given = {
-            "account_sid": account_sid,
-            "auth_token": auth_token,
-            "api_key": api_key,
-            "api_secret": api_secret,
-        }
-        if resolved.auth is not None:
-            credentials = entry_credentials(
-                name,
-                resolved.auth,
-                {**given, "token": token},
-                source=resolved.source,
-                twilio=by_twilio,
-                environ=environ,
-            )
-        else:
-            if token:
-                raise ConfigurationError(
-                    f"token= is for APIs whose registry entry asks for a bearer token; {name!r} "
-                    "takes HTTP Basic (account_sid= with auth_token=, or api_key= with "
-                    "api_secret=)."
-                )
-            credentials = _basic_credentials(name, env, given, by_twilio, twilio_env, resolved)
+            # Twilio's secrets and host settings must never reach another API's server, nor
+            # tools that a registry defines (it may claim to be Twilio).
+            by_twilio = is_twilio_host(definition.base_url)
+            twilio_env = by_twilio and not resolved.from_registry
+            env = env if twilio_env else Environment()
+            credentials = _credentials(name, resolved, env, given, by_twilio, twilio_env)
+            # No argument fills the header that carries the credentials.
+            tools = _tools_of(name, definition, services, tags, credentials.header)
         explicit = base_url or env.base_url
         explicit = resolve_base_url(None, override=explicit) if explicit else None
         dispatcher = Dispatcher(
@@ -651,6 +640,7 @@ def _tools_of(
     definition: APIDefinition,
     services: Sequence[str] | None = None,
     tags: Sequence[str] | None = None,
+    credentials_header: str = "",
 ) -> tuple[Tool, ...]:
     try:
         operations = list(definition.load_operations())
@@ -663,7 +653,10 @@ def _tools_of(
     strays = [type(op).__name__ for op in operations if not isinstance(op, OperationSpec)]
     if strays:
         raise SpecError(f"API {name!r} gave {strays[0]} where OperationSpecs were expected.")
-    tools = [Tool(op, api=name, name=qualified_name(op)) for op in operations]
+    tools = [
+        Tool(op, api=name, name=qualified_name(op), credentials_header=credentials_header)
+        for op in operations
+    ]
     # Where the Pay operations are, the tools that read their progress are too.
     pay_services = sorted({t.spec.service for t in tools if t.takes_status_callback})
     for service in pay_services:
@@ -691,6 +684,49 @@ def _progress_store(
     _check_text_options(redis_url=redis_url)
     url = redis_url or read_environment().redis_url
     return (redis_progress_store(url), True) if url else (None, False)
+
+
+def _credential_arguments(
+    arguments: Mapping[str, str | None],
+    variables: Mapping[str, str] | None,
+    environ: Mapping[str, str] | None,
+) -> dict[str, str | None]:
+    """register_api's credential arguments, those it was given as variables (credential_variables)
+    filled in; each checked as text."""
+    _check_text_options(**arguments)
+    if variables is None:
+        return dict(arguments)
+    from_variables = read_credential_variables(variables, environ)
+    twice = [key for key in from_variables if arguments.get(key)]
+    if twice:
+        raise ConfigurationError(
+            f"{twice[0]}= is given both as an argument and in credential_variables; keep one."
+        )
+    _check_text_options(
+        **{f"{variables[key]} (for {key}=)": value for key, value in from_variables.items()}
+    )
+    return {**arguments, **from_variables}
+
+
+def _credentials(
+    name: str,
+    resolved: ResolvedAPI,
+    env: Environment,
+    given: Mapping[str, str | None],
+    by_twilio: bool,
+    twilio_env: bool,
+) -> Credentials:
+    """As the registry entry's auth_config asks, else HTTP Basic."""
+    if resolved.auth is not None:
+        return entry_credentials(
+            name, resolved.auth, given, source=resolved.source, twilio=by_twilio
+        )
+    if given.get("token"):
+        raise ConfigurationError(
+            f"token= is for APIs whose registry entry asks for a bearer token; {name!r} "
+            "takes HTTP Basic (account_sid= with auth_token=, or api_key= with api_secret=)."
+        )
+    return _basic_credentials(name, env, given, by_twilio, twilio_env, resolved)
 
 
 def _basic_credentials(

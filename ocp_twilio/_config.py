@@ -17,6 +17,7 @@ from ._exceptions import ConfigurationError
 
 __all__ = [
     "CACHE_DIR_ENV",
+    "CREDENTIAL_ARGUMENTS",
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -27,6 +28,7 @@ __all__ = [
     "Environment",
     "Limits",
     "environment_of",
+    "read_credential_variables",
     "read_environment",
     "read_variables",
 ]
@@ -40,6 +42,9 @@ DEFAULT_CONNECT_TIMEOUT = 5.0  # as the Stripe and OpenAI SDKs: a live host conn
 DEFAULT_MAX_IN_FLIGHT = 25
 # Far above any Twilio page (1,000 records), far below what could exhaust memory.
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+# register_api's credential arguments, which its credential_variables= may fill from variables.
+CREDENTIAL_ARGUMENTS = ("account_sid", "auth_token", "api_key", "api_secret", "token")
 
 CACHE_DIR_ENV = "OCP_TWILIO_CACHE_DIR"
 REDIS_URL_ENV = "OCP_TWILIO_REDIS_URL"
@@ -125,12 +130,43 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
 def read_variables(
     names: Mapping[str, str], environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """The set ones of the variables a registry entry names (``{"token": "ACME_TOKEN"}``), by
-    key, from the same mapping as :func:`read_environment`."""
+    """The set ones of the variables named (``{"token": "ACME_TOKEN"}``), by key, from the same
+    mapping as :func:`read_environment`."""
     if environ is None:
         environ = _given_environ.get()
     env = os.environ if environ is None else environ
     return {key: value for key, name in names.items() if (value := env.get(name))}
+
+
+def read_credential_variables(
+    variables: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """register_api's credential arguments from the variables the user chose for them
+    (``{"token": "ACME_TOKEN"}``); every variable named must be set."""
+    if not isinstance(variables, Mapping):
+        raise ConfigurationError(
+            "credential_variables must map credential arguments to variable names "
+            f"({{'token': 'ACME_TOKEN'}}), not {type(variables).__name__}."
+        )
+    unknown = [str(key)[:40] for key in variables if key not in CREDENTIAL_ARGUMENTS]
+    if unknown:
+        raise ConfigurationError(
+            f"credential_variables keys must be credential arguments of register_api "
+            f"({', '.join(CREDENTIAL_ARGUMENTS)}), not {unknown[:5]}."
+        )
+    unnamed = [key for key, name in variables.items() if not (isinstance(name, str) and name)]
+    if unnamed:
+        raise ConfigurationError(
+            f"credential_variables[{unnamed[0]!r}] must be the name of an environment variable."
+        )
+    values = read_variables(variables, environ)
+    unset = [f"{name} (for {key}=)" for key, name in variables.items() if key not in values]
+    if unset:
+        raise ConfigurationError(
+            f"credential_variables: not set in environ= or the process environment: "
+            f"{', '.join(unset)}. Set it, or pass the argument itself; nothing was sent."
+        )
+    return values
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ OCP_DATA = Path(__file__).parent / "data" / "ocp"
 def ocp_schema(name: str) -> dict[str, Any]:
     """One of OCP's schemas: ocp-tool.json or ocp-context.json."""
     return dict(json.loads((OCP_DATA / name).read_text(encoding="utf-8")))
+
 
 # Tools are named ``{service}__{operation}``; the short names still find them while unambiguous.
 UPDATE_TOOL = "api_v2010__updatePayments"
@@ -115,6 +116,14 @@ class Recorded:
     path_qs: str
     headers: dict[str, str]
     body: bytes
+    # Every header line as received, repeats included.
+    raw_headers: tuple[tuple[bytes, bytes], ...] = ()
+
+    @property
+    def wire(self) -> bytes:
+        """The request line's target, every header line and the body, as received."""
+        lines = [self.path_qs.encode(), *(name + b": " + value for name, value in self.raw_headers)]
+        return b"\r\n".join([*lines, b"", self.body])
 
     @property
     def form(self) -> list[tuple[str, str]]:
@@ -156,21 +165,6 @@ class RecordingServer:
         )
 
 
-def header_spec(*headers: str, query: tuple[str, ...] = ()) -> str:
-    """A one-operation spec (GET /v1/Thing.json, fetchThing) whose string arguments are these
-    headers and query parameters."""
-    parameters = [(name, "header") for name in headers] + [(name, "query") for name in query]
-    lines = "".join(
-        f"      - {{name: {name}, in: {where}, schema: {{type: string}}}}\n"
-        for name, where in parameters
-    )
-    return (
-        "api: twilio\noperations:\n  - name: fetchThing\n    method: GET\n"
-        f"    path: /v1/Thing.json\n    parameters:\n{lines}"
-        "    response: {status: 200, schema: {type: object}}\n"
-    )
-
-
 @pytest.fixture(autouse=True)
 def isolated_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
@@ -187,14 +181,17 @@ def isolated_cache(
     return root
 
 
-@pytest.fixture
-async def recording_server() -> AsyncIterator[RecordingServer]:
+@asynccontextmanager
+async def serve_recording(host: str = "127.0.0.1") -> AsyncIterator[RecordingServer]:
+    """A RecordingServer on ``host`` (any 127.0.0.x: a host that is not the registry's)."""
     holder: list[RecordingServer] = []
 
     async def handle(request: web.Request) -> web.StreamResponse:
         recorder = holder[0]
+        body = await request.read()
+        headers = dict(request.headers)
         recorder.requests.append(
-            Recorded(request.method, request.raw_path, dict(request.headers), await request.read())
+            Recorded(request.method, request.raw_path, headers, body, request.raw_headers)
         )
         response = recorder.respond(request)
         return await response if hasattr(response, "__await__") else response
@@ -202,13 +199,19 @@ async def recording_server() -> AsyncIterator[RecordingServer]:
     app = web.Application()
     # [\s\S]: the decoded path may hold a newline (%0A), which "." would not match.
     app.router.add_route("*", r"/{tail:[\s\S]*}", handle)
-    server = TestServer(app, host="127.0.0.1")
+    server = TestServer(app, host=host)
     await server.start_server()
     holder.append(RecordingServer(server))
     try:
         yield holder[0]
     finally:
         await server.close()
+
+
+@pytest.fixture
+async def recording_server() -> AsyncIterator[RecordingServer]:
+    async with serve_recording() as server:
+        yield server
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-from aiohttp import web
 from conftest import (
     ACCOUNT_SID,
-    AUTH_TOKEN,
     CALL_SID,
     CREATE_PATH,
     PAYMENT_BODY,
@@ -25,7 +23,6 @@ from conftest import (
     Wire,
     assert_default_update_sent,
     create_arguments,
-    header_spec,
     sent_requests,
     update_arguments,
 )
@@ -241,68 +238,3 @@ def test_a_query_is_written_as_yarl_writes_it(pairs: list[tuple[str, str]]) -> N
             query_string(tuple(pairs))
         return
     assert query_string(tuple(pairs)) == expected
-
-
-HEADER_SPEC = header_spec("Authorization", "User-Agent", "X-Trace")
-
-
-RESERVED_HEADER_SPEC = header_spec(
-    "authorization", "ACCEPT", "content-type", "host", "Connection", "X-Trace"
-)
-
-
-async def test_reserved_header_arguments_are_ignored_in_any_letter_case(
-    tmp_path: Path, recording_server: RecordingServer
-) -> None:
-    seen: list[web.Request] = []
-
-    def respond(request: web.Request) -> web.Response:
-        seen.append(request)
-        return web.json_response({})
-
-    recording_server.respond = respond
-    spec = tmp_path / "headers.yaml"
-    spec.write_text(RESERVED_HEADER_SPEC)
-    async with OCPAgent() as agent:
-        await agent.register_api(
-            "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
-        )
-        arguments = {
-            "authorization": "Bearer chosen-by-a-model",
-            "ACCEPT": "text/html",
-            "content-type": "text/plain",
-            "host": "evil.example",
-            "Connection": "close",
-            "X-Trace": "t1",
-        }
-        await agent.call_tool("fetchThing", arguments)
-
-    [request] = seen
-    assert request.headers.getall("Authorization") == [basic(ACCOUNT_SID, AUTH_TOKEN)]
-    assert request.headers.getall("Accept") == ["application/json"]
-    assert "Content-Type" not in request.headers  # a GET without a body
-    assert request.host == recording_server.url.removeprefix("http://")
-    assert request.headers.get("Connection", "keep-alive").lower() == "keep-alive"
-    assert request.headers["X-Trace"] == "t1"
-
-
-async def test_header_arguments_never_replace_auth_or_user_agent(
-    tmp_path: Path, recording_server: RecordingServer
-) -> None:
-    spec = tmp_path / "headers.yaml"
-    spec.write_text(HEADER_SPEC)
-    async with OCPAgent() as agent:
-        await agent.register_api(
-            "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
-        )
-        arguments = {
-            "Authorization": "Bearer chosen-by-a-model",
-            "User-Agent": "x",
-            "X-Trace": "t1",
-        }
-        await agent.call_tool("fetchThing", arguments)
-
-    [request] = recording_server.requests
-    assert request.headers["Authorization"] == basic(ACCOUNT_SID, AUTH_TOKEN)
-    assert request.headers["User-Agent"] == USER_AGENT
-    assert request.headers["X-Trace"] == "t1"

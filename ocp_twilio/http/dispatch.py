@@ -30,7 +30,7 @@ from .._exceptions import (
 )
 from .._json import NotJSON, read_json
 from .._version import __version__
-from ..tools.headers import FRAMING_HEADERS
+from ..tools.headers import RESERVED_HEADERS
 from ..tools.tool import PreparedRequest, Tool, query_string
 from .credentials import Credentials
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
@@ -49,10 +49,6 @@ __all__ = [
 logger = logging.getLogger("ocp_twilio")
 
 USER_AGENT = f"ocp-twilio/{__version__} Python/{platform.python_version()}"
-
-
-# Headers the dispatcher or the transport writes, never an operation's argument (lower case).
-_RESERVED = frozenset({"authorization", "accept", "user-agent", "content-type"}) | FRAMING_HEADERS
 
 
 class ResponseValidation(str, Enum):
@@ -174,7 +170,8 @@ class Dispatcher:
     ) -> dict[str, str]:
         # Neither the agent's extra headers nor a header argument of the operation (a model fills
         # those in) may replace the auth, accept, user agent, content or framing headers, in any
-        # letter case (OpenAPI too says such header parameters are ignored).
+        # letter case. A Tool leaves such parameters out; this also holds for Tools made with
+        # another credentials header than this dispatcher's.
         headers = {**extra, **self._own_headers} if extra else self._own_headers.copy()
         if request.headers:
             reserved = self._reserved_headers
@@ -192,7 +189,7 @@ class Dispatcher:
 
     @cached_property
     def _reserved_headers(self) -> frozenset[str]:
-        return _RESERVED | {self.credentials.header.lower()} - {""}
+        return RESERVED_HEADERS | {self.credentials.header.lower()} - {""}
 
     @cached_property
     def _defaults(self) -> Mapping[str, str]:

@@ -16,11 +16,14 @@ in the registry URL is kept: ``https://host/api/v1`` asks ``/api/v1/registry/{na
 
 An entry's ``auth_config`` says how its API takes credentials: ``type`` none, basic (also
 http_basic), bearer_token (also bearer) or api_key (sent in ``header_name``); without one, basic.
-Its ``x-ocp-twilio`` object (written by ``ocp-twilio catalog``) adds what OCP's tool definition
-cannot carry: per tool the body encoding (else JSON, as OCP clients send), the wire name of each
-parameter whose OCP name differs, the arguments filled from the credentials, exactly-one-of
-groups and the success status; and ``auth_env``, the variables that hold the credentials
-(``username``, ``password``, ``token``, ``key``; never TWILIO_* or OCP_* ones).
+Which values fill it is the user's choice, given to ``register_api``. Its ``x-ocp-twilio`` object
+(written by ``ocp-twilio catalog``) adds what OCP's tool definition cannot carry: per tool the
+body encoding (else JSON, as OCP clients send), the wire name of each parameter whose OCP name
+differs, the arguments filled from the credentials, exactly-one-of groups and the success
+status; and, in a registry file only, ``auth_env``: the variables that hold the credentials
+(``username``, ``password``, ``token``, ``key``; never TWILIO_* or OCP_* ones). The user wrote
+or chose that file; an entry from a registry URL never chooses which of the user's variables
+are read, so its ``auth_env`` is not read at all.
 """
 
 from __future__ import annotations
@@ -81,12 +84,15 @@ _AUTH_TYPES: dict[str, AuthType] = {
 
 @dataclass(frozen=True)
 class AuthConfig:
-    """How a registry entry's API takes credentials, and the variables that hold them."""
+    """How a registry entry's API takes credentials, and (a registry file's entry only) the
+    variables that hold them."""
 
     type: AuthType = "basic"
     header_name: str | None = None
     # "username", "password", "token" or "key" -> the name of an environment variable.
     env: Mapping[str, str] = field(default_factory=dict)
+    # An entry from a registry URL named variables (auth_env), which were not read.
+    unread_env: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,8 @@ class APIRegistry:
         entry = parse_document(body, f"registry entry {url}", as_json=True)
         check_document(_REMOTE_VALIDATOR, entry, f"Registry entry {url}")
         operations = _tool_operations(name, entry, url)
-        return _entry_definition(name, entry, (url,), operations, from_registry=True)
+        auth = _auth_config(entry, from_url=True)
+        return _entry_definition(name, entry, (url,), operations, auth)
 
     async def _search(self, name: str, transport: Transport) -> list[str]:
         """Names the registry suggests; a registry without search suggests nothing."""
@@ -260,7 +267,8 @@ def _file_definition(name: str, entry: Mapping[str, Any], registry_file: Path) -
             operations = [dataclasses.replace(op, server=entry["base_url"]) for op in operations]
     else:
         operations = _tool_operations(name, entry, source)
-    return _entry_definition(name, entry, (source,), operations, from_registry=True)
+    auth = _auth_config(entry, from_url=False)
+    return _entry_definition(name, entry, (source,), operations, auth)
 
 
 def _entry_definition(
@@ -268,9 +276,9 @@ def _entry_definition(
     entry: Mapping[str, Any],
     sources: tuple[str, ...],
     operations: list[OperationSpec],
-    *,
-    from_registry: bool = False,
+    auth: AuthConfig | None = None,
 ) -> ResolvedAPI:
+    """``auth``: a registry entry's (None for a spec: HTTP Basic, as Twilio's)."""
     servers = (op.server for op in operations if op.server)
     definition = APIDefinition(
         name=name,
@@ -279,24 +287,30 @@ def _entry_definition(
         load_operations=lambda: list(operations),
         ocp_headers=bool(entry.get("ocp_headers", False)),
     )
-    auth = _auth_config(entry) if from_registry else None
-    return ResolvedAPI(definition, sources, from_registry, auth)
+    return ResolvedAPI(definition, sources, auth is not None, auth)
 
 
-def _auth_config(entry: Mapping[str, Any]) -> AuthConfig:
-    config = entry.get("auth_config") or {}
-    return AuthConfig(
-        type=_AUTH_TYPES[config.get("type", "basic")],
-        header_name=config.get("header_name"),
-        env=dict(entry.get(EXTENSION, {}).get("auth_env", {})),
-    )
+def _auth_config(entry: Mapping[str, Any], *, from_url: bool) -> AuthConfig:
+    """The entry's auth; the variables it names only where the user chose the file.
+
+    A registry URL's entry could name ANTHROPIC_API_KEY as its token and receive it with the
+    first call, so its auth_env is never read: the user passes credentials to register_api."""
+    extension = entry.get(EXTENSION, {})
+    header_name = (entry.get("auth_config") or {}).get("header_name")
+    if from_url:  # its auth_env was not checked either: only whether there is one matters
+        return AuthConfig(_auth_type(entry), header_name, unread_env="auth_env" in extension)
+    return AuthConfig(_auth_type(entry), header_name, env=dict(extension.get("auth_env", {})))
+
+
+def _auth_type(entry: Mapping[str, Any]) -> AuthType:
+    return _AUTH_TYPES[(entry.get("auth_config") or {}).get("type", "basic")]
 
 
 def _tool_operations(name: str, entry: Mapping[str, Any], source: str) -> list[OperationSpec]:
     """OCP tool definitions as a document of the project's own spec format, then its loader."""
     extension = entry.get(EXTENSION, {}).get("tools", {})
     # Arguments filled from the credentials need an account: HTTP Basic's user name.
-    basic = _auth_config(entry).type == "basic"
+    basic = _auth_type(entry) == "basic"
     document = {
         "api": name,
         "server": entry["base_url"],
@@ -410,7 +424,9 @@ _TOOL_EXTENSION = {
         "response_status": {"type": "integer", "minimum": 100, "maximum": 599},
     },
 }
-_EXTENSION = {
+_TOOLS_EXTENSION = {"type": "object", "additionalProperties": _TOOL_EXTENSION}
+# A registry file's extension; a registry URL's has the same tools, and its auth_env is not read.
+_FILE_EXTENSION = {
     "type": "object",
     "properties": {
         "auth_env": {
@@ -418,9 +434,10 @@ _EXTENSION = {
             "propertyNames": {"enum": ["username", "password", "token", "key"]},
             "additionalProperties": _VARIABLE,
         },
-        "tools": {"type": "object", "additionalProperties": _TOOL_EXTENSION},
+        "tools": _TOOLS_EXTENSION,
     },
 }
+_REMOTE_EXTENSION = {"type": "object", "properties": {"tools": _TOOLS_EXTENSION}}
 _ENTRY_PROPERTIES = {
     "description": {"type": "string"},
     "base_url": _URL,
@@ -428,7 +445,6 @@ _ENTRY_PROPERTIES = {
     "tools": _TOOLS,
     "ocp_headers": {"type": "boolean"},
     "auth_config": _AUTH_CONFIG,
-    EXTENSION: _EXTENSION,
 }
 _FILE_SCHEMA = {
     "type": "object",
@@ -438,7 +454,7 @@ _FILE_SCHEMA = {
             "type": "object",
             "additionalProperties": {
                 "type": "object",
-                "properties": _ENTRY_PROPERTIES,
+                "properties": {**_ENTRY_PROPERTIES, EXTENSION: _FILE_EXTENSION},
                 "oneOf": [
                     {"required": ["spec"]},
                     {"required": ["tools", "base_url"]},
@@ -451,7 +467,7 @@ _FILE_SCHEMA = {
 _REMOTE_SCHEMA = {
     "type": "object",
     "required": ["base_url", "tools"],
-    "properties": _ENTRY_PROPERTIES,
+    "properties": {**_ENTRY_PROPERTIES, EXTENSION: _REMOTE_EXTENSION},
     "not": {"required": ["spec"]},
 }
 _FILE_VALIDATOR = jsonschema.Draft202012Validator(_FILE_SCHEMA)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
@@ -15,7 +16,7 @@ from urllib.parse import quote, quote_plus
 from .._exceptions import ArgumentError, InvalidArguments
 from ..specs.model import OperationSpec, ParameterSpec
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS
-from .headers import FORBIDDEN_IN_HEADER_VALUE
+from .headers import FORBIDDEN_IN_HEADER_VALUE, RESERVED_HEADERS
 from .validation import SchemaValidator
 
 __all__ = ["IDEMPOTENCY_KEY", "STATUS_CALLBACK", "PreparedRequest", "Tool", "query_string"]
@@ -54,6 +55,11 @@ class Tool:
     call send the same key), and a Pay operation's ``StatusCallback`` is filled in with
     ``status_callback`` where one is given; the input schema then neither requires the key nor
     lists the callback.
+
+    Header parameters that no argument may fill (:data:`~ocp_twilio.tools.headers.
+    RESERVED_HEADERS`: Authorization, Cookie, Host, Content-Length, ...) and the one named
+    ``credentials_header`` (the API's key header) are left out of ``spec``: the model never sees
+    them, and an argument of that name is refused as unknown.
     """
 
     def __init__(
@@ -63,8 +69,9 @@ class Tool:
         api: str | None = None,
         name: str | None = None,
         status_callback: str | None = None,
+        credentials_header: str = "",
     ) -> None:
-        self.spec = spec
+        self.spec = _without_reserved_headers(spec, credentials_header.lower())
         self.name = name or spec.name
         self.api = api or spec.api
         self.status_callback = status_callback if self.takes_status_callback else None
@@ -332,6 +339,25 @@ _FORBIDDEN_IN_HEADER_MESSAGE = (
     "must not contain line breaks, other control characters or unpaired surrogates: it is sent "
     "as an HTTP header"
 )
+
+
+def _without_reserved_headers(spec: OperationSpec, credentials_header: str) -> OperationSpec:
+    """``spec`` without its header parameters of reserved names (see Tool)."""
+    dropped = {
+        p.name
+        for p in spec.parameters
+        if p.location == "header"
+        and ((sent_as := p.sent_as.lower()) in RESERVED_HEADERS or sent_as == credentials_header)
+    }
+    if not dropped:
+        return spec
+    # A group keeps its other names; one left with a single name no longer chooses anything.
+    groups = (tuple(n for n in group if n not in dropped) for group in spec.exactly_one_of)
+    return dataclasses.replace(
+        spec,
+        parameters=tuple(p for p in spec.parameters if p.name not in dropped),
+        exactly_one_of=tuple(group for group in groups if len(group) > 1),
+    )
 
 
 def _is_key(value: Any) -> bool:
