@@ -55,6 +55,8 @@ RESERVED = [
     "content-type",
     "Content-Encoding",
 ]
+# The agent's own OCP context headers: reserved by their prefix.
+AGENT_HEADERS = ["OCP-User", "ocp-session"]
 FROM_THE_MODEL = "from-the-model"
 
 
@@ -65,7 +67,7 @@ def yaml_spec(tmp_path: Path) -> Path:
         # Required, too: the tool stays callable, the library writes the header itself.
         *(
             {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
-            for h in RESERVED
+            for h in [*RESERVED, *AGENT_HEADERS]
         ),
     ]
     document = {
@@ -87,7 +89,7 @@ def yaml_spec(tmp_path: Path) -> Path:
 
 
 def openapi_spec(tmp_path: Path) -> Path:
-    headers = ["X-Trace", *RESERVED]
+    headers = ["X-Trace", *RESERVED, *AGENT_HEADERS]
     document = {
         "openapi": "3.0.1",
         "info": {"title": "things", "version": "1.0.0"},
@@ -124,7 +126,7 @@ def openapi_spec(tmp_path: Path) -> Path:
 
 def registry_entry(base_url: str) -> dict[str, Any]:
     """OCP names may not hold '-': each header's name is its wire name with '_'."""
-    headers = {h.replace("-", "_"): h for h in ["X-Trace", *RESERVED]}
+    headers = {h.replace("-", "_"): h for h in ["X-Trace", *RESERVED, *AGENT_HEADERS]}
     parameters: dict[str, Any] = {
         "Body": {"type": "string", "required": True, "location": "body"},
         **{name: {"type": "string", "location": "header"} for name in headers},
@@ -190,7 +192,11 @@ async def test_reserved_header_parameters_are_left_out_and_the_library_writes_th
     assert sorted(tool.input_schema["properties"]) == ["Body", trace]
     assert tool.input_schema["required"] == ["Body"]
     # No adapter offers them either, under either spelling of the name.
-    quoted = {f'"{name}"' for h in RESERVED for name in (h.lower(), h.lower().replace("-", "_"))}
+    quoted = {
+        f'"{name}"'
+        for h in [*RESERVED, *AGENT_HEADERS]
+        for name in (h.lower(), h.lower().replace("-", "_"))
+    }
     assert not [name for name in quoted if name in offered.lower()]
     assert '"x-trace"' in offered.lower() or '"x_trace"' in offered.lower()
     [request] = recording_server.requests
@@ -213,7 +219,9 @@ async def test_reserved_header_parameters_are_left_out_and_the_library_writes_th
     assert sent["x-trace"] == "t1"
 
 
-@pytest.mark.parametrize("header", ["Proxy-Authorization", "Cookie", "Host", "Content-Length"])
+@pytest.mark.parametrize(
+    "header", ["Proxy-Authorization", "Cookie", "Host", "Content-Length", "OCP-User"]
+)
 @pytest.mark.parametrize("source", SOURCES)
 async def test_a_reserved_header_argument_is_refused_and_nothing_is_sent(
     source: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FORBIDDEN_IN_HEADER_VALUE", "RESERVED_HEADERS"]
+__all__ = ["FORBIDDEN_IN_HEADER_VALUE", "RESERVED_HEADERS", "is_reserved_header"]
 
 # RFC 9110 5.5: a header value holds no control character but tab (aiohttp refuses the same);
 # an unpaired surrogate cannot be encoded at all.
@@ -40,3 +40,11 @@ RESERVED_HEADERS = frozenset(
         "cookie",
     }
 )
+# The OCP context headers (OCP-User, OCP-Session, ...) are the agent's own: a model's value must
+# not stand in for them.
+_AGENT_PREFIX = "ocp-"
+
+
+def is_reserved_header(lowered: str) -> bool:
+    """Whether a header of this (lower-case) name is never filled from an argument."""
+    return lowered in RESERVED_HEADERS or lowered.startswith(_AGENT_PREFIX)

@@ -16,7 +16,7 @@ from urllib.parse import quote, quote_plus
 from .._exceptions import ArgumentError, InvalidArguments
 from ..specs.model import OperationSpec, ParameterSpec
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS
-from .headers import FORBIDDEN_IN_HEADER_VALUE, RESERVED_HEADERS
+from .headers import FORBIDDEN_IN_HEADER_VALUE, is_reserved_header
 from .validation import SchemaValidator
 
 __all__ = ["IDEMPOTENCY_KEY", "STATUS_CALLBACK", "PreparedRequest", "Tool", "query_string"]
@@ -57,7 +57,8 @@ class Tool:
     lists the callback.
 
     Header parameters that no argument may fill (:data:`~ocp_twilio.tools.headers.
-    RESERVED_HEADERS`: Authorization, Cookie, Host, Content-Length, ...) and the one named
+    RESERVED_HEADERS`: Authorization, Cookie, Host, Content-Length, ...; and the agent's own
+    OCP-* context headers) and the one named
     ``credentials_header`` (the API's key header) are left out of ``spec``: the model never sees
     them, and an argument of that name is refused as unknown.
     """
@@ -347,7 +348,7 @@ def _without_reserved_headers(spec: OperationSpec, credentials_header: str) -> O
         p.name
         for p in spec.parameters
         if p.location == "header"
-        and ((sent_as := p.sent_as.lower()) in RESERVED_HEADERS or sent_as == credentials_header)
+        and (is_reserved_header(sent_as := p.sent_as.lower()) or sent_as == credentials_header)
     }
     if not dropped:
         return spec
