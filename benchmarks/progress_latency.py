@@ -3,9 +3,11 @@ waitForPaymentUpdate call waiting for it: on Redis (receiver in process A, the w
 process B) and in memory (one process: the in-memory store cannot be shared).
 
 Run by hand:  .venv/bin/python benchmarks/progress_latency.py [--callbacks 1000]
-              [--redis-url redis://127.0.0.1:6379/0]
+              [--idle-waits 0] [--redis-url redis://127.0.0.1:6379/0]
 Without --redis-url it starts redis-server (from PATH) on a free port of 127.0.0.1, without
-persistence, and stops it at the end. Callbacks go one at a time, each once its wait is
+persistence, and stops it at the end. --idle-waits N keeps N more waitForPaymentUpdate calls
+blocked throughout, on sessions that get no callback, in the waiting agent's process (on Redis,
+N connections blocked in XREAD besides). Callbacks go one at a time, each once its wait is
 blocked, in sessions of 20 (a card payment's typing and entered steps). The arrival is taken
 by the receiving process when the request reaches its aiohttp application, the wake-up when
 call_tool returns; both on CLOCK_MONOTONIC, which every process of a Linux machine shares.
@@ -86,9 +88,27 @@ async def timed_receiver(agent: OCPAgent, arrivals: Arrivals) -> AsyncIterator[s
         await runner.cleanup()
 
 
-async def wake_ups(agent: OCPAgent, url: str, count: int) -> list[float]:
-    """Post ``count`` callbacks to ``url``, each while a wait for it blocks; its wake-up times."""
+async def wake_ups(agent: OCPAgent, url: str, count: int, idle_waits: int) -> list[float]:
+    """Post ``count`` callbacks to ``url``, each while a wait for it blocks, beside
+    ``idle_waits`` waits that nothing wakes; the wake-up times."""
     await agent.register_api("twilio", environ=ENV)
+
+    async def idle(number: int) -> None:
+        while True:  # each ends after 60 s with nothing new: wait again
+            sid = f"PK{RUN:016x}{0xFFFFFFFF - number:016x}"
+            await agent.call_tool(WAIT_TOOL, {"Sid": sid, "TimeoutSeconds": 60})
+
+    idling = [asyncio.create_task(idle(number)) for number in range(idle_waits)]
+    await asyncio.sleep(1 if idle_waits else 0)  # all blocked, well within it
+    try:
+        return await measured(agent, url, count)
+    finally:
+        for task in idling:
+            task.cancel()
+        await asyncio.gather(*idling, return_exceptions=True)
+
+
+async def measured(agent: OCPAgent, url: str, count: int) -> list[float]:
     woken = []
     async with aiohttp.ClientSession() as session:
         for number in range(count):
@@ -108,14 +128,14 @@ async def wake_ups(agent: OCPAgent, url: str, count: int) -> list[float]:
     return woken
 
 
-async def in_memory(count: int) -> list[float]:
+async def in_memory(count: int, idle_waits: int) -> list[float]:
     arrivals: Arrivals = []
     async with OCPAgent() as agent, timed_receiver(agent, arrivals) as url:
-        woken = await wake_ups(agent, url, count)
+        woken = await wake_ups(agent, url, count, idle_waits)
     return [w - a for a, w in zip(arrivals, woken, strict=True)]
 
 
-async def on_redis(count: int, redis_url: str) -> list[float]:
+async def on_redis(count: int, idle_waits: int, redis_url: str) -> list[float]:
     receiving = subprocess.Popen(
         [sys.executable, __file__, "--receive"],
         stdin=subprocess.PIPE,
@@ -127,7 +147,7 @@ async def on_redis(count: int, redis_url: str) -> list[float]:
     try:
         url = receiving.stdout.readline().strip()
         async with OCPAgent(redis_url=redis_url) as agent:
-            woken = await wake_ups(agent, url, count)
+            woken = await wake_ups(agent, url, count, idle_waits)
     finally:
         receiving.stdin.close()
         arrivals = json.loads(receiving.stdout.readline() or "[]")
@@ -187,17 +207,18 @@ def summary(name: str, delays: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--callbacks", type=int, default=1000)
+    parser.add_argument("--idle-waits", type=int, default=0, help="waits blocked throughout")
     parser.add_argument("--redis-url", help="a running Redis (default: start redis-server)")
     parser.add_argument("--receive", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receive:
         asyncio.run(receive())
         return
-    print(summary("memory", asyncio.run(in_memory(args.callbacks))))
+    print(summary("memory", asyncio.run(in_memory(args.callbacks, args.idle_waits))))
     server = None if args.redis_url else RedisServer()
     try:
         url = args.redis_url or server.url  # type: ignore[union-attr]
-        print(summary("Redis", asyncio.run(on_redis(args.callbacks, url))))
+        print(summary("Redis", asyncio.run(on_redis(args.callbacks, args.idle_waits, url))))
     finally:
         if server is not None:
             server.stop()

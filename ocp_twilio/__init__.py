@@ -29,6 +29,7 @@ from ._exceptions import (
     ResponseValidationError,
     SpecError,
     ToolNotFound,
+    TooManyWaits,
     TransportError,
     TwilioAPIError,
 )
@@ -127,6 +128,7 @@ __all__ = [
     "SpecError",
     "StatusCallbackReceiver",
     "Timeout",
+    "TooManyWaits",
     "Tool",
     "ToolNotFound",
     "Transport",

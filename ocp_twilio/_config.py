@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_MAX_WAITS",
     "DEFAULT_TIMEOUT",
     "MAX_JSON_DEPTH",
     "MCP_TOKEN_ENV",
@@ -42,6 +43,10 @@ DEFAULT_CONNECT_TIMEOUT = 5.0  # as the Stripe and OpenAI SDKs: a live host conn
 DEFAULT_MAX_IN_FLIGHT = 25
 # Far above any Twilio page (1,000 records), far below what could exhaust memory.
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+# Payment progress waits in flight at once on one RedisProgressStore, each on a Redis connection
+# of its own: room for an MCP server's 256 subscriptions and as many tool calls, within a
+# 1,024-descriptor process limit beside the store's other connections.
+DEFAULT_MAX_WAITS = 512
 
 # register_api's credential arguments, which its credential_variables= may fill from variables.
 CREDENTIAL_ARGUMENTS = ("account_sid", "auth_token", "api_key", "api_secret", "token")

@@ -13,6 +13,7 @@
         ├── RequestTimeout (TimeoutError) yes TRANSPORT_ERROR
         ├── ResponseTooLarge      no         TRANSPORT_ERROR
         └── ProgressStoreUnavailable yes     TRANSPORT_ERROR  the progress store (Redis) is down
+            └── TooManyWaits      yes        TRANSPORT_ERROR  the store's bound on waits is reached
 
 Each error carries what callers branch on, so none needs an ``isinstance`` ladder:
 ``retryable`` (may the same call, repeated, succeed? Not whether a repeat is safe: the
@@ -278,4 +279,17 @@ class ProgressStoreUnavailable(TransportError):
         return (
             "The payment progress cannot be read right now: call the same tool again in a few "
             "seconds; no progress is lost meanwhile."
+        )
+
+
+class TooManyWaits(ProgressStoreUnavailable):
+    """A wait for payment progress was refused: the store already holds as many waits as it
+    allows at once (``RedisProgressStore(max_waits=)``), each on a Redis connection of its own.
+    Nothing else is refused: callbacks are stored and getPaymentStatus answers meanwhile."""
+
+    @property
+    def hint(self) -> str:
+        return (
+            "Call getPaymentStatus for the current state (it answers at once), or wait again "
+            "in a few seconds, when other waits have ended."
         )

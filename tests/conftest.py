@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import inspect
 import json
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+import tracemalloc
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestServer
 from aioresponses import aioresponses
 from aioresponses import core as aioresponses_core
+from redis_support import REDIS_SERVER, RedisServer
 from yarl import URL
 
 from ocp_twilio import MockTransport, OCPAgent, Request, Response, __version__
@@ -219,6 +222,35 @@ async def agent(recording_server: RecordingServer) -> AsyncIterator[OCPAgent]:
     async with OCPAgent() as ocp_agent:
         await ocp_agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
         yield ocp_agent
+
+
+async def growth_between(*rounds: Callable[[], Awaitable[object]]) -> int:
+    """The bytes Python still holds after the last of ``rounds`` beyond those after the first
+    (run a round before, so that pools and caches are full)."""
+    tracemalloc.start()
+    try:
+        kept = []
+        for one_round in rounds:
+            await one_round()
+            gc.collect()
+            kept.append(tracemalloc.get_traced_memory()[0])
+    finally:
+        tracemalloc.stop()
+    return kept[-1] - kept[0]
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A fresh redis-server for the test, stopped (by its pid) at teardown."""
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/run does)")
+    # Persistence on: the restart and outage tests stop the server and start it again.
+    server = RedisServer(tmp_path / "redis", appendonly=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 # --- shared by the core's test modules -------------------------------------------------------

@@ -138,6 +138,31 @@ class ReceiverProcess:
             process.stdout.close()
 
 
+async def connections_to(server: RedisServer) -> list[dict[str, str]]:
+    """CLIENT LIST of ``server`` as a client of its own sees it (that client left out)."""
+    import redis.asyncio
+
+    client = redis.asyncio.Redis.from_url(server.url)
+    try:
+        own = await client.client_id()
+        return [c for c in await client.client_list() if int(c["id"]) != own]
+    finally:
+        await client.aclose()
+
+
+async def until_blocked(server: RedisServer, count: int) -> list[dict[str, str]]:
+    """CLIENT LIST once ``count`` clients are blocked (flag b: in XREAD BLOCK); fails the test
+    after 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        clients = await connections_to(server)
+        blocked = sum("b" in c["flags"] for c in clients)
+        if blocked >= count:
+            return clients
+        assert time.monotonic() < deadline, f"{blocked} of {count} waits blocked after 30 s"
+        await asyncio.sleep(0.02)
+
+
 def status_in_new_process(redis_url: str, environ: Mapping[str, str], sid: str) -> object:
     """getPaymentStatus of ``sid`` as a freshly started agent process on ``redis_url`` sees it."""
     finished = subprocess.run(

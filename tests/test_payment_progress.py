@@ -7,13 +7,14 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 import mcp_types as types
 import pytest
-from conftest import ACCOUNT_SID, AUTH_TOKEN, CALL_SID, PAYMENT_SID, TWILIO_ENV
+from conftest import ACCOUNT_SID, AUTH_TOKEN, CALL_SID, PAYMENT_SID, TWILIO_ENV, growth_between
 from mcp.client.client import Client
 
 from ocp_twilio import (
@@ -386,6 +387,32 @@ async def test_the_store_is_bounded() -> None:
     now[0] = 11.0
     assert await store.progress("PK" + f"{2:032x}") is None  # expired
     assert len(store) == 0
+
+
+async def test_a_callback_wakes_only_its_own_sessions_waits_and_waits_leave_nothing() -> None:
+    store = MemoryProgressStore()
+
+    async def one_round(first: int) -> None:
+        others = [f"PK{first + n:032x}" for n in range(1000)]
+        waits = [asyncio.create_task(store.wait(sid, 0, 0.05)) for sid in others[:500]]
+        cancelled = [asyncio.create_task(store.wait(sid, 0, 30)) for sid in others[500:]]
+        woken = asyncio.create_task(store.wait(PAYMENT_SID, first // 1000, 30))
+        await asyncio.sleep(0.01)  # all waiting (a wait that starts later finds the news)
+        event = callback_event(
+            kept_fields({**TYPING, "DateUpdated": f"2026-12-01T14:00:{first // 1000:02d}Z"})
+        )
+        assert event is not None and await store.append(event)
+        state = await woken
+        assert state is not None and state.version == first // 1000 + 1
+        assert not any(task.done() for task in cancelled)
+        for task in cancelled:
+            task.cancel()
+        assert await asyncio.gather(*waits) == [None] * 500  # timed out, nothing came
+        await asyncio.gather(*cancelled, return_exceptions=True)
+
+    await one_round(0)
+    growth = await growth_between(partial(one_round, 1000), partial(one_round, 2000))
+    assert growth < 50 * 1024, f"{growth:,} bytes more after 1,000 more waits"
 
 
 def test_the_next_field_is_newer_within_the_same_second() -> None:

@@ -4,22 +4,19 @@ processes that share it, restarts of each, an outage, and many payments at once.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import random
 import sys
-import tracemalloc
-from collections.abc import Iterator
-from pathlib import Path
+from functools import partial
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 import redis.asyncio
-from conftest import AUTH_TOKEN, PAYMENT_SID, TWILIO_ENV
+from conftest import AUTH_TOKEN, PAYMENT_SID, TWILIO_ENV, growth_between
 from redis_support import (
     REDIS_PASSWORD,
-    REDIS_SERVER,
     ReceiverProcess,
     RedisServer,
     status_in_new_process,
@@ -60,20 +57,6 @@ def event_of(fields: dict[str, str]) -> CallbackEvent:
 
 def payment_sid(number: int) -> str:
     return f"PK{number:032x}"
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A fresh redis-server for the test, stopped (by its pid) at teardown."""
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/run does)")
-    # Persistence on: the restart and outage tests stop the server and start it again.
-    server = RedisServer(tmp_path / "redis", appendonly=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def raw_client(server: RedisServer) -> redis.asyncio.Redis:
@@ -164,6 +147,15 @@ async def test_no_card_data_reaches_redis(redis_server: RedisServer) -> None:
         assert CARD not in text and CARD[-8:] not in text and CVC not in text
     finally:
         await client.aclose()
+
+
+async def model_error(agent: OCPAgent, name: str, arguments: dict[str, Any]) -> str:
+    """The error a model is given for this call (an OpenAI tool call), which must fail."""
+    call = {"id": "call_1", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    message = json.loads((await openai_tool_result(agent, call))["content"])
+    assert message["is_error"] is True
+    error: str = message["error"]
+    return error
 
 
 # --- processes ----------------------------------------------------------------------------
@@ -263,15 +255,10 @@ async def test_an_outage_is_a_clear_error_and_a_503_and_nothing_is_lost(
         failure = caught.value
         assert failure.retryable and "call the same tool again" in failure.hint
         assert failure.__cause__ is None and failure.__context__ is None
-        call = {
-            "id": "call_1",
-            "function": {"name": WAIT_TOOL, "arguments": json.dumps({"Sid": PAYMENT_SID})},
-        }
-        message = json.loads((await openai_tool_result(agent, call))["content"])
-        assert message["is_error"] is True
-        assert "payment progress store at redis://127.0.0.1:" in message["error"]
-        assert "is unavailable (cannot connect)" in message["error"]
-        for text in (message["error"], str(failure), repr(failure), caplog.text):
+        error = await model_error(agent, WAIT_TOOL, {"Sid": PAYMENT_SID})
+        assert "payment progress store at redis://127.0.0.1:" in error
+        assert "is unavailable (cannot connect)" in error
+        for text in (error, str(failure), repr(failure), caplog.text):
             assert REDIS_PASSWORD not in text
 
         redis_server.start()
@@ -310,18 +297,12 @@ async def test_a_thousand_concurrent_payments_keep_the_receiver_flat(
         agent.serve_status_callbacks(environ=TWILIO_ENV) as receiver,
     ):
         await pay_all(receiver.url, range(1000))  # fills every pool and cache
-        tracemalloc.start()
-        try:
-            kept = []
-            for batch in (range(1000, 2000), range(2000, 3000)):
-                await pay_all(receiver.url, batch)
-                gc.collect()
-                kept.append(tracemalloc.get_traced_memory()[0])
-        finally:
-            tracemalloc.stop()
+        growth = await growth_between(
+            partial(pay_all, receiver.url, range(1000, 2000)),
+            partial(pay_all, receiver.url, range(2000, 3000)),
+        )
         # The receiving process keeps nothing per payment (in memory a session takes over
         # 1 KB, so 1,000 more would be 1 MB more): the sessions are in Redis.
-        growth = kept[1] - kept[0]
         assert growth < 200 * 1024, f"{growth:,} bytes more after 1,000 more payments"
         state = await agent.progress_store.progress(payment_sid(2999))  # type: ignore[union-attr]
         assert state is not None and state.version == 1

@@ -3,7 +3,8 @@
 Twilio posts a callback after every step and while the caller types. Callbacks can arrive twice
 (Twilio retries) or out of order, so the state is a set of registers, each set by the newest
 callback that carries it, newest by ``(DateUpdated or DateCreated, stage, arrival)``: a late,
-older callback never overwrites a newer one, and an outcome (Result) is never undone.
+older callback never overwrites a newer one, an outcome (Result) is never undone, and a
+callback without dates never outranks one with them.
 
 Only the fields Twilio documents are read (:func:`kept_fields`), and of those only values that
 are masked as Twilio masks them: a value that looks like a full card, security code or bank
@@ -13,6 +14,7 @@ account number is dropped before anything is stored, returned or logged.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -143,6 +145,7 @@ def callback_event(fields: Mapping[str, str]) -> CallbackEvent | None:
 
 # (time, stage, arrival): the newest event is the greatest.
 Order = tuple[float, int, int]
+_UNDATED = -math.inf
 
 
 @dataclass(frozen=True)
@@ -204,8 +207,9 @@ def apply_event(state: PaymentProgress, event: CallbackEvent, arrival: int) -> P
 
     def newer(register: str, stage: int | None = None) -> bool:
         previous = orders.get(register)
-        # An event without a date takes the register's time: its stage and arrival decide.
-        when = event.when.timestamp() if event.when else (previous[0] if previous else 0.0)
+        # Twilio dates every callback; one without dates (a signed callback re-split so that its
+        # dates fall into another field's value) ranks below every dated one.
+        when = event.when.timestamp() if event.when else _UNDATED
         order = (when, event.stage if stage is None else stage, arrival)
         if previous is not None and order < previous:
             return False

@@ -10,6 +10,13 @@ both stores give one state for the same callbacks. A waiting call reads past the
 folded with XREAD BLOCK: an event stored between two reads is still read (pub/sub drops what
 nobody listened for).
 
+Two connection pools per event loop: one for commands (the receiver's appends, the reads of
+getPaymentStatus and of a wait's start), which answer in milliseconds, and one for blocking
+reads, a connection each, whose socket timeout outlasts the longest block. So a wait never
+dies of redis-py's default 5 s socket timeout, and waits never hold the connections that
+callbacks are stored on. At most ``max_waits`` block at once; one more is refused with
+TooManyWaits.
+
 redis-py's exceptions are translated here, and only here, into ProgressStoreUnavailable.
 """
 
@@ -18,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -28,7 +36,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
-from .._exceptions import ConfigurationError, ProgressStoreUnavailable
+from .._config import DEFAULT_MAX_WAITS
+from .._exceptions import ConfigurationError, ProgressStoreUnavailable, TooManyWaits
 from .progress import CallbackEvent, PaymentProgress, apply_event, callback_event, kept_fields
 from .stores import DEFAULT_MAX_EVENTS, DEFAULT_SESSION_TTL
 
@@ -37,9 +46,18 @@ __all__ = ["DEFAULT_KEY_PREFIX", "RedisProgressStore"]
 DEFAULT_KEY_PREFIX = "ocp-twilio:pay:"
 # A Redis on the same network connects in milliseconds; an outage should fail a call soon.
 _CONNECT_TIMEOUT = 2.0
+# A command answers in milliseconds: this long without an answer, or without a free connection
+# among _COMMAND_CONNECTIONS (a burst of callbacks queues for one), is an outage.
+_COMMAND_TIMEOUT = 5.0
+_COMMAND_CONNECTIONS = 50
 # Reconnect twice on a dropped connection (every command here is safe to repeat), then fail:
 # redis-py's default backs off for seconds, which a model's turn should not wait out.
 _RETRIES = 2
+# A wait blocks in reads of at most _LONGEST_BLOCK (the default wait is one read), on
+# connections whose socket timeout is longer by _BLOCK_MARGIN: Redis ends the read, not the
+# socket. Those reads are not repeated by redis-py: a repeat would block past the wait's end.
+_LONGEST_BLOCK = 20.0
+_BLOCK_MARGIN = 5.0
 _FIELD = b"e"
 _T = TypeVar("_T")
 
@@ -62,7 +80,8 @@ class RedisProgressStore:
     ``rediss://`` for TLS, ``unix://``), bounded: ``max_events`` callbacks per session (more are
     ignored), each session kept ``ttl`` seconds after its last callback. Keys start with
     ``key_prefix`` and hold the session's Sid in braces, so a Redis Cluster keeps a session's
-    keys on one node.
+    keys on one node. ``max_waits`` waits may block at once, each on a connection of its own;
+    one more raises TooManyWaits.
 
     The connections open on first use, in the running event loop; :meth:`aclose` closes them.
     """
@@ -74,6 +93,7 @@ class RedisProgressStore:
         max_events: int = DEFAULT_MAX_EVENTS,
         ttl: float = DEFAULT_SESSION_TTL,
         key_prefix: str = DEFAULT_KEY_PREFIX,
+        max_waits: int = DEFAULT_MAX_WAITS,
     ) -> None:
         parts = urlsplit(url)
         try:
@@ -87,9 +107,9 @@ class RedisProgressStore:
                 "The Redis URL (OCP_TWILIO_REDIS_URL) must start with redis://, rediss:// or "
                 f"unix://, not {parts.scheme + '://' if parts.scheme else 'nothing'}."
             )
-        if max_events < 1 or not ttl > 0:
+        if max_events < 1 or max_waits < 1 or not ttl > 0:
             raise ConfigurationError(
-                "max_events must be at least 1, and ttl a positive number of seconds."
+                "max_events and max_waits must be at least 1, and ttl a positive number of seconds."
             )
         self._url = url
         # Where the store is, for messages: never the URL itself, which may hold a password.
@@ -97,16 +117,18 @@ class RedisProgressStore:
         self.max_events = max_events
         self.ttl = ttl
         self.key_prefix = key_prefix
-        self._client: redis.asyncio.Redis | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.max_waits = max_waits
+        self._blocked = 0  # waits in a blocking read, or about to be
+        self._clients: _Clients | None = None
 
     def __repr__(self) -> str:
         return f"<RedisProgressStore {self.where}>"
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        clients, self._clients = self._clients, None
+        if clients is not None:
+            await clients.commands.aclose()
+            await clients.waits.aclose()
 
     async def append(self, event: CallbackEvent) -> bool:
         events, digests = self._keys(event.sid)
@@ -132,17 +154,28 @@ class RedisProgressStore:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         state, last_id = await self._read(sid)
-        events = self._keys(sid)[0]
-        while state is None or state.version <= after_version:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            read_on = partial(
-                _read_after, {events: last_id}, self.max_events, max(1, int(remaining * 1000))
+        if (state is not None and state.version > after_version) or timeout <= 0:
+            return state  # news already: no connection of the waits is taken
+        if self._blocked >= self.max_waits:
+            raise TooManyWaits(
+                f"{self.max_waits} waits for payment progress are already blocked on the store "
+                f"at {self.where} (RedisProgressStore(max_waits=)); this one was refused."
             )
-            for _stream, entries in await self._call(read_on) or ():
-                state = _folded(state, sid, entries)
-                last_id = entries[-1][0]
+        self._blocked += 1
+        try:
+            events = self._keys(sid)[0]
+            while state is None or state.version <= after_version:
+                remaining = min(deadline - loop.time(), _LONGEST_BLOCK)
+                if remaining <= 0:
+                    break
+                read_on = partial(
+                    _read_after, {events: last_id}, self.max_events, max(1, int(remaining * 1000))
+                )
+                for _stream, entries in await self._call(read_on, blocking=True) or ():
+                    state = _folded(state, sid, entries)
+                    last_id = entries[-1][0]
+        finally:
+            self._blocked -= 1
         return state
 
     async def _read(self, sid: str) -> tuple[PaymentProgress | None, bytes]:
@@ -161,29 +194,52 @@ class RedisProgressStore:
         base = f"{self.key_prefix}{{{sid}}}"
         return f"{base}:events", f"{base}:digests"
 
-    async def _call(self, operation: Callable[[redis.asyncio.Redis], Awaitable[_T]]) -> _T:
-        """``operation`` on the client of the running loop; redis-py's errors become
-        ProgressStoreUnavailable, raised outside the handler so that nothing of redis-py's
-        exception (its connection holds the URL) rides along as cause or context."""
+    async def _call(
+        self, operation: Callable[[redis.asyncio.Redis], Awaitable[_T]], *, blocking: bool = False
+    ) -> _T:
+        """``operation`` on a client of the running loop (``blocking``: the waits'); redis-py's
+        errors become ProgressStoreUnavailable, raised outside the handler so that nothing of
+        redis-py's exception (its connection holds the URL) rides along as cause or context."""
+        clients = self._clients_of_loop()
         try:
-            return await operation(self._client_of_loop())
+            return await operation(clients.waits if blocking else clients.commands)
         except (RedisError, OSError, asyncio.TimeoutError) as exc:
             failure = ProgressStoreUnavailable(
                 f"The payment progress store at {self.where} is unavailable ({_failure_of(exc)})."
             )
         raise failure
 
-    def _client_of_loop(self) -> redis.asyncio.Redis:
-        # A connection belongs to the loop that opened it: another loop gets its own client.
+    def _clients_of_loop(self) -> _Clients:
+        # A connection belongs to the loop that opened it: another loop gets its own clients.
         loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            self._loop = loop
-            self._client = redis.asyncio.Redis.from_url(
+        if self._clients is None or self._clients.loop is not loop:
+            commands = redis.asyncio.BlockingConnectionPool.from_url(
                 self._url,
+                max_connections=_COMMAND_CONNECTIONS,
+                timeout=_COMMAND_TIMEOUT,
+                socket_timeout=_COMMAND_TIMEOUT,
                 socket_connect_timeout=_CONNECT_TIMEOUT,
                 retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), _RETRIES),
             )
-        return self._client
+            waits = redis.asyncio.ConnectionPool.from_url(
+                self._url,
+                max_connections=self.max_waits,
+                socket_timeout=_LONGEST_BLOCK + _BLOCK_MARGIN,
+                socket_connect_timeout=_CONNECT_TIMEOUT,
+            )
+            self._clients = _Clients(
+                loop, redis.asyncio.Redis.from_pool(commands), redis.asyncio.Redis.from_pool(waits)
+            )
+        return self._clients
+
+
+@dataclass(frozen=True)
+class _Clients:
+    """The clients of one event loop: commands, and the blocking reads of waits."""
+
+    loop: asyncio.AbstractEventLoop
+    commands: redis.asyncio.Redis
+    waits: redis.asyncio.Redis
 
 
 async def _read_after(

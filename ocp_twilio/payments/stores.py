@@ -76,8 +76,9 @@ class MemoryProgressStore:
         self.ttl = ttl
         self._clock = clock
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
-        # Set, and replaced, on every stored event: waiters then look at their session again.
-        self._changed = asyncio.Event()
+        # The waits of each session, resolved by its next stored event: a callback wakes only
+        # the waits for its own session, not every wait of the process.
+        self._waiters: dict[str, set[asyncio.Future[None]]] = {}
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -96,8 +97,9 @@ class MemoryProgressStore:
         session.state = apply_event(session.state, event, len(session.digests))
         session.touched = self._clock()
         self._sessions.move_to_end(event.sid)
-        self._changed.set()
-        self._changed = asyncio.Event()
+        for waiter in self._waiters.pop(event.sid, ()):
+            if not waiter.done():
+                waiter.set_result(None)
         return True
 
     async def progress(self, sid: str) -> PaymentProgress | None:
@@ -113,10 +115,18 @@ class MemoryProgressStore:
             remaining = deadline - loop.time()
             if (state is not None and state.version > after_version) or remaining <= 0:
                 return state
+            woken = loop.create_future()
+            self._waiters.setdefault(sid, set()).add(woken)
             try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
+                await asyncio.wait_for(woken, remaining)
             except asyncio.TimeoutError:
                 return await self.progress(sid)
+            finally:
+                waiters = self._waiters.get(sid)
+                if waiters is not None:
+                    waiters.discard(woken)
+                    if not waiters:
+                        del self._waiters[sid]
 
     async def recent_sids(self, limit: int) -> list[str]:
         """The Sids of the sessions kept, the most recently updated first, at most ``limit``."""
