@@ -335,7 +335,7 @@ class OCPAgent:
         path: str = DEFAULT_CALLBACK_PATH,
         auth_token: str | None = None,
         store: ProgressStore | None = None,
-        trust_forwarded: bool = False,
+        trust_forwarded: bool | int = False,
         environ: Mapping[str, str] | None = None,
     ) -> StatusCallbackReceiver:
         """The receiver the progress tools read from, to add to your own aiohttp application
@@ -344,6 +344,9 @@ class OCPAgent:
         Signatures are checked with ``auth_token``, else TWILIO_AUTH_TOKEN of ``environ``: the
         account's Auth Token, needed also when the REST calls use an API key. ``store`` keeps
         the progress (default: the agent's progress_store, else this process's memory).
+        ``trust_forwarded``: how many proxies of yours stand in front of the receiver (``True``:
+        one); the signed URL's scheme and host are then the X-Forwarded-Proto and
+        X-Forwarded-Host values the outermost of them added, never those a client sent ahead.
         Registered APIs served by Twilio
         without a status_callback of their own then send the receiver's URL.
         """
@@ -372,7 +375,7 @@ class OCPAgent:
         path: str = DEFAULT_CALLBACK_PATH,
         auth_token: str | None = None,
         store: ProgressStore | None = None,
-        trust_forwarded: bool = False,
+        trust_forwarded: bool | int = False,
         environ: Mapping[str, str] | None = None,
     ) -> AsyncIterator[StatusCallbackReceiver]:
         """Serve the receiver on ``host:port`` (0: a free port) for the block; ``receiver.url``

@@ -33,7 +33,11 @@ def leaks(text: str) -> list[str]:
 async def console_client(sandbox: Sandbox) -> AsyncIterator[aiohttp.ClientSession]:
     """A client that opened the console's one-time link, so holds its session cookie."""
     # unsafe: aiohttp's jar otherwise keeps no cookie of an IP address such as 127.0.0.1.
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+    # read_bufsize: a snapshot line (1,000 timeline entries) passes aiohttp's default limit
+    # of 512 KiB a line; a browser's EventSource has none.
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True), read_bufsize=2**21
+    ) as client:
         async with client.get(sandbox.console_url()) as page:
             assert page.status == 200, page.status
         yield client

@@ -23,7 +23,6 @@ from sandbox_support import basic_auth, payment_arguments, payments_path, raw_po
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.sandbox import INVALID_CARD, TEST_CARD, Limits, Sandbox
-from ocp_twilio.sandbox.viewers import Viewers
 
 ROUTES = [("GET", ""), ("GET", "/console.js"), ("GET", "/console.css"), ("GET", "/events")]
 
@@ -214,18 +213,6 @@ async def test_viewers_are_capped_and_a_closed_stream_is_let_go(sandbox: Sandbox
             assert len(viewers) == 2
         second.close()
         await wait_until(lambda: len(viewers) == 0)
-
-
-async def test_a_viewer_that_falls_behind_is_dropped_not_buffered() -> None:
-    viewers = Viewers(max_viewers=2, max_backlog=3)
-    slow, quick = viewers.join(), viewers.join()
-    for n in range(3):
-        viewers.publish({"n": n})
-    assert [m["n"] for m in quick.take()] == [0, 1, 2]
-    viewers.publish({"n": 3})
-
-    assert slow.dropped and not slow.backlog and slow.ready.is_set()
-    assert [m["n"] for m in quick.take()] == [3]
 
 
 async def test_the_timeline_shows_of_a_request_only_what_was_checked(sandbox: Sandbox) -> None:

@@ -4,8 +4,10 @@ what the Pay session reports.
 The URL a signature is checked against is the public URL the receiver was given (where Twilio
 calls it) followed by the path and query of the request exactly as received, never the Host
 header or the scheme of the connection: a proxy that terminates TLS changes both. With
-``trust_forwarded`` the scheme and host come from X-Forwarded-Proto and X-Forwarded-Host, which
-only a proxy the user controls may set.
+``trust_forwarded`` the scheme and host come from X-Forwarded-Proto and X-Forwarded-Host, as
+the user's own proxies set them: a proxy appends its value to any the client sent, so the value
+used is the one the outermost of the user's proxies added, counted from the right (``True``: one
+proxy; a number: that many), never a value in front of it, which the client may have written.
 
 Refused, and nothing stored: no or a wrong signature (403), a body that is no form (400), a body
 over ``max_body_bytes`` (413). A valid callback is stored and answered 204 at once; when the
@@ -16,6 +18,7 @@ name the session and the outcome, never the body.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -46,6 +49,12 @@ DEFAULT_CALLBACK_PATH = "/twilio/pay-status"
 DEFAULT_MAX_CALLBACK_BYTES = 64 * 1024
 _MAX_FIELDS = 200
 _FORM = "application/x-www-form-urlencoded"
+_MAX_PROXY_HOPS = 16
+# A forwarded host is a name or an address, with an optional port: nothing that would move the
+# signed URL's path.
+_FORWARDED_HOST = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
 
 
 def auth_token_for_signatures(
@@ -68,6 +77,9 @@ class StatusCallbackReceiver:
     ``public_url`` is the scheme, host, port (and any path prefix a proxy strips) under which
     Twilio reaches this server, e.g. ``https://pay.example.com``; :attr:`url` is then the URL to
     give Twilio. Serve :meth:`application`, or add :meth:`routes` to an application of your own.
+    ``trust_forwarded``: how many proxies of yours stand in front (``True``: one); the scheme
+    and host of the signed URL are then the X-Forwarded-Proto and X-Forwarded-Host values the
+    outermost of them added (counted from the right of each header).
     """
 
     def __init__(
@@ -77,7 +89,7 @@ class StatusCallbackReceiver:
         store: ProgressStore,
         path: str = DEFAULT_CALLBACK_PATH,
         public_url: str | None = None,
-        trust_forwarded: bool = False,
+        trust_forwarded: bool | int = False,
         max_body_bytes: int = DEFAULT_MAX_CALLBACK_BYTES,
     ) -> None:
         if not path.startswith("/") or "?" in path or "#" in path:
@@ -86,7 +98,8 @@ class StatusCallbackReceiver:
         self.store = store
         self.path = path
         self.public_url = _checked_public_url(public_url) if public_url is not None else None
-        self.trust_forwarded = trust_forwarded
+        # The number of proxy hops trusted; 0: none, X-Forwarded-* are ignored.
+        self.trust_forwarded = _proxy_hops(trust_forwarded)
         self.max_body_bytes = max_body_bytes
         # Where serve_receiver listens (http://127.0.0.1:PORT), while it does.
         self.served_at: str | None = None
@@ -120,8 +133,8 @@ class StatusCallbackReceiver:
                 content_type=request.content_type,
                 signature=request.headers.get(SIGNATURE_HEADER),
                 raw_path=request.raw_path,
-                forwarded_proto=request.headers.get("X-Forwarded-Proto"),
-                forwarded_host=request.headers.get("X-Forwarded-Host"),
+                forwarded_proto=_all_values(request, "X-Forwarded-Proto"),
+                forwarded_host=_all_values(request, "X-Forwarded-Host"),
             )
         )
         if answer.status == 204:
@@ -166,9 +179,9 @@ class StatusCallbackReceiver:
 
     def _signed_url(self, request: CallbackRequest) -> str | None:
         if self.trust_forwarded:
-            proto = _first(request.forwarded_proto)
-            host = _first(request.forwarded_host)
-            if proto and host:
+            proto = _hop_value(request.forwarded_proto, self.trust_forwarded).lower()
+            host = _hop_value(request.forwarded_host, self.trust_forwarded)
+            if proto in ("http", "https") and _FORWARDED_HOST.fullmatch(host):
                 return f"{proto}://{host}{request.raw_path}"
         return None if self.public_url is None else self.public_url + request.raw_path
 
@@ -181,6 +194,7 @@ class CallbackRequest:
     content_type: str  # the media type alone, lower case, without parameters
     signature: str | None
     raw_path: str  # the path and query exactly as received
+    # Every value of each header in order, comma-separated (repeated lines joined by commas).
     forwarded_proto: str | None = None
     forwarded_host: str | None = None
 
@@ -237,8 +251,27 @@ def _refused(status: int, reason: str, request: CallbackRequest) -> CallbackAnsw
     return CallbackAnswer(status, f"Refused: {reason}.\n")
 
 
-def _first(value: str | None) -> str:
-    return value.split(",")[0].strip() if value else ""
+def _proxy_hops(trust_forwarded: bool | int) -> int:
+    if isinstance(trust_forwarded, bool):
+        return int(trust_forwarded)
+    if not isinstance(trust_forwarded, int) or not 0 <= trust_forwarded <= _MAX_PROXY_HOPS:
+        raise ConfigurationError(
+            "trust_forwarded must be True (one proxy of yours in front of the receiver), the "
+            f"number of your proxies in front of it (at most {_MAX_PROXY_HOPS}), or False."
+        )
+    return trust_forwarded
+
+
+def _all_values(request: web.Request, name: str) -> str | None:
+    lines = request.headers.getall(name, [])
+    return ",".join(lines) if lines else None
+
+
+def _hop_value(header: str | None, hops: int) -> str:
+    """The value the outermost of ``hops`` proxies added: each appends its own to the right,
+    so those further left came from before it (the client). Too few values: none."""
+    values = [value.strip() for value in header.split(",")] if header else []
+    return values[-hops] if len(values) >= hops else ""
 
 
 def _checked_public_url(url: str) -> str:

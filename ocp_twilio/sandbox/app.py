@@ -17,14 +17,13 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
 from .caller import CAPTURES
 from .console import Console
-from .errors import SandboxError, error_body, invalid_parameter, not_found
+from .errors import SandboxError, bad_request, error_body, invalid_parameter, not_found
+from .forms import read_form
 from .idempotency import Answer, fingerprint
 from .session import PaySession
 from .state import Moment, SandboxState
@@ -39,7 +38,7 @@ STATE_KEY = web.AppKey("state", SandboxState)
 CONSOLE_KEY = web.AppKey("console", Console)
 MAX_BODY_BYTES = 64 * 1024
 # Twilio publishes no codes for these; the sandbox's choice, in Twilio's pattern.
-_HTTP_ERROR_CODES = {400: 20001, 405: 20004, 413: 20413}
+_HTTP_ERROR_CODES = {405: 20004, 413: 20413}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -89,7 +88,7 @@ async def _basic_auth(request: web.Request, handler: Handler) -> web.StreamRespo
         return await handler(request)
     header = request.headers.get("Authorization", "")
     if not header.isascii():
-        raise SandboxError(400, _HTTP_ERROR_CODES[400], "The Authorization header must be ASCII.")
+        raise bad_request("The Authorization header must be ASCII.")
     username, password = _basic_credentials(header)
     logins = [(state.account_sid, state.auth_token), (state.api_key_sid, state.api_key_secret)]
     # Bytes: compare_digest refuses non-ASCII text, and the decoded login may hold any.
@@ -129,7 +128,7 @@ async def _start_call(request: web.Request) -> web.Response:
     what its caller keys in, in order (``payment-card-number=4111111111111112&…``), or
     ``Caller=console``: the person at the console keys in."""
     state = request.app[STATE_KEY]
-    pairs = [(k, v) for k, v in (await _read_form(request)).items() if isinstance(v, str)]
+    pairs = await read_form(request)
     callers = {v for k, v in pairs if k == "Caller"}
     if callers - {"console"} or (callers and len(pairs) > 1):
         raise invalid_parameter("Caller may only be console, and then with no script.")
@@ -154,7 +153,7 @@ Step = Callable[[dict[str, str]], PaySession]
 
 async def _idempotent(request: web.Request, step: Step, status: int) -> web.Response:
     """Run ``step`` once per IdempotencyKey; a repeat gets the first answer and changes nothing."""
-    pairs = [(k, v) for k, v in (await _read_form(request)).items() if isinstance(v, str)]
+    pairs = await read_form(request)
     form = dict(pairs)
     account_sid = request.match_info["AccountSid"]
     key = form.get("IdempotencyKey")
@@ -199,28 +198,6 @@ def _request_moment(
         **{k: v for k, v in outcome.items() if k != "Sid"},
     }
     return [Moment(call_sid, "request", fields)]
-
-
-async def _read_form(
-    request: web.Request,
-) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
-    """The form fields, or 400 for a body that cannot be read as one (413 when too large)."""
-    try:
-        if request.content_type == "application/x-www-form-urlencoded":
-            # aiohttp replaces bad UTF-8 in percent-escapes with U+FFFD; Twilio refuses it.
-            text = (await request.read()).decode(request.charset or "utf-8")
-            parse_qsl(text, keep_blank_values=True, errors="strict")
-        return await request.post()
-    except web.HTTPRequestEntityTooLarge:
-        raise
-    except (ValueError, LookupError, web.HTTPException) as exc:
-        # UnicodeDecodeError is a ValueError; LookupError: an unknown charset.
-        problem = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else "malformed"
-        raise SandboxError(
-            400,
-            _HTTP_ERROR_CODES[400],
-            f"The request body is {problem}: send application/x-www-form-urlencoded in UTF-8.",
-        ) from None
 
 
 def _basic_credentials(header: str) -> tuple[str, str]:

@@ -19,7 +19,8 @@ from aiohttp import web
 
 from .console_access import COOKIE, ConsoleAccess
 from .console_views import call_view, moment_view
-from .errors import SandboxError
+from .errors import SandboxError, bad_request
+from .forms import read_form
 from .state import Moment, SandboxState
 from .viewers import Viewers
 
@@ -49,7 +50,10 @@ class Console:
         self.state = state
         self.heartbeat = heartbeat
         self.access = ConsoleAccess()
-        self.viewers = Viewers(state.limits.max_viewers, state.limits.max_viewer_backlog)
+        limits = state.limits
+        self.viewers = Viewers(
+            limits.max_viewers, limits.max_viewer_backlog, limits.viewer_lifetime
+        )
         self.timeline: deque[dict[str, Any]] = deque(maxlen=_MAX_TIMELINE)
         self._files = {
             name: files(__package__).joinpath("static", name).read_bytes()
@@ -68,15 +72,18 @@ class Console:
         """The console's cookie, or the page's one-time token (exchanged here for a cookie)."""
         if request.path != CONSOLE_PATH and not request.path.startswith(CONSOLE_PATH + "/"):
             return False
-        if self.access.admits(request.cookies.get(COOKIE, "")):
+        cookie = request.cookies.get(COOKIE, "")
+        if not cookie.isascii():  # aiohttp hands bytes that are not UTF-8 on as surrogates
+            raise bad_request(f"The {COOKIE} cookie must be ASCII: open the console's link again.")
+        if self.access.admits(cookie):
             return True
         token = request.query.get("token")
         if request.path != CONSOLE_PATH or request.method != "GET" or token is None:
             return False
-        cookie = self.access.redeem(token)
-        if cookie is not None:
-            request[_NEW_COOKIE] = cookie
-        return cookie is not None
+        new_cookie = self.access.redeem(token)
+        if new_cookie is not None:
+            request[_NEW_COOKIE] = new_cookie
+        return new_cookie is not None
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(CONSOLE_PATH, self._page)
@@ -124,7 +131,10 @@ class Console:
         )
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
-        viewer = self.viewers.join()
+        transport = request.transport
+        if transport is None:  # the page went away already
+            return web.Response(status=204)
+        viewer = self.viewers.join(transport.abort)
         try:
             response = web.StreamResponse(
                 headers={"Content-Type": "text/event-stream", **_SECURITY_HEADERS}
@@ -139,7 +149,7 @@ class Console:
                 for message in viewer.take():
                     await response.write(_event(message))
         except ConnectionResetError:
-            pass  # the viewer went away
+            pass  # the viewer went away, or was dropped
         finally:
             self.viewers.leave(viewer)
         return response
@@ -149,9 +159,9 @@ class Console:
         origin = request.headers.get("Origin")
         if origin is not None and origin != f"{request.scheme}://{request.host}":
             raise SandboxError(403, 20403, "Keys are taken only from the console's own page.")
-        form = await request.post()
+        form = dict(await read_form(request))
         sid, key = form.get("Sid"), form.get("Key")
-        if not isinstance(sid, str) or not isinstance(key, str):
+        if sid is None or key is None:
             raise SandboxError(400, 64020, "Send the form fields Sid and Key.")
         self.state.press(sid, key)
         return web.json_response({"pressed": True})

@@ -52,6 +52,8 @@ def _remember(tokens: OrderedDict[str, None], limit: int) -> str:
 
 
 def _find(tokens: OrderedDict[str, None], given: str) -> str | None:
+    if not given.isascii():  # every token is; aiohttp may hand on undecodable bytes
+        return None
     # Compared in constant time each, so that a guess learns nothing from the time taken.
     given_bytes = given.encode()
     return next((t for t in tokens if hmac.compare_digest(t.encode(), given_bytes)), None)

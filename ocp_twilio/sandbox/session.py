@@ -20,7 +20,15 @@ from .caller import BANK_FIELDS, CARD_FIELDS, MATCHER
 from .card_check import DEFAULT_CARD_TYPES, Keyed, check_entry, entry_digest
 from .errors import SandboxError, invalid_parameter
 
-__all__ = ["PaySession", "SessionState", "iso8601", "new_sid", "rfc2822"]
+__all__ = [
+    "BANK_ACCOUNT_TYPES",
+    "TOKEN_TYPES",
+    "PaySession",
+    "SessionState",
+    "iso8601",
+    "new_sid",
+    "rfc2822",
+]
 
 
 class SessionState(str, Enum):
@@ -85,6 +93,9 @@ class PaySession:
                 f"RequireMatchingInputs may name only: {', '.join(CARD_FIELDS)}."
             )
         card_types = frozenset(form.get("ValidCardTypes", "").split()) or DEFAULT_CARD_TYPES
+        # Both go into every callback: only Twilio's values, never whatever a client typed.
+        token_type = _one_of(form, "TokenType", TOKEN_TYPES)
+        bank_account_type = _one_of(form, "BankAccountType", BANK_ACCOUNT_TYPES)
         required = fields + tuple(f + MATCHER for f in fields if f in matching)
         return cls(
             sid=new_sid("PK"),
@@ -93,8 +104,8 @@ class PaySession:
             payment_method=method,
             required=required,
             charge_amount=_amount(form.get("ChargeAmount", "0")),
-            token_type=form.get("TokenType"),
-            bank_account_type=form.get("BankAccountType"),
+            token_type=token_type,
+            bank_account_type=bank_account_type,
             card_types=card_types,
         )
 
@@ -226,6 +237,17 @@ class PaySession:
 
 
 _OPTIONAL_CARD_FIELDS = {"security-code": "SecurityCode", "postal-code": "PostalCode"}
+# Twilio's enumerations (payments_enum_token_type, payments_enum_bank_account_type).
+TOKEN_TYPES = ("one-time", "reusable", "payment-method")
+BANK_ACCOUNT_TYPES = ("consumer-checking", "consumer-savings", "commercial-checking")
+
+
+def _one_of(form: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    value = form.get(name)
+    if value is not None and value not in allowed:
+        # The value itself is not repeated: a client may have typed anything there.
+        raise invalid_parameter(f"{name} must be one of: {', '.join(allowed)}.")
+    return value
 
 
 def _false(form: Mapping[str, str], name: str) -> bool:

@@ -37,9 +37,11 @@ class Limits:
     call_ttl: float = 3_600.0
     max_events: int = 10_000
     max_idempotency_keys: int = 20_000
-    # The console: event streams open at once, and messages one may fall behind by.
+    # The console: event streams open at once, messages one may fall behind by, and seconds
+    # one lasts (a page that stopped reading holds its place no longer; a live one reconnects).
     max_viewers: int = 8
     max_viewer_backlog: int = 1_000
+    viewer_lifetime: float = 600.0
 
 
 @dataclass(frozen=True)
