@@ -5,20 +5,19 @@ same port, Pay sessions as resources with subscriptions, prompts, and hostile re
 from __future__ import annotations
 
 import asyncio
-import socket
+import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import anyio
 import httpx2
 import mcp_types as types
 import pytest
-import uvicorn
 from click.testing import CliRunner
 from conftest import (
     CREATE_TOOL,
@@ -29,11 +28,20 @@ from conftest import (
     UPDATE_TOOL,
     WAIT_TOOL,
 )
-from mcp.client.session import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
+from mcp_http_support import (
+    ACCEPT,
+    TOKEN,
+    Served,
+    callback_form,
+    free_port,
+    mcp_session,
+    post_callback,
+    served_here,
+    until_listening,
+)
 
-from ocp_twilio import MemoryProgressStore, OCPAgent, TransportError, compute_signature
+from ocp_twilio import ConfigurationError, MemoryProgressStore, OCPAgent, TransportError
 from ocp_twilio.adapters._exported_formats import STANDARD_FORMATS
 from ocp_twilio.adapters.mcp_http import http_application
 from ocp_twilio.cli import main
@@ -41,9 +49,6 @@ from ocp_twilio.cli.failures import ExitCode
 from ocp_twilio.sandbox import Sandbox
 
 CONSOLE_SCRIPT = str(Path(sys.executable).with_name("ocp-twilio"))
-TOKEN = "test-bearer-" + "b3arer" * 5
-ACCEPT = "application/json, text/event-stream"
-CALLBACK_PATH = "/twilio/pay-status"
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -56,40 +61,13 @@ INITIALIZE = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-class Served:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.base = f"http://127.0.0.1:{port}"
-        self.mcp = f"{self.base}/mcp"
-
-
-async def until_listening(port: int, process: subprocess.Popen[bytes] | None = None) -> None:
-    with anyio.fail_after(60):
-        while True:
-            if process is not None:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.1)
-                continue
-            writer.close()
-            await writer.wait_closed()
-            return
-
-
 @asynccontextmanager
 async def served(sandbox: Sandbox, *options: str) -> AsyncIterator[Served]:
     """The console script serving MCP over HTTP, pointed at the sandbox; stopped by its pid."""
     port = free_port()
-    env = {**sandbox.environ(), "OCP_TWILIO_MCP_TOKEN": TOKEN}
+    # The rest of the environment (PYTHONPATH) kept: the checkout under test is what serves.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    env = {**inherited, **sandbox.environ(), "OCP_TWILIO_MCP_TOKEN": TOKEN}
     command = [CONSOLE_SCRIPT, "mcp", "--http", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen([*command, *options], env=env, stderr=subprocess.PIPE)
     try:
@@ -100,55 +78,6 @@ async def served(sandbox: Sandbox, *options: str) -> AsyncIterator[Served]:
         process.wait(20)
         if process.stderr is not None:
             process.stderr.close()
-
-
-@asynccontextmanager
-async def mcp_session(
-    server: Served, notes: list[Any] | None = None
-) -> AsyncIterator[ClientSession]:
-    async def note(message: Any) -> None:
-        if notes is not None:
-            notes.append(message)
-
-    client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"})
-    async with (
-        client,
-        streamable_http_client(server.mcp, http_client=client) as (read, write),
-        ClientSession(read, write, message_handler=note) as session,
-    ):
-        await session.initialize()
-        yield session
-
-
-def callback_form(**fields: str) -> dict[str, str]:
-    return {
-        "AccountSid": "AC" + "0" * 32,
-        "CallSid": "CA" + "1" * 32,
-        "Sid": PAYMENT_SID,
-        "DateCreated": "2026-12-01T14:00:00Z",
-        "DateUpdated": "2026-12-01T14:00:09Z",
-        "Capture": "payment-card-number",
-        "PartialResult": "false",
-        "PaymentCardNumber": "xxxxxxxxxxxx4242",
-        "Required": "expiration-date,security-code,postal-code",
-        **fields,
-    }
-
-
-async def post_callback(
-    server: Served, auth_token: str, form: dict[str, str], signature: str | None = None
-) -> httpx2.Response:
-    url = server.base + CALLBACK_PATH
-    signed = compute_signature(auth_token, url, form) if signature is None else signature
-    async with httpx2.AsyncClient() as client:
-        return await client.post(
-            url,
-            content=urlencode(form),
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": signed,
-            },
-        )
 
 
 def formats_in(schema: Any) -> Iterator[str]:
@@ -175,7 +104,9 @@ def test_http_refuses_to_start_without_a_bearer_token() -> None:
 async def test_the_endpoint_needs_the_bearer_and_refuses_foreign_origins(
     sandbox: Sandbox,
 ) -> None:
-    async with served(sandbox) as server, httpx2.AsyncClient() as client:
+    inspector = "http://localhost:6274"  # the MCP Inspector's page, allowed by its operator
+    options = ("--allowed-origin", f"{inspector}/")
+    async with served(sandbox, *options) as server, httpx2.AsyncClient() as client:
         headers = {"Accept": ACCEPT}
         missing = await client.post(server.mcp, json=INITIALIZE, headers=headers)
         wrong = await client.post(
@@ -187,11 +118,32 @@ async def test_the_endpoint_needs_the_bearer_and_refuses_foreign_origins(
         foreign = await client.post(
             server.mcp, json=INITIALIZE, headers={**bearer, "Origin": "http://evil.example"}
         )
+        unbearered_foreign = await client.post(
+            server.mcp, json=INITIALIZE, headers={**headers, "Origin": "http://evil.example"}
+        )
+        # Another local web application: its own port, so another origin.
+        local = await client.post(
+            server.mcp, json=INITIALIZE, headers={**bearer, "Origin": "http://127.0.0.1:3000"}
+        )
         own = await client.post(
             server.mcp, json=INITIALIZE, headers={**bearer, "Origin": server.base}
         )
+        named = f"localhost:{server.port}"  # the same server by its other name: its own origin
+        own_by_name = await client.post(
+            server.mcp,
+            json=INITIALIZE,
+            headers={**bearer, "Host": named, "Origin": f"http://{named}"},
+        )
+        allowed = await client.post(
+            server.mcp, json=INITIALIZE, headers={**bearer, "Origin": inspector}
+        )
         rebound = await client.post(
             server.mcp, json=INITIALIZE, headers={**bearer, "Host": "evil.example"}
+        )
+        rebound_page = await client.post(
+            server.mcp,
+            json=INITIALIZE,
+            headers={**bearer, "Host": "evil.example", "Origin": "http://evil.example"},
         )
         # The receiver is not behind the bearer: Twilio's signature guards it.
         unsigned = await post_callback(server, sandbox.auth_token, callback_form(), "bad")
@@ -199,14 +151,34 @@ async def test_the_endpoint_needs_the_bearer_and_refuses_foreign_origins(
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"].startswith("Bearer ")
     assert wrong.status_code == 401
-    assert foreign.status_code == 403
-    assert own.status_code == 200
+    for refused in (foreign, unbearered_foreign, local):
+        assert refused.status_code == 403
+        assert "--allowed-origin" in refused.text
+    assert own.status_code == own_by_name.status_code == allowed.status_code == 200
     assert "mcp-session-id" in own.headers
-    assert rebound.status_code == 421
+    assert rebound.status_code == rebound_page.status_code == 421
     assert unsigned.status_code == 403
     assert "signature does not match" in unsigned.text
-    for answer in (missing, wrong, foreign, own, rebound, unsigned):
+    for answer in (missing, wrong, foreign, local, own, allowed, rebound, unsigned):
         assert TOKEN not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "fault"),
+    [
+        ("allowed_origins", ["http://localhost:*"], "Not an origin: 'http://localhost:*'"),
+        ("allowed_origins", ["https://app.example.com/mcp"], "a scheme, a host and an optional"),
+        ("allowed_origins", ["app.example.com"], "e.g. https://app.example.com"),
+        ("session_idle_timeout", 0, "a positive number of seconds, not 0"),
+        ("session_idle_timeout", float("inf"), "a positive number of seconds, not inf"),
+    ],
+)
+async def test_bad_origins_and_idle_timeouts_are_refused_at_start(
+    option: str, value: Any, fault: str
+) -> None:
+    async with OCPAgent() as agent:
+        with pytest.raises(ConfigurationError, match=re.escape(fault)):
+            http_application(agent, [], token=TOKEN, **{option: value})
 
 
 async def test_a_payment_over_http_with_progress_from_the_same_port(sandbox: Sandbox) -> None:
@@ -372,12 +344,6 @@ async def test_a_store_outage_answers_twilio_503_so_that_it_tries_again(sandbox:
         )
         await agent.register_api("twilio", environ=sandbox.environ())
         app = http_application(agent, agent.list_tools(), token=TOKEN, receiver=receiver)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-        serving = asyncio.create_task(server.serve())
-        try:
-            await until_listening(port)
-            answer = await post_callback(Served(port), sandbox.auth_token, callback_form())
-        finally:
-            server.should_exit = True
-            await serving
+        async with served_here(app, port) as server:
+            answer = await post_callback(server, sandbox.auth_token, callback_form())
     assert answer.status_code == 503

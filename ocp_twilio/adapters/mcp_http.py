@@ -3,13 +3,15 @@
 One Starlette application (the SDK's own ASGI stack): the SDK's Streamable HTTP session manager
 at ``/mcp`` behind a bearer token, and the receiver's path, which Twilio signs instead. The
 receiver's checks are its framework-free core (``StatusCallbackReceiver.answer``), so the same
-code answers here as under aiohttp. The Host and Origin checks against DNS rebinding are the
-SDK's (``TransportSecuritySettings``): a request with an Origin that is not allowed gets 403.
+code answers here as under aiohttp. The Host check against DNS rebinding is the SDK's
+(``TransportSecuritySettings``, 421); a browser Origin other than the server's own address or
+one the operator allows gets 403 (``mcp_origins``), saying how to allow it.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,7 @@ from .._exceptions import ConfigurationError
 from ..payments.receiver import CallbackRequest, StatusCallbackReceiver
 from ..payments.signatures import SIGNATURE_HEADER
 from ..tools.tool import Tool
-from .mcp_pay_sessions import PaySessions
+from .mcp_origins import OriginCheck, accepted_origins
 from .mcp_server import served_by
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from starlette.types import Scope
 
     from .._agent import OCPAgent
 
@@ -46,33 +48,50 @@ def http_application(
     receiver: StatusCallbackReceiver | None = None,
     allowed_hosts: Sequence[str] = (),
     allowed_origins: Sequence[str] = (),
+    session_idle_timeout: float | None = None,
 ) -> Starlette:
     """The ASGI application: MCP at ``/mcp`` (bearer ``token``), ``receiver`` at its path.
 
-    Hosts and origins are allowed as the SDK matches them (``host:*`` for any port); the
-    loopback names are always allowed.
+    Hosts are allowed as the SDK matches them (``host:*`` for any port); the loopback names
+    are always allowed. A browser's Origin must be the request's own (its Host's) or one of
+    ``allowed_origins``, exactly: any other gets 403. An MCP session
+    with no request in flight for ``session_idle_timeout`` seconds (default: the SDK's, 30
+    minutes) is ended, and its subscriptions with it.
     """
     from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
-    from mcp.server.streamable_http_manager import (
-        StreamableHTTPASGIApp,
-        StreamableHTTPSessionManager,
-    )
+    from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
     from mcp.server.transport_security import TransportSecuritySettings
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.authentication import AuthenticationMiddleware
     from starlette.routing import Route
 
+    from .mcp_http_sessions import SubscriptionsEndingSessionManager
+
     checked = _checked_token(token)
+    origins = accepted_origins(allowed_origins)
+    idle = (
+        {}
+        if session_idle_timeout is None
+        else {"session_idle_timeout": _checked_idle(session_idle_timeout)}
+    )
     server, pay_sessions = served_by(agent, tools)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[*(f"{name}:*" for name in _LOOPBACK), *_LOOPBACK, *allowed_hosts],
-        allowed_origins=[*(f"http://{name}:*" for name in _LOOPBACK), *allowed_origins],
+        # The SDK's Origin check is the coarse bound (any origin on an allowed host);
+        # OriginCheck, in front of it, narrows that to the request's own and the configured.
+        allowed_origins=[
+            *(f"http://{name}:*" for name in _LOOPBACK),
+            *(f"{scheme}://{host}" for host in allowed_hosts for scheme in ("http", "https")),
+            *origins,
+        ],
     )
-    manager = StreamableHTTPSessionManager(app=server, security_settings=security)
-    mcp_endpoint = RequireAuthMiddleware(
-        _ForgetsDeletedSessions(StreamableHTTPASGIApp(manager), pay_sessions), required_scopes=[]
+    manager = SubscriptionsEndingSessionManager(
+        server, pay_sessions, security_settings=security, **idle
+    )
+    mcp_endpoint = OriginCheck(
+        RequireAuthMiddleware(StreamableHTTPASGIApp(manager), required_scopes=[]), origins
     )
     routes = [Route(MCP_PATH, endpoint=mcp_endpoint)]
     if receiver is not None:
@@ -84,7 +103,7 @@ def http_application(
             try:
                 yield
             finally:
-                pay_sessions.close()
+                await pay_sessions.close()
 
     # The authentication middleware only says who the caller is; /mcp alone requires it.
     backend = BearerAuthBackend(_OneToken(checked))
@@ -105,6 +124,7 @@ async def serve_http(
     receiver: StatusCallbackReceiver | None = None,
     allowed_hosts: Sequence[str] = (),
     allowed_origins: Sequence[str] = (),
+    session_idle_timeout: float | None = None,
 ) -> None:
     """Serve :func:`http_application` on ``host:port`` (uvicorn) until interrupted."""
     import uvicorn
@@ -116,6 +136,7 @@ async def serve_http(
         receiver=receiver,
         allowed_hosts=allowed_hosts,
         allowed_origins=allowed_origins,
+        session_idle_timeout=session_idle_timeout,
     )
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     await uvicorn.Server(config).serve()
@@ -130,6 +151,15 @@ def _checked_token(token: str | None) -> str:
             "as Authorization: Bearer <token>."
         )
     return token
+
+
+def _checked_idle(seconds: float) -> float:
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ConfigurationError(
+            f"session_idle_timeout must be a positive number of seconds, not {seconds!r}: "
+            "an MCP session with no request in flight for that long is ended."
+        )
+    return seconds
 
 
 class _OneToken:
@@ -147,21 +177,6 @@ class _OneToken:
         if not hmac.compare_digest(token.encode("utf-8"), self._token):
             return None
         return AccessToken(token="", client_id="ocp-twilio-mcp-client", scopes=[])
-
-
-class _ForgetsDeletedSessions:
-    """The MCP endpoint; a DELETE of an MCP session also ends its subscriptions."""
-
-    def __init__(self, app: ASGIApp, pay_sessions: PaySessions) -> None:
-        self._app = app
-        self._pay_sessions = pay_sessions
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._app(scope, receive, send)
-        if scope.get("method") == "DELETE":
-            session_id = dict(scope.get("headers") or []).get(b"mcp-session-id")
-            if session_id:
-                self._pay_sessions.forget(session_id.decode("latin-1"))
 
 
 def _callback_endpoint(receiver: StatusCallbackReceiver) -> Any:

@@ -2,9 +2,10 @@
 
 A resource's content is the session's progress as the progress tools show it. A subscription
 is a task that waits on the progress store (``ProgressStore.wait``, so any store serves) and
-sends ``notifications/resources/updated`` for each newer version. Subscriptions are bounded in
-number, and each ends on unsubscribe, when its MCP session is deleted, when the payment has an
-outcome, or after the store's session lifetime, whichever comes first.
+sends ``notifications/resources/updated`` for each newer version. The number of such tasks is
+bounded, and each ends on unsubscribe, when its MCP session ends (deleted, or reaped when idle),
+when its listen stream closes, when the payment has an outcome, after the store's session
+lifetime, or when the server stops, whichever comes first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .._exceptions import OCPError
@@ -55,11 +57,16 @@ class PaySessions:
     def __init__(self, store_of: StoreOf, *, max_subscriptions: int = MAX_SUBSCRIPTIONS) -> None:
         self._store_of = store_of
         self.max_subscriptions = max_subscriptions
-        # (connection, uri) -> the task that notifies it.
-        self._watchers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        # Every live watcher, whoever holds it: the bound counts these tasks, not names that a
+        # client chooses and could reuse.
+        self._tasks: set[asyncio.Task[None]] = set()
+        # (MCP session, uri) -> the watcher of a handshake-era subscription. Listen streams
+        # hold their watchers themselves and are in no table.
+        self._subscribed: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     def __len__(self) -> int:
-        return len(self._watchers)
+        """The number of live watcher tasks."""
+        return len(self._tasks)
 
     def handlers(self) -> dict[str, Any]:
         """The ``on_*`` arguments of the SDK's low-level Server."""
@@ -122,72 +129,93 @@ class PaySessions:
     async def subscribe(
         self, ctx: ServerRequestContext[Any], params: types.SubscribeRequestParams
     ) -> types.EmptyResult:
-        """Handshake-era clients: updates go to the connection's standalone stream."""
+        """Handshake-era clients: updates go to the MCP session's standalone stream."""
         import mcp_types as types
 
-        key = (_connection_of(ctx), params.uri)
-        if key not in self._watchers:
-            self._start([(key, _sid_of(params.uri))], ctx.session.send_resource_updated)
+        key = (_session_of(ctx), params.uri)
+        if key not in self._subscribed:
+            [task] = self._start([params.uri], ctx.session.send_resource_updated)
+            self._subscribed[key] = task
+            task.add_done_callback(partial(self._drop, key))
         return types.EmptyResult()
 
     async def listen(
         self, ctx: ServerRequestContext[Any], params: types.SubscriptionsListenRequestParams
     ) -> types.SubscriptionsListenResult:
         """2026-07-28 clients: the listen request's own stream carries the updates, for as
-        long as it is open (the SDK's ListenHandler writes it, over a bus of its own)."""
+        long as it is open (the SDK's ListenHandler writes it, over a bus of its own).
+
+        The stream's watchers belong to this call alone, never to its request id, which the
+        client chooses: two streams with the same id are two streams, and each one's watchers
+        end with it."""
         from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourceUpdated
 
         bus = InMemorySubscriptionBus()
-        stream = f"listen {_connection_of(ctx)} {ctx.request_id}"
-        uris = params.notifications.resource_subscriptions or []
-        keys = [((stream, uri), _sid_of(uri)) for uri in dict.fromkeys(uris)]
 
         async def publish(uri: str) -> None:
             await bus.publish(ResourceUpdated(uri))
 
-        self._start(keys, publish)
+        uris = list(dict.fromkeys(params.notifications.resource_subscriptions or []))
+        tasks = self._start(uris, publish)
         try:
             return await ListenHandler(bus)(ctx, params)
         finally:
-            self._stop(lambda key: key[0] == stream)
+            for task in tasks:
+                task.cancel()
 
     async def unsubscribe(
         self, ctx: ServerRequestContext[Any], params: types.UnsubscribeRequestParams
     ) -> types.EmptyResult:
         import mcp_types as types
 
-        self._stop(lambda key: key == (_connection_of(ctx), params.uri))
+        self._stop(lambda key: key == (_session_of(ctx), params.uri))
         return types.EmptyResult()
 
-    def forget(self, connection: str) -> None:
-        """End the subscriptions of an MCP session (it was deleted)."""
-        self._stop(lambda key: key[0] == connection)
+    def forget(self, session: str) -> None:
+        """End the subscriptions of an MCP session (it was deleted, or reaped when idle)."""
+        self._stop(lambda key: key[0] == session)
 
-    def close(self) -> None:
-        self._stop(lambda key: True)
+    async def close(self) -> None:
+        """End every watcher, and wait until each one has."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _start(
-        self, keys: list[tuple[tuple[str, str], str]], notify: Callable[[str], Awaitable[None]]
-    ) -> None:
+        self, uris: list[str], notify: Callable[[str], Awaitable[None]]
+    ) -> list[asyncio.Task[None]]:
+        """One watcher task for each of ``uris``, all or none (within the bound)."""
         from mcp.shared.exceptions import MCPError
         from mcp_types import INVALID_REQUEST
 
-        if len(self._watchers) + len(keys) > self.max_subscriptions:
+        sids = [_sid_of(uri) for uri in uris]
+        if len(self._tasks) + len(uris) > self.max_subscriptions:
             raise MCPError(
                 INVALID_REQUEST,
-                f"This server already keeps {self.max_subscriptions} subscriptions: "
-                "unsubscribe from payments that are over first.",
+                f"This server already runs {len(self._tasks)} subscription watchers (one for "
+                f"each Pay session each client follows), at most {self.max_subscriptions} at "
+                "once: unsubscribe from, or close the listen streams of, payments that are over "
+                "first.",
             )
-        for key, sid in keys:
-            self._watchers[key] = asyncio.create_task(self._watch(key, sid, notify))
+        tasks = [
+            asyncio.create_task(self._watch(uri, sid, notify))
+            for uri, sid in zip(uris, sids, strict=True)
+        ]
+        self._tasks.update(tasks)
+        for task in tasks:
+            task.add_done_callback(self._tasks.discard)
+        return tasks
 
     def _stop(self, chosen: Callable[[tuple[str, str]], bool]) -> None:
-        for key in [key for key in self._watchers if chosen(key)]:
-            self._watchers.pop(key).cancel()
+        for key in [key for key in self._subscribed if chosen(key)]:
+            self._subscribed.pop(key).cancel()
 
-    async def _watch(
-        self, key: tuple[str, str], sid: str, notify: Callable[[str], Awaitable[None]]
-    ) -> None:
+    def _drop(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
+        if self._subscribed.get(key) is task:
+            del self._subscribed[key]
+
+    async def _watch(self, uri: str, sid: str, notify: Callable[[str], Awaitable[None]]) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + DEFAULT_SESSION_TTL
         try:
@@ -201,14 +229,11 @@ class PaySessions:
                 if state is None or state.version <= seen:
                     continue
                 seen = state.version
-                await notify(key[1])
+                await notify(uri)
                 if "Result" in state.outcome:
                     return  # the payment is over: nothing more will come
         except OCPError as exc:  # a shared store is out: the client subscribes again
-            logger.warning("Subscription to %s ended: %s", key[1], exc)
-        finally:
-            if self._watchers.get(key) is asyncio.current_task():
-                del self._watchers[key]
+            logger.warning("Subscription to %s ended: %s", uri, exc)
 
 
 _ABOUT = (
@@ -231,8 +256,9 @@ def _sid_of(uri: str) -> str:
     return match.group(1)
 
 
-def _connection_of(ctx: ServerRequestContext[Any]) -> str:
-    """The MCP session a request belongs to: its Mcp-Session-Id over HTTP; stdio has one."""
+def _session_of(ctx: ServerRequestContext[Any]) -> str:
+    """The MCP session a handshake-era request belongs to: its Mcp-Session-Id over HTTP (the
+    SDK's, random and bound to the credential that opened it); stdio has one connection."""
     request = ctx.request
     headers = getattr(request, "headers", None)
     session_id = headers.get("mcp-session-id") if headers is not None else None

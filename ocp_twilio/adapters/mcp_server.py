@@ -116,7 +116,7 @@ async def serve_stdio(agent: OCPAgent, tools: Sequence[Tool]) -> None:
             answering = AnsweringReadStream(read_stream, write_stream)
             await server.run(answering, write_stream, server.create_initialization_options())
     finally:
-        pay_sessions.close()
+        await pay_sessions.close()
 
 
 class AnsweringReadStream:

@@ -66,7 +66,10 @@ def _tool_filters(command: F) -> F:
     "--allowed-host", multiple=True, help="HTTP only: a Host header to accept besides loopback."
 )
 @click.option(
-    "--allowed-origin", multiple=True, help="HTTP only: a browser Origin to accept (403 else)."
+    "--allowed-origin",
+    multiple=True,
+    help="HTTP only: a browser page's origin to accept besides the server's own, e.g. "
+    "http://localhost:6274 (any other Origin gets 403).",
 )
 @click.option(
     "--compact",
