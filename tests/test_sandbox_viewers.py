@@ -119,11 +119,13 @@ async def test_viewers_that_never_read_on_a_busy_console_are_dropped_by_their_ba
         assert requests > rounds * 10  # the traffic that filled their buffers was made
 
         assert len(asyncio.all_tasks()) == tasks
-        # Less than one object, or ten blocks of memory, per viewer dropped since the first
-        # round: each held its connection, its socket's buffers and 100 messages of some 10 KB.
+        # Under ten objects, or ten blocks of memory, per viewer dropped since the first round
+        # (the margin is for what earlier tests of the process finish meanwhile): each viewer
+        # held its connection, its socket's buffers and 100 messages of some 10 KB, hundreds of
+        # objects, so a kept one shows.
         grown = (live_objects() - objects, sys.getallocatedblocks() - blocks)
         dropped = (rounds - 1) * limits.max_viewers
-        assert grown[0] < dropped and grown[1] < dropped * 10, grown
+        assert grown[0] < dropped * 10 and grown[1] < dropped * 10, grown
 
 
 async def test_viewers_that_never_read_on_a_quiet_console_are_dropped_by_their_lifetime() -> None:
