@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from conftest import AUTH_TOKEN, PAYMENT_SID, TWILIO_ENV
+from mcp_http_support import CALLBACK_PATH, TOKEN, free_port, served_here
 from multidict import CIMultiDict
 from test_payment_progress import CARD_ENTERED, TYPING
 
@@ -23,6 +24,7 @@ from ocp_twilio import (
     StatusCallbackReceiver,
     compute_signature,
 )
+from ocp_twilio.adapters.mcp_http import http_application
 
 PUBLIC_HOST = "pay.example.com"
 PUBLIC_URL = f"https://{PUBLIC_HOST}/twilio/pay-status"
@@ -200,3 +202,25 @@ def test_a_hop_count_out_of_range_is_a_clear_error(value: object) -> None:
             store=MemoryProgressStore(),
             trust_forwarded=value,  # type: ignore[arg-type]
         )
+
+
+async def test_the_mcp_servers_callback_route_reads_every_forwarded_line() -> None:
+    """The MCP HTTP server's receiver route, behind a proxy that adds header lines of its own
+    after the client's: the proxy's (last) line is the one checked, as on the receiver's own."""
+    port, store = free_port(), MemoryProgressStore()
+    async with OCPAgent(progress_store=store) as agent:
+        receiver = StatusCallbackReceiver(
+            auth_token=AUTH_TOKEN,
+            store=store,
+            public_url=f"https://{PUBLIC_HOST}",
+            trust_forwarded=True,
+        )
+        app = http_application(agent, [], token=TOKEN, receiver=receiver)
+        client_put = [("X-Forwarded-Host", "other.example"), ("X-Forwarded-Proto", "https")]
+        async with (
+            served_here(app, port) as server,
+            proxy(server.base, Hop(PUBLIC_HOST, "https", lines=True)) as entry,
+        ):
+            assert await post(entry + CALLBACK_PATH, TYPING, OTHER_URL, client_put) == 403
+            assert await post(entry + CALLBACK_PATH, CARD_ENTERED, PUBLIC_URL, client_put) == 204
+        assert await stored(agent) == 1

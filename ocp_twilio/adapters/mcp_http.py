@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ConfigurationError
-from ..payments.receiver import CallbackRequest, StatusCallbackReceiver
+from ..payments.receiver import CallbackRequest, StatusCallbackReceiver, joined_lines
 from ..payments.signatures import SIGNATURE_HEADER
 from ..tools.tool import Tool
 from .mcp_origins import OriginCheck, accepted_origins
@@ -188,8 +188,8 @@ def _callback_endpoint(receiver: StatusCallbackReceiver) -> Any:
             content_type=_media_type(request.headers.get("content-type")),
             signature=request.headers.get(SIGNATURE_HEADER),
             raw_path=_raw_path(request.scope),
-            forwarded_proto=request.headers.get("x-forwarded-proto"),
-            forwarded_host=request.headers.get("x-forwarded-host"),
+            forwarded_proto=joined_lines(request.headers.getlist("x-forwarded-proto")),
+            forwarded_host=joined_lines(request.headers.getlist("x-forwarded-host")),
         )
         answer = await receiver.answer(read)
         return Response(answer.text or None, status_code=answer.status, media_type="text/plain")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
@@ -39,6 +39,7 @@ __all__ = [
     "CallbackRequest",
     "StatusCallbackReceiver",
     "auth_token_for_signatures",
+    "joined_lines",
     "serve_receiver",
 ]
 
@@ -133,8 +134,8 @@ class StatusCallbackReceiver:
                 content_type=request.content_type,
                 signature=request.headers.get(SIGNATURE_HEADER),
                 raw_path=request.raw_path,
-                forwarded_proto=_all_values(request, "X-Forwarded-Proto"),
-                forwarded_host=_all_values(request, "X-Forwarded-Host"),
+                forwarded_proto=joined_lines(request.headers.getall("X-Forwarded-Proto", [])),
+                forwarded_host=joined_lines(request.headers.getall("X-Forwarded-Host", [])),
             )
         )
         if answer.status == 204:
@@ -262,8 +263,9 @@ def _proxy_hops(trust_forwarded: bool | int) -> int:
     return trust_forwarded
 
 
-def _all_values(request: web.Request, name: str) -> str | None:
-    lines = request.headers.getall(name, [])
+def joined_lines(lines: Sequence[str]) -> str | None:
+    """A header's repeated lines as one list: a proxy may add a line of its own rather than
+    append to the client's, and the hop count reads from the right of all of them."""
     return ",".join(lines) if lines else None
 
 
