@@ -267,6 +267,7 @@ async def test_an_outage_is_a_clear_error_and_a_503_and_nothing_is_lost(
             "id": "call_1",
             "function": {"name": WAIT_TOOL, "arguments": json.dumps({"Sid": PAYMENT_SID})},
         }
+        agent.tools_for("openai", tags=["pay"])
         message = json.loads((await openai_tool_result(agent, call))["content"])
         assert message["is_error"] is True
         assert "payment progress store at redis://127.0.0.1:" in message["error"]
