@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -65,6 +64,7 @@ from .tools.compact import (
 )
 from .tools.formats import INPUT_FORMATS
 from .tools.index import ToolIndex, ToolSearch, qualified_name
+from .tools.offer import Offer
 from .tools.selection import select_tools
 from .tools.tool import Tool
 from .tools.validation import has_surrogate
@@ -73,6 +73,8 @@ if TYPE_CHECKING:  # the adapters are the outer ring: imported only where tools_
     from .adapters import Framework, OpenAIShape
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "OCPAgent", "RegisteredAPI", "load_api", "load_tools"]
+
+_NOTHING_OFFERED = Offer()
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ class OCPAgent:
         self._found: dict[str, Tool] = {}
         # findTwilioTool, describeTwilioTool and callTwilioTool, by the API they reach (None: all).
         self._compact: dict[str | None, dict[str, CompactTool]] = {}
+        # The last list tools_for gave each framework: what a model's calls may run.
+        self._offers: dict[str, Offer] = {}
         # Opens its connections on the first call, inside the running loop.
         self.transport: Transport = (
             AiohttpTransport(self.limits.pool_size) if transport is None else transport
@@ -431,7 +435,10 @@ class OCPAgent:
 
         They are Tools like the others, for any adapter; ``call_tool`` answers them, and
         callTwilioTool calls the tool it names through ``call_tool`` itself: the same
-        validation, idempotency, retries and error results as a direct call.
+        validation, idempotency, retries and error results as a direct call. A model reaches
+        them only where they were offered (``tools_for(..., compact=True)``, or this list given
+        to an adapter or a result helper), and then every tool of ``api``, whatever else the
+        offer narrowed.
         """
         return list(self._compact_of(api).values())
 
@@ -490,11 +497,16 @@ class OCPAgent:
         ``services``, ``tags`` and ``names`` narrow the list; ``strict`` and ``shape``
         ("chat" or "responses") apply to OpenAI only. See :mod:`ocp_twilio.adapters`. A model
         cannot tell apart two tools of one name: where registered APIs share tool names, choose
-        one with ``api`` (and pass the same ``api`` to the result helper).
+        one with ``api`` (the result helper then knows which, from the offer).
 
         ``compact=True`` gives :meth:`compact_tools` instead, which reach every tool; then
         ``services``, ``tags`` and ``names`` choose tools listed beside them (none by default;
         ``tags=["pay"]`` keeps the Pay operations and their progress tools at hand).
+
+        The list is the model's offer: the agent remembers the last one per framework, and
+        ``openai_tool_result`` and ``anthropic_tool_result`` run only the tools in it (see
+        :meth:`offer_for`). One agent serving models with different lists passes each list to
+        the helper as ``offered=`` instead.
         """
         services, tags, names = tuple(services), tuple(tags), tuple(names)
         beside = not compact or bool(services or tags or names)
@@ -505,15 +517,17 @@ class OCPAgent:
         )
         if compact:
             chosen = [*self.compact_tools(api), *chosen]
-        shared = sorted(n for n, count in Counter(t.name for t in chosen).items() if count > 1)
-        if shared:
-            raise ConfigurationError(
-                f"APIs {sorted({t.api for t in chosen if t.name in shared})} share tool names "
-                f"({', '.join(shared[:3])}...): pass api= to tools_for to offer one of them."
-            )
+        offer = Offer(chosen)
         from .adapters import tool_definitions
 
-        return tool_definitions(chosen, framework, strict=strict, shape=shape)
+        definitions = tool_definitions(chosen, framework, strict=strict, shape=shape)
+        self._offers[framework] = offer
+        return definitions
+
+    def offer_for(self, framework: str) -> Offer:
+        """The tools :meth:`tools_for` last listed for ``framework``: the only ones the
+        framework's result helper runs for a model (empty before any list)."""
+        return self._offers.get(framework, _NOTHING_OFFERED)
 
     async def call_tool(
         self,
@@ -525,6 +539,10 @@ class OCPAgent:
         tool_call_id: str | None = None,
     ) -> Any:
         """Validate ``arguments``, call the tool's operation and return the checked JSON result.
+
+        Any registered tool (or compact tool) is callable here: the caller is the application,
+        which is trusted. A model's calls go through a result helper or an adapter instead, which
+        runs only the tools that model was offered.
 
         The call, and how it ended, is added to the context's history (never its arguments).
         With opentelemetry-api installed the call is a span (see :mod:`ocp_twilio._tracing`);

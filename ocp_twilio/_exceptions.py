@@ -5,7 +5,8 @@
     │   └── SpecError             no         CONFIGURATION
     ├── APINotFound (LookupError) no         BAD_INPUT
     ├── ToolNotFound (LookupError) no        BAD_INPUT
-    │   └── AmbiguousToolName     no         BAD_INPUT
+    │   ├── AmbiguousToolName     no         BAD_INPUT
+    │   └── ToolNotOffered        no         BAD_INPUT      nothing was sent
     ├── InvalidArguments (ValueError) no     BAD_INPUT      nothing was sent
     ├── TwilioAPIError            429, 5xx   API_ERROR      status, code, request_id
     ├── ResponseValidationError   no         API_ERROR      the call was made
@@ -109,6 +110,30 @@ class AmbiguousToolName(ToolNotFound):
         )
 
 
+class ToolNotOffered(ToolNotFound):
+    """A model named a tool that is not in the list it was given (``offered``, their names);
+    nothing was sent. The result helpers and adapters answer it as an error result."""
+
+    def __init__(self, name: str, offered: Sequence[str], suggestions: Sequence[str] = ()) -> None:
+        self.offered = tuple(offered)
+        if not self.offered:
+            detail = (
+                f"No tools were offered to the model, so {_shown(name)!r} was not run and nothing "
+                "was sent. The application offers tools with tools_for(...), or passes them to "
+                "the result helper as offered=."
+            )
+        else:
+            close = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+            listed = ", ".join(self.offered[:_LISTED_NAMES])
+            more = len(self.offered) - _LISTED_NAMES
+            listed += f" and {more:,} more" if more > 0 else ""
+            detail = (
+                f"{_shown(name)!r} is not one of the tools you were given, so nothing was sent."
+                f"{close} Your tools: {listed}."
+            )
+        super().__init__(name, suggestions, detail)
+
+
 @dataclass(frozen=True)
 class ArgumentError:
     """One problem with one argument, phrased so that a model can fix its call."""
@@ -136,6 +161,8 @@ def _shown(key: str) -> str:
 _LONGEST_SHOWN_KEY = 64
 # Problems listed in an error's message; ``errors`` keeps them all.
 _LISTED_PROBLEMS = 20
+# Offered tools named in ToolNotOffered's message; ``offered`` keeps them all.
+_LISTED_NAMES = 20
 
 
 def _listed(errors: Sequence[ArgumentError]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from anthropic.types import ToolResultBlockParam, ToolUseBlock
 from conftest import AUTH_TOKEN, PAYMENT_BODY, RecordingServer, update_arguments
 from openai.types.chat import ChatCompletionMessageToolCall, ChatCompletionToolMessageParam
@@ -13,6 +14,14 @@ from openai.types.responses.response_input_param import FunctionCallOutput
 from pydantic import TypeAdapter
 
 from ocp_twilio import OCPAgent, anthropic_tool_result, openai_tool_result
+
+
+@pytest.fixture
+def agent(agent: OCPAgent) -> OCPAgent:
+    """The conftest's agent, its Pay tools offered to an OpenAI and an Anthropic model."""
+    agent.tools_for("openai", tags=["pay"])
+    agent.tools_for("anthropic", tags=["pay"])
+    return agent
 
 
 def chat_call(arguments: Any, name: str = "updatePayments") -> ChatCompletionMessageToolCall:
@@ -145,6 +154,7 @@ async def test_transport_failure_is_an_error_result_saying_a_retry_is_safe() -> 
             base_url="http://127.0.0.1:9",
             environ={"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": AUTH_TOKEN},
         )
+        agent.tools_for("openai", tags=["pay"])
         message = await openai_tool_result(agent, chat_call(update_arguments()))
 
     error = json.loads(message["content"])["error"]

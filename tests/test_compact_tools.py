@@ -91,6 +91,7 @@ async def test_openai_find_describe_call_a_payment_against_the_sandbox(
 ) -> None:
     call_sid = sandbox.start_call()
     agent = sandbox_agent
+    agent.tools_for("openai", compact=True)
 
     found = await openai_turn(agent, "findTwilioTool", {"query": "take a card payment on a call"})
     name = found["tools"][0]["name"]
@@ -128,6 +129,7 @@ async def test_openai_find_describe_call_an_operation_of_twilios_files(
         await agent.register_api(
             "twilio", spec=SHARED_OAI, base_url=recording_server.url, environ=TWILIO_ENV
         )
+        agent.tools_for("openai", compact=True)
         found = await openai_turn(
             agent, "findTwilioTool", {"query": "text the customer that the order shipped"}
         )
@@ -150,6 +152,8 @@ async def test_bad_arguments_give_the_error_result_of_a_direct_call(
     agent: OCPAgent, recording_server: RecordingServer
 ) -> None:
     bad = update_arguments(Capture=None, CallSid="not-a-sid")
+    for framework in ("openai", "anthropic"):
+        agent.tools_for(framework, compact=True, names=[UPDATE_TOOL])
     direct = await openai_tool_result(agent, chat_call(UPDATE_TOOL, bad))
     through = await openai_tool_result(
         agent, chat_call("callTwilioTool", {"name": UPDATE_TOOL, "arguments": bad})
@@ -198,6 +202,7 @@ async def test_a_call_gets_the_key_and_the_retries_of_a_direct_call(
 async def test_unknown_names_and_the_compact_tools_themselves_are_clear_errors(
     agent: OCPAgent, recording_server: RecordingServer
 ) -> None:
+    agent.tools_for("openai", compact=True)
     unknown = await openai_turn(agent, "describeTwilioTool", {"name": "updatePayment"})
     called = await openai_turn(agent, "callTwilioTool", {"name": "sendTheText", "arguments": {}})
     itself = await openai_turn(agent, "callTwilioTool", {"name": "callTwilioTool"})
@@ -239,9 +244,7 @@ async def test_mcp_compact_server_finds_describes_and_calls_a_payment(sandbox: S
         name = json.loads(found.content[0].text)["tools"][0]["name"]  # type: ignore[union-attr]
         described = await session.call_tool("describeTwilioTool", {"name": name})
         arguments = {"CallSid": call_sid, "StatusCallback": CALLBACK}
-        created = await session.call_tool(
-            "callTwilioTool", {"name": name, "arguments": arguments}
-        )
+        created = await session.call_tool("callTwilioTool", {"name": name, "arguments": arguments})
         bad = {"name": name, "arguments": {"CallSid": "not-a-sid"}}
         through = await session.call_tool("callTwilioTool", bad)
         unknown = await session.call_tool("callTwilioTool", {"name": "startPayment"})
@@ -312,7 +315,8 @@ async def test_openai_strict_call_sends_the_arguments_as_json_text(
     agent: OCPAgent, recording_server: RecordingServer
 ) -> None:
     (call_tool,) = [
-        t for t in agent.tools_for("openai", compact=True, strict=True)
+        t
+        for t in agent.tools_for("openai", compact=True, strict=True)
         if t["function"]["name"] == "callTwilioTool"
     ]
     parameters = call_tool["function"]["parameters"]

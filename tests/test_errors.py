@@ -38,6 +38,7 @@ from ocp_twilio import (
 )
 from ocp_twilio.adapters._calls import call_for_model
 from ocp_twilio.sandbox import Sandbox
+from ocp_twilio.tools.offer import Offer
 
 PAY_ERROR = {
     "code": 64018,
@@ -371,7 +372,8 @@ async def test_twilio_api_error_names_the_request_for_support(
 
     with pytest.raises(TwilioAPIError) as caught:
         await sandbox_agent.call_tool("updatePayments", missing)
-    outcome = await call_for_model(sandbox_agent, "updatePayments", missing)
+    offer = Offer(sandbox_agent.list_tools())
+    outcome = await call_for_model(sandbox_agent, offer, "updatePayments", missing)
 
     request_id = caught.value.request_id
     assert request_id is not None and re.fullmatch(r"RQ[0-9a-f]{32}", request_id)

@@ -147,6 +147,7 @@ async def test_every_entry_point_gives_only_ocp_errors_or_error_results(
     from ocp_twilio.adapters import anthropic_tool_result, openai_tool_result
     from ocp_twilio.adapters.langchain import as_langchain_tools
     from ocp_twilio.adapters.mcp_server import build_mcp_server
+    from ocp_twilio.tools.offer import Offer
 
     async with OCPAgent() as agent:
         for hostile in (h for h in HOSTILE if h is not None):  # None: the default host
@@ -168,6 +169,7 @@ async def test_every_entry_point_gives_only_ocp_errors_or_error_results(
         )
         tools = agent.list_tools()
         assert len(tools) > 1000
+        offer = Offer(tools)  # every tool offered: the calls reach validation
         langchain = {t.name: t for t in as_langchain_tools(agent)}
         async with Client(build_mcp_server(agent, tools)) as mcp:
             for index, tool in enumerate(tools):
@@ -177,9 +179,11 @@ async def test_every_entry_point_gives_only_ocp_errors_or_error_results(
                 except OCPError as exc:
                     assert_sendable(str(exc))
                 call = {"id": "c", "function": {"name": tool.name, "arguments": arguments}}
-                assert_sendable((await openai_tool_result(agent, call))["content"])
+                answer = await openai_tool_result(agent, call, offered=offer)
+                assert_sendable(answer["content"])
                 block = {"id": "t", "name": tool.name, "input": arguments}
-                assert_sendable((await anthropic_tool_result(agent, block))["content"])
+                result = await anthropic_tool_result(agent, block, offered=offer)
+                assert_sendable(result["content"])
                 # LangChain reprs its input and the MCP client serializes it before either reaches
                 # ocp_twilio: they cannot carry 10,000 levels (test_mcp_server sends 250 by wire).
                 # Each takes every other tool, to keep the test short.

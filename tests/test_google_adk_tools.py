@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
+from conftest import RecordingServer
 from google.adk.agents import LlmAgent
 from google.adk.models.base_llm import BaseLlm
 from google.adk.models.llm_request import LlmRequest
 from google.adk.models.llm_response import LlmResponse
 from google.adk.runners import InMemoryRunner
 from google.genai import types
+from offer_support import ATTACKS, PROGRESS
 from pydantic import Field
 from sandbox_support import CREATE_TOOL, UNKNOWN_CALL, conflicting_update, create_call
 from span_capture import captured_spans, tool_call_ids
 
-from ocp_twilio import OCPAgent
+from ocp_twilio import OCPAgent, Tool
 from ocp_twilio.adapters.google_adk import as_adk_tools
 from ocp_twilio.sandbox import Sandbox
 
@@ -40,9 +42,12 @@ class ScriptedLlm(BaseLlm):
         yield LlmResponse(content=types.Content(role="model", parts=[part]))
 
 
-async def run(agent: OCPAgent, llm: ScriptedLlm) -> list[types.FunctionResponse]:
-    """Run an ADK agent with the sandbox's tools; the function responses it produced."""
-    adk_agent = LlmAgent(name="payments", model=llm, tools=list(as_adk_tools(agent)))
+async def run(
+    agent: OCPAgent, llm: ScriptedLlm, tools: list[Tool] | None = None
+) -> list[types.FunctionResponse]:
+    """Run an ADK agent with the agent's tools (or ``tools``); the function responses it
+    produced."""
+    adk_agent = LlmAgent(name="payments", model=llm, tools=list(as_adk_tools(agent, tools)))
     runner = InMemoryRunner(agent=adk_agent)
     session = await runner.session_service.create_session(app_name=runner.app_name, user_id="u")
     message = types.Content(role="user", parts=[types.Part(text="take the payment")])
@@ -96,3 +101,20 @@ async def test_bad_arguments_and_api_errors_are_error_results(
     assert "exactly one of Capture or Status" in refused.response["error"]
     assert "20404" in missing.response["error"]
     assert len(llm.requests) == 3  # each failure went back to the model; the run went on
+
+
+async def test_a_model_offered_the_progress_tools_runs_nothing_else(
+    agent: OCPAgent, recording_server: RecordingServer
+) -> None:
+    progress = [agent.get_tool(name) for name in PROGRESS]
+    for name, arguments in ATTACKS:
+        llm = ScriptedLlm(model="scripted", calls=[(name, arguments)])
+
+        [answer] = await run(agent, llm, progress)
+
+        # ADK dispatches by name among the agent's tools: the model is told it has no such tool.
+        assert answer.name == name and answer.response is not None
+        assert "no tool with that name is available" in answer.response["error"]
+        declared = llm.requests[0].config.tools or []
+        assert [d.name for tool in declared for d in tool.function_declarations or []] == PROGRESS
+    assert recording_server.requests == []

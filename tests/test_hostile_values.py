@@ -142,6 +142,8 @@ async def things_agent(
         await ocp_agent.register_api(
             "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
         )
+        for framework in ("openai", "anthropic"):
+            ocp_agent.tools_for(framework)  # the tool lists the models are given
         yield ocp_agent
 
 
@@ -199,6 +201,7 @@ async def test_a_deeply_nested_answer_says_the_call_was_made(
         )
         with pytest.raises(ResponseValidationError, match="The call was made") as caught:
             await agent.call_tool("updateThing", {"Name": "n"})
+        agent.tools_for("openai")
         reply = await openai_tool_result(agent, openai_call("updateThing", {"Name": "n"}))
     assert "nested more than" in str(caught.value)
     assert len(recording_server.requests) == 2

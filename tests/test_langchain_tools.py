@@ -6,10 +6,19 @@ import asyncio
 import json
 
 import pytest
-from conftest import CREATE_TOOL, PAYMENT_BODY, UPDATE_TOOL, RecordingServer, update_arguments
+from conftest import (
+    CREATE_TOOL,
+    PAYMENT_BODY,
+    PAYMENT_SID,
+    STATUS_TOOL,
+    UPDATE_TOOL,
+    RecordingServer,
+    update_arguments,
+)
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from offer_support import PROGRESS
 from sandbox_support import CALLBACK, sandbox_in_thread
 
 from ocp_twilio import ConfigurationError, OCPAgent
@@ -107,3 +116,18 @@ def test_invoke_outside_a_loop_calls_the_sandbox() -> None:
     assert json.loads(str(first.content))["call_sid"] == call_sid
     assert second.status == "success"  # a second call, in a loop of its own
     assert refused.status == "error" and "CallSid" in str(refused.content)
+
+
+async def test_a_model_offered_the_progress_tools_is_bound_to_those_alone(
+    agent: OCPAgent, recording_server: RecordingServer
+) -> None:
+    tools = as_langchain_tools(agent, [agent.get_tool(name) for name in PROGRESS])
+    call = {"name": STATUS_TOOL, "args": {"Sid": PAYMENT_SID}, "id": "c5", "type": "tool_call"}
+
+    status = await tools[0].ainvoke(call)
+
+    # langchain-core looks up no name: each StructuredTool runs its one tool, and an executor
+    # (LangGraph's ToolNode) finds names among these alone.
+    assert [convert_to_openai_tool(tool)["function"]["name"] for tool in tools] == PROGRESS
+    assert status.status == "error" and "No status callback receiver" in status.content
+    assert recording_server.requests == []

@@ -7,8 +7,11 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from agents import Agent, FunctionTool, ModelResponse, RunConfig, Runner, Usage
+import pytest
+from agents import Agent, FunctionTool, ModelBehaviorError, ModelResponse, RunConfig, Runner, Usage
 from agents.models.interface import Model
+from conftest import RecordingServer
+from offer_support import ATTACKS, PROGRESS
 from openai.types.responses import (
     ResponseFunctionToolCall,
     ResponseOutputMessage,
@@ -113,3 +116,20 @@ async def test_bad_arguments_and_api_errors_are_failed_tool_results(
     assert "20404" in missing["error"]
     assert "one JSON object" in not_object["error"]
     assert len(model.inputs) == 4  # each failure went back to the model; the run went on
+
+
+async def test_a_model_offered_the_progress_tools_runs_nothing_else(
+    agent: OCPAgent, recording_server: RecordingServer
+) -> None:
+    progress = [agent.get_tool(name) for name in PROGRESS]
+    for name, arguments in ATTACKS:
+        model = ScriptedModel((name, arguments))
+        tools = list(as_openai_agents_tools(agent, progress))
+        sdk_agent = Agent(name="payments", model=model, tools=tools)
+
+        # The SDK dispatches by name among the tools it was given, and ends the run.
+        with pytest.raises(ModelBehaviorError, match=f"Tool {name} not found"):
+            await Runner.run(sdk_agent, "finish it", run_config=RunConfig(tracing_disabled=True))
+
+        assert [tool.name for tool in model.tools] == PROGRESS
+    assert recording_server.requests == []

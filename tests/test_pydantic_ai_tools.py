@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import RecordingServer
+from offer_support import ATTACKS, PROGRESS
 from pydantic_ai import Agent, FunctionToolset, ModelRetry, UnexpectedModelBehavior
 from pydantic_ai.messages import (
     ModelMessage,
@@ -100,3 +102,22 @@ async def test_retries_used_up_end_the_run_as_pydantic_ai_does(sandbox_agent: OC
 
     assert isinstance(raised.value.__cause__, ModelRetry)
     assert "Sid: must match the pattern" in raised.value.__cause__.message
+
+
+async def test_a_model_offered_the_progress_tools_runs_nothing_else(
+    agent: OCPAgent, recording_server: RecordingServer
+) -> None:
+    toolset = as_pydantic_ai_toolset(agent, [agent.get_tool(name) for name in PROGRESS])
+    for name, arguments in ATTACKS:
+        model, seen = scripted((name, arguments))
+
+        result = await Agent(model, toolsets=[toolset]).run("finish it")
+
+        # Pydantic AI dispatches by name among the toolset's tools: the model is told it has no
+        # such tool, and the run goes on.
+        [answer] = returns(result.all_messages())
+        assert answer.outcome == "retried"
+        assert f"Unknown tool name: {name!r}" in str(answer.content)
+        assert result.output == "done"
+        assert [tool.name for tool in seen[0].function_tools] == PROGRESS
+    assert recording_server.requests == []

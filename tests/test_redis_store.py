@@ -150,7 +150,9 @@ async def test_no_card_data_reaches_redis(redis_server: RedisServer) -> None:
 
 
 async def model_error(agent: OCPAgent, name: str, arguments: dict[str, Any]) -> str:
-    """The error a model is given for this call (an OpenAI tool call), which must fail."""
+    """The error a model offered the Pay tools is given for this call (an OpenAI tool call),
+    which must fail."""
+    agent.tools_for("openai", tags=["pay"])
     call = {"id": "call_1", "function": {"name": name, "arguments": json.dumps(arguments)}}
     message = json.loads((await openai_tool_result(agent, call))["content"])
     assert message["is_error"] is True

@@ -77,6 +77,7 @@ async def content_agent(recording_server: RecordingServer) -> AsyncIterator[OCPA
         await agent.register_api(
             "twilio", spec=SPEC, base_url=recording_server.url, environ=TWILIO_ENV
         )
+        agent.tools_for("anthropic")  # the tool list an Anthropic model is given
         yield agent
 
 

@@ -149,6 +149,8 @@ async def test_the_models_call_id_is_the_spans(
     call = {"id": "call_7", "function": {"name": CREATE, "arguments": json.dumps(arguments)}}
 
     block = {"type": "tool_use", "id": "toolu_8", "name": CREATE, "input": arguments}
+    sandbox_agent.tools_for("openai", tags=["pay"])
+    sandbox_agent.tools_for("anthropic", tags=["pay"])
 
     answer = await openai_tool_result(sandbox_agent, call)
     result = await anthropic_tool_result(sandbox_agent, block)

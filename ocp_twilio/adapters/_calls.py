@@ -1,31 +1,36 @@
 """One tool call on behalf of a model: every failure becomes text the model can act on.
 
-The framework helpers (OpenAI, Anthropic, MCP, LangChain) differ only in how a call arrives
-and how its result is wrapped; what is called, and what an error says, is decided here.
+The framework helpers (OpenAI, Anthropic, MCP, LangChain...) differ only in how a call arrives
+and how its result is wrapped; what is called (only a tool the model was offered: see
+``tools/offer.py``), and what an error says, is decided here.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
-from contextlib import suppress
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ArgumentError, ExitCode, InvalidArguments, OCPError
-from ._keys import real_keys
+from ..tools.offer import Offer
+from ..tools.tool import Tool
 
 if TYPE_CHECKING:
     from .._agent import OCPAgent
 
+# Turns a model's arguments for a tool back into the tool's own.
+Prepare = Callable[[Tool, Mapping[str, Any]], Any]
+
 __all__ = [
+    "Prepare",
     "ToolOutcome",
     "call_for_model",
     "error_text",
     "field_of",
-    "invalid_arguments_text",
-    "refused",
+    "offer_of",
+    "unreadable",
 ]
 
 logger = logging.getLogger("ocp_twilio")
@@ -53,29 +58,31 @@ class ToolOutcome:
 
 async def call_for_model(
     agent: OCPAgent,
+    offer: Offer,
     name: str,
     arguments: Any,
-    api: str | None = None,
     *,
-    safe_keys: bool = False,
+    api: str | None = None,
+    prepare: Prepare | None = None,
     call_id: str | None = None,
 ) -> ToolOutcome:
-    """Call ``name`` (of ``api``, where given) through ``agent.call_tool``; never raises for a
-    failed call.
+    """Call the tool ``name`` names among the model's ``offer`` (of ``api``, where given)
+    through ``agent.call_tool``; never raises for a failed call.
 
-    ``safe_keys``: the model was given ``model_facing(tool, safe_keys=True)``, so the aliases in
-    ``arguments`` are turned back into the API's keys first. ``call_id`` is the model's id of the
-    call, for its trace.
+    The offer is checked first: a name outside it is an error result listing the offered tools,
+    and nothing is sent. ``prepare`` turns the model's arguments back into the tool's (the
+    aliases of ``model_facing(tool, safe_keys=True)``: ``real_keys``), raising InvalidArguments
+    for what it cannot read. ``call_id`` is the model's id of the call, for its trace.
     """
-    if not isinstance(arguments, Mapping):
-        return refused(name, "must be one JSON object")
-    if safe_keys:
-        # An unknown name (or API) is left for call_tool to report, with the close names.
-        with suppress(OCPError):
-            arguments = real_keys(agent.get_tool(name, api=api), arguments)
     try:
-        return ToolOutcome(
-            data=await agent.call_tool(name, arguments, api=api, tool_call_id=call_id)
+        tool = offer.resolve(name, api)
+        if prepare is not None:
+            arguments = prepare(tool, arguments)
+        if not isinstance(arguments, Mapping):
+            raise unreadable(tool.name, "must be one JSON object")
+        # By name and API, so that the registered tool (its StatusCallback filled) is called.
+        data = await agent.call_tool(
+            tool.name, arguments, api=tool.api or None, tool_call_id=call_id
         )
     except OCPError as exc:
         return ToolOutcome(error=error_text(exc), bad_input=exc.exit_code == ExitCode.BAD_INPUT)
@@ -83,16 +90,19 @@ async def call_for_model(
         # A bug of ours must not end the agent's loop; it is logged for the developer instead.
         logger.exception("Tool %s failed unexpectedly", name)
         return ToolOutcome(error=f"{name} failed with an internal error ({type(exc).__name__}).")
+    return ToolOutcome(data=data)
 
 
-def refused(name: str, problem: str) -> ToolOutcome:
-    """The outcome of arguments refused before the tool could look at them."""
-    return ToolOutcome(error=invalid_arguments_text(name, problem), bad_input=True)
+def offer_of(agent: OCPAgent, framework: str, offered: Iterable[Tool] | None) -> Offer:
+    """The tools the model was given: ``offered``, else the agent's last list for ``framework``."""
+    if offered is None:
+        return agent.offer_for(framework)
+    return offered if isinstance(offered, Offer) else Offer(offered)  # an Offer: made once
 
 
-def invalid_arguments_text(name: str, problem: str) -> str:
-    """The message of InvalidArguments, for a problem found before the tool could look."""
-    return str(InvalidArguments(name, [ArgumentError((), problem)]))
+def unreadable(name: str, problem: str) -> InvalidArguments:
+    """Arguments refused before the tool could look at them."""
+    return InvalidArguments(name, [ArgumentError((), problem)])
 
 
 def error_text(exc: OCPError) -> str:

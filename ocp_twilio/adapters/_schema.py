@@ -22,7 +22,7 @@ def model_facing(tool: Tool, *, safe_keys: bool = False) -> tuple[str, dict[str,
     """The tool's description and input schema, top-level combinators moved into the text.
 
     ``safe_keys``: keys that break Anthropic's rule go by their aliases (see ``_keys``); the
-    framework's calls must then be made with ``call_for_model(..., safe_keys=True)``.
+    framework's calls must then be made with ``call_for_model(..., prepare=real_keys)``.
     """
     schema = dict(safe_input_schema(tool) if safe_keys else tool.input_schema)
     notes = [rule_text(k, schema.pop(k)) for k in _TOP_LEVEL_COMBINATORS if k in schema]

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..tools.tool import Tool
-from ._calls import call_for_model, field_of
+from ._calls import call_for_model, field_of, offer_of
+from ._keys import real_keys
 from ._rules import ANTHROPIC_KEY, ANTHROPIC_NAME, check_names
 from ._schema import model_facing
 
@@ -22,21 +23,28 @@ def anthropic_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
 
 
 async def anthropic_tool_result(
-    agent: OCPAgent, block: Any, *, api: str | None = None
+    agent: OCPAgent,
+    block: Any,
+    *,
+    api: str | None = None,
+    offered: Iterable[Tool] | None = None,
 ) -> dict[str, Any]:
     """Run the call of a ``tool_use`` content block; return the ``tool_result`` block for it.
 
-    ``block`` is an SDK ``ToolUseBlock`` or its dict; ``api`` names the registered API whose
-    tools were offered, where several share tool names. A failed call comes back with
-    ``is_error: true`` and a text saying what to change; nothing is raised for it.
+    ``block`` is an SDK ``ToolUseBlock`` or its dict. Only a tool the model was offered runs:
+    one of ``offered``, else of the agent's last ``tools_for("anthropic", ...)``; another name
+    is an error result listing the offered tools, and nothing is sent. ``api`` keeps to the
+    offered tools of that registered API. A failed call comes back with ``is_error: true`` and a
+    text saying what to change; nothing is raised for it.
     """
     call_id = field_of(block, "id")
     outcome = await call_for_model(
         agent,
+        offer_of(agent, "anthropic", offered),
         str(field_of(block, "name") or ""),
         field_of(block, "input"),
-        api,
-        safe_keys=True,
+        api=api,
+        prepare=real_keys,
         call_id=call_id,
     )
     return {

@@ -15,8 +15,10 @@ from google.adk.tools.base_tool import BaseTool
 from google.adk.tools.tool_context import ToolContext
 from google.genai import types
 
+from ..tools.offer import Offer
 from ..tools.tool import Tool
 from ._calls import call_for_model
+from ._keys import real_keys
 from ._schema import model_facing
 
 if TYPE_CHECKING:
@@ -26,19 +28,23 @@ __all__ = ["OCPTool", "as_adk_tools"]
 
 
 def as_adk_tools(agent: OCPAgent, tools: Iterable[Tool] | None = None) -> list[OCPTool]:
-    """The agent's tools (or ``tools``) as ADK tools for ``LlmAgent(tools=...)``."""
-    return [OCPTool(agent, tool) for tool in (agent.list_tools() if tools is None else tools)]
+    """The agent's tools (or ``tools``) as ADK tools for ``LlmAgent(tools=...)``. They are the
+    model's offer: each runs its own tool."""
+    offer = Offer(agent.list_tools() if tools is None else tools)
+    return [OCPTool(agent, tool, offer) for tool in offer.tools]
 
 
 class OCPTool(BaseTool):
-    """One tool of an OCPAgent, as ADK calls it."""
+    """One tool of an OCPAgent, as ADK calls it; ``offer``: the tools its model was given
+    (this one alone by default)."""
 
-    def __init__(self, agent: OCPAgent, tool: Tool) -> None:
+    def __init__(self, agent: OCPAgent, tool: Tool, offer: Offer | None = None) -> None:
         # Safe keys: ADK runs other providers' models too (Anthropic's, through LiteLLM).
         description, self._schema = model_facing(tool, safe_keys=True)
         super().__init__(name=tool.name, description=description)
         self._agent = agent
         self._tool = tool
+        self._offer = Offer([tool]) if offer is None else offer
 
     def _get_declaration(self) -> types.FunctionDeclaration:
         return types.FunctionDeclaration(
@@ -48,10 +54,10 @@ class OCPTool(BaseTool):
     async def run_async(self, *, args: dict[str, Any], tool_context: ToolContext) -> Any:
         outcome = await call_for_model(
             self._agent,
+            self._offer,
             self._tool.name,
             args,
-            self._tool.api,
-            safe_keys=True,
+            prepare=real_keys,
             call_id=tool_context.function_call_id,
         )
         if outcome.error is not None:

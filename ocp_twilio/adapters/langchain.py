@@ -17,8 +17,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ConfigurationError
+from ..tools.offer import Offer
 from ..tools.tool import Tool
 from ._calls import call_for_model
+from ._keys import real_keys
 from ._schema import model_facing
 
 if TYPE_CHECKING:
@@ -33,17 +35,16 @@ def as_langchain_tools(
     agent: OCPAgent, tools: Iterable[Tool] | None = None
 ) -> list[StructuredTool]:
     """The agent's tools (or ``tools``) as StructuredTools: ``ainvoke`` in async code,
-    ``invoke`` where no event loop runs."""
-    return [
-        _structured_tool(agent, tool) for tool in (agent.list_tools() if tools is None else tools)
-    ]
+    ``invoke`` where no event loop runs. They are the model's offer: each runs its own tool."""
+    offer = Offer(agent.list_tools() if tools is None else tools)
+    return [_structured_tool(agent, offer, tool) for tool in offer.tools]
 
 
-def _structured_tool(agent: OCPAgent, tool: Tool) -> StructuredTool:
+def _structured_tool(agent: OCPAgent, offer: Offer, tool: Tool) -> StructuredTool:
     from langchain_core.tools import StructuredTool, ToolException
 
     async def call(**arguments: Any) -> str:
-        outcome = await call_for_model(agent, tool.name, arguments, tool.api, safe_keys=True)
+        outcome = await call_for_model(agent, offer, tool.name, arguments, prepare=real_keys)
         if outcome.error is not None:
             raise ToolException(outcome.error)
         return outcome.text

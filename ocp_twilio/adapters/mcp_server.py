@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any, cast
 from .._exceptions import ToolNotFound
 from .._version import __version__
 from ..tools.compact import CALL_TOOL
+from ..tools.offer import Offer
 from ..tools.tool import Tool
 from ._calls import call_for_model, error_text
 from ._exported_formats import exported_schema
+from ._keys import real_keys
 from ._rules import MCP_NAME, check_names
 from ._schema import model_facing
 from .mcp_pay_sessions import PaySessions
@@ -58,6 +60,7 @@ def served_by(
     definitions = mcp_tools(tools)
     listed = [types.Tool.model_validate(d) for d in definitions]
     served = {tool.name: tool for tool in tools}
+    offer = Offer(tools)  # the client's model was given these alone
     structured = {d["name"] for d in definitions if "outputSchema" in d}
     pay_sessions = PaySessions(lambda: agent.receiver.store if agent.receiver else None)
 
@@ -77,7 +80,7 @@ def served_by(
             close = difflib.get_close_matches(params.name, served, n=3, cutoff=0.6)
             raise MCPError(types.INVALID_PARAMS, error_text(ToolNotFound(params.name, close)))
         outcome = await call_for_model(
-            agent, tool.name, params.arguments or {}, tool.api, safe_keys=True
+            agent, offer, tool.name, params.arguments or {}, prepare=real_keys
         )
         content = (
             outcome.data

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._config import MAX_JSON_DEPTH
-from .._exceptions import ToolNotFound
 from .._json import NotJSON, read_json
+from ..tools.offer import Offer
 from ..tools.tool import Tool
-from ._calls import ToolOutcome, call_for_model, field_of, refused
+from ._calls import ToolOutcome, call_for_model, field_of, offer_of, unreadable
 from ._rules import OPENAI_NAME, check_names
 from ._schema import model_facing, rule_text, with_notes
 
@@ -84,21 +83,30 @@ def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def openai_tool_result(
-    agent: OCPAgent, call: Any, *, api: str | None = None
+    agent: OCPAgent,
+    call: Any,
+    *,
+    api: str | None = None,
+    offered: Iterable[Tool] | None = None,
 ) -> dict[str, Any]:
     """Run one function call the model made and return the message that answers it.
 
     ``call`` is a Chat Completions tool call (``message.tool_calls[i]``) or a Responses
     ``function_call`` output item, as an SDK object or a dict. The answer is a ``tool`` message
     or a ``function_call_output`` item; a failed call gives ``{"is_error": true, "error": ...}``
-    whose text says what to change. Nothing is raised for a failed call. ``api`` names the
-    registered API whose tools were offered, where several share tool names.
+    whose text says what to change. Nothing is raised for a failed call. Only a tool the model
+    was offered runs: one of ``offered``, else of the agent's last ``tools_for("openai", ...)``;
+    another name is an error result listing the offered tools, and nothing is sent. ``api``
+    keeps to the offered tools of that registered API.
     """
     function = field_of(call, "function")
     source = function if function is not None else call
     name = str(field_of(source, "name") or "")
     call_id = field_of(call, "id" if function is not None else "call_id")
-    outcome = await run_function_call(agent, name, field_of(source, "arguments"), api, call_id)
+    offer = offer_of(agent, "openai", offered)
+    outcome = await run_function_call(
+        agent, offer, name, field_of(source, "arguments"), api=api, call_id=call_id
+    )
     content = function_output(outcome)
     if function is not None:
         return {"role": "tool", "tool_call_id": call_id, "content": content}
@@ -113,25 +121,19 @@ def function_output(outcome: ToolOutcome) -> str:
 
 
 async def run_function_call(
-    agent: OCPAgent, name: str, arguments: Any, api: str | None, call_id: str | None = None
+    agent: OCPAgent,
+    offer: Offer,
+    name: str,
+    arguments: Any,
+    *,
+    api: str | None = None,
+    call_id: str | None = None,
 ) -> ToolOutcome:
-    """One call with OpenAI's arguments (JSON text, strict mode's nulls), never raising."""
-    if isinstance(arguments, str):
-        try:
-            arguments = read_json(arguments) if arguments.strip() else {}
-        except NotJSON as exc:
-            # The position only: the text may hold card data.
-            problem = (
-                f"are nested more than {MAX_JSON_DEPTH} levels deep; send a flatter object"
-                if exc.too_deep
-                else f"are not valid JSON (column {exc.column}); send one JSON object"
-            )
-            return refused(name, problem)
-    if isinstance(arguments, Mapping):
-        # An unknown name is left for call_for_model to report, with the close names.
-        with suppress(ToolNotFound):
-            arguments = _restore(arguments, agent.get_tool(name, api=api).input_schema)
-    return await call_for_model(agent, name, arguments, api, call_id=call_id)
+    """One call of a tool in ``offer`` with OpenAI's arguments (JSON text, strict mode's
+    nulls), never raising."""
+    return await call_for_model(
+        agent, offer, name, arguments, api=api, prepare=_from_openai, call_id=call_id
+    )
 
 
 def function_parameters(tool: Tool, strict: bool) -> tuple[str, dict[str, Any], bool]:
@@ -230,6 +232,22 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     if "enum" in out:
         out["enum"] = [*out["enum"], None]
     return out
+
+
+def _from_openai(tool: Tool, arguments: Any) -> Any:
+    """The arguments of an OpenAI call: JSON text read, strict mode's rewriting undone."""
+    if isinstance(arguments, str):
+        try:
+            arguments = read_json(arguments) if arguments.strip() else {}
+        except NotJSON as exc:
+            # The position only: the text may hold card data.
+            problem = (
+                f"are nested more than {MAX_JSON_DEPTH} levels deep; send a flatter object"
+                if exc.too_deep
+                else f"are not valid JSON (column {exc.column}); send one JSON object"
+            )
+            raise unreadable(tool.name, problem) from None
+    return _restore(arguments, tool.input_schema) if isinstance(arguments, Mapping) else arguments
 
 
 def _restore(arguments: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:

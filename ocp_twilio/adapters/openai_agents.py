@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..tools.offer import Offer
 from ..tools.tool import Tool
 from .openai import function_output, function_parameters, run_function_call
 
@@ -29,21 +30,20 @@ def as_openai_agents_tools(
     """The agent's tools (or ``tools``) as FunctionTools for ``agents.Agent(tools=...)``.
 
     ``strict``: strict-mode schemas, as the SDK recommends (a tool that strict mode cannot
-    express goes out non-strict).
+    express goes out non-strict). They are the model's offer: each runs its own tool.
     """
-    return [
-        _function_tool(agent, tool, strict)
-        for tool in (agent.list_tools() if tools is None else tools)
-    ]
+    offer = Offer(agent.list_tools() if tools is None else tools)
+    return [_function_tool(agent, offer, tool, strict) for tool in offer.tools]
 
 
-def _function_tool(agent: OCPAgent, tool: Tool, strict: bool) -> FunctionTool:
+def _function_tool(agent: OCPAgent, offer: Offer, tool: Tool, strict: bool) -> FunctionTool:
     from agents import FunctionTool
 
     async def invoke(context: ToolContext[Any], arguments: str) -> str:
-        return function_output(
-            await run_function_call(agent, tool.name, arguments, tool.api, context.tool_call_id)
+        outcome = await run_function_call(
+            agent, offer, tool.name, arguments, call_id=context.tool_call_id
         )
+        return function_output(outcome)
 
     description, parameters, strict = function_parameters(tool, strict)
     return FunctionTool(

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..tools.offer import Offer
 from ..tools.tool import Tool
 from ._calls import call_for_model
+from ._keys import real_keys
 from ._schema import model_facing
 
 if TYPE_CHECKING:
@@ -30,20 +32,28 @@ def as_pydantic_ai_toolset(
 ) -> FunctionToolset[Any]:
     """The agent's tools (or ``tools``) as a toolset for ``Agent(toolsets=[...])``;
     ``max_retries`` bounds the corrections asked of the model per tool (default: the agent's).
+    The toolset is the model's offer: each tool runs its own.
     """
     from pydantic_ai import FunctionToolset
 
-    chosen = agent.list_tools() if tools is None else tools
-    return FunctionToolset([_tool(agent, tool) for tool in chosen], max_retries=max_retries)
+    offer = Offer(agent.list_tools() if tools is None else tools)
+    return FunctionToolset(
+        [_tool(agent, offer, tool) for tool in offer.tools], max_retries=max_retries
+    )
 
 
-def _tool(agent: OCPAgent, tool: Tool) -> PydanticTool[Any]:
+def _tool(agent: OCPAgent, offer: Offer, tool: Tool) -> PydanticTool[Any]:
     from pydantic_ai import ModelRetry, ToolFailed
     from pydantic_ai import Tool as PydanticTool
 
     async def call(context: RunContext[Any], **arguments: Any) -> Any:
         outcome = await call_for_model(
-            agent, tool.name, arguments, tool.api, safe_keys=True, call_id=context.tool_call_id
+            agent,
+            offer,
+            tool.name,
+            arguments,
+            prepare=real_keys,
+            call_id=context.tool_call_id,
         )
         if outcome.error is None:
             return outcome.data
