@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -173,3 +174,83 @@ async def test_a_proxy_given_to_the_transport_wins_over_the_environment(
 def test_a_bad_proxy_is_a_configuration_error(proxy_url: str) -> None:
     with pytest.raises(ConfigurationError, match="must be an http:// URL"):
         AiohttpTransport(proxy=proxy_url)
+
+
+@dataclass
+class TwoAnswerServer:
+    """A raw HTTP/1.1 server on 127.0.0.1 that answers its first request twice: the stray
+    second answer goes in the same write, or once the client has read the first (its connection
+    then idle in the pool). Every other request gets one answer, its number in the body."""
+
+    same_write: bool
+    connections: int = 0
+    requests: int = 0
+    first_read: asyncio.Event = field(default_factory=asyncio.Event)
+    stray_sent: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.lower().split(b"\r\n")
+                    if line.startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+                self.requests += 1
+                writer.write(answer(self.requests))
+                if self.requests == 1:
+                    if not self.same_write:
+                        await writer.drain()
+                        await self.first_read.wait()
+                    writer.write(answer(0))  # the stray
+                    self.stray_sent.set()
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+def answer(number: int) -> bytes:
+    body = json.dumps({**PAYMENT_BODY, "sid": f"PK{number:032x}"}).encode()
+    head = f"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+    return head.encode() + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize("same_write", [True, False], ids=["in one write", "while idle"])
+async def test_a_stray_second_answer_never_reaches_the_next_call(same_write: bool) -> None:
+    server = TwoAnswerServer(same_write)
+    listening = await asyncio.start_server(server.serve, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    try:
+        async with OCPAgent(retries=0) as agent:
+            await agent.register_api(
+                "twilio", base_url=f"http://127.0.0.1:{port}", environ=TWILIO_ENV
+            )
+            first = await agent.call_tool("updatePayments", update_arguments())
+            server.first_read.set()
+            await server.stray_sent.wait()
+            await asyncio.sleep(0.05)  # lets the stray reach the idle connection (not a bound)
+            second = await agent.call_tool("updatePayments", update_arguments())
+            third = await agent.call_tool("updatePayments", update_arguments())
+    finally:
+        listening.close()
+        await listening.wait_closed()
+    assert [first["sid"], second["sid"], third["sid"]] == [f"PK{n:032x}" for n in (1, 2, 3)]
+    # The connection that held the stray was closed, not reused; the new one was reused.
+    assert server.connections == 2
+
+
+async def test_a_connection_without_stray_data_is_reused(
+    recording_server: RecordingServer,
+) -> None:
+    connections: set[object] = set()
+    recording_server.respond = lambda request: (
+        connections.add(request.transport),
+        web.json_response(PAYMENT_BODY, status=202),
+    )[1]
+    async with OCPAgent() as agent:
+        await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
+        for _ in range(3):
+            await agent.call_tool("updatePayments", update_arguments())
+    assert len(recording_server.requests) == 3 and len(connections) == 1

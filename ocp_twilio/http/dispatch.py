@@ -122,14 +122,13 @@ class Dispatcher:
             deadline = min(limit, self.retries.deadline)
         request = tool.prepare(arguments, self._defaults)
         url = self.url_for(tool, request)
-        sent_headers = self._headers_for(request, headers)
         answer = await _exchange(
             self,
             transport,
             tool.name,
             request,
             url,
-            sent_headers,
+            headers,
             limit,
             deadline,
             in_flight,
@@ -228,7 +227,7 @@ async def _exchange(
     tool: str,
     request: PreparedRequest,
     url: URL,
-    headers: Mapping[str, str],
+    extra_headers: Mapping[str, str] | None,
     timeout: float,
     call_deadline: float,
     in_flight: asyncio.Semaphore | None,
@@ -236,7 +235,9 @@ async def _exchange(
 ) -> Response:
     """One call's attempts: send, decide whether to try again, wait, within the deadline.
 
-    A function of locals, not an object: it runs on every call."""
+    A function of locals, not an object: it runs on every call. The headers, which hold the
+    credentials, are made inside the Request (whose repr shows none) of each attempt, never
+    kept in a local: error trackers record the locals of every frame an exception leaves."""
     policy = dispatcher.retries
     # The deadline on time.monotonic, not the loop's clock: asyncio.get_running_loop()
     # makes a system call (getpid) on every call in Python 3.11, twice per attempt here.
@@ -260,7 +261,7 @@ async def _exchange(
                 Request(
                     request.method,
                     url,
-                    headers,
+                    dispatcher._headers_for(request, extra_headers),
                     request.body,
                     left,
                     min(dispatcher.timeout.connect, left),

@@ -16,6 +16,8 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 import aiohttp
+from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -31,6 +33,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_CONNECTIONS = DEFAULT_MAX_IN_FLIGHT
+
 
 class Request:
     """One attempt to send: what goes on the wire and the bounds on its answer.
@@ -81,9 +84,7 @@ class Response:
         self.body = body
 
     @classmethod
-    def json(
-        cls, status: int, data: Any, headers: Mapping[str, str] | None = None
-    ) -> Response:
+    def json(cls, status: int, data: Any, headers: Mapping[str, str] | None = None) -> Response:
         """An answer with ``data`` as its JSON body (for MockTransport handlers)."""
         return cls(
             status,
@@ -229,7 +230,7 @@ class AiohttpTransport:
         # The connector must not be a second, lower cap than the agent's max_in_flight.
         # trust_env stays off in aiohttp itself: it would also read ~/.netrc, whose password
         # clashes with the Authorization header; proxies are looked up in _proxy_for instead.
-        connector = aiohttp.TCPConnector(
+        connector = _UnsolicitedAnswersRefused(
             limit=self.max_connections,
             ssl=self.ssl_context if self.ssl_context is not None else True,
         )
@@ -250,6 +251,33 @@ class AiohttpTransport:
         if key not in self._env_proxies:
             self._env_proxies[key] = _env_proxy(*key)
         return self._env_proxies[key]
+
+
+class _UnsolicitedAnswersRefused(aiohttp.TCPConnector):
+    """Never hands out a pooled connection that holds data no request asked for.
+
+    HTTP/1.1 answers carry no request id: they belong to requests by their order. A server that
+    sends a second answer to one request, after the first was read and its connection went back
+    to the pool, would have that stray answer read by the next request on the connection, and
+    each answer after it by the request after its own. aiohttp parses data that reaches an idle
+    pooled connection and hands the connection out again all the same (it checks only that it
+    is open), so such a connection is closed here and another one taken. A stray answer that
+    arrives while the next request is in flight cannot be told from that request's own: HTTP/1.1
+    has nothing to tell them apart (docs/security.md says what bounds it).
+    """
+
+    async def connect(
+        self, req: aiohttp.ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        while True:
+            connection = await super().connect(req, traces, timeout)
+            # should_close: an answer waits unread (an unfinished head is dropped anyway: each
+            # request starts a new parser). A new connection holds none: nothing is read between
+            # its making and this check (no await between).
+            protocol = connection.protocol
+            if protocol is None or not protocol.should_close:
+                return connection
+            connection.close()
 
 
 def _env_proxy(scheme: str, host: str) -> URL | None:

@@ -3,12 +3,14 @@
 A source is a file or a folder of files, each either the project's own YAML format or an
 OpenAPI 3.0 description (JSON or YAML). Converting Twilio's 55 files is the slow part, so the
 result is kept under the user cache directory, keyed by a hash of the files' names and contents:
-a changed file makes a new key, and a stale entry is never read.
+a changed file makes a new key, and a stale entry is never read. An entry that does not load,
+for whatever reason, is only a miss: it is converted again and written over.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import marshal
 import os
 import sys
@@ -39,6 +41,8 @@ __all__ = [
     "synced_specs_dir",
     "twilio_sources",
 ]
+
+logger = logging.getLogger("ocp_twilio")
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 _SPEC_FILE = "spec file"
@@ -108,7 +112,7 @@ def load_operations(
         if (op.service, op.name) not in seen:
             seen.add((op.service, op.name))
             operations.append(op)
-    if cache_file is not None:
+    if cache_file is not None and operations:  # an entry is never empty (see _read_cache)
         _write_cache(cache_file, operations)
     return operations
 
@@ -127,17 +131,38 @@ def _digest(contents: Iterable[tuple[Path, bytes]]) -> str:
 # entry starts with the SHA-256 of the rest: marshal trusts its input (a 5-byte file can make
 # it allocate gigabytes), so a torn or altered entry is never unmarshalled, only rebuilt.
 def _read_cache(path: Path) -> list[OperationSpec] | None:
+    """The entry's operations; None where there is none yet or it does not load."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
+    try:
+        return _catalog_from(data)
+    except Exception as exc:  # any failure (even MemoryError) only costs a conversion
+        # The file's name and the kind of failure; never its content, which other exceptions'
+        # words (a SpecError's, say) may quote.
+        reason = str(exc) if isinstance(exc, _UnusableEntry) else type(exc).__name__
+        logger.warning(
+            "The spec cache entry %s does not load (%s); converting the spec files again.",
+            path,
+            reason,
+        )
+        return None
+
+
+class _UnusableEntry(Exception):
+    """A cache entry refused before or after unmarshalling; its words quote nothing of it."""
+
+
+def _catalog_from(data: bytes) -> list[OperationSpec]:
     checksum, payload = data[:_CHECKSUM_SIZE], data[_CHECKSUM_SIZE:]
     if hashlib.sha256(payload).digest() != checksum:
-        return None
-    try:
-        return [_operation_from_row(row) for row in marshal.loads(payload)]
-    except (EOFError, ValueError, TypeError, IndexError, SpecError):
-        return None  # SpecError: OperationSpec refuses what no loader would have made
+        raise _UnusableEntry("its checksum does not match: torn or altered")
+    # OperationSpec refuses (SpecError) what no loader would have made.
+    operations = [_operation_from_row(row) for row in marshal.loads(payload)]
+    if not operations:  # sources without operations are not cached: nothing to save
+        raise _UnusableEntry("it holds no operations")
+    return operations
 
 
 def _write_cache(path: Path, operations: list[OperationSpec]) -> None:
