@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
+import jsonschema_rs
 import pytest
 from conftest import PAYMENT_BODY, TWILIO_ENV, RecordingServer, update_arguments
 
 from ocp_twilio import InvalidArguments, OCPAgent, Tool, load_operations
 from ocp_twilio.specs.model import packaged_schemas_dir
+from ocp_twilio.tools.formats import SOUND_PATTERNS
 
 TOOLS = {op.name: Tool(op) for op in load_operations([packaged_schemas_dir()])}
 UPDATE = TOOLS["updatePayments"]
@@ -122,3 +126,17 @@ def test_input_arguments_are_not_nullable() -> None:
         UPDATE.validate(update_arguments(StatusCallback=None) | {"StatusCallback": None})
 
     assert {e.path for e in caught.value.errors} == {("StatusCallback",)}
+
+
+def test_the_uri_patterns_refuse_exactly_the_characters_the_checks_refuse() -> None:
+    """jsonschema-rs's yes must be jsonschema's yes, one character at a time over all of
+    Unicode: Python's and ECMA-262's ``\\s`` differ (U+0085, U+FEFF), so neither is used."""
+    checks = {check.__name__: check for check in SOUND_PATTERNS}
+    reference, absolute = checks["_is_uri_reference"], checks["_is_absolute_uri"]
+    as_reference = jsonschema_rs.validator_for({"pattern": SOUND_PATTERNS[reference]})
+    as_absolute = jsonschema_rs.validator_for({"pattern": SOUND_PATTERNS[absolute]})
+    characters = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    assert [c for c in characters if as_reference.is_valid(c) != reference(c)] == []
+    paths = [f"https://example.com/{c}" for c in characters]
+    assert [p for p in paths if as_absolute.is_valid(p) != absolute(p)] == []
+    assert not reference("\x85") and not reference("\ufeff") and reference("/2010-04-01/x")

@@ -20,7 +20,14 @@ from .currencies import CURRENCY_CODES
 __all__ = ["CHECKS_BEYOND_STRINGS", "INPUT_FORMATS", "OUTPUT_FORMATS", "SOUND_PATTERNS"]
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
-_FORBIDDEN_IN_URI = re.compile(r"[\s\x00-\x1f\x7f<>\"{}|\\^`]")
+# Spaces, controls and the characters RFC 3986 never allows, spelled out: Python's \s and the
+# ECMA-262 \s of jsonschema-rs's patterns differ (U+0085 is only Python's, U+FEFF only ECMA's),
+# and the pattern must accept exactly what the check does.
+_NOT_IN_URI = (
+    r"\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+    r"<>\"{}|\\^`"
+)
+_FORBIDDEN_IN_URI = re.compile(f"[{_NOT_IN_URI}]")
 
 
 def _is_absolute_uri(value: object) -> bool:
@@ -130,7 +137,7 @@ _PORT = (
 )
 _HTTP_URL = (
     rf"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9._~-]+{_PORT}"
-    r"(?:[/?#][^\s\x00-\x1f\x7f<>\"{}|\\^`]*)?$"
+    rf"(?:[/?#][^{_NOT_IN_URI}]*)?$"
 )
 SOUND_PATTERNS: dict[Callable[[object], bool], str] = {
     _is_absolute_uri: _HTTP_URL,
@@ -139,7 +146,7 @@ SOUND_PATTERNS: dict[Callable[[object], bool], str] = {
     _is_iso_date_time: (
         rf"^{_YEAR}-{_MONTH_DAY}T{_TIME}(?:\.[0-9]{{3}}|\.[0-9]{{6}})?(?:Z|{_OFFSET}:[0-5][0-9])$"
     ),
-    _is_uri_reference: r"^[^\s\x00-\x1f\x7f<>\"{}|\\^`]*$",
+    _is_uri_reference: f"^[^{_NOT_IN_URI}]*$",
 }
 """Format check -> a regular expression that matches only what the check accepts."""
 
