@@ -253,6 +253,21 @@ async def test_memory_is_bounded_finished_calls_make_room_open_ones_are_refused(
         assert "max_calls" in body["message"]
 
 
+async def test_idle_calls_never_hold_every_place() -> None:
+    """Ten times the cap of calls started and never paid on: each new one takes the oldest
+    idle call's place, and a call with an open payment keeps its own."""
+    limits = Limits(max_calls=3)
+    async with Sandbox(limits=limits) as sandbox, OCPAgent() as agent:
+        await agent.register_api("twilio", environ=sandbox.environ())
+        paying = sandbox.start_call()
+        await pay(agent, paying, [])
+        for _ in range(10 * limits.max_calls):
+            status, _, _ = await raw_post(sandbox, "/sandbox/calls")
+            assert status == 201
+        assert len(sandbox.state.calls) == limits.max_calls
+        assert paying in sandbox.state.calls
+
+
 async def test_while_the_caller_types_complete_is_refused_and_a_new_capture_takes_over() -> None:
     async with Sandbox(typing_delay=0.5) as sandbox, OCPAgent() as agent:
         await agent.register_api("twilio", environ=sandbox.environ())

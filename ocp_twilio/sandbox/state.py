@@ -1,9 +1,10 @@
 """Everything the sandbox knows: its test account, live calls, Pay sessions and events, bounded.
 
 Memory stays bounded however long it runs: a call (with its payments) expires ``call_ttl``
-seconds after its last request; at ``max_calls`` the oldest call whose payments are over makes
-room, and when every call is still paying, starting one more is refused (429, code 20429). The
-event log keeps the last ``max_events``; idempotency keys are bounded the same way.
+seconds after its last request; at ``max_calls`` the oldest call with no open payment (over, or
+never started) makes room, and when every call is still paying, starting one more is refused
+(429, code 20429). The event log keeps the last ``max_events``; idempotency keys are bounded the
+same way.
 """
 
 from __future__ import annotations
@@ -292,10 +293,11 @@ class SandboxState:
         self._drop(finished)
 
     def _finished(self, call: Call) -> bool:
+        """No payment of the call is open: an idle call (none started yet) counts too, so
+        calls that were only started cannot hold every place."""
         if not call.live:
             return True
-        states = [self.sessions[sid].state for sid in call.payments]
-        return bool(states) and SessionState.ACTIVE not in states
+        return all(self.sessions[sid].state is not SessionState.ACTIVE for sid in call.payments)
 
     def _drop(self, call: Call) -> None:
         del self.calls[call.sid]
