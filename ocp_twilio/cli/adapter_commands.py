@@ -104,8 +104,8 @@ def mcp(
             "checkout with:\n  .venv/bin/pip install -e '.[mcp]'",
             ExitCode.CONFIGURATION,
         )
-    from ..adapters.mcp_http import serve_http
-    from ..adapters.mcp_server import serve_stdio
+    from ..adapters.mcp.http import serve_http
+    from ..adapters.mcp.stdio import serve_stdio
 
     environment = read_environment()
     if over_http and not environment.mcp_token:

@@ -18,8 +18,8 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .._exceptions import OCPError
-from ..payments.stores import DEFAULT_SESSION_TTL, ProgressStore
+from ..._exceptions import OCPError
+from ...payments.stores import DEFAULT_SESSION_TTL, ProgressStore
 
 if TYPE_CHECKING:
     import mcp_types as types
