@@ -122,7 +122,7 @@ async def _serve(port: int, spec: Path | None) -> None:
 
     from ocp_twilio import OCPAgent
     from ocp_twilio._config import read_environment
-    from ocp_twilio.adapters.mcp_http import http_application
+    from ocp_twilio.adapters.mcp.http import http_application
     from ocp_twilio.sandbox import Sandbox
 
     token = read_environment().mcp_token

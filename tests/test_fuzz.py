@@ -146,7 +146,7 @@ async def test_every_entry_point_gives_only_ocp_errors_or_error_results(
 
     from ocp_twilio.adapters import anthropic_tool_result, openai_tool_result
     from ocp_twilio.adapters.langchain import as_langchain_tools
-    from ocp_twilio.adapters.mcp_server import build_mcp_server
+    from ocp_twilio.adapters.mcp.server import build_mcp_server
     from ocp_twilio.tools.offer import Offer
 
     async with OCPAgent() as agent:

@@ -43,7 +43,7 @@ from mcp_http_support import (
 
 from ocp_twilio import ConfigurationError, MemoryProgressStore, OCPAgent, TransportError
 from ocp_twilio.adapters._exported_formats import STANDARD_FORMATS
-from ocp_twilio.adapters.mcp_http import http_application
+from ocp_twilio.adapters.mcp.http import http_application
 from ocp_twilio.cli import main
 from ocp_twilio.cli.failures import ExitCode
 from ocp_twilio.sandbox import Sandbox

@@ -28,8 +28,8 @@ from mcp_http_support import (
 from starlette.applications import Starlette
 
 from ocp_twilio import OCPAgent
-from ocp_twilio.adapters.mcp_http import http_application
-from ocp_twilio.adapters.mcp_pay_sessions import MAX_SUBSCRIPTIONS
+from ocp_twilio.adapters.mcp.http import http_application
+from ocp_twilio.adapters.mcp.pay_sessions import MAX_SUBSCRIPTIONS
 from ocp_twilio.sandbox import Sandbox
 
 MODERN = "2026-07-28"

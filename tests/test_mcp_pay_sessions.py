@@ -17,8 +17,8 @@ from mcp.shared.exceptions import MCPError
 from mcp.shared.subscriptions import ResourceUpdated
 
 from ocp_twilio import OCPAgent
-from ocp_twilio.adapters.mcp_pay_sessions import PaySessions
-from ocp_twilio.adapters.mcp_server import served_by
+from ocp_twilio.adapters.mcp.pay_sessions import PaySessions
+from ocp_twilio.adapters.mcp.server import served_by
 from ocp_twilio.payments.progress import callback_event
 from ocp_twilio.payments.stores import ProgressStore
 

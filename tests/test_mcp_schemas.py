@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from ocp_twilio.adapters._exported_formats import exported_schema
-from ocp_twilio.adapters.mcp_server import _object_root
+from ocp_twilio.adapters.mcp.tools import _object_root
 from ocp_twilio.tools.formats import INPUT_FORMATS
 
 RFC_2822 = "Wed, 18 Dec 2019 20:02:01 +0000"

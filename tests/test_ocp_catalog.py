@@ -24,8 +24,9 @@ from conftest import (
 )
 
 from ocp_twilio import OCPAgent, load_api, ocp_catalog
-from ocp_twilio.adapters.catalog import camel_case, entry_name, parameter_names, tool_names
+from ocp_twilio.adapters.catalog import entry_name, tool_names
 from ocp_twilio.cli import main
+from ocp_twilio.ocp.tool_format import camel_case, parameter_names
 from ocp_twilio.tools.tool import Tool
 
 OCP_TOOL = jsonschema.Draft7Validator(ocp_schema("ocp-tool.json"))

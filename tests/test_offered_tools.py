@@ -36,7 +36,7 @@ from openai.types.responses import ResponseFunctionToolCall
 
 from ocp_twilio import ConfigurationError, OCPAgent, anthropic_tool_result, openai_tool_result
 from ocp_twilio.adapters.langchain import as_langchain_tools
-from ocp_twilio.adapters.mcp_server import build_mcp_server
+from ocp_twilio.adapters.mcp.server import build_mcp_server
 
 NOT_OFFERED = "is not one of the tools you were given, so nothing was sent"
 

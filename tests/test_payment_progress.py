@@ -27,7 +27,7 @@ from ocp_twilio import (
     mcp_tools,
     openai_tool_result,
 )
-from ocp_twilio.adapters.mcp_server import build_mcp_server
+from ocp_twilio.adapters.mcp.server import build_mcp_server
 from ocp_twilio.payments.progress import callback_event, kept_fields
 
 CARD = "4111111111111111"

@@ -24,7 +24,7 @@ from ocp_twilio import (
     StatusCallbackReceiver,
     compute_signature,
 )
-from ocp_twilio.adapters.mcp_http import http_application
+from ocp_twilio.adapters.mcp.http import http_application
 
 PUBLIC_HOST = "pay.example.com"
 PUBLIC_URL = f"https://{PUBLIC_HOST}/twilio/pay-status"

@@ -1,9 +1,10 @@
 """Tools as agent frameworks and catalogs declare them, and helpers that answer their calls.
 
 Adapters only translate a Tool and its results: every call goes through
-``OCPAgent.call_tool``, which validates and sends it. ``mcp_server`` needs the ``mcp`` extra,
-``langchain`` the ``langchain`` extra, ``openai_agents``, ``pydantic_ai`` and ``google_adk`` the
-extras of those names; they are imported only from their own modules.
+``OCPAgent.call_tool``, which validates and sends it. The ``mcp`` package needs the ``mcp``
+extra (all but ``mcp.tools``), ``langchain`` the ``langchain`` extra, ``openai_agents``,
+``pydantic_ai`` and ``google_adk`` the extras of those names; they are imported only from their
+own modules.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from .._exceptions import ConfigurationError
+from ..ocp.tool_format import ocp_tool
 from ..tools.tool import Tool
 from .anthropic import anthropic_tool_result, anthropic_tools
-from .catalog import ocp_catalog, ocp_catalog_entry, ocp_tool
-from .mcp_server import mcp_tools
+from .catalog import ocp_catalog, ocp_catalog_entry
+from .mcp.tools import mcp_tools
 from .openai import OpenAIShape, openai_tool_result, openai_tools, strict_schema
 
 __all__ = [

@@ -1,23 +1,22 @@
-"""The ``ocp-twilio`` command: one module per command group, registered on :data:`main`."""
+"""The ``ocp-twilio`` command: one module per command group, each command added to :data:`main`
+here, so that no command module imports this one."""
 
 from __future__ import annotations
 
 import click
 
 from .._version import __version__
+from .adapter_commands import catalog, mcp
+from .call_command import call
+from .demo_command import demo
+from .sandbox_command import sandbox
+from .sync_command import sync
+from .tools_command import describe, tools
+
+__all__ = ["main"]
 
 
-@click.group()
+@click.group(commands=[call, catalog, demo, describe, mcp, sandbox, sync, tools])
 @click.version_option(__version__, prog_name="ocp-twilio")
 def main() -> None:
     """Twilio's API as tools for LLM agents."""
-
-
-from . import (  # noqa: E402,F401
-    adapter_commands,
-    call_command,
-    demo_command,
-    sandbox_command,
-    sync_command,
-    tools_command,
-)

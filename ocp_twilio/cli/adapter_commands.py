@@ -24,7 +24,6 @@ from ..adapters import (
 )
 from ..tools.selection import select_tools
 from ..tools.tool import Tool
-from . import main
 from .failures import ExitCode, fail
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,7 +48,7 @@ def _tool_filters(command: F) -> F:
     return command
 
 
-@main.command()
+@click.command()
 @_tool_filters
 @click.option("--http", "over_http", is_flag=True, help="Serve Streamable HTTP, not stdio.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="HTTP only: address.")
@@ -104,8 +103,8 @@ def mcp(
             "checkout with:\n  .venv/bin/pip install -e '.[mcp]'",
             ExitCode.CONFIGURATION,
         )
-    from ..adapters.mcp_http import serve_http
-    from ..adapters.mcp_server import serve_stdio
+    from ..adapters.mcp.http import serve_http
+    from ..adapters.mcp.stdio import serve_stdio
 
     environment = read_environment()
     if over_http and not environment.mcp_token:
@@ -157,7 +156,7 @@ def mcp(
         fail(exc)
 
 
-@main.command()
+@click.command()
 @_tool_filters
 @click.option(
     "--format",

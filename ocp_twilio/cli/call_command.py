@@ -13,7 +13,6 @@ from .._agent import OCPAgent
 from .._exceptions import OCPError
 from .._json import NotJSON, read_json
 from ..tools.tool import Tool
-from . import main
 from .failures import ExitCode, fail
 from .known_tools import known_tools
 from .output import echo_json
@@ -21,7 +20,7 @@ from .output import echo_json
 __all__ = ["call"]
 
 
-@main.command()
+@click.command()
 @click.argument("name")
 @click.option("--json", "json_text", help="Arguments as one JSON object.")
 @click.option(

@@ -20,7 +20,6 @@ from .._agent import OCPAgent
 from .._exceptions import OCPError
 from ..payments.tools import MAX_WAIT_SECONDS
 from ..sandbox import Sandbox
-from . import main
 from .demo_agent import WAIT, WAIT_SECONDS, AgentCall, Outcome, take_payment
 from .demo_caller import CALLERS, DEFAULT_CALLER, PERSON, call_in
 from .failures import ExitCode, fail
@@ -45,7 +44,7 @@ _ENTERED_AS = {
 }
 
 
-@main.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document for machines.")
 @click.option(
     "--caller",

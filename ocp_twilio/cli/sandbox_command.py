@@ -11,13 +11,12 @@ import signal
 import click
 
 from ..sandbox import Sandbox
-from . import main
 from .failures import ExitCode, fail
 
 __all__ = ["sandbox", "stop_requested"]
 
 
-@main.command()
+@click.command()
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),

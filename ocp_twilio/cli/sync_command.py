@@ -10,11 +10,10 @@ import click
 from .._exceptions import OCPError
 from ..ocp.sync import DEFAULT_SYNC_SOURCE, TWILIO_SPEC_FILES, checked_source, sync_specs
 from ..specs.sources import synced_specs_dir
-from . import main
 from .failures import ExitCode, fail
 
 
-@main.command()
+@click.command()
 @click.option(
     "--from",
     "source",

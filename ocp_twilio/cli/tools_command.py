@@ -11,7 +11,6 @@ import click
 
 from .._exceptions import ToolNotFound
 from ..tools.tool import Tool
-from . import main
 from .failures import fail
 from .known_tools import example_arguments, known_tools
 from .output import compact_json, echo_json
@@ -22,7 +21,7 @@ __all__ = ["describe", "tools"]
 _JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 
 
-@main.command()
+@click.command()
 @_JSON_OPTION
 def tools(as_json: bool) -> None:
     """List the tools, with their HTTP operation and purpose."""
@@ -38,7 +37,7 @@ def tools(as_json: bool) -> None:
     click.echo(format_table(("NAME", "API", "OPERATION", "DESCRIPTION"), rows, width=width))
 
 
-@main.command()
+@click.command()
 @click.argument("name")
 @_JSON_OPTION
 def describe(name: str, as_json: bool) -> None:

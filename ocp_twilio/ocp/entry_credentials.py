@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from .._config import Environment, read_variables
 from .._exceptions import ConfigurationError
 from ..http.credentials import Credentials
-from .registry import EXTENSION, AuthConfig
+from .entries import EXTENSION, AuthConfig
 
 __all__ = ["entry_credentials"]
 

@@ -39,7 +39,7 @@ from redis.exceptions import RedisError
 from .._config import DEFAULT_MAX_WAITS
 from .._exceptions import ConfigurationError, ProgressStoreUnavailable, TooManyWaits
 from .progress import CallbackEvent, PaymentProgress, apply_event, callback_event, kept_fields
-from .stores import DEFAULT_MAX_EVENTS, DEFAULT_SESSION_TTL
+from .store_limits import DEFAULT_MAX_EVENTS, DEFAULT_SESSION_TTL
 
 __all__ = ["DEFAULT_KEY_PREFIX", "RedisProgressStore"]
 

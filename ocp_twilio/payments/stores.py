@@ -17,21 +17,9 @@ from typing import Protocol, runtime_checkable
 
 from .._exceptions import ConfigurationError
 from .progress import CallbackEvent, PaymentProgress, apply_event
+from .store_limits import DEFAULT_MAX_EVENTS, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL
 
-__all__ = [
-    "DEFAULT_MAX_EVENTS",
-    "DEFAULT_MAX_SESSIONS",
-    "DEFAULT_SESSION_TTL",
-    "MemoryProgressStore",
-    "ProgressStore",
-    "redis_progress_store",
-]
-
-# A card payment takes a few dozen callbacks (one per key press while typing).
-DEFAULT_MAX_EVENTS = 500
-DEFAULT_MAX_SESSIONS = 10_000
-# Twilio keeps a Pay session only as long as its call; an hour covers any call a caller stays on.
-DEFAULT_SESSION_TTL = 3600.0
+__all__ = ["MemoryProgressStore", "ProgressStore", "redis_progress_store"]
 
 
 @runtime_checkable

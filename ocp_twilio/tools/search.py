@@ -28,7 +28,9 @@ and its arguments' names. A query is read as an action and content words:
   query about as well.
 - Between tools that match equally, reading comes before writing, and deleting last.
 
-Deterministic and dependency-free; ``benchmarks/search_quality.py`` measures its hits and speed.
+The words themselves (verbs, synonyms, phrases, stop and weak words, Twilio's core and legacy
+services) are data, in ``search_lexicon``; this module ranks. Deterministic and
+dependency-free; ``benchmarks/search_quality.py`` measures its hits and speed.
 """
 
 from __future__ import annotations
@@ -40,6 +42,25 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from .search_lexicon import (
+    ACTIONS,
+    CLAUSE_FOLLOWERS,
+    CLAUSE_WORDS,
+    CORE_SERVICE,
+    LEADING_ACTIONS,
+    LEGACY_FAMILIES,
+    LISTING_QUESTION,
+    LISTING_QUESTION_WORDS,
+    NOT_PLURAL,
+    ONLY_ACTIONS,
+    PHRASE_ACTIONS,
+    PHRASES,
+    QUESTION,
+    QUESTION_WORDS,
+    STOP_WORDS,
+    SYNONYMS,
+    WEAK_WORDS,
+)
 from .tool import Tool
 
 __all__ = ["ToolSearch"]
@@ -65,154 +86,11 @@ _PLURAL_LIST = 0.5
 _CORE_PRIOR, _LEGACY_PRIOR, _SUPERSEDED_PRIOR, _NESTED_PRIOR = 1.2, 0.7, 0.8, 0.93
 # Tools answered in this process (payment progress) serve the API's operations: below them.
 _LOCAL_PRIOR = 0.5
-_CORE_SERVICE = "api_v2010"
-# Services with a more usual alternative, or not generally available: Programmable Chat and its
-# first name, IP Messaging (Conversations), Proxy, Preview, the Assistants beta.
-_LEGACY_FAMILIES = frozenset({"chat", "ip_messaging", "proxy", "preview", "assistants"})
-
-
-def _each(text: str, value: Mapping[str, float]) -> dict[str, Mapping[str, float]]:
-    return {word: value for word in text.split()}
-
-
-def _set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_STOP_WORDS = """
-    a an the to for of in on at by with from into onto out over up down via about as and or my
-    me i we our us you your it its that these those is are be been do does can could should
-    would will want need please how what which some any using use just also so there their
-    them then twilio details detail info information
-"""
-
-# Query words asking for an action, as operation verbs with a strength.
-_CREATE = {"create": 1.0, "update": 0.2}
-_FETCH = {"fetch": 1.0, "list": 0.6}
-_LIST = {"list": 1.0, "fetch": 0.4}
-_UPDATE = {"update": 1.0}
-_DELETE = {"delete": 1.0, "update": 0.3}
-_ACTIONS: dict[str, Mapping[str, float]] = {
-    **_each(
-        """create add new make send start place buy purchase provision open begin initiate
-        trigger register invite dial post submit generate issue deploy schedule launch port
-        run execute verify validate export upload store put combine merge subscribe transcribe
-        exempt mark""",
-        _CREATE,
-    ),
-    **_each("fetch get show view see read retrieve check lookup look", _FETCH),
-    **_each("list all every history log search find browse", _LIST),
-    **_each(
-        """update change edit modify set rename configure end stop terminate hang pause resume
-        mute unmute hold redirect complete finish close enable disable approve redact patch
-        move suspend activate deactivate reactivate point block dequeue transfer publish
-        route""",
-        _UPDATE,
-    ),
-    **_each("delete remove release kick destroy erase purge revoke", _DELETE),
-    "cancel": {"update": 1.0, "delete": 0.5},
-}
-# Words that ask for an action only as a request's first word: "call the customer back", not
-# "list the recordings of a call".
-_LEADING_ACTIONS: dict[str, Mapping[str, float]] = _each("call phone ring text alert", _CREATE)
-# Words that start what a request says or why, not what it asks for: "text the customer that
-# the order shipped", "pause the recording while the caller reads the card number".
-_CLAUSE_WORDS = _set("that so while because saying")
-_CLAUSE_FOLLOWERS = _set("the a an our we it they he she you i their his her")
-# Action words that say nothing of the resource: dropped from the content words, unless a query
-# has nothing else.
-_ONLY_ACTIONS = """
-    create add new make get fetch show view see read retrieve list all every update change edit
-    modify set delete remove look release
-"""
-# A request that asks a question ("who called us yesterday", "is this number a mobile") reads.
-_QUESTION_WORDS = _set("who what which how is are did does do can was where when")
-_QUESTION = {"fetch": 1.0, "list": 0.6}
-# "Who is in the room", "which conversations": a question of whom or which lists.
-_LISTING_QUESTION_WORDS = frozenset({"who", "which"})
-_LISTING_QUESTION = {"list": 1.0, "fetch": 0.6}
-# Words that say when, or to whom, more than what: they count for less.
-_WEAK_WORDS = """
-    yesterday today tomorrow week month year daily monthly yearly last recent now night morning
-    customer client people everyone recipient
-"""
+# How much a word of when or to whom ("yesterday", "customer") counts.
 _WEAK_FACTOR = 0.3
-# Everyday words for Twilio's, with how much they count.
-_SYNONYMS: dict[str, Mapping[str, float]] = {
-    **_each("sms text mms whatsapp", {"message": 0.8}),
-    **_each("otp code passcode 2fa", {"verification": 0.8}),
-    **_each("cost rate", {"pricing": 0.8}),
-    **_each("trigger run execute", {"execution": 0.8}),
-    "price": {"pricing": 1.0},
-    "buy": {"purchase": 1.0},
-    "subaccount": {"account": 0.8},
-    # Everyday words for what Twilio names otherwise.
-    **_each("called phoned dial dialed ring", {"call": 0.8}),
-    **_each("caller callers", {"call": 0.8, "participant": 0.5, "member": 0.5}),
-    **_each("someone person attendee", {"participant": 0.5, "member": 0.5}),
-    "live": {"realtime": 0.8},
-    **_each("error warning", {"notification": 0.6, "alert": 0.6}),
-    **_each("find search", {"available": 0.6}),
-    **_each("confirm confirmed confirmation", {"feedback": 0.8}),
-    "alphanumeric": {"alpha": 0.8},
-    **_each("photo picture image attachment attached", {"media": 0.8}),
-    "app": {"application": 0.8},
-    **_each("spend spending spent", {"usage": 0.8}),
-    **_each("stun webrtc", {"ice": 0.8}),
-    **_each("authentication authenticate mfa authenticator totp", {"factor": 0.8}),
-    "push": {"notification": 0.6, "challenge": 0.4, "factor": 0.4},
-    "device": {"binding": 0.6},
-    "approval": {"challenge": 0.5},
-    **_each("exempt allowlist whitelist fraud", {"safelist": 0.8}),
-    **_each("carrier landline cnam valid", {"lookup": 0.8}),
-    **_each("many batch multiple several", {"bulk": 0.8}),
-    **_each(
-        """germany france brazil uk britain england mexico canada spain italy india japan
-        australia netherlands ireland""",
-        {"country": 0.5},
-    ),
-    "webhook": {"url": 0.5, "callback": 0.5},
-    "template": {"content": 0.6},
-    "agent": {"worker": 0.8},
-    **_each("offline online busy", {"activity": 0.6}),
-    "waiting": {"member": 0.5, "statistic": 0.5},
-    "dequeue": {"member": 0.8},
-    **_each("combine merge", {"composition": 0.8}),
-    **_each("jitter packet latency", {"metric": 0.8}),
-    "quality": {"insight": 0.6, "summary": 0.4},
-    **_each("ported porting", {"portability": 0.6, "porting": 0.8}),
-    **_each("masked masking anonymous", {"proxy": 0.8, "session": 0.4}),
-    "block": {"geopermission": 0.6},
-    "export": {"bulkexport": 0.8},
-    "hang": {"call": 0.8},
-    "who": {"participant": 0.6},
-    "user": {"participant": 0.5},
-    **_each("exceed exceeds passes reaches when", {"trigger": 0.6}),
-    "turn": {"ice": 0.5},
-    **_each("international allow", {"dialing": 0.6, "permission": 0.6}),
-    "key": {"item": 0.6},
-    "subscribe": {"subscription": 0.8},
-    **_each("requirement rule regulatory", {"regulation": 0.8}),
-}
-# Two words that together stand for others ("video call": a room), and two that ask for another
-# action than their first ("set up" creates).
-_PHRASES: dict[tuple[str, str], Mapping[str, float]] = {
-    ("video", "call"): {"room": 1.0},
-    ("caller", "id"): {"outgoing": 0.6},
-    ("right", "now"): {"real": 0.5},
-}
-_PHRASE_ACTIONS: dict[tuple[str, str], Mapping[str, float]] = {
-    ("set", "up"): _CREATE,
-    ("sign", "up"): _CREATE,
-    ("turn", "on"): _UPDATE,
-    ("turn", "off"): _UPDATE,
-    ("on", "hold"): _UPDATE,
-}
 # How much a tool whose resource is the request's first content word ("the participants of a
 # conversation": participant) is preferred to one that only has the word.
 _HEAD_LIFT = 1.15
-# Words ending in s that are not plurals.
-_NOT_PLURAL = "sms mms status alias analytics news series"
 
 
 def _normal(word: str) -> str:
@@ -240,12 +118,12 @@ def _normal_table(table: Mapping[str, Mapping[str, float]]) -> dict[str, dict[st
     return {_normal(k): {_normal(w): f for w, f in v.items()} for k, v in table.items()}
 
 
-_ACTION_OF = _normal_table(_ACTIONS)
-_SYNONYMS_OF = _normal_table(_SYNONYMS)
-_STOP = frozenset(_normal(w) for w in _STOP_WORDS.split())
-_ONLY_ACTION = frozenset(_normal(w) for w in _ONLY_ACTIONS.split())
-_WEAK = frozenset(_normal(w) for w in _WEAK_WORDS.split())
-_NOT_PLURALS = frozenset(_NOT_PLURAL.split())
+_ACTION_OF = _normal_table(ACTIONS)
+_SYNONYMS_OF = _normal_table(SYNONYMS)
+_STOP = frozenset(_normal(w) for w in STOP_WORDS.split())
+_ONLY_ACTION = frozenset(_normal(w) for w in ONLY_ACTIONS.split())
+_WEAK = frozenset(_normal(w) for w in WEAK_WORDS.split())
+_NOT_PLURALS = frozenset(NOT_PLURAL.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,8 +217,8 @@ class ToolSearch:
         raw = _request(_WORD.findall(query.lower()))  # "WhatsApp" is one word in a request
         words = [_normal(w) for w in raw]
         question = (
-            (_LISTING_QUESTION if raw[0] in _LISTING_QUESTION_WORDS else _QUESTION)
-            if raw and raw[0] in _QUESTION_WORDS
+            (LISTING_QUESTION if raw[0] in LISTING_QUESTION_WORDS else QUESTION)
+            if raw and raw[0] in QUESTION_WORDS
             else None
         )
         actions: dict[str, float] = {}
@@ -353,7 +231,7 @@ class ToolSearch:
             if word in _STOP:
                 previous = ""
                 continue
-            leading = _LEADING_ACTIONS.get(word, {}) if index == 0 else {}
+            leading = LEADING_ACTIONS.get(word, {}) if index == 0 else {}
             action = _ACTION_OF.get(word, {}) or leading
             # After a noun, "list" is one: "add an item to a sync list".
             noun = word in _ONLY_ACTION and bool(previous) and previous not in _ACTION_OF
@@ -374,9 +252,7 @@ class ToolSearch:
             # and less where only descriptions have it ("Send a message"); a word asking for a
             # list ("logs", "history") says how many, not what.
             named = not action or (word in self._named and not lists)
-            content[word] = (
-                _WEAK_FACTOR if word in _WEAK else 1.0 if named else _ACTION_WORD_FACTOR
-            )
+            content[word] = _WEAK_FACTOR if word in _WEAK else 1.0 if named else _ACTION_WORD_FACTOR
             # What the request is about: its first content word, or a list it names ("logs").
             if not head and (content[word] == 1.0 or (lists and word in self._named)):
                 head = word
@@ -384,10 +260,10 @@ class ToolSearch:
         if listing and not actions.keys() & {"create", "update", "delete"}:
             actions["list"] = actions.get("list", 0.0) + listing
         for pair in itertools.pairwise(words):
-            for word, factor in _PHRASES.get(pair, {}).items():
+            for word, factor in PHRASES.get(pair, {}).items():
                 content[word] = max(content.get(word, 0.0), factor)
-            if pair in _PHRASE_ACTIONS:
-                actions = dict(_PHRASE_ACTIONS[pair])
+            if pair in PHRASE_ACTIONS:
+                actions = dict(PHRASE_ACTIONS[pair])
         if question:  # what a question's other verbs ask for is not done, only looked at
             actions = {**question, "list": max(question["list"], actions.get("list", 0.0))}
         # Two words written apart that the tools write as one: "look up" -> lookup.
@@ -424,7 +300,7 @@ class ToolSearch:
 def _request(raw: list[str]) -> list[str]:
     """The words of the request itself, without a clause that says what to send or why."""
     for index in range(1, len(raw) - 1):
-        if raw[index] in _CLAUSE_WORDS and raw[index + 1] in _CLAUSE_FOLLOWERS:
+        if raw[index] in CLAUSE_WORDS and raw[index + 1] in CLAUSE_FOLLOWERS:
             return raw[:index]
     return raw
 
@@ -443,9 +319,9 @@ def _priors(tools: list[Tool]) -> list[float]:
         prior = _NESTED_PRIOR ** _nesting(tool.path)
         if tool.local:
             prior *= _LOCAL_PRIOR
-        if tool.spec.service == _CORE_SERVICE:
+        if tool.spec.service == CORE_SERVICE:
             prior *= _CORE_PRIOR
-        elif family in _LEGACY_FAMILIES:
+        elif family in LEGACY_FAMILIES:
             prior *= _LEGACY_PRIOR
         if version < newest[family] and (family, tool.spec.name) in latest:
             prior *= _SUPERSEDED_PRIOR

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .._exceptions import ConfigurationError
+from ..._exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send

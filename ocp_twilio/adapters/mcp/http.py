@@ -5,7 +5,7 @@ at ``/mcp`` behind a bearer token, and the receiver's path, which Twilio signs i
 receiver's checks are its framework-free core (``StatusCallbackReceiver.answer``), so the same
 code answers here as under aiohttp. The Host check against DNS rebinding is the SDK's
 (``TransportSecuritySettings``, 421); a browser Origin other than the server's own address or
-one the operator allows gets 403 (``mcp_origins``), saying how to allow it.
+one the operator allows gets 403 (``origins``), saying how to allow it.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import ConfigurationError
-from ..payments.receiver import CallbackRequest, StatusCallbackReceiver, joined_lines
-from ..payments.signatures import SIGNATURE_HEADER
-from ..tools.tool import Tool
-from .mcp_origins import OriginCheck, accepted_origins
-from .mcp_server import served_by
+from ..._exceptions import ConfigurationError
+from ...payments.receiver import CallbackRequest, StatusCallbackReceiver, joined_lines
+from ...payments.signatures import SIGNATURE_HEADER
+from ...tools.tool import Tool
+from .origins import OriginCheck, accepted_origins
+from .server import served_by
 
 if TYPE_CHECKING:
     from mcp.server.auth.provider import AccessToken
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.types import Scope
 
-    from .._agent import OCPAgent
+    from ..._agent import OCPAgent
 
 __all__ = ["MCP_PATH", "MIN_TOKEN_LENGTH", "http_application", "serve_http"]
 
@@ -66,7 +66,7 @@ def http_application(
     from starlette.middleware.authentication import AuthenticationMiddleware
     from starlette.routing import Route
 
-    from .mcp_http_sessions import SubscriptionsEndingSessionManager
+    from .http_sessions import SubscriptionsEndingSessionManager
 
     checked = _checked_token(token)
     origins = accepted_origins(allowed_origins)

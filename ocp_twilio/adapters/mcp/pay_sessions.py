@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .._exceptions import OCPError
-from ..payments.stores import DEFAULT_SESSION_TTL, ProgressStore
+from ..._exceptions import OCPError
+from ...payments.store_limits import DEFAULT_SESSION_TTL
+from ...payments.stores import ProgressStore
 
 if TYPE_CHECKING:
     import mcp_types as types

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..payments.progress import ERROR_TYPES, error_sentence
-from ..tools.tool import Tool
+from ...payments.progress import ERROR_TYPES, error_sentence
+from ...tools.tool import Tool
 
 if TYPE_CHECKING:
     import mcp_types as types

@@ -9,7 +9,7 @@ from mcp.server.lowlevel import Server
 from mcp.server.streamable_http import StreamableHTTPServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
-from .mcp_pay_sessions import PaySessions
+from .pay_sessions import PaySessions
 
 __all__ = ["SubscriptionsEndingSessionManager"]
 
