@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .._exceptions import ToolNotFound
 from .._version import __version__
+from ..specs.methods import READ_METHODS as _READ_METHODS
+from ..specs.names import MCP_NAME
 from ..tools.compact import CALL_TOOL
 from ..tools.offer import Offer
 from ..tools.tool import Tool
 from ._calls import call_for_model, error_text
 from ._exported_formats import exported_schema
 from ._keys import real_keys
-from ._rules import MCP_NAME, check_names
+from ._rules import check_names
 from ._schema import model_facing
 from .mcp_pay_sessions import PaySessions
 from .mcp_prompts import PaymentPrompts
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["build_mcp_server", "mcp_tools", "serve_stdio", "served_by"]
 
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Pages of tools/list: Twilio's 1,447 tools in one answer are tens of megabytes, more than a
 # client reads as one event (the SDK's client stops at 1 MiB).
 TOOLS_PER_PAGE = 50

@@ -47,10 +47,11 @@ from .._exceptions import (
     SpecError,
     TransportError,
 )
+from ..http.aiohttp_transport import AiohttpTransport
 from ..http.dispatch import USER_AGENT
 from ..http.hosts import DEFAULT_SERVER, resolve_base_url
 from ..http.timeout import Timeout
-from ..http.transport import AiohttpTransport, Request, Transport
+from ..http.transport import Request, Transport
 from ..specs.documents import parse_document, read_document
 from ..specs.model import OperationSpec, check_document, parse_spec_document
 from ..specs.sources import cache_root, load_operations
@@ -194,13 +195,13 @@ class APIRegistry:
         try:
             answer = await transport.send(
                 Request(
-                    "GET",
-                    target,
-                    headers,
-                    None,
-                    self.timeout.attempt,
-                    self.timeout.connect,
-                    self.max_answer_bytes,
+                    method="GET",
+                    url=target,
+                    headers=headers,
+                    body=None,
+                    timeout=self.timeout.attempt,
+                    connect_timeout=self.timeout.connect,
+                    max_body=self.max_answer_bytes,
                 )
             )
         except ResponseTooLarge:
