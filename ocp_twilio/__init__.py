@@ -47,12 +47,13 @@ if TYPE_CHECKING:
         tool_definitions,
     )
     from .payments.redis_store import RedisProgressStore
+from .http.aiohttp_transport import AiohttpTransport
 from .http.credentials import Credentials
 from .http.dispatch import USER_AGENT, ResponseValidation
 from .http.mock import MockTransport
 from .http.retry import RetryPolicy
 from .http.timeout import Timeout
-from .http.transport import AiohttpTransport, Request, Response, Transport
+from .http.transport import Request, Response, Transport
 from .ocp.context import (
     HISTORY_LIMIT,
     OCP_HEADER_NAMES,
@@ -73,8 +74,9 @@ from .payments.tools import MAX_WAIT_SECONDS, PaymentProgressTool
 from .specs.model import OperationSpec, ParameterSpec, ResponseSpec
 from .specs.openapi import parse_openapi_document
 from .specs.sources import load_operations
+from .tools.encoding import PreparedRequest
 from .tools.index import qualified_name
-from .tools.tool import PreparedRequest, Tool
+from .tools.tool import Tool
 
 __all__ = [
     "DEFAULT_CALLBACK_PATH",

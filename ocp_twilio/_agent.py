@@ -32,13 +32,14 @@ from ._exceptions import (
     TwilioAPIError,
 )
 from ._tracing import call_span, tracer
+from .http.aiohttp_transport import AiohttpTransport
 from .http.credentials import Credentials
 from .http.dispatch import Attempts, Dispatcher, ResponseValidation
 from .http.hosts import CredentialScope, is_twilio_host, resolve_base_url
 from .http.retry import DEFAULT_RETRIES, RetryPolicy
 from .http.timeout import Timeout
-from .http.transport import AiohttpTransport, Transport
-from .ocp.context import API_NAME, OCPContext
+from .http.transport import Transport
+from .ocp.context import OCPContext
 from .ocp.entry_credentials import entry_credentials
 from .ocp.plugin import APIDefinition
 from .ocp.registry import APIRegistry, ResolvedAPI, plugin_definition, spec_definition
@@ -51,6 +52,7 @@ from .payments.receiver import (
 from .payments.stores import MemoryProgressStore, ProgressStore, redis_progress_store
 from .payments.tools import PaymentProgressTool, ProgressViews, payment_progress_tools
 from .specs.model import OperationSpec
+from .specs.names import API_NAME
 from .specs.sources import cache_root
 from .tools.compact import (
     COMPACT_NAMES,

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from conftest import PAYMENT_BODY
 
-from ocp_twilio import OCPAgent
+from ocp_twilio import AiohttpTransport, OCPAgent
 
 ERROR_BODY = {
     "code": 20500,
@@ -160,5 +160,8 @@ async def fault_server() -> AsyncIterator[FaultServer]:
 
 
 def connections_in_use(agent: OCPAgent) -> int:
-    """Connections the agent's transport has handed out and not taken back (0 when none leak)."""
-    return agent.transport.connections_in_use
+    """Connections the agent's aiohttp transport has handed out and not taken back (0 when none
+    leak): a count of AiohttpTransport's own, not of the Transport protocol."""
+    transport = agent.transport
+    assert isinstance(transport, AiohttpTransport)
+    return transport.connections_in_use

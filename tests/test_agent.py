@@ -25,7 +25,7 @@ from conftest import (
 from jsonschema import Draft202012Validator
 
 from ocp_twilio import APINotFound, OCPAgent, Tool, ToolNotFound
-from ocp_twilio.http.transport import AiohttpTransport
+from ocp_twilio.http.aiohttp_transport import AiohttpTransport
 
 PAYMENT_TOOLS = {CREATE_TOOL, UPDATE_TOOL}
 

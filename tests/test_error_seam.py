@@ -35,7 +35,8 @@ from ocp_twilio import (
     TwilioAPIError,
 )
 from ocp_twilio._json import NotJSON, read_json
-from ocp_twilio.http.transport import AiohttpTransport, Request
+from ocp_twilio.http.aiohttp_transport import AiohttpTransport
+from ocp_twilio.http.transport import Request
 from ocp_twilio.payments.progress import callback_event
 from ocp_twilio.specs.documents import parse_document
 from ocp_twilio.tools.formats import INPUT_FORMATS
@@ -119,7 +120,16 @@ async def test_every_aiohttp_error_on_send_becomes_a_transport_error(
     transport = AiohttpTransport()
     try:
         with pytest.raises(TransportError) as caught:
-            await transport.send(Request("POST", URL_WITH_SECRET, {}, b"", 5.0, None, 1024))
+            request = Request(
+                method="POST",
+                url=URL_WITH_SECRET,
+                headers={},
+                body=b"",
+                timeout=5.0,
+                connect_timeout=None,
+                max_body=1024,
+            )
+            await transport.send(request)
     finally:
         await transport.close()
 

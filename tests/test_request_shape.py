@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from ocp_twilio import USER_AGENT, OCPAgent
-from ocp_twilio.tools.tool import _escaped, query_string
+from ocp_twilio.tools.encoding import _escaped, query_string
 
 API_KEY = "SK" + "abcdef0123456789" * 2
 API_SECRET = "key-secret-" + "s3cr3t" * 4

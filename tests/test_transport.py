@@ -1,5 +1,6 @@
-"""The transport seam: Request in, Response out; MockTransport; a session of the caller's own;
-the connect timeout against a host that accepts no connection (all on 127.0.0.1)."""
+"""The transport seam: Request in, Response out; MockTransport; a transport or a session of the
+caller's own; aiohttp's transport: its answer cap, and the connect timeout against a host that
+accepts no connection (all on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -29,13 +30,22 @@ from ocp_twilio import (
     Response,
     ResponseTooLarge,
     Timeout,
+    Transport,
 )
 
 REQUEST_ID = "RQ" + "0123456789abcdef" * 2
 
 
 def get(url: str, *, connect: float | None = 5.0, attempt: float = 30.0) -> Request:
-    return Request("GET", URL(url), {"Accept": "application/json"}, None, attempt, connect, 1000)
+    return Request(
+        method="GET",
+        url=URL(url),
+        headers={"Accept": "application/json"},
+        body=None,
+        timeout=attempt,
+        connect_timeout=connect,
+        max_body=1000,
+    )
 
 
 @pytest.fixture
@@ -198,12 +208,86 @@ async def test_a_handler_raising_a_transport_error_plays_a_failed_attempt() -> N
 
 def test_a_requests_repr_holds_no_header() -> None:
     request = Request(
-        "POST",
-        URL("https://api.twilio.com/x?Token=1"),
-        {"Authorization": "Basic c2VjcmV0"},
-        b"a=1",
-        30.0,
-        5.0,
-        10,
+        method="POST",
+        url=URL("https://api.twilio.com/x?Token=1"),
+        headers={"Authorization": "Basic c2VjcmV0"},
+        body=b"a=1",
+        timeout=30.0,
+        connect_timeout=5.0,
+        max_body=10,
     )
     assert repr(request) == "<Request POST https://api.twilio.com/x>"
+
+
+def test_a_request_is_made_by_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        Request("GET", URL("https://api.twilio.com/"), {}, None, 30.0, 5.0, 10)  # type: ignore[misc]
+
+
+def test_the_transport_protocol_asks_for_send_and_close_only() -> None:
+    """What every transport of a caller's own must have: nothing a test alone would use."""
+    assert {name for name in vars(Transport) if not name.startswith("_")} == {"send", "close"}
+
+
+class _OwnTransport:
+    """A caller's own transport, with only what the Transport protocol asks for."""
+
+    async def send(self, request: Request) -> Response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                request.method, request.url, headers=request.headers, data=request.body
+            ) as answer,
+        ):
+            return Response(answer.status, answer.headers, await answer.read())
+
+    async def close(self) -> None:
+        """Each send closes its own session."""
+
+
+async def test_a_transport_of_the_callers_own_needs_only_send_and_close(
+    recording_server: RecordingServer,
+) -> None:
+    async with OCPAgent(transport=_OwnTransport()) as agent:
+        await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
+        assert await agent.call_tool("updatePayments", update_arguments()) == PAYMENT_BODY
+    [sent] = recording_server.requests
+    assert (sent.method, sent.path_qs) == ("POST", UPDATE_PATH)
+
+
+@pytest.mark.parametrize(
+    ("size", "chunked", "refusal"),
+    [
+        (1000, False, None),  # at the cap: read whole
+        (1000, True, None),
+        (1001, False, "Response body of 1001 bytes exceeds the 1000-byte cap."),  # declared
+        (1001, True, "Response body exceeds the 1000-byte cap."),  # counted as it comes
+    ],
+)
+async def test_aiohttp_transport_caps_an_answer_by_its_length_or_as_it_comes(
+    recording_server: RecordingServer, size: int, chunked: bool, refusal: str | None
+) -> None:
+    async def respond(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=200)
+        if chunked:
+            response.enable_chunked_encoding()
+        else:
+            response.content_length = size
+        await response.prepare(request)
+        for start in range(0, size, 100):
+            await response.write(b"x" * min(100, size - start))
+        await response.write_eof()
+        return response
+
+    recording_server.respond = respond
+    transport = AiohttpTransport()
+    try:
+        if refusal is None:
+            assert (await transport.send(get(recording_server.url))).body == b"x" * size
+        else:
+            with pytest.raises(ResponseTooLarge) as caught:
+                await transport.send(get(recording_server.url))
+            assert str(caught.value) == refusal
+        assert transport.connections_in_use == 0
+    finally:
+        await transport.close()

@@ -22,7 +22,7 @@ from conftest import AUTH_TOKEN, TWILIO_ENV, RecordingServer, Wire
 from ocp_twilio import ConfigurationError, Credentials, OCPAgent, OperationSpec, SpecError, Tool
 from ocp_twilio.http.dispatch import Dispatcher
 from ocp_twilio.http.hosts import CredentialScope
-from ocp_twilio.tools.tool import PreparedRequest
+from ocp_twilio.tools.encoding import PreparedRequest
 
 ANY_URL = re.compile(r".*")
 

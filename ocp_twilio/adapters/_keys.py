@@ -5,35 +5,30 @@ keys refuses, and Anthropic refuses the whole tool list for one such key. The sc
 names each such key by an alias (``twilio_text``); ``real_keys`` turns the model's arguments
 back into the API's keys before the tool validates and sends them.
 
-An alias is the key with every other character than ``A-Za-z0-9_.-`` made ``_``, cut to 64
-characters, and numbered (``_2``, ``_3``...) where it would be the name of another key of the same
-object. A place in a schema is an object with its ``anyOf``/``oneOf``/``allOf`` branches, which
-share their aliases; properties, ``items`` and ``additionalProperties`` are followed to any depth.
+An alias is the key made safe (``specs/names.py``: every other character than ``A-Za-z0-9_.-``
+made ``_``, cut to 64 characters), and numbered (``_2``, ``_3``...) where it would be the name
+of another key of the same object. A place in a schema is an object with its
+``anyOf``/``oneOf``/``allOf`` branches, which share their aliases; properties, ``items`` and
+``additionalProperties`` are followed to any depth.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from ..specs.names import ARGUMENT_KEY, MAX_NAME, safe_key
 from ..tools.tool import Tool
-from ._rules import ANTHROPIC_KEY
 
-__all__ = ["SAFE_KEY", "real_keys", "safe_input_schema"]
+__all__ = ["real_keys", "safe_input_schema"]
 
-# Anthropic's rule: besides its own tools, MCP hosts such as Claude Code and LangChain's
-# ChatAnthropic give tool schemas to Anthropic's API as they are.
-SAFE_KEY = ANTHROPIC_KEY
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
-_LONGEST = 64
 _BRANCHES = ("anyOf", "oneOf", "allOf")
 
 
 def safe_input_schema(tool: Tool) -> dict[str, Any]:
-    """The tool's input schema with every key that breaks SAFE_KEY named by its alias."""
+    """The tool's input schema with every key that breaks ARGUMENT_KEY named by its alias."""
     return _safe(tool)[0]
 
 
@@ -110,17 +105,17 @@ def _keys_at(schemas: Iterable[Mapping[str, Any]]) -> _Keys | None:
 
 
 def _aliases(keys: list[str]) -> dict[str, str]:
-    taken = {k for k in keys if SAFE_KEY.match(k)}
+    taken = {k for k in keys if ARGUMENT_KEY.match(k)}
     aliases = {}
     for key in keys:
         if key in taken:
             continue
-        base = _UNSAFE.sub("_", key)[:_LONGEST] or "_"
+        base = safe_key(key)
         alias, number = base, 1
         while alias in taken:
             number += 1
             suffix = f"_{number}"
-            alias = base[: _LONGEST - len(suffix)] + suffix
+            alias = base[: MAX_NAME - len(suffix)] + suffix
         taken.add(alias)
         aliases[key] = alias
     return aliases

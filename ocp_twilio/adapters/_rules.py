@@ -1,4 +1,5 @@
-"""Which tools to export, and the naming rules each framework puts on what is exported."""
+"""A tool as a framework lists it, and the check of the framework's naming rules (the rules
+themselves are ``specs/names.py``)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,28 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .._exceptions import SpecError
+from ..specs.names import TOOL_NAME
 from ..tools.tool import Tool
+from ._schema import model_facing
 
-__all__ = [
-    "ANTHROPIC_KEY",
-    "ANTHROPIC_NAME",
-    "MCP_NAME",
-    "OPENAI_NAME",
-    "check_names",
-    "property_keys",
-]
+__all__ = ["check_names", "exported_tool", "property_keys"]
 
-OPENAI_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-ANTHROPIC_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-ANTHROPIC_KEY = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
-# MCP 2025-11-25: 1 to 128 characters of ASCII letters, digits, "_", "-" and ".".
-MCP_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+
+def exported_tool(
+    tool: Tool,
+    framework: str,
+    schema_key: str,
+    *,
+    safe_keys: bool = True,
+    name_rule: re.Pattern[str] = TOOL_NAME,
+    key_rule: re.Pattern[str] | None = None,
+) -> dict[str, Any]:
+    """``{"name", "description", schema_key: input schema}``: the tool as ``framework`` lists
+    it, its description and schema as :func:`~._schema.model_facing` makes them, its names
+    checked by :func:`check_names`."""
+    description, schema = model_facing(tool, safe_keys=safe_keys)
+    check_names(tool, schema, framework, name_rule, key_rule)
+    return {"name": tool.name, "description": description, schema_key: schema}
 
 
 def check_names(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..specs.names import ARGUMENT_KEY
 from ..tools.tool import Tool
 from ._calls import call_for_model, field_of, offer_of
 from ._keys import real_keys
-from ._rules import ANTHROPIC_KEY, ANTHROPIC_NAME, check_names
-from ._schema import model_facing
+from ._rules import exported_tool
 
 if TYPE_CHECKING:
     from .._agent import OCPAgent
@@ -56,6 +56,4 @@ async def anthropic_tool_result(
 
 
 def _tool(tool: Tool) -> dict[str, Any]:
-    description, schema = model_facing(tool, safe_keys=True)
-    check_names(tool, schema, "Anthropic", ANTHROPIC_NAME, ANTHROPIC_KEY)
-    return {"name": tool.name, "description": description, "input_schema": schema}
+    return exported_tool(tool, "Anthropic", "input_schema", key_rule=ARGUMENT_KEY)

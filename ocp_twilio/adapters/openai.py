@@ -18,8 +18,8 @@ from .._json import NotJSON, read_json
 from ..tools.offer import Offer
 from ..tools.tool import Tool
 from ._calls import ToolOutcome, call_for_model, field_of, offer_of, unreadable
-from ._rules import OPENAI_NAME, check_names
-from ._schema import model_facing, rule_text, with_notes
+from ._rules import exported_tool
+from ._schema import rule_text, with_notes
 
 if TYPE_CHECKING:
     from .._agent import OCPAgent
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OpenAIShape",
     "function_output",
-    "function_parameters",
+    "openai_function",
     "openai_tool_result",
     "openai_tools",
     "run_function_call",
@@ -136,26 +136,21 @@ async def run_function_call(
     )
 
 
-def function_parameters(tool: Tool, strict: bool) -> tuple[str, dict[str, Any], bool]:
-    """The tool's description and parameters for OpenAI, and whether they are strict: a tool
-    that strict mode cannot express goes out non-strict, its calls validated all the same."""
-    description, parameters = model_facing(tool)
-    check_names(tool, parameters, "OpenAI", OPENAI_NAME)
+def openai_function(tool: Tool, strict: bool) -> tuple[dict[str, Any], bool]:
+    """The tool as OpenAI's function ``{name, description, parameters}``, and whether its
+    parameters are strict: a tool that strict mode cannot express goes out non-strict, its calls
+    validated all the same."""
+    function = exported_tool(tool, "OpenAI", "parameters", safe_keys=False)
     if strict:
         try:
-            parameters = strict_schema(parameters)
+            function["parameters"] = strict_schema(function["parameters"])
         except ValueError:
             strict = False
-    return description, parameters, strict
+    return function, strict
 
 
 def _function_tool(tool: Tool, strict: bool, shape: OpenAIShape) -> dict[str, Any]:
-    description, parameters, strict = function_parameters(tool, strict)
-    function: dict[str, Any] = {
-        "name": tool.name,
-        "description": description,
-        "parameters": parameters,
-    }
+    function, strict = openai_function(tool, strict)
     if shape == "responses":
         return {"type": "function", **function, "strict": strict}
     if strict:

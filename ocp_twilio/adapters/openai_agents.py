@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..tools.offer import Offer
 from ..tools.tool import Tool
-from .openai import function_output, function_parameters, run_function_call
+from .openai import function_output, openai_function, run_function_call
 
 if TYPE_CHECKING:
     from agents import FunctionTool
@@ -45,11 +45,11 @@ def _function_tool(agent: OCPAgent, offer: Offer, tool: Tool, strict: bool) -> F
         )
         return function_output(outcome)
 
-    description, parameters, strict = function_parameters(tool, strict)
+    function, strict = openai_function(tool, strict)
     return FunctionTool(
         name=tool.name,
-        description=description,
-        params_json_schema=parameters,
+        description=function["description"],
+        params_json_schema=function["parameters"],
         on_invoke_tool=invoke,
         strict_json_schema=strict,
     )

@@ -30,8 +30,9 @@ from .._exceptions import (
 )
 from .._json import NotJSON, read_json
 from .._version import __version__
+from ..tools.encoding import PreparedRequest, query_string
 from ..tools.headers import RESERVED_HEADERS
-from ..tools.tool import PreparedRequest, Tool, query_string
+from ..tools.tool import Tool
 from .credentials import Credentials
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
@@ -259,13 +260,13 @@ async def _exchange(
                 )
             answer = await transport.send(
                 Request(
-                    request.method,
-                    url,
-                    dispatcher._headers_for(request, extra_headers),
-                    request.body,
-                    left,
-                    min(dispatcher.timeout.connect, left),
-                    dispatcher.max_response_bytes,
+                    method=request.method,
+                    url=url,
+                    headers=dispatcher._headers_for(request, extra_headers),
+                    body=request.body,
+                    timeout=left,
+                    connect_timeout=min(dispatcher.timeout.connect, left),
+                    max_body=dispatcher.max_response_bytes,
                 )
             )
         except TransportError as exc:

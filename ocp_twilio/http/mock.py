@@ -29,10 +29,6 @@ class MockTransport:
     def __repr__(self) -> str:
         return f"<MockTransport {len(self.requests)} request(s)>"
 
-    @property
-    def connections_in_use(self) -> int:
-        return 0
-
     async def send(self, request: Request) -> Response:
         self.requests.append(request)
         answer = self.handler(request)

@@ -5,8 +5,9 @@ Money moves through these calls, so a retry must never risk doing a thing twice:
 - 429 (Twilio 20429) was never processed, Twilio says: always retried.
 - A 5xx (503 with ``Retry-After`` too: Twilio does not promise it was not processed), a timeout
   or a connection lost after the request went out may have been processed: retried only when
-  Twilio would deduplicate the repeat (``PreparedRequest.idempotent``: a safe method, or a
-  non-blank IdempotencyKey is sent), after the time ``Retry-After`` asks for.
+  Twilio would deduplicate the repeat (``PreparedRequest.idempotent``, by the rule of
+  ``tools/encoding.py``: an idempotent method, or a non-blank IdempotencyKey is sent), after
+  the time ``Retry-After`` asks for.
 - A connection that could not be opened sent nothing: always retried.
 
 Waits are exponential with full jitter unless the server says how long; every call has a total

@@ -25,9 +25,9 @@ from urllib.parse import quote, unquote
 
 from .._exceptions import ConfigurationError
 from .._json import read_json
+from ..specs.names import API_NAME
 
 __all__ = [
-    "API_NAME",
     "HISTORY_LIMIT",
     "OCP_HEADER_NAMES",
     "OCP_SPEC_VERSION",
@@ -54,8 +54,6 @@ OCP_HEADER_NAMES = (
     "OCP-Session",
 )
 
-# The names of the context schema's api_specs, so the names register_api accepts.
-API_NAME = re.compile(r"[a-zA-Z0-9_-]+")
 _AGENT_TYPE = re.compile(r"[a-zA-Z0-9_\-.]{1,128}")
 _CONTEXT_ID = re.compile(r"ocp-[a-f0-9]{8,60}")
 # OCP's header lengths, counted in characters of the text before encoding.

@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import APINotFound, ConfigurationError
+from ..http.aiohttp_transport import AiohttpTransport
 from ..http.hosts import DEFAULT_SERVER, resolve_base_url
 from ..http.timeout import Timeout
-from ..http.transport import AiohttpTransport, Transport
+from ..http.transport import Transport
 from ..specs.model import OperationSpec
 from ..specs.sources import cache_root, load_operations
 from .entries import EXTENSION, AuthConfig, auth_type, entry_auth, read_registry_file

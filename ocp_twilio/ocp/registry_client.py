@@ -70,13 +70,13 @@ class RegistryClient:
         try:
             answer = await self.transport.send(
                 Request(
-                    "GET",
-                    target,
-                    headers,
-                    None,
-                    self.timeout.attempt,
-                    self.timeout.connect,
-                    self.max_answer_bytes,
+                    method="GET",
+                    url=target,
+                    headers=headers,
+                    body=None,
+                    timeout=self.timeout.attempt,
+                    connect_timeout=self.timeout.connect,
+                    max_body=self.max_answer_bytes,
                 )
             )
         except ResponseTooLarge:

@@ -23,10 +23,11 @@ from yarl import URL
 
 from .._exceptions import ConfigurationError, ResponseTooLarge, SpecError, TransportError
 from .._json import NotJSON, read_json
+from ..http.aiohttp_transport import AiohttpTransport
 from ..http.dispatch import USER_AGENT
 from ..http.hosts import has_userinfo, is_loopback_host
 from ..http.timeout import DEFAULT_CONNECT_TIMEOUT
-from ..http.transport import AiohttpTransport, Request, Transport
+from ..http.transport import Request, Transport
 from ..specs.openapi import parse_openapi_document, service_name
 
 __all__ = [
@@ -196,7 +197,15 @@ async def _download(transport: Transport, url: URL, cap: int) -> bytes:
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     try:
         answer = await transport.send(
-            Request("GET", url, headers, None, _FILE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, cap)
+            Request(
+                method="GET",
+                url=url,
+                headers=headers,
+                body=None,
+                timeout=_FILE_TIMEOUT,
+                connect_timeout=DEFAULT_CONNECT_TIMEOUT,
+                max_body=cap,
+            )
         )
     except TransportError as exc:
         raise type(exc)(f"Downloading {url} failed: {exc}", nothing_sent=exc.nothing_sent) from None

@@ -35,6 +35,8 @@ import jsonschema
 
 from .._exceptions import SpecError
 from .json_schema import openapi_to_json_schema
+from .methods import METHODS
+from .names import ARGUMENT_KEY, TOOL_NAME
 
 ParameterLocation = Literal["path", "query", "body", "header"]
 BodyEncoding = Literal["form", "json"]
@@ -107,7 +109,6 @@ class OperationSpec:
         return tuple(p for p in self.parameters if p.location == location)
 
 
-_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _LOCATIONS = frozenset({"path", "query", "body", "header"})
 # Characters a path template must not hold: controls (CR and LF split requests), space, and those
 # that would end the path ("?", "#") or are not URL text; unpaired surrogates cannot be encoded.
@@ -122,8 +123,8 @@ def operation_problem(op: OperationSpec) -> str:
     """What makes ``op`` unusable, phrased as what to change; "" when nothing does."""
     if not isinstance(op.name, str) or not op.name:
         return "needs a name"
-    if op.method not in _METHODS:
-        return f"method must be one of {', '.join(sorted(_METHODS))} (in capitals)"
+    if op.method not in METHODS:
+        return f"method must be one of {', '.join(sorted(METHODS))} (in capitals)"
     if not isinstance(op.path, str) or not op.path.startswith("/"):
         return "its path must start with '/'"
     if _NOT_IN_PATH.search(op.path):
@@ -253,7 +254,7 @@ def _parameter(raw: Mapping[str, Any]) -> ParameterSpec:
     )
 
 
-_NAME = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+_NAME = {"type": "string", "pattern": TOOL_NAME.pattern}
 _SPEC_FILE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["operations"],
@@ -289,7 +290,7 @@ _SPEC_FILE_SCHEMA: dict[str, Any] = {
                             "required": ["name", "in"],
                             "additionalProperties": False,
                             "properties": {
-                                "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"},
+                                "name": {"type": "string", "pattern": ARGUMENT_KEY.pattern},
                                 "in": {"enum": ["path", "query", "body", "header"]},
                                 "required": {"type": "boolean"},
                                 "description": {"type": "string"},

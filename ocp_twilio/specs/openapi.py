@@ -16,6 +16,7 @@ from typing import Any, cast
 from .._exceptions import SpecError
 from .json_schema import openapi_to_json_schema
 from .model import BodyEncoding, OperationSpec, ParameterLocation, ParameterSpec, ResponseSpec
+from .names import safe_key
 
 __all__ = ["is_openapi_document", "parse_openapi_document", "service_name"]
 
@@ -28,7 +29,6 @@ _BODY_TYPES: dict[str, BodyEncoding] = {
 }
 _PARAMETER_LOCATIONS = ("path", "query", "header")
 _JSON_RESPONSE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
-_SAFE_ARGUMENT = re.compile(r"[^A-Za-z0-9_.-]")
 # Twilio's inequality filters (StartTime<, DateCreated>) as argument names a model can use.
 _INEQUALITY_SUFFIXES = {"<": "Before", ">": "After"}
 _COMPONENT_SCHEMA = "#/components/schemas/"
@@ -316,7 +316,7 @@ def _argument_name(wire: str) -> str:
     for symbol, word in _INEQUALITY_SUFFIXES.items():
         if name.endswith(symbol):
             name = name[: -len(symbol)] + word
-    return _SAFE_ARGUMENT.sub("_", name)[:64] or "_"
+    return safe_key(name)
 
 
 def _first_server(node: Mapping[str, Any]) -> str | None:

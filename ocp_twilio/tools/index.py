@@ -9,32 +9,30 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 
 from .._exceptions import AmbiguousToolName, ToolNotFound
 from ..specs.model import OperationSpec
+from ..specs.names import MAX_NAME, safe_tool_name
 from .search import ToolSearch
 from .tool import Tool
 
-__all__ = ["MAX_TOOL_NAME", "ToolIndex", "ToolSearch", "qualified_name"]
+__all__ = ["ToolIndex", "ToolSearch", "qualified_name"]
 
-MAX_TOOL_NAME = 64
 _SEPARATOR = "__"
-_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def qualified_name(spec: OperationSpec) -> str:
-    """``{service}__{name}`` within 64 characters of ``[A-Za-z0-9_-]``.
+    """``{service}__{name}`` as a name :data:`~ocp_twilio.specs.names.TOOL_NAME` accepts.
 
     A longer one keeps its start and ends with a hash of the whole, so it stays unique and stable.
     """
-    name = _UNSAFE.sub("_", f"{spec.service}{_SEPARATOR}{spec.name}" if spec.service else spec.name)
-    if len(name) <= MAX_TOOL_NAME:
+    name = safe_tool_name(f"{spec.service}{_SEPARATOR}{spec.name}" if spec.service else spec.name)
+    if len(name) <= MAX_NAME:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[: MAX_TOOL_NAME - len(digest) - 1]}_{digest}"
+    return f"{name[: MAX_NAME - len(digest) - 1]}_{digest}"
 
 
 class ToolIndex:

@@ -8,15 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
+from ...specs.methods import READ_METHODS
+from ...specs.names import MCP_NAME
 from ...tools.compact import CALL_TOOL
 from ...tools.tool import Tool
 from .._exported_formats import exported_schema
-from .._rules import MCP_NAME, check_names
+from .._rules import check_names
 from .._schema import model_facing
 
 __all__ = ["mcp_tools"]
-
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def mcp_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
@@ -43,7 +43,7 @@ def _definition(tool: Tool) -> dict[str, Any]:
 
 def _annotations(tool: Tool) -> dict[str, bool]:
     return {
-        "readOnlyHint": tool.method in _READ_METHODS,
+        "readOnlyHint": tool.method in READ_METHODS,
         # callTwilioTool calls any tool, a DELETE too.
         "destructiveHint": tool.method == "DELETE" or tool.name == CALL_TOOL,
         "idempotentHint": tool.idempotent,
