@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 from anthropic.types import ToolResultBlockParam, ToolUseBlock
-from conftest import AUTH_TOKEN, PAYMENT_BODY, RecordingServer, update_arguments
 from openai.types.chat import ChatCompletionMessageToolCall, ChatCompletionToolMessageParam
 from openai.types.responses import ResponseFunctionToolCall
 from openai.types.responses.response_input_param import FunctionCallOutput
 from pydantic import TypeAdapter
+from support.credentials import AUTH_TOKEN
+from support.payments import PAYMENT_BODY, update_arguments
+from support.servers import RecordingServer
 
 from ocp_twilio import OCPAgent, anthropic_tool_result, openai_tool_result
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import mcp_types
 import pytest
-from adapter_rules import (
+from anthropic.types import ToolParam
+from openai.types.chat import ChatCompletionToolParam
+from openai.types.responses import FunctionToolParam
+from pydantic import TypeAdapter
+from support.adapter_rules import (
     ANTHROPIC_PROPERTY_KEY,
     ANTHROPIC_TOOL_NAME,
     MCP_TOOL_NAME,
@@ -16,17 +19,15 @@ from adapter_rules import (
     property_keys,
     strict_violations,
 )
-from anthropic.types import ToolParam
-from conftest import PAY_TOOLS, TWILIO_ENV, UPDATE_TOOL
-from openai.types.chat import ChatCompletionToolParam
-from openai.types.responses import FunctionToolParam
-from pydantic import TypeAdapter
+from support.credentials import TWILIO_ENV
+from support.files import SPECS
+from support.payments import PAY_TOOLS, UPDATE_TOOL
 
 from ocp_twilio import ConfigurationError, OCPAgent, SpecError, Tool, load_tools
 from ocp_twilio.adapters import tool_definitions
 from ocp_twilio.specs.model import OperationSpec, ParameterSpec
 
-WIDGETS = Path(__file__).parent / "specs" / "widgets.yaml"
+WIDGETS = SPECS / "widgets.yaml"
 TOOL_SETS = {"payments": None, "widgets": WIDGETS}
 FETCH_WIDGET = "test_service__fetchWidget"  # widgets.yaml's service is test_service
 UPDATE_WIDGET = "test_service__updateWidget"

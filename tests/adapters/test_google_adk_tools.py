@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from conftest import RecordingServer
 from google.adk.agents import LlmAgent
 from google.adk.models.base_llm import BaseLlm
 from google.adk.models.llm_request import LlmRequest
 from google.adk.models.llm_response import LlmResponse
 from google.adk.runners import InMemoryRunner
 from google.genai import types
-from offer_support import ATTACKS, PROGRESS
 from pydantic import Field
-from sandbox_support import CREATE_TOOL, UNKNOWN_CALL, conflicting_update, create_call
-from span_capture import captured_spans, tool_call_ids
+from support.offers import ATTACKS, PROGRESS
+from support.sandbox import CREATE_TOOL, UNKNOWN_CALL, conflicting_update, create_call
+from support.servers import RecordingServer
+from support.span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import OCPAgent, Tool
 from ocp_twilio.adapters.google_adk import as_adk_tools

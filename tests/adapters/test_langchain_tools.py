@@ -6,20 +6,20 @@ import asyncio
 import json
 
 import pytest
-from conftest import (
+from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.tools import StructuredTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from support.offers import PROGRESS
+from support.payments import (
     CREATE_TOOL,
     PAYMENT_BODY,
     PAYMENT_SID,
     STATUS_TOOL,
     UPDATE_TOOL,
-    RecordingServer,
     update_arguments,
 )
-from langchain_core.messages import AIMessage, ToolMessage
-from langchain_core.tools import StructuredTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
-from offer_support import PROGRESS
-from sandbox_support import CALLBACK, sandbox_in_thread
+from support.sandbox import CALLBACK, sandbox_in_thread
+from support.servers import RecordingServer
 
 from ocp_twilio import ConfigurationError, OCPAgent
 from ocp_twilio.adapters.langchain import as_langchain_tools

@@ -11,17 +11,10 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from conftest import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    SHARED_OAI,
-    TWILIO_ENV,
-    RecordingServer,
-    RegistryServer,
-    create_arguments,
-    ocp_schema,
-    update_arguments,
-)
+from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
+from support.files import SHARED_OAI, ocp_schema
+from support.payments import create_arguments, update_arguments
+from support.servers import RecordingServer, RegistryServer
 
 from ocp_twilio import OCPAgent, load_api, ocp_catalog
 from ocp_twilio.adapters.catalog import entry_name, tool_names
@@ -120,10 +113,7 @@ async def registered_from_catalog(
 
 
 def wire(server: RecordingServer) -> list[tuple[Any, ...]]:
-    return [
-        (r.method, r.path_qs, sorted(r.headers.items()), r.body)
-        for r in server.requests
-    ]
+    return [(r.method, r.path_qs, sorted(r.headers.items()), r.body) for r in server.requests]
 
 
 @pytest.mark.parametrize("how", ["file", "url"])

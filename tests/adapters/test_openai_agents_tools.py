@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from agents import Agent, FunctionTool, ModelBehaviorError, ModelResponse, RunConfig, Runner, Usage
 from agents.models.interface import Model
-from conftest import RecordingServer
-from offer_support import ATTACKS, PROGRESS
 from openai.types.responses import (
     ResponseFunctionToolCall,
     ResponseOutputMessage,
     ResponseOutputText,
 )
-from sandbox_support import CREATE_TOOL, UNKNOWN_CALL, UPDATE_TOOL, conflicting_update, create_call
-from span_capture import captured_spans, tool_call_ids
+from support.offers import ATTACKS, PROGRESS
+from support.sandbox import CREATE_TOOL, UNKNOWN_CALL, UPDATE_TOOL, conflicting_update, create_call
+from support.servers import RecordingServer
+from support.span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.adapters.openai_agents import as_openai_agents_tools

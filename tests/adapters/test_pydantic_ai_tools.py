@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import RecordingServer
-from offer_support import ATTACKS, PROGRESS
 from pydantic_ai import Agent, FunctionToolset, ModelRetry, UnexpectedModelBehavior
 from pydantic_ai.messages import (
     ModelMessage,
@@ -19,8 +17,10 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.models.test import TestModel
-from sandbox_support import CREATE_TOOL, UNKNOWN_CALL, conflicting_update, create_call
-from span_capture import captured_spans, tool_call_ids
+from support.offers import ATTACKS, PROGRESS
+from support.sandbox import CREATE_TOOL, UNKNOWN_CALL, conflicting_update, create_call
+from support.servers import RecordingServer
+from support.span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.adapters.pydantic_ai import as_pydantic_ai_toolset

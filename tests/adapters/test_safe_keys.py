@@ -15,13 +15,15 @@ from typing import Any
 
 import jsonschema
 import pytest
-from adapter_rules import ANTHROPIC_PROPERTY_KEY, property_keys
 from anthropic.types import ToolUseBlock
-from conftest import TWILIO_ENV, RecordingServer
 from langchain_core.messages import ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
+from support.adapter_rules import ANTHROPIC_PROPERTY_KEY, property_keys
+from support.credentials import TWILIO_ENV
+from support.files import SPECS
+from support.servers import RecordingServer
 
 from ocp_twilio import OCPAgent, Tool, anthropic_tool_result, load_tools
 from ocp_twilio.adapters import tool_definitions
@@ -29,7 +31,7 @@ from ocp_twilio.adapters._keys import real_keys
 from ocp_twilio.adapters.langchain import as_langchain_tools
 from ocp_twilio.specs.model import OperationSpec, ParameterSpec
 
-SPEC = Path(__file__).parent / "specs" / "slashed_keys.yaml"
+SPEC = SPECS / "slashed_keys.yaml"
 TOOL = "test_content__createTemplate"
 LONG = "this/key/is/longer/than/the/sixty/four/characters/that/anthropic/takes"
 LONG_ALIAS = LONG.replace("/", "_")[:64]

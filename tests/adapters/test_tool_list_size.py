@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from support.files import SPECS, benchmark_json
 
-from conftest import benchmark_json
-
-ROOT = Path(__file__).resolve().parents[1]
-WIDGETS = ROOT / "tests" / "specs" / "widgets.yaml"
+WIDGETS = SPECS / "widgets.yaml"
 
 
 def test_sizes_of_another_spec() -> None:

@@ -12,17 +12,17 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import (
+from jsonschema import Draft202012Validator
+from support.credentials import TWILIO_ENV
+from support.payments import (
     CREATE_TOOL,
     PAY_TOOLS,
     PAYMENT_BODY,
-    TWILIO_ENV,
     UPDATE_TOOL,
-    RecordingServer,
     create_arguments,
     update_arguments,
 )
-from jsonschema import Draft202012Validator
+from support.servers import RecordingServer
 
 from ocp_twilio import APINotFound, OCPAgent, Tool, ToolNotFound
 from ocp_twilio.http.transport import AiohttpTransport

@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CACHE_DIR_ENV, PAY_TOOLS, TWILIO_ENV
-from test_spec_sources import IMPORTED_PAYMENTS
+from support.credentials import TWILIO_ENV
+from support.payments import PAY_TOOLS
+from support.specs import IMPORTED_PAYMENTS
 
 from ocp_twilio import AiohttpTransport, ConfigurationError, Limits, OCPAgent
-from ocp_twilio._config import DEFAULT_MAX_IN_FLIGHT, read_environment
+from ocp_twilio._config import CACHE_DIR_ENV, DEFAULT_MAX_IN_FLIGHT, read_environment
 
 
 def test_limits_defaults_and_pool_size() -> None:

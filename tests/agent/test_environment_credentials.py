@@ -7,17 +7,15 @@ import base64
 from typing import Any
 
 import pytest
-from conftest import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
+from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
+from support.payments import (
     CALL_SID,
     PAYMENT_BODY,
     PAYMENT_SID,
-    TWILIO_ENV,
-    RecordingServer,
     assert_default_update_sent,
     update_arguments,
 )
+from support.servers import RecordingServer
 
 from ocp_twilio import ConfigurationError, OCPAgent
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from conftest import CACHE_DIR_ENV
-from sandbox_support import sandbox_in_thread
+from support.sandbox import sandbox_in_thread
 
 from ocp_twilio import AiohttpTransport, OCPAgent
+from ocp_twilio._config import CACHE_DIR_ENV
 from ocp_twilio.sandbox import Sandbox
 
 HOOK = "https://agent.example/pay-status"

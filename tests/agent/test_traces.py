@@ -10,13 +10,14 @@ import sys
 from typing import Any
 
 import pytest
-from conftest import TWILIO_ENV, UPDATE_TOOL, update_arguments
-from fault_server import fault_server
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
-from sandbox_support import UNKNOWN_CALL, run_card_payment
-from span_capture import captured_spans, tool_call_ids
+from support.credentials import TWILIO_ENV
+from support.fault_server import fault_server
+from support.payments import UPDATE_TOOL, update_arguments
+from support.sandbox import UNKNOWN_CALL, run_card_payment
+from support.span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import InvalidArguments, OCPAgent, RetryPolicy, TwilioAPIError
 from ocp_twilio.adapters import anthropic_tool_result, openai_tool_result

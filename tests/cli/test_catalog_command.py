@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from conftest import CREATE_TOOL, PAY_TOOLS, UPDATE_TOOL, ocp_schema
+from support.files import SPECS, ocp_schema
+from support.payments import CREATE_TOOL, PAY_TOOLS, UPDATE_TOOL
 
 from ocp_twilio.cli import main
 
-WIDGETS = str(Path(__file__).parent / "specs" / "widgets.yaml")
+WIDGETS = str(SPECS / "widgets.yaml")
 
 # OCP's own tool schema (tests/data/ocp, v0.8.0), not a restatement of it.
 OCP_TOOL = jsonschema.Draft7Validator(ocp_schema("ocp-tool.json"))

@@ -13,30 +13,15 @@ from pathlib import Path
 from urllib.request import Request, urlopen
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import CREATE_TOOL, PAY_TOOLS, STATUS_TOOL, UPDATE_TOOL, WAIT_TOOL
-from sandbox_support import CALLBACK, basic_auth, sandbox_in_thread
+from support.cli import assert_failed, run
+from support.payments import CREATE_TOOL, PAY_TOOLS, STATUS_TOOL, UPDATE_TOOL, WAIT_TOOL
+from support.sandbox import CALLBACK, basic_auth, sandbox_in_thread
 
-from ocp_twilio.cli import main
 from ocp_twilio.cli.failures import ExitCode
 from ocp_twilio.cli.known_tools import known_tools
 from ocp_twilio.sandbox import Sandbox
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("ocp-twilio")
-NO_TWILIO_ENV = {name: None for name in os.environ if name.startswith("TWILIO_")}
-
-
-def run(*args: str, env: dict[str, str | None] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env={**NO_TWILIO_ENV, **(env or {})})
-
-
-def assert_failed(result: Result, code: ExitCode, *phrases: str) -> None:
-    assert result.exit_code == code, result.output
-    assert result.stdout == ""
-    assert "Traceback" not in result.output
-    assert result.stderr.startswith("error: ")
-    for phrase in phrases:
-        assert phrase in result.stderr
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from sandbox_support import CALLBACK, UNKNOWN_CALL, sandbox_in_thread
-from test_cli import assert_failed, run
+from support.cli import assert_failed, run
+from support.sandbox import CALLBACK, UNKNOWN_CALL, sandbox_in_thread
 
 from ocp_twilio.cli.failures import ExitCode
 from ocp_twilio.cli.known_tools import known_tools

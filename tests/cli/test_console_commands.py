@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiohttp
 from click.testing import CliRunner
-from console_support import CONSOLE, messages
+from support.console import CONSOLE, messages
 
 from ocp_twilio.cli import main
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import CREATE_TOOL, UPDATE_TOOL, WAIT_TOOL
+from support.payments import CREATE_TOOL, UPDATE_TOOL, WAIT_TOOL
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.cli import demo_agent, demo_command, main

@@ -13,15 +13,10 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from conftest import (
-    AUTH_TOKEN,
-    PAYMENT_BODY,
-    TWILIO_ENV,
-    RecordingServer,
-    served_in_a_thread,
-    update_arguments,
-)
-from secret_scan import assert_no_secrets
+from support.credentials import AUTH_TOKEN, TWILIO_ENV
+from support.payments import PAYMENT_BODY, update_arguments
+from support.secret_scan import assert_no_secrets
+from support.servers import RecordingServer, served_in_a_thread
 
 from ocp_twilio import AiohttpTransport, ConfigurationError, OCPAgent, TransportError
 

@@ -12,18 +12,17 @@ import aiohttp
 import jsonschema
 import pytest
 from aioresponses import aioresponses
-from conftest import (
+from support.credentials import TWILIO_ENV
+from support.payments import (
     PAYMENT_BODY,
-    THINGS_SPEC,
     TWILIO_API,
-    TWILIO_ENV,
     TWILIO_ERROR_404,
     UPDATE_PATH,
     UPDATE_TOOL,
-    RecordingServer,
-    closed_port,
     update_arguments,
 )
+from support.servers import RecordingServer, closed_port
+from support.specs import THINGS_SPEC
 
 from ocp_twilio import (
     ConfigurationError,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import PAYMENT_BODY, TWILIO_ENV, UPDATE_PATH, Wire, sent_requests, update_arguments
+from support.credentials import TWILIO_ENV
+from support.payments import PAYMENT_BODY, UPDATE_PATH, update_arguments
+from support.wire import Wire, sent_requests
 
 from ocp_twilio import ConfigurationError, OCPAgent
 

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 from aioresponses import aioresponses
-from conftest import AUTH_TOKEN, TWILIO_ENV, RecordingServer, Wire
+from support.credentials import AUTH_TOKEN, TWILIO_ENV
+from support.servers import RecordingServer
+from support.wire import Wire
 
 from ocp_twilio import ConfigurationError, Credentials, OCPAgent, OperationSpec, SpecError, Tool
 from ocp_twilio.http.dispatch import Dispatcher

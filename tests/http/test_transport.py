@@ -9,13 +9,9 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import (
-    PAYMENT_BODY,
-    TWILIO_ENV,
-    UPDATE_PATH,
-    RecordingServer,
-    update_arguments,
-)
+from support.credentials import TWILIO_ENV
+from support.payments import PAYMENT_BODY, UPDATE_PATH, update_arguments
+from support.servers import RecordingServer
 from yarl import URL
 
 from ocp_twilio import (

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import TWILIO_ENV, ocp_schema
+from support.credentials import TWILIO_ENV
+from support.files import SPECS, ocp_schema
 
 from ocp_twilio import (
     HISTORY_LIMIT,
@@ -25,7 +26,6 @@ from ocp_twilio import (
 )
 from ocp_twilio.ocp.context import encode_session
 
-SPECS = Path(__file__).parent / "specs"
 # OCP's own context schema (tests/data/ocp, v0.8.0), with its formats (uri, date-time) checked.
 _VALIDATOR = jsonschema.Draft7Validator(
     ocp_schema("ocp-context.json"), format_checker=jsonschema.FormatChecker()

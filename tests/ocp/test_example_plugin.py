@@ -1,4 +1,4 @@
-"""A second API as a plugin: tests/example_plugin (Acme's YAML specs), installed and called."""
+"""A second API as a plugin: tests/data/example_plugin (Acme's YAML specs), installed and called."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import RecordingServer
+from support.files import DATA
+from support.servers import RecordingServer
 
 from ocp_twilio import ConfigurationError, InvalidArguments, OCPAgent, decode_session
 from ocp_twilio.ocp.registry import installed_plugins
 
-PLUGIN_SOURCE = Path(__file__).parent / "example_plugin"
+PLUGIN_SOURCE = DATA / "example_plugin"
 SID = "AC" + "a1" * 16
 TOKEN = "acme-" + "k3y" * 6
 

@@ -10,17 +10,9 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from conftest import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    CALL_SID,
-    CREATE_TOOL,
-    PAYMENT_SID,
-    TWILIO_ENV,
-    UPDATE_TOOL,
-    RecordingServer,
-    update_arguments,
-)
+from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
+from support.payments import CALL_SID, CREATE_TOOL, PAYMENT_SID, UPDATE_TOOL, update_arguments
+from support.servers import RecordingServer
 
 from ocp_twilio import (
     HISTORY_LIMIT,

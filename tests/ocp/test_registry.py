@@ -12,15 +12,10 @@ import pytest
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from conftest import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    PAYMENT_BODY,
-    TWILIO_ENV,
-    RecordingServer,
-    RegistryServer,
-    update_arguments,
-)
+from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
+from support.files import DATA
+from support.payments import PAYMENT_BODY, update_arguments
+from support.servers import RecordingServer, RegistryServer
 
 from ocp_twilio import (
     AiohttpTransport,
@@ -37,7 +32,7 @@ from ocp_twilio import (
 from ocp_twilio.ocp.registry import installed_plugins
 from ocp_twilio.specs.model import packaged_schemas_dir
 
-ACME_SPECS = Path(__file__).parent / "example_plugin" / "acme_ocp" / "specs"
+ACME_SPECS = DATA / "example_plugin" / "acme_ocp" / "specs"
 OTHER_SID = "AC" + "9" * 32
 OTHER_TOKEN = "other-" + "t0ken" * 4
 ACME_CREDENTIALS = {"account_sid": OTHER_SID, "auth_token": OTHER_TOKEN}
@@ -249,9 +244,10 @@ async def test_a_registry_url_without_a_path_is_asked_at_the_root(
     registry = RegistryServer(entries={"parcels": parcel_entry(recording_server.url)})
     app = web.Application()
     app.router.add_get("/registry/{name}", registry.entry)
-    async with TestServer(app, host="127.0.0.1") as server, OCPAgent(
-        registry_url=str(server.make_url("/"))
-    ) as agent:
+    async with (
+        TestServer(app, host="127.0.0.1") as server,
+        OCPAgent(registry_url=str(server.make_url("/"))) as agent,
+    ):
         await agent.register_api("parcels", **ACME_CREDENTIALS)
 
     assert registry.paths == ["/registry/parcels"]

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import OCP_DATA, TWILIO_ENV, RecordingServer, RegistryServer
+from support.credentials import TWILIO_ENV
+from support.files import OCP_DATA, SPECS
+from support.servers import RecordingServer, RegistryServer
 
 from ocp_twilio import ConfigurationError, InvalidArguments, OCPAgent, SpecError
 
@@ -279,7 +281,7 @@ async def test_an_entry_in_ocp_pythons_shape_registers_and_calls_without_credent
 
 
 async def test_a_token_for_an_api_that_takes_basic_is_refused() -> None:
-    spec = Path(__file__).parent / "specs" / "widgets.yaml"
+    spec = SPECS / "widgets.yaml"
     async with OCPAgent() as agent:
         with pytest.raises(ConfigurationError, match="token= is for APIs whose registry entry"):
             await agent.register_api("w", spec=spec, token=SECRET, environ=TWILIO_ENV)

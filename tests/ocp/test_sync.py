@@ -16,7 +16,9 @@ import trustme
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from click.testing import CliRunner
-from conftest import TWILIO_ENV, RecordingServer, served_in_a_thread
+from support.credentials import TWILIO_ENV
+from support.files import DATA
+from support.servers import RecordingServer, served_in_a_thread
 
 from ocp_twilio import (
     AiohttpTransport,
@@ -32,7 +34,7 @@ from ocp_twilio.ocp.sync import TWILIO_SPEC_FILES, _replace, sync_specs
 from ocp_twilio.specs.sources import synced_specs_dir
 
 # One small OpenAPI document, served under each of Twilio's 55 file names.
-SERVED = (Path(__file__).parent / "fixtures" / "openapi" / "twilio_other_v1.json").read_bytes()
+SERVED = (DATA / "openapi" / "twilio_other_v1.json").read_bytes()
 
 
 def spec_app(missing: str = "", broken: str = "") -> web.Application:

@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import ocp_schema
+from support.files import ocp_schema
 
 from ocp_twilio import load_api
 from ocp_twilio.ocp.tool_format import (

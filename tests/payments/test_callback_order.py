@@ -5,8 +5,8 @@ its dates, and a callback without dates never outranks one with them."""
 from __future__ import annotations
 
 import pytest
-from conftest import AUTH_TOKEN, TWILIO_ENV
-from test_payment_progress import CARD_ENTERED, CARD_REFUSED, TYPING, post, status
+from support.credentials import AUTH_TOKEN, TWILIO_ENV
+from support.progress import CARD_ENTERED, CARD_REFUSED, TYPING, post, status
 
 from ocp_twilio import OCPAgent, compute_signature
 

@@ -9,13 +9,25 @@ import logging
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
-from urllib.parse import urlencode
 
-import aiohttp
 import mcp_types as types
 import pytest
-from conftest import ACCOUNT_SID, AUTH_TOKEN, CALL_SID, PAYMENT_SID, TWILIO_ENV, growth_between
 from mcp.client.client import Client
+from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
+from support.memory import growth_between
+from support.payments import PAYMENT_SID
+from support.progress import (
+    ALL_ENTERED,
+    CARD,
+    CARD_ENTERED,
+    CARD_REFUSED,
+    COMPLETED,
+    CVC,
+    TYPING,
+    callback,
+    post,
+    status,
+)
 
 from ocp_twilio import (
     ConfigurationError,
@@ -30,63 +42,9 @@ from ocp_twilio import (
 from ocp_twilio.adapters.mcp.server import build_mcp_server
 from ocp_twilio.payments.progress import callback_event, kept_fields
 
-CARD = "4111111111111111"
-CVC = "737"
 ACCOUNT_NUMBER = "000123456789"
 STATUS_TOOL = "api_v2010__getPaymentStatus"
 WAIT_TOOL = "api_v2010__waitForPaymentUpdate"
-
-
-def callback(**fields: str) -> dict[str, str]:
-    base = {
-        "AccountSid": ACCOUNT_SID,
-        "CallSid": CALL_SID,
-        "Sid": PAYMENT_SID,
-        "PaymentConnector": "Default",
-        "PaymentMethod": "credit-card",
-        "DateCreated": "2026-12-01T14:00:00Z",
-    }
-    return {**base, **fields}
-
-
-TYPING = callback(
-    DateUpdated="2026-12-01T14:00:05Z",
-    Capture="payment-card-number",
-    PartialResult="true",
-    PaymentCardNumber="xxxxxx",
-    Required="payment-card-number,expiration-date,security-code,postal-code",
-)
-CARD_ENTERED = callback(
-    DateUpdated="2026-12-01T14:00:09Z",
-    Capture="payment-card-number",
-    PartialResult="false",
-    PaymentCardNumber="xxxxxxxxxxxx1111",
-    PaymentCardType="visa",
-    Required="expiration-date,security-code,postal-code",
-)
-CARD_REFUSED = callback(
-    DateUpdated="2026-12-01T14:00:09Z",
-    Capture="payment-card-number",
-    PartialResult="false",
-    ErrorType="invalid-card-number",
-    Required="payment-card-number,ExpirationDate,security-code,postal-code",
-)
-ALL_ENTERED = callback(
-    DateUpdated="2026-12-01T14:00:30Z",
-    Capture="postal-code",
-    PartialResult="false",
-    PaymentCardNumber="xxxxxxxxxxxx1111",
-    PaymentCardType="visa",
-    ExpirationDate="1230",
-    SecurityCode="xxx",
-    PaymentCardPostalCode="94105",
-    Required="",
-)
-COMPLETED = callback(
-    DateUpdated="2026-12-01T14:00:40Z",
-    Result="success",
-    PaymentConfirmationCode="ch_a9dc6297cd1a4fb095e61b1a9cf2dd1d",
-)
 
 
 @pytest.fixture
@@ -95,36 +53,6 @@ async def paying_agent() -> AsyncIterator[tuple[OCPAgent, StatusCallbackReceiver
         await agent.register_api("twilio", environ=TWILIO_ENV)
         async with agent.serve_status_callbacks(environ=TWILIO_ENV) as receiver:
             yield agent, receiver
-
-
-async def post(
-    url: str,
-    fields: dict[str, str] | str | bytes,
-    *,
-    signature: str | None = "sign",
-    signed_url: str | None = None,
-    content_type: str = "application/x-www-form-urlencoded",
-    headers: dict[str, str] | None = None,
-) -> int:
-    body = fields if isinstance(fields, (str, bytes)) else urlencode(fields)
-    sent = {"Content-Type": content_type, **(headers or {})}
-    if signature == "sign":
-        pairs = fields if isinstance(fields, dict) else {}
-        sent["X-Twilio-Signature"] = compute_signature(AUTH_TOKEN, signed_url or url, pairs)
-    elif signature is not None:
-        sent["X-Twilio-Signature"] = signature
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            url, data=body if isinstance(body, bytes) else body.encode(), headers=sent
-        ) as response,
-    ):
-        return response.status
-
-
-async def status(agent: OCPAgent) -> dict[str, Any]:
-    result: dict[str, Any] = await agent.call_tool("getPaymentStatus", {"Sid": PAYMENT_SID})
-    return result
 
 
 # --- the receiver on a real socket -------------------------------------------------------

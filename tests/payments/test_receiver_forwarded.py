@@ -12,10 +12,11 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import AUTH_TOKEN, PAYMENT_SID, TWILIO_ENV
-from mcp_http_support import CALLBACK_PATH, TOKEN, free_port, served_here
 from multidict import CIMultiDict
-from test_payment_progress import CARD_ENTERED, TYPING
+from support.credentials import AUTH_TOKEN, TWILIO_ENV
+from support.mcp_http import CALLBACK_PATH, TOKEN, free_port, served_here
+from support.payments import PAYMENT_SID
+from support.progress import CARD_ENTERED, TYPING
 
 from ocp_twilio import (
     ConfigurationError,

@@ -4,24 +4,18 @@ processes that share it, restarts of each, an outage, and many payments at once.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import sys
 from functools import partial
-from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 import redis.asyncio
-from conftest import AUTH_TOKEN, PAYMENT_SID, TWILIO_ENV, growth_between
-from redis_support import (
-    REDIS_PASSWORD,
-    ReceiverProcess,
-    RedisServer,
-    status_in_new_process,
-)
-from test_payment_progress import (
+from support.credentials import AUTH_TOKEN, TWILIO_ENV
+from support.memory import growth_between
+from support.payments import PAYMENT_SID
+from support.progress import (
     ALL_ENTERED,
     CARD,
     CARD_ENTERED,
@@ -30,8 +24,12 @@ from test_payment_progress import (
     CVC,
     TYPING,
     callback,
+    event_of,
+    model_error,
+    payment_sid,
     post,
 )
+from support.redis_server import REDIS_PASSWORD, ReceiverProcess, RedisServer, status_in_new_process
 
 from ocp_twilio import (
     ConfigurationError,
@@ -40,23 +38,11 @@ from ocp_twilio import (
     ProgressStoreUnavailable,
     RedisProgressStore,
     compute_signature,
-    openai_tool_result,
 )
-from ocp_twilio.payments.progress import CallbackEvent, callback_event, kept_fields
 
 STATUS_TOOL = "api_v2010__getPaymentStatus"
 WAIT_TOOL = "api_v2010__waitForPaymentUpdate"
 STEPS = [TYPING, CARD_REFUSED, CARD_ENTERED, ALL_ENTERED, COMPLETED]
-
-
-def event_of(fields: dict[str, str]) -> CallbackEvent:
-    event = callback_event(kept_fields(fields))
-    assert event is not None
-    return event
-
-
-def payment_sid(number: int) -> str:
-    return f"PK{number:032x}"
 
 
 def raw_client(server: RedisServer) -> redis.asyncio.Redis:
@@ -149,30 +135,7 @@ async def test_no_card_data_reaches_redis(redis_server: RedisServer) -> None:
         await client.aclose()
 
 
-async def model_error(agent: OCPAgent, name: str, arguments: dict[str, Any]) -> str:
-    """The error a model offered the Pay tools is given for this call (an OpenAI tool call),
-    which must fail."""
-    agent.tools_for("openai", tags=["pay"])
-    call = {"id": "call_1", "function": {"name": name, "arguments": json.dumps(arguments)}}
-    message = json.loads((await openai_tool_result(agent, call))["content"])
-    assert message["is_error"] is True
-    error: str = message["error"]
-    return error
-
-
 # --- processes ----------------------------------------------------------------------------
-
-
-async def signed_post(url: str, fields: dict[str, str]) -> int:
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Twilio-Signature": compute_signature(AUTH_TOKEN, url, fields),
-    }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(url, data=urlencode(fields), headers=headers) as response,
-    ):
-        return response.status
 
 
 async def test_a_callback_to_another_process_wakes_the_wait_and_restarts_lose_nothing(
@@ -187,7 +150,7 @@ async def test_a_callback_to_another_process_wakes_the_wait_and_restarts_lose_no
                 agent.call_tool(WAIT_TOOL, {"Sid": PAYMENT_SID, "TimeoutSeconds": 30})
             )
             await asyncio.sleep(0.1)
-            assert await signed_post(url, TYPING) == 204
+            assert await post(url, TYPING) == 204
             update = await waiting
             assert update["new"] is True and update["typing"] is True
 
@@ -198,11 +161,11 @@ async def test_a_callback_to_another_process_wakes_the_wait_and_restarts_lose_no
                 agent.call_tool(WAIT_TOOL, {"Sid": PAYMENT_SID, "TimeoutSeconds": 30})
             )
             await asyncio.sleep(0.1)
-            assert await signed_post(url, CARD_ENTERED) == 204
+            assert await post(url, CARD_ENTERED) == 204
             update = await waiting
             assert update["new"] is True and update["version"] == 2
             assert update["entered"]["card_number"] == "xxxxxxxxxxxx1111"
-            assert await signed_post(url, CARD_ENTERED) == 204  # Twilio's retry: one event
+            assert await post(url, CARD_ENTERED) == 204  # Twilio's retry: one event
             here = await agent.call_tool(STATUS_TOOL, {"Sid": PAYMENT_SID})
             assert here["version"] == 2
 

@@ -9,17 +9,11 @@ import time
 from functools import partial
 
 import pytest
-from conftest import PAYMENT_SID, TWILIO_ENV, growth_between
-from redis_support import REDIS_PASSWORD, RedisServer, connections_to, until_blocked
-from test_payment_progress import CARD_ENTERED, TYPING, post
-from test_redis_store import (
-    STATUS_TOOL,
-    WAIT_TOOL,
-    event_of,
-    model_error,
-    payment_sid,
-    signed_post,
-)
+from support.credentials import TWILIO_ENV
+from support.memory import growth_between
+from support.payments import PAYMENT_SID, STATUS_TOOL, WAIT_TOOL
+from support.progress import CARD_ENTERED, TYPING, event_of, model_error, payment_sid, post
+from support.redis_server import REDIS_PASSWORD, RedisServer, connections_to, until_blocked
 
 from ocp_twilio import (
     ConfigurationError,
@@ -62,7 +56,7 @@ async def test_200_waits_outlast_the_socket_timeout_beside_a_stream_of_callbacks
         for first in range(0, 200, 20):
             batch = (busy + woken)[first : first + 20]
             answers += await asyncio.gather(
-                *(signed_post(receiver.url, {**TYPING, "Sid": sid}) for sid in batch)
+                *(post(receiver.url, {**TYPING, "Sid": sid}) for sid in batch)
             )
             state = await agent.call_tool(STATUS_TOOL, {"Sid": batch[0]})
             assert state["version"] == 1

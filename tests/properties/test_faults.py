@@ -1,8 +1,8 @@
 """Every fault of a real local server ends in a defined OCPError or in a correct retry.
 
 updatePayments sends an IdempotencyKey, so Twilio deduplicates a repeat and any failure may be
-retried; createNote (tests/specs/unkeyed.yaml) sends none, so only an answer that says the request
-was not processed (429) or a connection that never opened may be retried.
+retried; createNote (tests/data/specs/unkeyed.yaml) sends none, so only an answer that says the
+request was not processed (429) or a connection that never opened may be retried.
 """
 
 from __future__ import annotations
@@ -17,16 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
-    CALL_SID,
-    PAYMENT_BODY,
-    PAYMENT_SID,
-    TWILIO_ENV,
-    UPDATE_TOOL,
-    update_arguments,
-)
-from fault_server import FaultServer, connections_in_use, fault_server
-from secret_scan import assert_no_secrets
+from support.credentials import TWILIO_ENV
+from support.fault_server import FaultServer, connections_in_use, fault_server
+from support.files import SPECS
+from support.payments import CALL_SID, PAYMENT_BODY, PAYMENT_SID, UPDATE_TOOL, update_arguments
+from support.secret_scan import assert_no_secrets
 
 from ocp_twilio import (
     InvalidArguments,
@@ -40,7 +35,7 @@ from ocp_twilio import (
     TwilioAPIError,
 )
 
-UNKEYED_SPEC = Path(__file__).parent / "specs" / "unkeyed.yaml"
+UNKEYED_SPEC = SPECS / "unkeyed.yaml"
 ATTEMPT_TIMEOUT = 0.3
 FAST_RETRIES = RetryPolicy(max_retries=2, backoff_base=0.01, backoff_max=0.02, deadline=5.0)
 RETRIED = "retried"

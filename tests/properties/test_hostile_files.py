@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TWILIO_ENV
+from support.credentials import TWILIO_ENV
+from support.files import DATA
 
 from ocp_twilio import OCPAgent, OperationSpec, ParameterSpec, SpecError, load_operations
 from ocp_twilio.specs.documents import MAX_DOCUMENT_DEPTH, parse_document
@@ -155,7 +156,7 @@ def test_an_unreadable_spec_file_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("corrupt", [b"[\xff\xff\xff\x7f", b"", b"\x00" * 40])
 def test_a_corrupt_cache_entry_is_rebuilt(tmp_path: Path, corrupt: bytes) -> None:
-    source = Path(__file__).parent / "fixtures" / "openapi"
+    source = DATA / "openapi"
     cache = tmp_path / "cache"
     expected = load_operations([source], cache_dir=cache)
     [entry] = (cache / "catalog").iterdir()
@@ -192,7 +193,7 @@ def with_row(entry: bytes, index: int, value: object) -> bytes:
 def test_a_cache_entry_that_does_not_load_behind_a_good_checksum_is_rebuilt(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, poison: Any
 ) -> None:
-    source = Path(__file__).parent / "fixtures" / "openapi"
+    source = DATA / "openapi"
     cache = tmp_path / "cache"
     expected = load_operations([source], cache_dir=cache)
     [entry] = (cache / "catalog").iterdir()
@@ -211,7 +212,7 @@ def test_a_cache_entry_that_does_not_load_behind_a_good_checksum_is_rebuilt(
 def test_the_warning_for_a_cache_entry_quotes_none_of_it(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    source = Path(__file__).parent / "fixtures" / "openapi"
+    source = DATA / "openapi"
     cache = tmp_path / "cache"
     expected = load_operations([source], cache_dir=cache)
     [entry] = (cache / "catalog").iterdir()
@@ -245,7 +246,7 @@ async def test_register_api_twilio_rebuilds_a_poisoned_catalog(
 
 
 def test_a_cache_entry_altered_behind_its_checksum_is_rebuilt(tmp_path: Path) -> None:
-    source = Path(__file__).parent / "fixtures" / "openapi"
+    source = DATA / "openapi"
     cache = tmp_path / "cache"
     expected = load_operations([source], cache_dir=cache)
     [entry] = (cache / "catalog").iterdir()

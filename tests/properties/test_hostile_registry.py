@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from conftest import Recorded, RecordingServer, RegistryServer, serve_recording
+from support.servers import Recorded, RecordingServer, RegistryServer, serve_recording
 
 from ocp_twilio import ConfigurationError, OCPAgent
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CALL_SID, TWILIO_ENV, RecordingServer
+from support.credentials import TWILIO_ENV
+from support.payments import CALL_SID
+from support.servers import RecordingServer
 
 from ocp_twilio import InvalidArguments, OCPAgent, ResponseValidationError
 from ocp_twilio.adapters import anthropic_tool_result, openai_tool_result

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from conftest import PAYMENT_BODY, TWILIO_ENV, update_arguments
-from fault_server import connections_in_use
-from secret_scan import scanning_logs
+from support.credentials import TWILIO_ENV
+from support.fault_server import connections_in_use
+from support.payments import PAYMENT_BODY, update_arguments
+from support.secret_scan import scanning_logs
 
 from ocp_twilio import OCPAgent
 

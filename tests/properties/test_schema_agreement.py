@@ -14,11 +14,12 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
-from conftest import PAYMENT_BODY, SHARED_OAI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
-from schema_strategies import json_values, random_arguments, valid_arguments
+from support.files import SHARED_OAI
+from support.payments import PAYMENT_BODY
+from support.schema_strategies import json_values, random_arguments, valid_arguments
 
 from ocp_twilio import Tool, load_operations
 from ocp_twilio.specs.model import packaged_schemas_dir

@@ -11,15 +11,9 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence, Set
 from typing import Any
 
 import pytest
-from conftest import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    TWILIO_ENV,
-    TWILIO_ERROR_404,
-    RecordingServer,
-    closed_port,
-    update_arguments,
-)
+from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
+from support.payments import TWILIO_ERROR_404, update_arguments
+from support.servers import RecordingServer, closed_port
 
 from ocp_twilio import (
     Credentials,

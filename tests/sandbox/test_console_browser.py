@@ -15,8 +15,6 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from console_support import Recorder, agent_takes_payment, leaks
-from sandbox_support import loop_in_thread, run_on
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -24,13 +22,16 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
+from support.console import Recorder, agent_takes_payment, leaks
+from support.files import ROOT
+from support.sandbox import loop_in_thread, run_on
 
 from ocp_twilio.cli.demo_agent import Outcome
 from ocp_twilio.sandbox import INVALID_CARD, TEST_CARD, Sandbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = ROOT / "artifacts"
 # Without the background-networking flags, Chromium's own connections are refused by a closed
 # network, and it stalls.
 FLAGS = (

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import aiohttp
-from conftest import RecordingServer
-from sandbox_support import CALLBACK, basic_auth, run_card_payment, wait_until
+from support.sandbox import CALLBACK, basic_auth, run_card_payment, wait_until
+from support.servers import RecordingServer
 from twilio.request_validator import RequestValidator
 
 from ocp_twilio import OCPAgent

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sandbox_support import CALLBACK, CAPTURES, basic_auth, payments_path, raw_post, wait_until
+from support.sandbox import CALLBACK, CAPTURES, basic_auth, payments_path, raw_post, wait_until
 
 from ocp_twilio import OCPAgent, TwilioAPIError
 from ocp_twilio.sandbox import (

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from console_support import (
+from support.console import (
     CONSOLE,
     Recorder,
     agent_takes_payment,
@@ -19,7 +19,7 @@ from console_support import (
     messages,
     press,
 )
-from sandbox_support import basic_auth, payment_arguments, payments_path, raw_post, wait_until
+from support.sandbox import basic_auth, payment_arguments, payments_path, raw_post, wait_until
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.sandbox import INVALID_CARD, TEST_CARD, Limits, Sandbox

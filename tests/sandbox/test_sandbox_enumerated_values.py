@@ -9,9 +9,9 @@ import logging
 
 import aiohttp
 import pytest
-from conftest import RecordingServer
-from console_support import CONSOLE, console_client, messages
-from sandbox_support import basic_auth, payments_path, raw_post, wait_until
+from support.console import CONSOLE, console_client, messages
+from support.sandbox import basic_auth, payments_path, raw_post, wait_until
+from support.servers import RecordingServer
 
 from ocp_twilio import load_operations
 from ocp_twilio.sandbox import TEST_CARD, Sandbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sandbox_support import CALLBACK, CAPTURES, payment_arguments, payments_path, raw_post
+from support.sandbox import CALLBACK, CAPTURES, payment_arguments, payments_path, raw_post
 
 from ocp_twilio import OCPAgent, TwilioAPIError
 from ocp_twilio.sandbox import Sandbox, SessionState

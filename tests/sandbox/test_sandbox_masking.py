@@ -8,8 +8,8 @@ import re
 
 import aiohttp
 import pytest
-from conftest import RecordingServer
-from sandbox_support import basic_auth, payments_path, wait_until
+from support.sandbox import basic_auth, payments_path, wait_until
+from support.servers import RecordingServer
 
 from ocp_twilio.payments.progress import kept_fields
 from ocp_twilio.sandbox import CallerBankAccount, CallerCard, Sandbox

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sandbox_support import (
+from support.sandbox import (
     CALLBACK,
     CAPTURES,
     basic_auth,

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sandbox_support import basic_auth, payments_path
+from support.sandbox import basic_auth, payments_path
 
 from ocp_twilio.sandbox import Sandbox
 

@@ -14,8 +14,8 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
-from console_support import CONSOLE, console_client, messages
-from sandbox_support import basic_auth, payments_path, raw_post, wait_until
+from support.console import CONSOLE, console_client, messages
+from support.sandbox import basic_auth, payments_path, raw_post, wait_until
 
 from ocp_twilio.sandbox import Limits, Sandbox
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ACCOUNT_SID, TWILIO_ENV, RecordingServer
 from jsonschema import Draft202012Validator
+from support.credentials import ACCOUNT_SID, TWILIO_ENV
+from support.files import DATA
+from support.servers import RecordingServer
 
 from ocp_twilio import InvalidArguments, OCPAgent, SpecError
 from ocp_twilio.specs.model import OperationSpec
 from ocp_twilio.specs.openapi import parse_openapi_document
 from ocp_twilio.specs.sources import load_operations
 
-FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
+FIXTURES = DATA / "openapi"
 FIXTURE = FIXTURES / "twilio_fixture_v1.yaml"
 WIDGET_SID = "WG" + "ab" * 16
 ALARM_SID = "AL" + "cd" * 16

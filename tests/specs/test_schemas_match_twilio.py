@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SHARED_OAI
+from support.files import SHARED_OAI
 
 from ocp_twilio import OperationSpec, ParameterSpec, load_operations
 from ocp_twilio.specs.json_schema import openapi_to_json_schema

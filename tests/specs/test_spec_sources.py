@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PAY_TOOLS, TWILIO_ENV, RecordingServer, update_arguments
+from support.credentials import TWILIO_ENV
+from support.files import DATA
+from support.payments import PAY_TOOLS, update_arguments
+from support.servers import RecordingServer
+from support.specs import IMPORTED_PAYMENTS
 
 from ocp_twilio import (
     AmbiguousToolName,
@@ -21,24 +25,7 @@ from ocp_twilio import (
 from ocp_twilio.specs.model import packaged_schemas_dir
 from ocp_twilio.specs.sources import load_operations, synced_specs_dir
 
-FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
-# An imported UpdatePayments of the same service as the curated one, without its rules.
-IMPORTED_PAYMENTS = {
-    "openapi": "3.0.1",
-    "paths": {
-        "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Payments/{Sid}.json": {
-            "parameters": [
-                {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                for n in ("AccountSid", "CallSid", "Sid")
-            ],
-            "post": {
-                "operationId": "UpdatePayments",
-                "responses": {"202": {"description": "Accepted"}},
-            },
-            "get": {"operationId": "FetchPayments", "responses": {"200": {"description": "OK"}}},
-        }
-    },
-}
+FIXTURES = DATA / "openapi"
 
 
 def test_catalog_is_cached_by_content_and_read_back_equal(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ from urllib.parse import parse_qsl, quote
 
 import pytest
 import ryaml
-from conftest import ACCOUNT_SID, SHARED_OAI
 from jsonschema import Draft202012Validator
+from support.credentials import ACCOUNT_SID
+from support.files import SHARED_OAI
 
 from ocp_twilio import AmbiguousToolName
 from ocp_twilio.specs.json_schema import openapi_to_json_schema
@@ -352,7 +353,7 @@ def test_every_tool_name_is_unique_safe_and_short_enough(
 def test_every_tool_exports_to_every_framework_within_its_rules(
     operations: dict[tuple[str, str], OperationSpec],
 ) -> None:
-    from adapter_rules import (
+    from support.adapter_rules import (
         ANTHROPIC_PROPERTY_KEY,
         ANTHROPIC_TOOL_NAME,
         MCP_TOOL_NAME,
@@ -385,7 +386,7 @@ def test_every_tool_exports_to_every_framework_within_its_rules(
         if keys != property_keys(tool.input_schema):
             aliased.append(tool.name)
     # Nested JSON keys such as "twilio/text" go out as aliases ("twilio_text"); the calls turn
-    # them back, so the body carries Twilio's keys (tests/test_safe_keys.py).
+    # them back, so the body carries Twilio's keys (tests/adapters/test_safe_keys.py).
     assert sorted(aliased) == [
         "content_v1__createContent",
         "content_v1__updateContent",

@@ -12,9 +12,9 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from conftest import PAYMENT_BODY
 
 from ocp_twilio import OCPAgent
+from support.payments import PAYMENT_BODY
 
 ERROR_BODY = {
     "code": 20500,

@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 import anyio
 import httpx2
 import uvicorn
-from conftest import PAYMENT_SID
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from ocp_twilio import compute_signature
+from support.payments import PAYMENT_SID
 
 TOKEN = "test-bearer-" + "b3arer" * 5
 ACCEPT = "application/json, text/event-stream"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import (
+from support.payments import (
     CREATE_TOOL,
     STATUS_TOOL,
     UPDATE_TOOL,

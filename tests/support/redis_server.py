@@ -1,8 +1,8 @@
 """A real redis-server on 127.0.0.1 for the tests (no fake), and the processes that share it.
 
-``python tests/redis_support.py receive`` serves a StatusCallback receiver whose store is the
+``python tests/support/redis_server.py receive`` serves a StatusCallback receiver whose store is the
 Redis of OCP_TWILIO_REDIS_URL, prints its URL and runs until its stdin closes;
-``python tests/redis_support.py status PK...`` prints getPaymentStatus of a session as JSON.
+``python tests/support/redis_server.py status PK...`` prints getPaymentStatus of a session as JSON.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from conftest import ACCOUNT_SID, AUTH_TOKEN
+from support.credentials import ACCOUNT_SID, AUTH_TOKEN
 
 # Every form in which the test credentials could leak.
 SECRETS = (AUTH_TOKEN, base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode())

@@ -11,21 +11,14 @@ from typing import Any
 
 import pytest
 from bpe_openai import get_encoding
-from conftest import (
-    AUTH_TOKEN,
-    CREATE_TOOL,
-    PAY_TOOLS,
-    PAYMENT_BODY,
-    SHARED_OAI,
-    TWILIO_ENV,
-    UPDATE_TOOL,
-    RecordingServer,
-    update_arguments,
-)
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from openai.types.chat import ChatCompletionMessageToolCall
-from sandbox_support import CALLBACK
+from support.credentials import AUTH_TOKEN, TWILIO_ENV
+from support.files import SHARED_OAI, SPECS
+from support.payments import CREATE_TOOL, PAY_TOOLS, PAYMENT_BODY, UPDATE_TOOL, update_arguments
+from support.sandbox import CALLBACK
+from support.servers import RecordingServer
 
 from ocp_twilio import OCPAgent, anthropic_tool_result, openai_tool_result
 from ocp_twilio.adapters.langchain import as_langchain_tools
@@ -68,7 +61,7 @@ async def test_the_compact_list_is_small_and_the_same_whatever_is_registered(
     async with OCPAgent() as agent:
         await agent.register_api("twilio", environ=sandbox.environ())
         before = {f: agent.tools_for(f, compact=True) for f in ("openai", "mcp", "anthropic")}
-        spec = SHARED_OAI if SHARED_OAI.is_dir() else Path(__file__).parent / "specs"
+        spec = SHARED_OAI if SHARED_OAI.is_dir() else SPECS
         await agent.register_api(
             "more",
             spec=spec,

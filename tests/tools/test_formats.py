@@ -6,7 +6,9 @@ import sys
 
 import jsonschema_rs
 import pytest
-from conftest import PAYMENT_BODY, TWILIO_ENV, RecordingServer, update_arguments
+from support.credentials import TWILIO_ENV
+from support.payments import PAYMENT_BODY, update_arguments
+from support.servers import RecordingServer
 
 from ocp_twilio import InvalidArguments, OCPAgent, Tool, load_operations
 from ocp_twilio.specs.model import packaged_schemas_dir

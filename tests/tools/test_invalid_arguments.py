@@ -6,16 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import (
-    ACCOUNT_SID,
-    CALL_SID,
-    PAYMENT_SID,
-    QUALIFIED,
-    RecordingServer,
-    Wire,
-    create_arguments,
-    update_arguments,
-)
+from support.credentials import ACCOUNT_SID
+from support.payments import CALL_SID, PAYMENT_SID, QUALIFIED, create_arguments, update_arguments
+from support.servers import RecordingServer
+from support.wire import Wire
 
 from ocp_twilio import InvalidArguments, OCPAgent
 

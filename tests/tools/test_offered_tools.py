@@ -17,22 +17,22 @@ from typing import Any
 
 import pytest
 from anthropic.types import ToolUseBlock
-from conftest import (
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+from openai.types.chat import ChatCompletionMessageToolCall
+from openai.types.responses import ResponseFunctionToolCall
+from support.credentials import TWILIO_ENV
+from support.offers import ATTACKS, COMPLETE, PROGRESS
+from support.payments import (
     CREATE_TOOL,
     PAYMENT_BODY,
     STATUS_TOOL,
-    THINGS_SPEC,
-    TWILIO_ENV,
     UPDATE_TOOL,
     WAIT_TOOL,
-    RecordingServer,
     create_arguments,
 )
-from mcp import Client
-from mcp.shared.exceptions import MCPError
-from offer_support import ATTACKS, COMPLETE, PROGRESS
-from openai.types.chat import ChatCompletionMessageToolCall
-from openai.types.responses import ResponseFunctionToolCall
+from support.servers import RecordingServer
+from support.specs import THINGS_SPEC
 
 from ocp_twilio import ConfigurationError, OCPAgent, anthropic_tool_result, openai_tool_result
 from ocp_twilio.adapters.langchain import as_langchain_tools

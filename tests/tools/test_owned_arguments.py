@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from conftest import (
+from support.credentials import TWILIO_ENV
+from support.payments import (
     CREATE_TOOL,
     PAYMENT_BODY,
-    TWILIO_ENV,
     UPDATE_TOOL,
-    RecordingServer,
     create_arguments,
     update_arguments,
 )
+from support.servers import RecordingServer
 
 from ocp_twilio import InvalidArguments, OCPAgent, load_tools, mcp_tools, openai_tools
 

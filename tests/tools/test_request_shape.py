@@ -9,25 +9,23 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-from conftest import (
-    ACCOUNT_SID,
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support.credentials import ACCOUNT_SID, TWILIO_ENV
+from support.payments import (
     CALL_SID,
     CREATE_PATH,
     PAYMENT_BODY,
     PAYMENT_SID,
-    THINGS_SPEC,
     TWILIO_API,
-    TWILIO_ENV,
     UPDATE_PATH,
-    RecordingServer,
-    Wire,
     assert_default_update_sent,
     create_arguments,
-    sent_requests,
     update_arguments,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from support.servers import RecordingServer
+from support.specs import THINGS_SPEC
+from support.wire import Wire, sent_requests
 from yarl import URL
 
 from ocp_twilio import USER_AGENT, OCPAgent

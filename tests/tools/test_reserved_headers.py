@@ -10,14 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    SHARED_OAI,
-    TWILIO_ENV,
-    RecordingServer,
-    RegistryServer,
-)
+from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
+from support.files import SHARED_OAI
+from support.servers import RecordingServer, RegistryServer
 
 from ocp_twilio import (
     AiohttpTransport,

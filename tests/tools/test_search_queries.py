@@ -8,12 +8,11 @@ make a number: changing it means a new set in a new file with a new name (and th
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
-from conftest import SHARED_OAI, benchmark_json
+from support.files import DATA, SHARED_OAI, benchmark_json
 
-QUERY_SET = Path(__file__).parent / "data" / "search_queries.tsv"
+QUERY_SET = DATA / "search_queries.tsv"
 QUERY_SET_SHA256 = "3ecd0cf36594b2af9811c1091266aa25529aa398f14ebd58a5814e8860e60a36"
 
 

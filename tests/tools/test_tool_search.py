@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import SHARED_OAI, benchmark_json
+from support.files import SHARED_OAI, benchmark_json
 
 from ocp_twilio._agent import load_tools
 from ocp_twilio.specs.model import OperationSpec, ParameterSpec

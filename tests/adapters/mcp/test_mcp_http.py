@@ -19,17 +19,9 @@ import httpx2
 import mcp_types as types
 import pytest
 from click.testing import CliRunner
-from conftest import (
-    CREATE_TOOL,
-    PAY_TOOLS,
-    PAYMENT_SID,
-    SHARED_OAI,
-    STATUS_TOOL,
-    UPDATE_TOOL,
-    WAIT_TOOL,
-)
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
-from mcp_http_support import (
+from support.files import SHARED_OAI
+from support.mcp_http import (
     ACCEPT,
     TOKEN,
     Served,
@@ -39,6 +31,14 @@ from mcp_http_support import (
     post_callback,
     served_here,
     until_listening,
+)
+from support.payments import (
+    CREATE_TOOL,
+    PAY_TOOLS,
+    PAYMENT_SID,
+    STATUS_TOOL,
+    UPDATE_TOOL,
+    WAIT_TOOL,
 )
 
 from ocp_twilio import ConfigurationError, MemoryProgressStore, OCPAgent, TransportError

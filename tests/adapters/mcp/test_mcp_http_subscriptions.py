@@ -15,7 +15,8 @@ import anyio
 import httpx2
 import pytest
 from mcp.shared.exceptions import MCPDeprecationWarning
-from mcp_http_support import (
+from starlette.applications import Starlette
+from support.mcp_http import (
     ACCEPT,
     TOKEN,
     Served,
@@ -25,7 +26,6 @@ from mcp_http_support import (
     post_callback,
     served_here,
 )
-from starlette.applications import Starlette
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.adapters.mcp.http import http_application

@@ -11,10 +11,11 @@ from typing import Any
 import anyio
 import mcp_types as types
 import pytest
-from conftest import ACCOUNT_SID, CALL_SID, PAYMENT_SID, TWILIO_ENV
 from mcp.client.client import Client
 from mcp.shared.exceptions import MCPError
 from mcp.shared.subscriptions import ResourceUpdated
+from support.credentials import ACCOUNT_SID, TWILIO_ENV
+from support.payments import CALL_SID, PAYMENT_SID
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.adapters.mcp.pay_sessions import PaySessions

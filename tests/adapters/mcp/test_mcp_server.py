@@ -7,19 +7,12 @@ from pathlib import Path
 
 import anyio
 import pytest
-from conftest import (
-    AUTH_TOKEN,
-    CREATE_TOOL,
-    PAY_TOOLS,
-    PAYMENT_BODY,
-    TWILIO_ENV,
-    UPDATE_TOOL,
-    RecordingServer,
-    update_arguments,
-)
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
+from support.credentials import AUTH_TOKEN, TWILIO_ENV
+from support.payments import CREATE_TOOL, PAY_TOOLS, PAYMENT_BODY, UPDATE_TOOL, update_arguments
+from support.servers import RecordingServer
 
 CONSOLE_SCRIPT = str(Path(sys.executable).with_name("ocp-twilio"))
 
