@@ -24,8 +24,8 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from console_support import CONSOLE, console_client, messages
-from sandbox_support import basic_auth
+from support.console import CONSOLE, console_client, messages
+from support.sandbox import basic_auth
 
 from ocp_twilio.sandbox import Limits, Sandbox
 

@@ -8,9 +8,9 @@ judged from the operations' paths and summaries in Twilio's OpenAPI files (defau
 ../shared/twilio-oai beside the checkout): the evaluation set, which the first ranking rules were
 written against; a held-out set, which they were not; and the query set of
 tests/data/search_queries.tsv (194 requests over 32 services), written before the ranking was
-tuned to it, whose targets tests/test_search_queries.py holds. Prints the top-1, top-3 and top-5
-hit rates of each, the misses with what came first instead, and how long building the index and
-one search take. Without the files it says so and exits 0.
+tuned to it, whose targets tests/tools/test_search_queries.py holds. Prints the top-1, top-3 and
+top-5 hit rates of each, the misses with what came first instead, and how long building the index
+and one search take. Without the files it says so and exits 0.
 """
 
 from __future__ import annotations

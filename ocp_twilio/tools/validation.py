@@ -3,8 +3,8 @@
 jsonschema-rs answers "valid?" for plain JSON; jsonschema decides every other case and phrases
 the errors. jsonschema-rs is asked only for a quick yes: each format it checks is either one of
 the sound patterns of :mod:`ocp_twilio.tools.formats` or the same Python check jsonschema calls,
-so its yes is jsonschema's yes (tests/test_schema_agreement.py holds the two together), and on a
-no, or anything it cannot read, jsonschema looks again.
+so its yes is jsonschema's yes (tests/properties/test_schema_agreement.py holds the two
+together), and on a no, or anything it cannot read, jsonschema looks again.
 
 Messages say what is expected, never echo the value given: a value may be card data or a secret.
 """

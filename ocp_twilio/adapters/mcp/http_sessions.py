@@ -21,7 +21,7 @@ class SubscriptionsEndingSessionManager(StreamableHTTPSessionManager):
     the idle timeout (a client that crashed or went away), a crash, or the server stopping.
     It has no public hook for that (``Connection.exit_stack``, meant for per-connection
     cleanup, is not reachable from a low-level handler), so this one method is extended;
-    tests/test_mcp_http_subscriptions.py fails if the SDK stops calling it.
+    tests/adapters/mcp/test_mcp_http_subscriptions.py fails if the SDK stops calling it.
     """
 
     def __init__(self, app: Server[Any], pay_sessions: PaySessions, **options: Any) -> None:
