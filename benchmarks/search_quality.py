@@ -175,7 +175,7 @@ register a brand for a2p 10dlc -> messaging_v1__createBrandRegistrations
 
 def evaluate(spec: Path, runs: int = 20) -> dict[str, Any]:
     """Hit rates of both sets, their misses, and the index's build and search times."""
-    from ocp_twilio._agent import load_tools
+    from ocp_twilio import load_tools
     from ocp_twilio.tools.index import ToolSearch
 
     tools = load_tools("twilio", spec=spec)

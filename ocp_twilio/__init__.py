@@ -7,7 +7,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from ._agent import OCPAgent, RegisteredAPI, load_api, load_tools
+from ._agent import OCPAgent
 from ._config import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_IN_FLIGHT,
@@ -70,7 +70,8 @@ from .payments.progress import CallbackEvent, PaymentProgress
 from .payments.receiver import DEFAULT_CALLBACK_PATH, StatusCallbackReceiver
 from .payments.signatures import SIGNATURE_HEADER, compute_signature, validate_signature
 from .payments.stores import MemoryProgressStore, ProgressStore
-from .payments.tools import MAX_WAIT_SECONDS, PaymentProgressTool
+from .payments.tools import MAX_WAIT_SECONDS
+from .registration.apis import RegisteredAPI, load_api, load_tools
 from .specs.model import OperationSpec, ParameterSpec, ResponseSpec
 from .specs.openapi import parse_openapi_document
 from .specs.sources import load_operations
@@ -112,7 +113,6 @@ __all__ = [
     "OperationSpec",
     "ParameterSpec",
     "PaymentProgress",
-    "PaymentProgressTool",
     "PreparedRequest",
     "ProgressStore",
     "ProgressStoreUnavailable",

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from ._exceptions import TwilioAPIError
 from ._version import __version__
 from .http.dispatch import Attempts
-from .payments.tools import PaymentProgressTool
 from .tools.tool import Tool
 
 if TYPE_CHECKING:
@@ -61,7 +60,7 @@ def call_span(tracer: Tracer, tool: Tool, call_id: str | None) -> Iterator[Attem
         "gen_ai.tool.type": "function",
         API_NAME: tool.api,
     }
-    if not isinstance(tool, PaymentProgressTool):  # those read a store, with no HTTP request
+    if tool.method:  # a local tool (the progress tools) sends no HTTP request
         attributes["http.request.method"] = tool.method
     if call_id:
         attributes["gen_ai.tool.call.id"] = call_id

@@ -18,7 +18,7 @@ from ..tools.offer import Offer
 from ..tools.tool import Tool
 
 if TYPE_CHECKING:
-    from .._agent import OCPAgent
+    from .._caller import ToolCaller
 
 # Turns a model's arguments for a tool back into the tool's own.
 Prepare = Callable[[Tool, Mapping[str, Any]], Any]
@@ -57,7 +57,7 @@ class ToolOutcome:
 
 
 async def call_for_model(
-    agent: OCPAgent,
+    agent: ToolCaller,
     offer: Offer,
     name: str,
     arguments: Any,
@@ -93,7 +93,7 @@ async def call_for_model(
     return ToolOutcome(data=data)
 
 
-def offer_of(agent: OCPAgent, framework: str, offered: Iterable[Tool] | None) -> Offer:
+def offer_of(agent: ToolCaller, framework: str, offered: Iterable[Tool] | None) -> Offer:
     """The tools the model was given: ``offered``, else the agent's last list for ``framework``."""
     if offered is None:
         return agent.offer_for(framework)

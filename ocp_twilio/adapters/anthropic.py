@@ -12,7 +12,7 @@ from ._keys import real_keys
 from ._rules import exported_tool
 
 if TYPE_CHECKING:
-    from .._agent import OCPAgent
+    from .._caller import ToolCaller
 
 __all__ = ["anthropic_tool_result", "anthropic_tools"]
 
@@ -23,7 +23,7 @@ def anthropic_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
 
 
 async def anthropic_tool_result(
-    agent: OCPAgent,
+    agent: ToolCaller,
     block: Any,
     *,
     api: str | None = None,

@@ -22,12 +22,12 @@ from ._keys import real_keys
 from ._schema import model_facing
 
 if TYPE_CHECKING:
-    from .._agent import OCPAgent
+    from .._caller import ToolCaller
 
 __all__ = ["OCPTool", "as_adk_tools"]
 
 
-def as_adk_tools(agent: OCPAgent, tools: Iterable[Tool] | None = None) -> list[OCPTool]:
+def as_adk_tools(agent: ToolCaller, tools: Iterable[Tool] | None = None) -> list[OCPTool]:
     """The agent's tools (or ``tools``) as ADK tools for ``LlmAgent(tools=...)``. They are the
     model's offer: each runs its own tool."""
     offer = Offer(agent.list_tools() if tools is None else tools)
@@ -38,7 +38,7 @@ class OCPTool(BaseTool):
     """One tool of an OCPAgent, as ADK calls it; ``offer``: the tools its model was given
     (this one alone by default)."""
 
-    def __init__(self, agent: OCPAgent, tool: Tool, offer: Offer | None = None) -> None:
+    def __init__(self, agent: ToolCaller, tool: Tool, offer: Offer | None = None) -> None:
         # Safe keys: ADK runs other providers' models too (Anthropic's, through LiteLLM).
         description, self._schema = model_facing(tool, safe_keys=True)
         super().__init__(name=tool.name, description=description)

@@ -26,13 +26,13 @@ from ._schema import model_facing
 if TYPE_CHECKING:
     from langchain_core.tools import StructuredTool
 
-    from .._agent import OCPAgent
+    from .._caller import ToolCaller
 
 __all__ = ["as_langchain_tools"]
 
 
 def as_langchain_tools(
-    agent: OCPAgent, tools: Iterable[Tool] | None = None
+    agent: ToolCaller, tools: Iterable[Tool] | None = None
 ) -> list[StructuredTool]:
     """The agent's tools (or ``tools``) as StructuredTools: ``ainvoke`` in async code,
     ``invoke`` where no event loop runs. They are the model's offer: each runs its own tool."""
@@ -40,7 +40,7 @@ def as_langchain_tools(
     return [_structured_tool(agent, offer, tool) for tool in offer.tools]
 
 
-def _structured_tool(agent: OCPAgent, offer: Offer, tool: Tool) -> StructuredTool:
+def _structured_tool(agent: ToolCaller, offer: Offer, tool: Tool) -> StructuredTool:
     from langchain_core.tools import StructuredTool, ToolException
 
     async def call(**arguments: Any) -> str:

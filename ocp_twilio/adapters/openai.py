@@ -22,7 +22,7 @@ from ._rules import exported_tool
 from ._schema import rule_text, with_notes
 
 if TYPE_CHECKING:
-    from .._agent import OCPAgent
+    from .._caller import ToolCaller
 
 __all__ = [
     "OpenAIShape",
@@ -83,7 +83,7 @@ def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def openai_tool_result(
-    agent: OCPAgent,
+    agent: ToolCaller,
     call: Any,
     *,
     api: str | None = None,
@@ -121,7 +121,7 @@ def function_output(outcome: ToolOutcome) -> str:
 
 
 async def run_function_call(
-    agent: OCPAgent,
+    agent: ToolCaller,
     offer: Offer,
     name: str,
     arguments: Any,

@@ -19,13 +19,13 @@ if TYPE_CHECKING:
     from agents import FunctionTool
     from agents.tool_context import ToolContext
 
-    from .._agent import OCPAgent
+    from .._caller import ToolCaller
 
 __all__ = ["as_openai_agents_tools"]
 
 
 def as_openai_agents_tools(
-    agent: OCPAgent, tools: Iterable[Tool] | None = None, *, strict: bool = True
+    agent: ToolCaller, tools: Iterable[Tool] | None = None, *, strict: bool = True
 ) -> list[FunctionTool]:
     """The agent's tools (or ``tools``) as FunctionTools for ``agents.Agent(tools=...)``.
 
@@ -36,7 +36,7 @@ def as_openai_agents_tools(
     return [_function_tool(agent, offer, tool, strict) for tool in offer.tools]
 
 
-def _function_tool(agent: OCPAgent, offer: Offer, tool: Tool, strict: bool) -> FunctionTool:
+def _function_tool(agent: ToolCaller, offer: Offer, tool: Tool, strict: bool) -> FunctionTool:
     from agents import FunctionTool
 
     async def invoke(context: ToolContext[Any], arguments: str) -> str:

@@ -22,13 +22,13 @@ if TYPE_CHECKING:
     from pydantic_ai import FunctionToolset, RunContext
     from pydantic_ai import Tool as PydanticTool
 
-    from .._agent import OCPAgent
+    from .._caller import ToolCaller
 
 __all__ = ["as_pydantic_ai_toolset"]
 
 
 def as_pydantic_ai_toolset(
-    agent: OCPAgent, tools: Iterable[Tool] | None = None, *, max_retries: int | None = None
+    agent: ToolCaller, tools: Iterable[Tool] | None = None, *, max_retries: int | None = None
 ) -> FunctionToolset[Any]:
     """The agent's tools (or ``tools``) as a toolset for ``Agent(toolsets=[...])``;
     ``max_retries`` bounds the corrections asked of the model per tool (default: the agent's).
@@ -42,7 +42,7 @@ def as_pydantic_ai_toolset(
     )
 
 
-def _tool(agent: OCPAgent, offer: Offer, tool: Tool) -> PydanticTool[Any]:
+def _tool(agent: ToolCaller, offer: Offer, tool: Tool) -> PydanticTool[Any]:
     from pydantic_ai import ModelRetry, ToolFailed
     from pydantic_ai import Tool as PydanticTool
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 import click
 from click.core import ParameterSource
 
-from .._agent import OCPAgent, load_api
+from .._agent import OCPAgent
 from .._config import MCP_TOKEN_ENV, read_environment
 from .._exceptions import OCPError
 from ..adapters import (
@@ -22,6 +22,7 @@ from ..adapters import (
     ocp_catalog,
     tool_definitions,
 )
+from ..registration.apis import load_api
 from ..tools.selection import select_tools
 from ..tools.tool import Tool
 from .failures import ExitCode, fail

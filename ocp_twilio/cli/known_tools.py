@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .._agent import load_tools
+from ..registration.apis import load_tools
 from ..tools.index import ToolIndex
 from ..tools.tool import Tool
 

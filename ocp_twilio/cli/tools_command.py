@@ -24,14 +24,12 @@ _JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON 
 @click.command()
 @_JSON_OPTION
 def tools(as_json: bool) -> None:
-    """List the tools, with their HTTP operation and purpose."""
+    """List the tools, with their HTTP operation (or "local") and purpose."""
     catalog = known_tools().tools()
     if as_json:
         echo_json([_summary(t) for t in catalog])
         return
-    rows = [
-        (t.name, t.api, f"{t.method} {_short_path(t.path)}", _first_sentence(t)) for t in catalog
-    ]
+    rows = [(t.name, t.api, _operation(t), _first_sentence(t)) for t in catalog]
     # The terminal's width, else $COLUMNS, else 120 (output to a pipe or a file).
     width = shutil.get_terminal_size((120, 24)).columns
     click.echo(format_table(("NAME", "API", "OPERATION", "DESCRIPTION"), rows, width=width))
@@ -57,7 +55,7 @@ def describe(name: str, as_json: bool) -> None:
             }
         )
         return
-    click.echo(click.style(tool.name, bold=True) + f"  {tool.method} {tool.path}\n")
+    click.echo(click.style(tool.name, bold=True) + f"  {tool.endpoint}\n")
     click.echo(textwrap.fill(tool.description, width=100) + "\n")
     click.echo(click.style("Arguments", bold=True))
     click.echo("\n".join(_argument_lines(tool)))
@@ -73,8 +71,9 @@ def _summary(tool: Tool) -> dict[str, Any]:
     return {
         "name": tool.name,
         "api": tool.api,
-        "method": tool.method,
-        "path": tool.path,
+        # A local tool has no HTTP operation.
+        "method": tool.method or None,
+        "path": tool.path or None,
         "description": tool.description,
     }
 
@@ -104,8 +103,11 @@ def _type_text(schema: dict[str, Any]) -> str:
     return f"{text} ({schema['format']})" if "format" in schema else text
 
 
-def _short_path(path: str) -> str:
-    return path.removeprefix("/2010-04-01/Accounts/{AccountSid}")
+def _operation(tool: Tool) -> str:
+    """The method and path, the account's prefix cut; a local tool's "local {name}"."""
+    if not tool.path:
+        return tool.endpoint
+    return f"{tool.method} {tool.path.removeprefix('/2010-04-01/Accounts/{AccountSid}')}"
 
 
 def _first_sentence(tool: Tool) -> str:

@@ -1,33 +1,32 @@
 """getPaymentStatus and waitForPaymentUpdate: the payment progress, as tools for the model.
 
-They are Tools like the API's (a spec, an input schema, the same validation and the same
-adapters), marked ``local``: ``OCPAgent.call_tool`` answers them from the progress store
-instead of sending a request (the ``/local/<name>`` path of their spec is never requested; it
-fills the method and path that catalogs list). Every registered API that has Twilio's Pay
-operations gets them, under that API's name and service, so that they are listed, filtered and
-exported with createPayments and updatePayments.
+They are Tools like the API's (an input schema, the same validation and the same adapters),
+made from a LocalSpec and marked ``local``: no HTTP operation, no request; :func:`answer_progress`
+answers them from the progress store. Every registered API that has Twilio's Pay operations
+gets them, under that API's name and service, so that they are listed, filtered and exported
+with createPayments and updatePayments.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from functools import cached_property
 from typing import Any
 
 from .._exceptions import ConfigurationError
-from ..specs.model import OperationSpec, ParameterSpec, ResponseSpec
+from ..specs.model import LocalSpec, OperationSpec, ParameterSpec, ResponseSpec
 from ..tools.tool import Tool
 from .progress import PaymentProgress
 from .stores import ProgressStore
 
 __all__ = [
     "MAX_WAIT_SECONDS",
-    "PaymentProgressTool",
     "ProgressViews",
+    "answer_progress",
     "payment_progress_tools",
 ]
 
+_STATUS = "getPaymentStatus"
 # A model's turn should not hang longer than this on one tool call.
 MAX_WAIT_SECONDS = 60
 DEFAULT_WAIT_SECONDS = 20
@@ -88,33 +87,23 @@ _NO_RECEIVER = (
 )
 
 
-class PaymentProgressTool(Tool):
-    """A progress tool: validated like any tool, answered by :meth:`run` in this process."""
-
-    @property
-    def local(self) -> bool:
-        return True
-
-    @cached_property
-    def endpoint(self) -> str:
-        return f"local {self.spec.name}"
-
-    async def run(
-        self, arguments: Mapping[str, Any], store: ProgressStore | None, views: ProgressViews
-    ) -> dict[str, Any]:
-        """Validate ``arguments`` and answer from ``store`` (None: no receiver is running)."""
-        self.validate(arguments)
-        if store is None:
-            raise ConfigurationError(_NO_RECEIVER)
-        sid = arguments["Sid"]
-        if self.spec.name == "getPaymentStatus":
-            state = await store.progress(sid)
-            return views.shown(sid, state, waited=False)
-        after = arguments.get("AfterVersion", views.last_seen(sid))
-        timeout = arguments.get("TimeoutSeconds", DEFAULT_WAIT_SECONDS)
-        state = await store.wait(sid, after, timeout)
-        news = state is not None and state.version > after
-        return views.shown(sid, state, waited=True, news=news, timeout=timeout)
+async def answer_progress(
+    tool: Tool, arguments: Mapping[str, Any], store: ProgressStore | None, views: ProgressViews
+) -> dict[str, Any]:
+    """Validate ``arguments`` for the progress tool ``tool`` and answer from ``store`` (None: no
+    receiver is running)."""
+    tool.validate(arguments)
+    if store is None:
+        raise ConfigurationError(_NO_RECEIVER)
+    sid = arguments["Sid"]
+    if tool.spec.name == _STATUS:
+        state = await store.progress(sid)
+        return views.shown(sid, state, waited=False)
+    after = arguments.get("AfterVersion", views.last_seen(sid))
+    timeout = arguments.get("TimeoutSeconds", DEFAULT_WAIT_SECONDS)
+    state = await store.wait(sid, after, timeout)
+    news = state is not None and state.version > after
+    return views.shown(sid, state, waited=True, news=news, timeout=timeout)
 
 
 class ProgressViews:
@@ -167,10 +156,8 @@ def payment_progress_tools(
 ) -> Sequence[Tool]:
     """The two tools for an API (named by ``name_of(spec)``, as its other tools are)."""
     specs = (
-        OperationSpec(
-            name="getPaymentStatus",
-            method="GET",
-            path="/local/getPaymentStatus",
+        LocalSpec(
+            name=_STATUS,
             description=(
                 "What the caller has entered so far in a payment session (masked), what went "
                 "wrong and what to do next, and the outcome once complete. Answered from "
@@ -182,10 +169,8 @@ def payment_progress_tools(
             tags=_TAGS,
             response=_PROGRESS_VIEW,
         ),
-        OperationSpec(
+        LocalSpec(
             name="waitForPaymentUpdate",
-            method="GET",
-            path="/local/waitForPaymentUpdate",
             description=(
                 "Wait until Twilio reports progress on a payment session (the caller typed, a "
                 "field was entered or refused, the payment ended), then return the progress as "
@@ -199,4 +184,4 @@ def payment_progress_tools(
             response=_PROGRESS_VIEW,
         ),
     )
-    return tuple(PaymentProgressTool(spec, api=api, name=name_of(spec)) for spec in specs)
+    return tuple(Tool(spec, api=api, name=name_of(spec), local=True) for spec in specs)

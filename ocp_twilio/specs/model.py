@@ -43,6 +43,7 @@ BodyEncoding = Literal["form", "json"]
 CredentialField = Literal["account_sid"]
 
 __all__ = [
+    "LocalSpec",
     "OperationSpec",
     "ParameterSpec",
     "ResponseSpec",
@@ -109,6 +110,23 @@ class OperationSpec:
         return tuple(p for p in self.parameters if p.location == location)
 
 
+@dataclass(frozen=True, slots=True)
+class LocalSpec(OperationSpec):
+    """A tool answered in this process (the payment progress and compact tools): its arguments,
+    answer and description, and no HTTP operation, so no method, path, server or body.
+
+    Its arguments are declared ``in: query``; nothing reads where a local tool's arguments go.
+    """
+
+    method: str = ""
+    path: str = ""
+
+    def __post_init__(self) -> None:
+        problem = local_problem(self)
+        if problem:
+            raise SpecError(f"Local tool {str(self.name)[:64]!r}: {problem}.")
+
+
 _LOCATIONS = frozenset({"path", "query", "body", "header"})
 # Characters a path template must not hold: controls (CR and LF split requests), space, and those
 # that would end the path ("?", "#") or are not URL text; unpaired surrogates cannot be encoded.
@@ -134,6 +152,20 @@ def operation_problem(op: OperationSpec) -> str:
         )
     if op.body_encoding not in (None, "form", "json"):
         return "body_encoding must be form or json"
+    return _interface_problem(op)
+
+
+def local_problem(op: OperationSpec) -> str:
+    """What makes ``op`` unusable as a local tool's spec; "" when nothing does."""
+    if not isinstance(op.name, str) or not op.name:
+        return "needs a name"
+    if op.method or op.path or op.server is not None or op.body_encoding is not None:
+        return "it is answered in this process: give it no method, path, server or body_encoding"
+    return _interface_problem(op)
+
+
+def _interface_problem(op: OperationSpec) -> str:
+    """What breaks the arguments or the answer, which every tool has."""
     if op.response is not None and not (
         isinstance(op.response.status, int) and 100 <= op.response.status <= 599
     ):

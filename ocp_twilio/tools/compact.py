@@ -1,30 +1,28 @@
 """findTwilioTool, describeTwilioTool and callTwilioTool: every tool through three.
 
 A model reads its tool list on every turn: all of Twilio's operations are some 360,000 tokens,
-these three under 1,000. They are Tools like the API's (a spec, an input schema, the same
-validation and the same adapters), answered by ``OCPAgent.call_tool`` in this process: find
-from its search index, describe from the named tool itself, and call by handing the named tool
-and its arguments to ``call_tool`` again, so they meet the same validation, idempotency keys,
-retries and error results as a direct call. The ``/local/<name>`` path of their spec is never
-requested. ``scope`` is the registered API they reach (None: every API).
+these three under 1,000. They are Tools like the API's (an input schema, the same validation
+and the same adapters), made from a LocalSpec: no HTTP operation of their own. The agent's
+catalog answers them in this process: find from its search index, describe from the named tool
+itself, and call by handing the named tool and its arguments to ``call_tool`` again, so they meet
+the same validation, idempotency keys, retries and error results as a direct call.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
-from ..specs.model import OperationSpec, ParameterSpec
+from ..specs.model import LocalSpec, ParameterSpec
 from .tool import Tool
 
 __all__ = [
     "CALL_TOOL",
     "COMPACT_NAMES",
+    "DEFAULT_FOUND",
     "DESCRIBE_TOOL",
     "FIND_TOOL",
-    "CompactTool",
     "compact_tools",
     "described",
     "found",
@@ -45,11 +43,11 @@ _NAME = ParameterSpec(
     description=f"A tool name from {FIND_TOOL}.",
     schema={"type": "string", "minLength": 1, "maxLength": _MAX_NAME},
 )
+# api "": a compact tool of every API has none (see compact_tools).
 _SPECS = (
-    OperationSpec(
+    LocalSpec(
         name=FIND_TOOL,
-        method="GET",
-        path=f"/local/{FIND_TOOL}",
+        api="",
         description=(
             "Find the Twilio API tools for a task (send a text, buy a number, record a call...): "
             "names and one-line summaries, best first."
@@ -70,20 +68,18 @@ _SPECS = (
             ),
         ),
     ),
-    OperationSpec(
+    LocalSpec(
         name=DESCRIBE_TOOL,
-        method="GET",
-        path=f"/local/{DESCRIBE_TOOL}",
+        api="",
         description=(
             f"A tool's description and the JSON Schema of its arguments, to call it with "
             f"{CALL_TOOL}."
         ),
         parameters=(_NAME,),
     ),
-    OperationSpec(
+    LocalSpec(
         name=CALL_TOOL,
-        method="POST",
-        path=f"/local/{CALL_TOOL}",
+        api="",
         description=(
             "Call a Twilio API tool by name. Its arguments are checked against its schema "
             "before anything is sent; an error says what to change."
@@ -101,26 +97,11 @@ _SPECS = (
 )
 
 
-class CompactTool(Tool):
-    """One of the three: validated like any tool, answered by the agent in this process."""
-
-    def __init__(self, spec: OperationSpec, scope: str | None) -> None:
-        super().__init__(spec, name=spec.name)
-        self.scope = scope
-        self.api = scope or ""  # "": every API, as adapters pass a tool's api back to call_tool
-
-    @property
-    def local(self) -> bool:
-        return self.name != CALL_TOOL  # callTwilioTool acts on Twilio
-
-    @cached_property
-    def endpoint(self) -> str:
-        return f"local {self.name}"
-
-
-def compact_tools(scope: str | None) -> tuple[CompactTool, ...]:
-    """The three tools, reaching the tools of the registered API ``scope`` (None: of all)."""
-    return tuple(CompactTool(spec, scope) for spec in _SPECS)
+def compact_tools(scope: str | None) -> tuple[Tool, ...]:
+    """The three tools, reaching the tools of the registered API ``scope`` (None: of all, and
+    their api is "", which adapters pass back to call_tool as no API)."""
+    # find and describe only read; callTwilioTool acts on Twilio.
+    return tuple(Tool(spec, api=scope, local=spec.name != CALL_TOOL) for spec in _SPECS)
 
 
 def found(tools: Sequence[Tool]) -> dict[str, Any]:
@@ -128,7 +109,7 @@ def found(tools: Sequence[Tool]) -> dict[str, Any]:
     if not tools:
         return {
             "tools": [],
-            "next_step": "Nothing matched: say what to do, to what (\"send a text message\").",
+            "next_step": 'Nothing matched: say what to do, to what ("send a text message").',
         }
     return {
         "tools": [{"name": tool.name, "summary": summary(tool)} for tool in tools],

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from .._exceptions import ArgumentError, InvalidArguments
+from ..specs.methods import READ_METHODS
 from ..specs.model import OperationSpec, ParameterSpec
 from .encoding import IDEMPOTENCY_KEY, STATUS_CALLBACK, CallTemplate, PreparedRequest, idempotent
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS
@@ -37,6 +38,10 @@ class Tool:
     OCP-* context headers) and the one named
     ``credentials_header`` (the API's key header) are left out of ``spec``: the model never sees
     them, and an argument of that name is refused as unknown.
+
+    A tool made from a :class:`~ocp_twilio.specs.model.LocalSpec` has no HTTP operation: its
+    ``method`` and ``path`` are empty. ``local`` marks one that acts on nothing outside this
+    process (it only reads); what runs a tool's calls is chosen where the agent registers it.
     """
 
     def __init__(
@@ -47,10 +52,12 @@ class Tool:
         name: str | None = None,
         status_callback: str | None = None,
         credentials_header: str = "",
+        local: bool = False,
     ) -> None:
         self.spec = _without_reserved_headers(spec, credentials_header.lower())
         self.name = name or spec.name
         self.api = api or spec.api
+        self.local = local
         self.status_callback = status_callback if self.takes_status_callback else None
         # Only where the API requires the key (Twilio's Pay operations) is it known to dedupe
         # repeats; an optional one promises nothing, so none is made up for it.
@@ -59,7 +66,7 @@ class Tool:
         )
 
     def __repr__(self) -> str:
-        return f"<Tool {self.name} {self.method} {self.path}>"
+        return f"<Tool {self.name} {self.endpoint}>"
 
     @property
     def description(self) -> str:
@@ -75,17 +82,13 @@ class Tool:
 
     @cached_property
     def endpoint(self) -> str:
-        """``"{method} {path}"``, as the context's history records a call."""
-        return f"{self.method} {self.path}"
+        """``"{method} {path}"``, as the context's history records a call; ``"local {name}"``
+        for a tool without an HTTP operation."""
+        return f"{self.method} {self.path}" if self.path else f"local {self.spec.name}"
 
     @property
     def tags(self) -> tuple[str, ...]:
         return self.spec.tags
-
-    @property
-    def local(self) -> bool:
-        """True for a tool answered in this process, without an HTTP request."""
-        return False
 
     @cached_property
     def takes_status_callback(self) -> bool:
@@ -98,12 +101,18 @@ class Tool:
         """This tool with StatusCallback owned by ``url`` (or by the model again, for None)."""
         if url == self.status_callback or not self.takes_status_callback:
             return self
-        return Tool(self.spec, api=self.api, name=self.name, status_callback=url)
+        return Tool(self.spec, api=self.api, name=self.name, status_callback=url, local=self.local)
+
+    @property
+    def read_only(self) -> bool:
+        """True where a call changes nothing: a local tool, or a safe method."""
+        return self.local or self.spec.method in READ_METHODS
 
     @property
     def idempotent(self) -> bool:
-        """True where repeating a call changes nothing more: by its method, or a required key."""
-        return idempotent(
+        """True where repeating a call changes nothing more: a local tool, by its method, or a
+        required key."""
+        return self.local or idempotent(
             self.spec.method,
             any(p.name == IDEMPOTENCY_KEY and p.required for p in self.spec.parameters),
         )

@@ -15,15 +15,22 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from support.credentials import TWILIO_ENV
 from support.fault_server import fault_server
-from support.payments import UPDATE_TOOL, update_arguments
+from support.payments import PAYMENT_SID, UPDATE_TOOL, update_arguments
 from support.sandbox import UNKNOWN_CALL, run_card_payment
 from support.span_capture import captured_spans, tool_call_ids
 
-from ocp_twilio import InvalidArguments, OCPAgent, RetryPolicy, TwilioAPIError
+from ocp_twilio import (
+    InvalidArguments,
+    MemoryProgressStore,
+    OCPAgent,
+    RetryPolicy,
+    TwilioAPIError,
+)
 from ocp_twilio.adapters import anthropic_tool_result, openai_tool_result
 from ocp_twilio.sandbox import TEST_CARD, Sandbox
 
 CREATE = "api_v2010__createPayments"
+STATUS = "api_v2010__getPaymentStatus"
 
 
 @pytest.fixture
@@ -137,6 +144,34 @@ async def test_retries_are_counted(spans: InMemorySpanExporter) -> None:
     [span] = spans.get_finished_spans()
     assert attributes(span)["ocp_twilio.retry_count"] == 2
     assert attributes(span)["http.response.status_code"] == 202
+
+
+async def test_a_progress_tool_is_a_span_without_http_and_a_compact_tool_none_of_its_own(
+    sandbox: Sandbox, spans: InMemorySpanExporter
+) -> None:
+    async with OCPAgent(progress_store=MemoryProgressStore()) as agent:
+        await agent.register_api("twilio", environ=sandbox.environ())
+        await agent.call_tool("getPaymentStatus", {"Sid": PAYMENT_SID}, tool_call_id="c1")
+        await agent.call_tool("findTwilioTool", {"query": "payment"})
+        await agent.call_tool(
+            "callTwilioTool",
+            {"name": "getPaymentStatus", "arguments": {"Sid": PAYMENT_SID}},
+            tool_call_id="c2",
+        )
+
+    finished = spans.get_finished_spans()
+    assert [s.name for s in finished] == [f"execute_tool {STATUS}"] * 2
+    assert [attributes(s) for s in finished] == [
+        {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": STATUS,
+            "gen_ai.tool.type": "function",
+            "gen_ai.tool.call.id": call_id,
+            "ocp_twilio.api": "twilio",
+            "ocp_twilio.retry_count": 0,
+        }
+        for call_id in ("c1", "c2")
+    ]
 
 
 async def test_the_models_call_id_is_the_spans(

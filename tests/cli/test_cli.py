@@ -36,17 +36,19 @@ def test_tools_lists_every_tool() -> None:
     header, *rows = result.stdout.splitlines()
     assert header.split() == ["NAME", "API", "OPERATION", "DESCRIPTION"]
     assert [row.split()[0] for row in rows] == PAY_TOOLS
+    assert rows[2].split()[2:4] == ["local", "getPaymentStatus"]
 
 
 def test_tools_json() -> None:
     result = run("tools", "--json")
     assert result.exit_code == 0
     listed = json.loads(result.stdout)
-    assert [(t["name"], t["method"]) for t in listed] == [
-        (CREATE_TOOL, "POST"),
-        (UPDATE_TOOL, "POST"),
-        (STATUS_TOOL, "GET"),
-        (WAIT_TOOL, "GET"),
+    # The progress tools are answered in this process: no HTTP method or path.
+    assert [(t["name"], t["method"], t["path"] is None) for t in listed] == [
+        (CREATE_TOOL, "POST", False),
+        (UPDATE_TOOL, "POST", False),
+        (STATUS_TOOL, None, True),
+        (WAIT_TOOL, None, True),
     ]
 
 

@@ -11,7 +11,13 @@ import pytest
 from support.files import DATA
 from support.servers import RecordingServer
 
-from ocp_twilio import ConfigurationError, InvalidArguments, OCPAgent, decode_session
+from ocp_twilio import (
+    ConfigurationError,
+    InvalidArguments,
+    OCPAgent,
+    SpecError,
+    decode_session,
+)
 from ocp_twilio.ocp.registry import installed_plugins
 
 PLUGIN_SOURCE = DATA / "example_plugin"
@@ -91,6 +97,32 @@ async def test_a_broken_plugin_is_named(
     async with OCPAgent() as agent:
         with pytest.raises(ConfigurationError, match=re.escape(message)):
             await agent.register_api("acme", account_sid=SID, auth_token=TOKEN)
+
+
+LOCAL_PLUGIN = """
+from ocp_twilio import APIDefinition
+from ocp_twilio.specs.model import LocalSpec
+
+def local_api():
+    return APIDefinition(
+        name="local",
+        description="Gives a local tool's spec where operations belong.",
+        base_url="https://api.acme.example",
+        load_operations=lambda: [LocalSpec(name="getThing")],
+    )
+"""
+
+
+async def test_a_plugin_cannot_give_a_tool_without_an_operation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "local_plugin.py").write_text(LOCAL_PLUGIN)
+    install(tmp_path, monkeypatch, "local = local_plugin:local_api")
+
+    async with OCPAgent() as agent:
+        with pytest.raises(SpecError, match="gave LocalSpec where OperationSpecs were expected"):
+            await agent.register_api("local", account_sid=SID, auth_token=TOKEN)
+        assert agent.list_tools() == []
 
 
 @pytest.mark.usefixtures("acme_installed")

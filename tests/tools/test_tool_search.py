@@ -8,7 +8,7 @@ import re
 import pytest
 from support.files import SHARED_OAI, benchmark_json
 
-from ocp_twilio._agent import load_tools
+from ocp_twilio import load_tools
 from ocp_twilio.specs.model import OperationSpec, ParameterSpec
 from ocp_twilio.tools.index import qualified_name
 from ocp_twilio.tools.search import ToolSearch

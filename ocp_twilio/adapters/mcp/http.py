@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.types import Scope
 
-    from ..._agent import OCPAgent
+    from ..._caller import ToolCaller
 
 __all__ = ["MCP_PATH", "MIN_TOKEN_LENGTH", "http_application", "serve_http"]
 
@@ -41,7 +41,7 @@ _LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
 
 def http_application(
-    agent: OCPAgent,
+    agent: ToolCaller,
     tools: Sequence[Tool],
     *,
     token: str | None,
@@ -115,7 +115,7 @@ def http_application(
 
 
 async def serve_http(
-    agent: OCPAgent,
+    agent: ToolCaller,
     tools: Sequence[Tool],
     *,
     host: str,

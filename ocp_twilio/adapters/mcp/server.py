@@ -25,7 +25,7 @@ from .tools import mcp_tools
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
 
-    from ..._agent import OCPAgent
+    from ..._caller import ToolCaller
 
 __all__ = ["build_mcp_server", "served_by"]
 
@@ -34,14 +34,14 @@ __all__ = ["build_mcp_server", "served_by"]
 TOOLS_PER_PAGE = 50
 
 
-def build_mcp_server(agent: OCPAgent, tools: Sequence[Tool], name: str = "ocp-twilio") -> Server:
+def build_mcp_server(agent: ToolCaller, tools: Sequence[Tool], name: str = "ocp-twilio") -> Server:
     """A low-level MCP server that lists ``tools`` and calls them through ``agent``, with the
     Pay sessions of the agent's receiver as resources, and prompts that guide a payment."""
     return served_by(agent, tools, name)[0]
 
 
 def served_by(
-    agent: OCPAgent, tools: Sequence[Tool], name: str = "ocp-twilio"
+    agent: ToolCaller, tools: Sequence[Tool], name: str = "ocp-twilio"
 ) -> tuple[Server, PaySessions]:
     """The server, and its subscriptions, for the transport to end when it stops."""
     # Imported here: the SDK is an optional extra, and listing tools does not need it.

@@ -12,12 +12,12 @@ from ...tools.tool import Tool
 from .server import served_by
 
 if TYPE_CHECKING:
-    from ..._agent import OCPAgent
+    from ..._caller import ToolCaller
 
 __all__ = ["AnsweringReadStream", "serve_stdio"]
 
 
-async def serve_stdio(agent: OCPAgent, tools: Sequence[Tool]) -> None:
+async def serve_stdio(agent: ToolCaller, tools: Sequence[Tool]) -> None:
     """Serve ``tools`` over stdin/stdout until the client closes the connection."""
     from mcp.server.stdio import stdio_server
 

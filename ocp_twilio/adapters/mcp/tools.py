@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
-from ...specs.methods import READ_METHODS
 from ...specs.names import MCP_NAME
 from ...tools.compact import CALL_TOOL
 from ...tools.tool import Tool
@@ -31,7 +30,7 @@ def _definition(tool: Tool) -> dict[str, Any]:
     definition: dict[str, Any] = {
         "name": tool.name,
         # Some of Twilio's operations have no description; clients expect one.
-        "description": description or f"{tool.method} {tool.spec.path} ({tool.spec.service}).",
+        "description": description or f"{tool.endpoint} ({tool.spec.service}).",
         "inputSchema": exported_schema(schema, "input"),
         "annotations": _annotations(tool),
     }
@@ -43,7 +42,7 @@ def _definition(tool: Tool) -> dict[str, Any]:
 
 def _annotations(tool: Tool) -> dict[str, bool]:
     return {
-        "readOnlyHint": tool.method in READ_METHODS,
+        "readOnlyHint": tool.read_only,
         # callTwilioTool calls any tool, a DELETE too.
         "destructiveHint": tool.method == "DELETE" or tool.name == CALL_TOOL,
         "idempotentHint": tool.idempotent,

@@ -1,0 +1,36 @@
+"""What the adapters use of an agent, so that they need not know :class:`OCPAgent` (which
+imports them only inside ``tools_for``): OCPAgent is one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from .payments.receiver import StatusCallbackReceiver
+from .tools.offer import Offer
+from .tools.tool import Tool
+
+__all__ = ["ToolCaller"]
+
+
+class ToolCaller(Protocol):
+    """An agent as the adapters see it: its tools, its offers, its calls and its receiver."""
+
+    @property
+    def receiver(self) -> StatusCallbackReceiver | None:
+        """The StatusCallback receiver whose store the payment progress is read from."""
+        ...
+
+    def list_tools(self, api: str | None = None) -> list[Tool]: ...
+
+    def offer_for(self, framework: str) -> Offer: ...
+
+    async def call_tool(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        api: str | None = None,
+        timeout: float | None = None,
+        tool_call_id: str | None = None,
+    ) -> Any: ...
