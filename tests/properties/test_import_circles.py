@@ -1,6 +1,6 @@
 """No module of the library imports one that imports it back, however far round: read from the
-code's own import statements, those inside functions included (they run too, only later).
-Imports under ``if TYPE_CHECKING:`` never run and are left out."""
+code's own import statements, those inside functions included (they run too, only later), and
+those under ``if TYPE_CHECKING:`` too: a type that needs a higher floor is an upward arrow."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def import_graph() -> dict[str, set[str]]:
     for module, path in paths.items():
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         imported: set[str] = set()
-        for node in _run_imports(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 imported.update(alias.name for alias in node.names)
                 continue
@@ -62,14 +62,12 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
-def _run_imports(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+def _imports(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
     for child in ast.iter_child_nodes(node):
         if isinstance(child, (ast.Import, ast.ImportFrom)):
             yield child
-        elif isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
-            yield from _run_imports(ast.Module(body=child.orelse, type_ignores=[]))
         else:
-            yield from _run_imports(child)
+            yield from _imports(child)
 
 
 def _absolute(package: str, node: ast.ImportFrom) -> str:
