@@ -206,9 +206,7 @@ def variants(
 ) -> dict[str, dict[str, Call]]:
     """Each operation's four variants."""
     auth = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-    form = urlencode(
-        {k: PAYMENT_ARGUMENTS[k] for k in PAYMENT_FORM}
-    ).encode()
+    form = urlencode({k: PAYMENT_ARGUMENTS[k] for k in PAYMENT_FORM}).encode()
     post_headers = {
         "Authorization": auth,
         "Accept": "application/json",
@@ -295,10 +293,14 @@ def variants(
         return "GET", f"{MESSAGES_PATH}?PageSize={given['PageSize']}", None
 
     async def update_payment() -> Any:
-        return await account.calls(CALL_SID).payments(PAYMENT_SID).update_async(
-            idempotency_key="order-42-expiry",
-            status_callback="https://example.com/pay-status",
-            capture="expiration-date",
+        return (
+            await account.calls(CALL_SID)
+            .payments(PAYMENT_SID)
+            .update_async(
+                idempotency_key="order-42-expiry",
+                status_callback="https://example.com/pay-status",
+                capture="expiration-date",
+            )
         )
 
     async def fetch_message() -> Any:

@@ -22,7 +22,6 @@ __all__ = [
 ]
 
 
-
 @dataclass(frozen=True)
 class Timeout:
     """``attempt`` bounds one attempt (connect, send, answer); ``connect`` the connecting in it.
