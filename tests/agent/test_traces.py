@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from support.credentials import TWILIO_ENV
 from support.fault_server import fault_server
-from support.payments import PAYMENT_SID, UPDATE_TOOL, update_arguments
+from support.payments import CREATE_TOOL, PAYMENT_SID, STATUS_TOOL, UPDATE_TOOL, update_arguments
 from support.sandbox import UNKNOWN_CALL, run_card_payment
 from support.span_capture import captured_spans, tool_call_ids
 
@@ -28,9 +28,6 @@ from ocp_twilio import (
 )
 from ocp_twilio.adapters import anthropic_tool_result, openai_tool_result
 from ocp_twilio.sandbox import TEST_CARD, Sandbox
-
-CREATE = "api_v2010__createPayments"
-STATUS = "api_v2010__getPaymentStatus"
 
 
 @pytest.fixture
@@ -54,7 +51,7 @@ async def test_a_payment_is_one_span_per_call_with_the_conventions_attributes(
     await run_card_payment(sandbox_agent, call_sid)
 
     finished = spans.get_finished_spans()
-    assert [s.name for s in finished] == [f"execute_tool {CREATE}"] + [
+    assert [s.name for s in finished] == [f"execute_tool {CREATE_TOOL}"] + [
         f"execute_tool {UPDATE_TOOL}"
     ] * 5
     first = finished[0]
@@ -64,7 +61,7 @@ async def test_a_payment_is_one_span_per_call_with_the_conventions_attributes(
     assert seen.pop("twilio.request_id").startswith("RQ")
     assert seen == {
         "gen_ai.operation.name": "execute_tool",
-        "gen_ai.tool.name": CREATE,
+        "gen_ai.tool.name": CREATE_TOOL,
         "gen_ai.tool.type": "function",
         "http.request.method": "POST",
         "http.response.status_code": 201,
@@ -103,7 +100,7 @@ async def test_a_twilio_error_sets_the_error_attributes(
 ) -> None:
     with pytest.raises(TwilioAPIError) as raised:
         await sandbox_agent.call_tool(
-            CREATE,
+            CREATE_TOOL,
             {
                 "CallSid": UNKNOWN_CALL,
                 "IdempotencyKey": "k",
@@ -126,7 +123,7 @@ async def test_refused_arguments_are_an_error_span_with_nothing_sent(
     sandbox_agent: OCPAgent, spans: InMemorySpanExporter
 ) -> None:
     with pytest.raises(InvalidArguments):
-        await sandbox_agent.call_tool(CREATE, {"CallSid": "not a sid"})
+        await sandbox_agent.call_tool(CREATE_TOOL, {"CallSid": "not a sid"})
 
     [span] = spans.get_finished_spans()
     seen = attributes(span)
@@ -160,11 +157,11 @@ async def test_a_progress_tool_is_a_span_without_http_and_a_compact_tool_none_of
         )
 
     finished = spans.get_finished_spans()
-    assert [s.name for s in finished] == [f"execute_tool {STATUS}"] * 2
+    assert [s.name for s in finished] == [f"execute_tool {STATUS_TOOL}"] * 2
     assert [attributes(s) for s in finished] == [
         {
             "gen_ai.operation.name": "execute_tool",
-            "gen_ai.tool.name": STATUS,
+            "gen_ai.tool.name": STATUS_TOOL,
             "gen_ai.tool.type": "function",
             "gen_ai.tool.call.id": call_id,
             "ocp_twilio.api": "twilio",
@@ -182,9 +179,9 @@ async def test_the_models_call_id_is_the_spans(
         "IdempotencyKey": "k",
         "StatusCallback": "https://a.example/s",
     }
-    call = {"id": "call_7", "function": {"name": CREATE, "arguments": json.dumps(arguments)}}
+    call = {"id": "call_7", "function": {"name": CREATE_TOOL, "arguments": json.dumps(arguments)}}
 
-    block = {"type": "tool_use", "id": "toolu_8", "name": CREATE, "input": arguments}
+    block = {"type": "tool_use", "id": "toolu_8", "name": CREATE_TOOL, "input": arguments}
     sandbox_agent.tools_for("openai", tags=["pay"])
     sandbox_agent.tools_for("anthropic", tags=["pay"])
 

@@ -15,7 +15,7 @@ import pytest
 from mcp.client.client import Client
 from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
 from support.memory import growth_between
-from support.payments import PAYMENT_SID
+from support.payments import PAYMENT_SID, STATUS_TOOL, WAIT_TOOL
 from support.progress import (
     ALL_ENTERED,
     CARD,
@@ -43,8 +43,6 @@ from ocp_twilio.adapters.mcp.server import build_mcp_server
 from ocp_twilio.payments.progress import callback_event, kept_fields
 
 ACCOUNT_NUMBER = "000123456789"
-STATUS_TOOL = "api_v2010__getPaymentStatus"
-WAIT_TOOL = "api_v2010__waitForPaymentUpdate"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio
 from support.credentials import AUTH_TOKEN, TWILIO_ENV
 from support.memory import growth_between
-from support.payments import PAYMENT_SID
+from support.payments import PAYMENT_SID, STATUS_TOOL, WAIT_TOOL
 from support.progress import (
     ALL_ENTERED,
     CARD,
@@ -40,8 +40,6 @@ from ocp_twilio import (
     compute_signature,
 )
 
-STATUS_TOOL = "api_v2010__getPaymentStatus"
-WAIT_TOOL = "api_v2010__waitForPaymentUpdate"
 STEPS = [TYPING, CARD_REFUSED, CARD_ENTERED, ALL_ENTERED, COMPLETED]
 
 

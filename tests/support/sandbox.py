@@ -13,6 +13,7 @@ import aiohttp
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.sandbox import Sandbox
+from support.payments import CREATE_TOOL, UPDATE_TOOL
 
 CAPTURES = ("payment-card-number", "expiration-date", "security-code", "postal-code")
 CALLBACK = "https://agent.example/pay-status"
@@ -117,9 +118,6 @@ async def run_card_payment(agent: OCPAgent, call_sid: str, callback: str = CALLB
     return sid
 
 
-# The tool calls a scripted model makes in the framework tests (tests/test_*_tools.py).
-CREATE_TOOL = "api_v2010__createPayments"
-UPDATE_TOOL = "api_v2010__updatePayments"
 UNKNOWN_CALL = "CA" + "0" * 32  # the sandbox answers 404 (Twilio error 20404) for it
 
 
