@@ -32,6 +32,10 @@ from .payments.receiver import (
     serve_receiver,
 )
 from .payments.stores import MemoryProgressStore, ProgressStore
+from .policy.approval import ApprovalRequest, Approver
+from .policy.audit import AuditLog
+from .policy.guard import PolicyGuard, RuleReport
+from .policy.rules import Policy
 from .registration.apis import RegisteredAPI, register
 from .registration.options import (
     APIOptions,
@@ -68,6 +72,9 @@ class OCPAgent:
     progress tools read; ``redis_url`` (else OCP_TWILIO_REDIS_URL) makes it a
     RedisProgressStore, shared with the other processes on that Redis, so that this agent's
     tools see callbacks that another process received. Default: the receiver's memory.
+
+    ``policy`` is the operator's: what the tools may do, whatever asks (see :meth:`use_policy`);
+    ``approver`` answers the approvals it asks for, where no framework's own approval step does.
     """
 
     def __init__(
@@ -88,6 +95,8 @@ class OCPAgent:
         transport: Transport | None = None,
         progress_store: ProgressStore | None = None,
         redis_url: str | None = None,
+        policy: Policy | str | Path | None = None,
+        approver: Approver | None = None,
     ) -> None:
         self.limits = agent_limits(limits, max_in_flight, max_response_bytes)
         self.timeout = Timeout.of(timeout)
@@ -114,6 +123,12 @@ class OCPAgent:
         self.receiver: StatusCallbackReceiver | None = None
         self.progress_store, self._owns_store = progress_store_of(progress_store, redis_url)
         self._progress = ProgressRunner(self._progress_store_now)
+        # Every decision of the policy, newest last (bounded).
+        self.audit = AuditLog()
+        self._guard: PolicyGuard | None = None
+        self._approver = approver
+        if policy is not None:
+            self._guard = PolicyGuard(_policy_of(policy), approver, self.audit)
 
     async def __aenter__(self) -> OCPAgent:
         return self
@@ -323,6 +338,54 @@ class OCPAgent:
             if self.receiver is receiver:
                 self._use_receiver(None)
 
+    @property
+    def policy(self) -> Policy | None:
+        """The operator's policy in force (None: every tool runs as called)."""
+        return self._guard.policy if self._guard is not None else None
+
+    def use_policy(
+        self, policy: Policy | str | Path | None, *, approver: Approver | None = None
+    ) -> None:
+        """Put ``policy`` (a Policy, or a YAML or TOML file's path) in force for every call,
+        whatever the way in: ``call_tool``, the adapters, callTwilioTool, MCP, the CLI.
+
+        Call it after registering the APIs: a rule that selects none of their tools is a
+        PolicyError naming it. Pinned arguments leave the tools' schemas at once. ``approver``
+        (default: the agent's) answers the approvals the policy asks for; without one, and
+        without a framework's own approval step, such a call is refused. None lifts the policy.
+        """
+        if approver is not None:
+            self._approver = approver
+        if policy is None:
+            self._guard = None
+        else:
+            guard = PolicyGuard(_policy_of(policy), self._approver, self.audit)
+            tools = self._catalog.tools()
+            if tools:
+                guard.check_matches(tools)
+            for tool in tools:
+                guard.pins_for(tool)  # a pin its tool cannot take fails here, not on a call
+            self._guard = guard
+        for registered in list(self._apis.values()):
+            self._install(registered)
+
+    def policy_report(self) -> list[RuleReport]:
+        """Each rule of the policy in force and the registered tools it selects."""
+        if self._guard is None:
+            return []
+        return self._guard.report(self._catalog.tools())
+
+    def approval_request(
+        self, name: str, arguments: Mapping[str, Any] | None, *, api: str | None = None
+    ) -> ApprovalRequest | None:
+        """The approval a call of ``name`` with ``arguments`` would ask for (None: it runs, or is
+        refused, without one): for a framework's approval step, which asks before the tool
+        runs. callTwilioTool's is that of the tool it names."""
+        if self._guard is None:
+            return None
+        tool, runner = self._catalog.lookup(name, api)
+        return self._guard.preview(tool, runner, arguments or {})
+
     def _use_receiver(self, receiver: StatusCallbackReceiver | None) -> None:
         self.receiver = receiver
         for registered in list(self._apis.values()):
@@ -337,12 +400,18 @@ class OCPAgent:
         receiver = self.receiver
         if url is None and registered.by_twilio and receiver and receiver.public_url:
             url = receiver.url
-        tools = tuple(tool.with_status_callback(url) for tool in registered.tools)
+        guard = self._guard
+        tools = tuple(
+            tool.owned(url, guard.pins_for(tool) if guard is not None else {})
+            for tool in registered.tools
+        )
         if self._apis.get(registered.name) is registered and tools == registered.tools:
             return registered
         registered = replace(registered, tools=tools)
         self._apis[registered.name] = registered
         self._catalog.install(registered.name, tools, runners)
+        if guard is not None:
+            guard.forget()
         return registered
 
     def _progress_store_now(self) -> ProgressStore | None:
@@ -424,12 +493,15 @@ class OCPAgent:
         api: str | None = None,
         timeout: float | None = None,
         tool_call_id: str | None = None,
+        approver: Approver | None = None,
     ) -> Any:
         """Validate ``arguments``, call the tool's operation and return the checked JSON result.
 
         Any registered tool (or compact tool) is callable here: the caller is the application,
         which is trusted. A model's calls go through a result helper or an adapter instead, which
-        runs only the tools that model was offered.
+        runs only the tools that model was offered. The operator's policy, where one is in
+        force, decides every call first (CallRefused: nothing was sent); ``approver`` answers
+        this call's approval instead of the agent's (the adapters' framework approval steps).
 
         The call, and how it ended, is added to the context's history (never its arguments).
         With opentelemetry-api installed the call is a span (see :mod:`ocp_twilio._tracing`);
@@ -437,36 +509,53 @@ class OCPAgent:
         """
         # 1. Look up: the tool, and the runner its kind was paired with at registration.
         tool, runner = self._catalog.lookup(name, api)
-        # 2. Check. ──── The one place for what may run: an operator's policy (allow, pin,
-        #    limits, approval) and the model's offer stand here, before any kind of tool runs
-        #    and whatever the way in. Today the adapters check the offer before calling.
         given = {} if arguments is None else arguments  # [] or "" must fail as "not an object"
         if (loop := asyncio.get_running_loop()) is not self._loop:
             await self._enter_loop(loop)
         call = self._plain_call  # one per loop, for the calls with no settings of their own
-        if timeout is not None or tool_call_id is not None:
-            call = Call(timeout, tool_call_id, None, self._in_flight)
-        # 3. Run, and 4. record (the context's history and the span).
+        if timeout is not None or tool_call_id is not None or approver is not None:
+            call = Call(timeout, tool_call_id, None, self._in_flight, approver)
+        # 2. Check, 3. run, and 4. record (the context's history and the span). The check is
+        #    the operator's policy (allow, pins, limits, approval), in _checked_run.
         if not runner.recorded:
-            return await runner.run(tool, given, call)
+            return await self._checked_run(tool, runner, given, call)
         traces = tracer()
         if traces is None:
             return await self._run_recorded(tool, runner, given, call)
         with call_span(traces, tool, tool_call_id) as attempts:
-            call = Call(call.timeout, call.tool_call_id, attempts, call.in_flight)
+            call = Call(call.timeout, call.tool_call_id, attempts, call.in_flight, call.approver)
             return await self._run_recorded(tool, runner, given, call)
+
+    async def _checked_run(
+        self, tool: Tool, runner: Runner, arguments: Mapping[str, Any], call: Call
+    ) -> Any:
+        """The one place for what may run: the policy decides before any kind of tool runs."""
+        guard = self._guard
+        if guard is None:
+            return await runner.run(tool, arguments, call)
+        checked = await guard.check(tool, runner, arguments, call)
+        if checked.dry_run:
+            return checked.result
+        result = await runner.run(tool, checked.arguments, call)
+        if checked.remember_session:
+            guard.remember(tool, {**checked.arguments, **tool.pinned}, result)
+        return result
 
     async def _run_recorded(
         self, tool: Tool, runner: Runner, arguments: Mapping[str, Any], call: Call
     ) -> Any:
         try:
-            result = await runner.run(tool, arguments, call)
+            result = await self._checked_run(tool, runner, arguments, call)
         except BaseException as exc:
             status = exc.status if isinstance(exc, TwilioAPIError) else None
             self.context.record_call(tool.name, tool.api, tool.endpoint, type(exc).__name__, status)
             raise
         self.context.record_call(tool.name, tool.api, tool.endpoint, "success")
         return result
+
+
+def _policy_of(policy: Policy | str | Path) -> Policy:
+    return policy if isinstance(policy, Policy) else Policy.load(policy)
 
 
 @runtime_checkable

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from .payments.receiver import StatusCallbackReceiver
+from .policy.approval import ApprovalRequest, Approver
 from .tools.offer import Offer
 from .tools.tool import Tool
 
@@ -33,4 +34,9 @@ class ToolCaller(Protocol):
         api: str | None = None,
         timeout: float | None = None,
         tool_call_id: str | None = None,
+        approver: Approver | None = None,
     ) -> Any: ...
+
+    def approval_request(
+        self, name: str, arguments: Mapping[str, Any] | None, *, api: str | None = None
+    ) -> ApprovalRequest | None: ...

@@ -21,6 +21,7 @@ from ._exceptions import (
 )
 from ._running import Call, Runner
 from .tools.compact import (
+    CALL_TOOL,
     COMPACT_NAMES,
     DEFAULT_FOUND,
     DESCRIBE_TOOL,
@@ -161,6 +162,24 @@ class CompactRunner:
         self._scope = scope
         self._caller = caller
 
+    def render(self, tool: Tool, arguments: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        return None
+
+    def delegate(
+        self, tool: Tool, arguments: Mapping[str, Any]
+    ) -> tuple[Tool, Runner, Mapping[str, Any]] | None:
+        """callTwilioTool's call: the tool it names, that tool's runner and its arguments."""
+        if tool.name != CALL_TOOL or not isinstance(arguments, Mapping):
+            return None
+        name, inner = arguments.get("name"), arguments.get("arguments", {})
+        if not isinstance(name, str) or name in COMPACT_NAMES or not isinstance(inner, Mapping):
+            return None
+        try:
+            target, runner = self._catalog.lookup(name, self._scope)
+        except ToolNotFound:
+            return None
+        return target, runner, inner
+
     async def run(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> Any:
         tool.validate(arguments)
         if tool.name == FIND_TOOL:
@@ -190,4 +209,5 @@ class CompactRunner:
             api=target.api,
             timeout=call.timeout,
             tool_call_id=call.tool_call_id,
+            approver=call.approver,
         )

@@ -2,7 +2,9 @@
 
     OCPError                      retryable  exit_code
     ├── ConfigurationError        no         CONFIGURATION
-    │   └── SpecError             no         CONFIGURATION
+    │   ├── SpecError             no         CONFIGURATION
+    │   └── PolicyError           no         CONFIGURATION  the rule, its line and the fix
+    ├── CallRefused               no         REFUSED        the operator's policy; nothing sent
     ├── APINotFound (LookupError) no         BAD_INPUT
     ├── ToolNotFound (LookupError) no        BAD_INPUT
     │   ├── AmbiguousToolName     no         BAD_INPUT
@@ -47,6 +49,7 @@ class ExitCode(IntEnum):
     API_ERROR = 3  # Twilio (or the sandbox) answered with an error, or a malformed success
     TRANSPORT_ERROR = 4  # no answer: connection refused, timeout, port in use
     CONFIGURATION = 5  # missing or malformed credentials, base URL or other settings
+    REFUSED = 6  # the operator's policy refused the call, or its approval was not given
 
 
 class OCPError(Exception):
@@ -77,6 +80,30 @@ class ConfigurationError(OCPError):
 
 class SpecError(ConfigurationError):
     """An operation spec cannot be loaded; the message names the file and the field."""
+
+
+class PolicyError(ConfigurationError):
+    """A policy cannot be used: the message names the rule (and its line, from a file) and the
+    fix."""
+
+
+class CallRefused(OCPError):
+    """The operator's policy refused the call, or the approval it needs was not given; nothing
+    was sent. ``rule`` names the rule that decided; the message says what the policy allows."""
+
+    exit_code = ExitCode.REFUSED
+
+    def __init__(self, tool: str, rule: str, detail: str) -> None:
+        self.tool = tool
+        self.rule = rule
+        super().__init__(f"{tool} was refused by the operator's policy ({rule}): {detail}")
+
+    @property
+    def hint(self) -> str:
+        return (
+            "Nothing was sent. Do not try another tool or other argument names to the same end; "
+            "do what the policy allows, or tell the user that the operator must allow it."
+        )
 
 
 class APINotFound(OCPError, LookupError):

@@ -18,6 +18,7 @@ from .http.transport import Transport
 from .ocp.context import OCPContext
 from .payments.stores import ProgressStore
 from .payments.tools import ProgressViews, answer_progress
+from .policy.approval import Approver
 from .tools.tool import Tool
 
 __all__ = ["Call", "OperationRunner", "ProgressRunner", "Runner"]
@@ -36,6 +37,9 @@ class Call:
     attempts: Attempts | None
     # The agent's cap of requests on the wire, for the running loop.
     in_flight: asyncio.Semaphore
+    # Who approves the call where the policy asks: a framework's own approval step (the
+    # adapters'), else None: the agent's approver.
+    approver: Approver | None = None
 
 
 class Runner(Protocol):
@@ -48,6 +52,17 @@ class Runner(Protocol):
 
     def run(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> Awaitable[Any]:
         """Validate ``arguments`` and answer the call; the awaitable raises OCPErrors."""
+        ...
+
+    def render(self, tool: Tool, arguments: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The request the call would send, masked (see Dispatcher.render); None for a tool
+        answered in this process. Validates as ``run`` does."""
+        ...
+
+    def delegate(
+        self, tool: Tool, arguments: Mapping[str, Any]
+    ) -> tuple[Tool, Runner, Mapping[str, Any]] | None:
+        """The call this one makes in its turn (callTwilioTool's), else None."""
         ...
 
 
@@ -75,6 +90,15 @@ class OperationRunner:
             attempts=call.attempts,
         )
 
+    def render(self, tool: Tool, arguments: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        headers = self._context.headers() if self._context is not None else None
+        return self._dispatcher.render(tool, arguments, headers)
+
+    def delegate(
+        self, tool: Tool, arguments: Mapping[str, Any]
+    ) -> tuple[Tool, Runner, Mapping[str, Any]] | None:
+        return None
+
 
 class ProgressRunner:
     """getPaymentStatus and waitForPaymentUpdate, answered from the progress store that
@@ -87,3 +111,11 @@ class ProgressRunner:
 
     def run(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> Awaitable[Any]:
         return answer_progress(tool, arguments, self._store_of(), self._views)
+
+    def render(self, tool: Tool, arguments: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        return None
+
+    def delegate(
+        self, tool: Tool, arguments: Mapping[str, Any]
+    ) -> tuple[Tool, Runner, Mapping[str, Any]] | None:
+        return None

@@ -29,6 +29,7 @@ TWILIO_ERROR_CODE = "twilio.error_code"
 TWILIO_REQUEST_ID = "twilio.request_id"
 RETRY_COUNT = "ocp_twilio.retry_count"
 API_NAME = "ocp_twilio.api"
+POLICY_DECISION = "ocp_twilio.policy.decision"
 
 
 def tracer() -> Tracer | None:
@@ -83,6 +84,8 @@ def call_span(tracer: Tracer, tool: Tool, call_id: str | None) -> Iterator[Attem
             raise
         finally:
             span.set_attribute(RETRY_COUNT, attempts.retries)
+            if attempts.decision is not None:
+                span.set_attribute(POLICY_DECISION, attempts.decision)
             if attempts.status is not None:
                 span.set_attribute("http.response.status_code", attempts.status)
             if attempts.request_id:

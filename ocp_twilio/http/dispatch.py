@@ -32,6 +32,7 @@ from .._json import NotJSON, read_json
 from .._version import __version__
 from ..tools.encoding import PreparedRequest, query_string
 from ..tools.headers import RESERVED_HEADERS
+from ..tools.masking import MASK, masked_body, masked_text
 from ..tools.tool import Tool
 from .credentials import Credentials
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
@@ -64,9 +65,11 @@ class Attempts:
     """How a call went on the wire, for its trace: the last answer's status and request id, and
     how many times it was sent again."""
 
-    __slots__ = ("request_id", "retries", "status")
+    __slots__ = ("decision", "request_id", "retries", "status")
 
     def __init__(self) -> None:
+        # The operator's policy's decision on the call, where a policy is in force.
+        self.decision: str | None = None
         self.status: int | None = None
         self.request_id: str | None = None
         self.retries = 0
@@ -138,6 +141,23 @@ class Dispatcher:
         if not 200 <= answer.status < 300:
             raise _api_error(answer, tool.name)
         return self._checked_result(tool, answer)
+
+    def render(
+        self, tool: Tool, arguments: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The request :meth:`call` would send first, with the credentials, secrets and card
+        data masked: what an approval shows and a dry run answers. Validates as call does."""
+        request = tool.prepare(arguments, self._defaults)
+        url = self.url_for(tool, request)
+        shown = self._headers_for(request, headers)
+        if self.credentials.header:
+            shown[self.credentials.header] = MASK
+        return {
+            "method": request.method,
+            "url": masked_text(str(url)),
+            "headers": shown,
+            "body": masked_body(request.body, request.content_type),
+        }
 
     def url_for(self, tool: Tool, request: PreparedRequest) -> URL:
         server = tool.spec.server

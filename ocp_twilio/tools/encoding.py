@@ -60,7 +60,8 @@ def idempotent(method: str, sends_key: bool) -> bool:
 class CallTemplate:
     """How the calls of one tool go on the wire, made once from its spec.
 
-    ``status_callback``, where given, is sent as the StatusCallback of every call; ``makes_key``
+    ``pinned`` values (the operator's: a policy's pins, the StatusCallback) are sent on every
+    call whatever the arguments say; ``makes_key``
     makes an IdempotencyKey for each call that gives none. A slotted class rather than a tuple:
     ``fill`` reads its fields on every call, and a slot is read faster than a NamedTuple's field.
     """
@@ -74,8 +75,8 @@ class CallTemplate:
         "method",
         "path_format",
         "path_names",
+        "pinned",
         "query",
-        "status_callback",
         "tool",
     )
 
@@ -84,7 +85,7 @@ class CallTemplate:
         spec: OperationSpec,
         *,
         tool: str,
-        status_callback: str | None = None,
+        pinned: Mapping[str, Any] | None = None,
         makes_key: bool = False,
     ) -> None:
         self.tool = tool  # the name its errors give
@@ -104,7 +105,7 @@ class CallTemplate:
         self.credentials = tuple(
             (p.name, p.from_credentials) for p in spec.parameters if p.from_credentials
         )
-        self.status_callback = status_callback
+        self.pinned = dict(pinned) if pinned else None
         self.makes_key = makes_key
 
     def fill(self, arguments: Mapping[str, Any], defaults: Mapping[str, str]) -> PreparedRequest:
@@ -114,8 +115,8 @@ class CallTemplate:
         for name, source in self.credentials:
             if name not in values and source in defaults:
                 values = {**values, name: defaults[source]}
-        if self.status_callback:
-            values = {**values, STATUS_CALLBACK: self.status_callback}
+        if self.pinned:
+            values = {**values, **self.pinned}
         if self.makes_key and IDEMPOTENCY_KEY not in values:
             values = {**values, IDEMPOTENCY_KEY: new_idempotency_key()}
         method = self.method

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 from .._exceptions import ArgumentError, InvalidArguments
+from ..specs.effects import conditional_effects, effects_of
 from ..specs.methods import READ_METHODS
 from ..specs.model import OperationSpec, ParameterSpec
 from .encoding import IDEMPOTENCY_KEY, STATUS_CALLBACK, CallTemplate, PreparedRequest, idempotent
@@ -53,12 +55,20 @@ class Tool:
         status_callback: str | None = None,
         credentials_header: str = "",
         local: bool = False,
+        pinned: Mapping[str, Any] | None = None,
     ) -> None:
         self.spec = _without_reserved_headers(spec, credentials_header.lower())
         self.name = name or spec.name
         self.api = api or spec.api
         self.local = local
+        self.effects = effects_of(self.spec)
         self.status_callback = status_callback if self.takes_status_callback else None
+        # The operator's values (a policy's pins, the receiver's StatusCallback): sent on every
+        # call, and no longer arguments of the model.
+        pins = dict(pinned or {})
+        if self.status_callback is not None:
+            pins.setdefault(STATUS_CALLBACK, self.status_callback)
+        self.pinned: Mapping[str, Any] = MappingProxyType(pins)
         # Only where the API requires the key (Twilio's Pay operations) is it known to dedupe
         # repeats; an optional one promises nothing, so none is made up for it.
         self._makes_key = any(
@@ -99,9 +109,35 @@ class Tool:
 
     def with_status_callback(self, url: str | None) -> Tool:
         """This tool with StatusCallback owned by ``url`` (or by the model again, for None)."""
-        if url == self.status_callback or not self.takes_status_callback:
+        return self.owned(url, self._operator_pins)
+
+    def owned(self, status_callback: str | None, pinned: Mapping[str, Any]) -> Tool:
+        """This tool with StatusCallback owned by ``status_callback`` (None: by the model) and
+        the arguments of ``pinned`` fixed by the operator; itself where nothing changes."""
+        if not self.takes_status_callback:
+            status_callback = None
+        if status_callback == self.status_callback and pinned == self._operator_pins:
             return self
-        return Tool(self.spec, api=self.api, name=self.name, status_callback=url, local=self.local)
+        return Tool(
+            self.spec,
+            api=self.api,
+            name=self.name,
+            status_callback=status_callback,
+            local=self.local,
+            pinned=pinned,
+        )
+
+    @property
+    def _operator_pins(self) -> Mapping[str, Any]:
+        """The pins given to this tool, without the StatusCallback it was given apart."""
+        if self.status_callback is None or self.pinned.get(STATUS_CALLBACK) != self.status_callback:
+            return self.pinned
+        return {k: v for k, v in self.pinned.items() if k != STATUS_CALLBACK}
+
+    @cached_property
+    def possible_effects(self) -> frozenset[str]:
+        """Effects some calls have by their arguments (updatePayments completing a charge)."""
+        return frozenset(conditional_effects(self.spec))
 
     @property
     def read_only(self) -> bool:
@@ -143,7 +179,7 @@ class Tool:
 
     @cached_property
     def _owned(self) -> frozenset[str]:
-        return frozenset({STATUS_CALLBACK}) if self.status_callback else frozenset()
+        return frozenset(self.pinned)
 
     def _generated(self, param: ParameterSpec) -> bool:
         return self._makes_key and param.name == IDEMPOTENCY_KEY
@@ -196,7 +232,7 @@ class Tool:
         return CallTemplate(
             self.spec,
             tool=self.name,
-            status_callback=self.status_callback,
+            pinned=self.pinned,
             makes_key=self._makes_key,
         )
 

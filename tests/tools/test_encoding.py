@@ -88,7 +88,10 @@ def test_the_application_fills_the_status_callback_and_a_key_for_each_call() -> 
         ),
     )
     template = CallTemplate(
-        spec, tool="createThing", status_callback="https://example.com/cb", makes_key=True
+        spec,
+        tool="createThing",
+        pinned={"StatusCallback": "https://example.com/cb"},
+        makes_key=True,
     )
     first, second = (template.fill({}, {}) for _ in range(2))
     pattern = rb"StatusCallback=https%3A%2F%2Fexample.com%2Fcb&IdempotencyKey=(ocp-[0-9a-f]{32})"

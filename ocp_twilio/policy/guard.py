@@ -1,0 +1,503 @@
+"""The policy in force: each registered tool's rules, compiled once, and the one check every call
+passes before anything is sent.
+
+``OCPAgent.call_tool`` calls :meth:`PolicyGuard.check` for every call, whatever the way in (the
+adapters, callTwilioTool, the MCP servers, registry tools, the CLI). It decides on the tool the
+name resolved to and on the arguments the call will send (the operator's pins included), so
+another name, an alias or a repeated pinned argument changes nothing. A refused call raises
+CallRefused, which says what the policy allows; nothing is sent.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+
+from .._exceptions import CallRefused, PolicyError
+from ..specs.effects import conditional_effects, recipient_arguments
+from ..tools.masking import masked_arguments
+from ..tools.tool import Tool
+from .approval import Approval, ApprovalRequest, Approver, ask
+from .audit import AuditLog, Decision
+from .rules import Budget, Policy, RateLimit, Where, normal_recipient, rule_origin
+
+if TYPE_CHECKING:
+    from .._running import Call, Runner
+
+__all__ = ["Checked", "PolicyGuard", "RuleReport"]
+
+CHARGE_AMOUNT = "ChargeAmount"
+CURRENCY = "Currency"
+# Twilio's currency for a charge that names none.
+DEFAULT_CURRENCY = "USD"
+SPENDS_MONEY = "spends-money"
+CONTACTS_PERSON = "contacts-person"
+# Pay sessions this agent created, to know what completing one charges: bounded, oldest out.
+_MAX_SESSIONS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A call the policy lets through: the arguments to run (a frozen copy where approval was
+    asked for), or the dry run's answer in ``result``; ``settle`` is told the call's result."""
+
+    arguments: Mapping[str, Any]
+    result: Any = None
+    dry_run: bool = False
+    remember_session: bool = False
+
+
+@dataclass(frozen=True)
+class RuleReport:
+    """What one rule of the policy selects among the registered tools."""
+
+    rule: str
+    matches: tuple[str, ...]
+
+
+@dataclass
+class _ToolRules:
+    """The policy as it applies to one tool, compiled when the tool is first called."""
+
+    # Decided without the arguments: a deny or allow rule on what the tool always is.
+    refusal: tuple[str, str] | None = None
+    # True where no rule depends on the call: allowed as it is, nothing to count.
+    plain: bool = False
+    rates: tuple[tuple[int, RateLimit], ...] = ()
+    counts_sends: bool = False
+    charges: bool = False
+    recipients: tuple[str, ...] = ()
+
+
+class PolicyGuard:
+    """``policy`` in force for one agent: its approver, audit record, windows and budgets."""
+
+    def __init__(self, policy: Policy, approver: Approver | None, audit: AuditLog) -> None:
+        self.policy = policy
+        self.approver = approver
+        self.audit = audit
+        self._compiled: dict[int, tuple[Tool, _ToolRules]] = {}
+        # Times of the calls each rate rule counted, by (rule index, tool name).
+        self._windows: dict[tuple[int, str], deque[float]] = {}
+        # (time, amount) spent or sent under each budget, by budget index.
+        self._spent: dict[int, deque[tuple[float, Decimal]]] = {}
+        self._sessions: OrderedDict[str, tuple[Decimal, str]] = OrderedDict()
+
+    # --- what the rules select ---------------------------------------------------------------
+
+    def pins_for(self, tool: Tool) -> dict[str, Any]:
+        """The arguments the policy pins for ``tool``: later pins of an argument win."""
+        names = {p.name for p in tool.spec.parameters}
+        pins: dict[str, Any] = {}
+        for selector, arguments in self.policy.pin:
+            if selector.could_match(tool):
+                pins.update((k, v) for k, v in arguments.items() if k in names)
+        if pins:
+            _check_pins(tool, pins, self.policy)
+        return pins
+
+    def report(self, tools: Iterable[Tool]) -> list[RuleReport]:
+        """Each rule and the tools it selects (a pin: those that have its arguments)."""
+        tools = list(tools)
+        reports = []
+        for where, selector in self.policy.selectors():
+            chosen = [t for t in tools if selector.could_match(t)]
+            if where[0] == "pin":
+                pinned = dict(self.policy.pin)[selector]
+                chosen = [t for t in chosen if {p.name for p in t.spec.parameters} & set(pinned)]
+            reports.append(RuleReport(self.policy.origin(where), tuple(t.name for t in chosen)))
+        return reports
+
+    def check_matches(self, tools: Iterable[Tool]) -> None:
+        """PolicyError naming the first rule that selects none of ``tools``."""
+        for report in self.report(tools):
+            if not report.matches:
+                raise PolicyError(
+                    f"Policy rule {report.rule} selects no registered tool: fix its name (see "
+                    "`ocp-twilio policy check`), register the API it is for, or remove it."
+                )
+
+    def forget(self) -> None:
+        """Compile again on the next call: the registered tools changed."""
+        self._compiled.clear()
+
+    # --- the check -----------------------------------------------------------------------------
+
+    async def check(
+        self, tool: Tool, runner: Runner, arguments: Mapping[str, Any], call: Call
+    ) -> Checked:
+        """Let the call through (see Checked) or raise CallRefused; every decision is audited."""
+        rules = self._rules(tool)
+        if rules.plain and not self.policy.dry_run:
+            self._note(tool, "allowed", None, call)
+            return Checked(arguments)
+        if rules.refusal is not None:
+            self._refuse(tool, call, *rules.refusal)
+        sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+        effects = self._effects(tool, sent)
+        self._check_call(tool, rules, sent, effects, call)
+        if self.policy.dry_run:
+            return self._dry_run(tool, runner, arguments, call)
+        reasons = self._approval_reasons(tool, effects)
+        if reasons:
+            arguments = copy.deepcopy(dict(arguments))  # what is approved is what runs
+            approval = await self._approval(tool, runner, arguments, effects, reasons, call)
+            decision: Decision = "approved" if approval.approved else "declined"
+            self._note(tool, decision, reasons[0], call, approval)
+            if not approval.approved:
+                why = f" ({approval.reason})" if approval.reason else ""
+                raise CallRefused(
+                    tool.name,
+                    reasons[0],
+                    f"the call needs a person's approval and was declined{why}.",
+                )
+            sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+            self._check_call(tool, rules, sent, effects, call)  # limits may have moved meanwhile
+        else:
+            self._note(tool, "allowed", None, call)
+        self._count(tool, rules, sent, effects)
+        return Checked(arguments, remember_session=rules.charges)
+
+    def preview(
+        self, tool: Tool, runner: Runner, arguments: Mapping[str, Any]
+    ) -> ApprovalRequest | None:
+        """The approval the call would ask for; None where it would run, or be refused, without
+        one. For a framework's own approval step, which asks before the call runs."""
+        delegated = runner.delegate(tool, arguments)
+        if delegated is not None:
+            tool, runner, arguments = delegated
+        rules = self._rules(tool)
+        if rules.plain or rules.refusal is not None or self.policy.dry_run:
+            return None
+        sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+        effects = self._effects(tool, sent)
+        reasons = self._approval_reasons(tool, effects)
+        if not reasons:
+            return None
+        try:
+            return self._request(tool, runner, arguments, effects, reasons, None)
+        except Exception:  # invalid arguments: the call fails before any approval is needed
+            return None
+
+    def remember(self, tool: Tool, arguments: Mapping[str, Any], result: Any) -> None:
+        """Note the Pay session a call created: what completing it will charge."""
+        sid = result.get("sid") if isinstance(result, Mapping) else None
+        charge = _charge(arguments)
+        if isinstance(sid, str) and charge is not None:
+            self._sessions[sid] = charge
+            self._sessions.move_to_end(sid)
+            while len(self._sessions) > _MAX_SESSIONS:
+                self._sessions.popitem(last=False)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _rules(self, tool: Tool) -> _ToolRules:
+        found = self._compiled.get(id(tool))
+        if found is not None and found[0] is tool:
+            return found[1]
+        rules = self._compile(tool)
+        self._compiled[id(tool)] = (tool, rules)
+        return rules
+
+    def _compile(self, tool: Tool) -> _ToolRules:
+        policy = self.policy
+        rules = _ToolRules()
+        dynamic = bool(tool.possible_effects)
+        for i, selector in enumerate(policy.deny):
+            if (not selector.of_effect or not dynamic) and selector.matches(tool, tool.effects):
+                rules.refusal = (policy.origin(("deny", i)), "the policy denies it.")
+                break
+        if (
+            rules.refusal is None
+            and policy.allow is not None
+            and not any(s.could_match(tool) for s in policy.allow)
+        ):
+            allowed = ", ".join(s.text for s in policy.allow)
+            rules.refusal = ("allow", f"the policy allows only: {allowed}.")
+        rules.rates = tuple(
+            (i, rate) for i, rate in enumerate(policy.rates) if rate.tools.could_match(tool)
+        )
+        effects = tool.effects | tool.possible_effects
+        rules.counts_sends = CONTACTS_PERSON in effects and any(
+            b.currency is None for b in policy.budgets
+        )
+        rules.charges = any(p.name == CHARGE_AMOUNT for p in tool.spec.parameters)
+        rules.recipients = recipient_arguments(tool.spec)
+        approval = any(s.could_match(tool) for s in policy.require_approval)
+        needs_arguments = (
+            dynamic
+            or (policy.recipients is not None and CONTACTS_PERSON in effects)
+            or (rules.charges and bool(policy.amounts))
+            or (SPENDS_MONEY in effects and any(b.currency for b in policy.budgets))
+        )
+        rules.plain = (
+            rules.refusal is None
+            and not rules.rates
+            and not rules.counts_sends
+            and not approval
+            and not needs_arguments
+            and not rules.charges
+        )
+        return rules
+
+    def _effects(self, tool: Tool, sent: Mapping[str, Any]) -> frozenset[str]:
+        """The effects of this call: the tool's, and those its arguments add (completing a Pay
+        session charges it, unless this agent made that session with no amount)."""
+        if not tool.possible_effects:
+            return tool.effects
+        added = set()
+        for effect, when in conditional_effects(tool.spec).items():
+            if all(sent.get(name) in values for name, values in when.items()):
+                added.add(effect)
+        if SPENDS_MONEY in added:
+            known = self._sessions.get(str(sent.get("Sid")))
+            if known is not None and known[0] <= 0:
+                added.discard(SPENDS_MONEY)
+        return tool.effects | added
+
+    def _check_call(
+        self,
+        tool: Tool,
+        rules: _ToolRules,
+        sent: Mapping[str, Any],
+        effects: frozenset[str],
+        call: Call,
+    ) -> None:
+        policy = self.policy
+        for i, selector in enumerate(policy.deny):
+            if selector.matches(tool, effects):
+                self._refuse(tool, call, policy.origin(("deny", i)), "the policy denies it.")
+        if policy.allow is not None and not any(s.matches(tool, effects) for s in policy.allow):
+            allowed = ", ".join(s.text for s in policy.allow)
+            self._refuse(tool, call, "allow", f"the policy allows only: {allowed}.")
+        if policy.recipients is not None and CONTACTS_PERSON in effects:
+            self._check_recipients(tool, rules, sent, call)
+        if rules.charges and policy.amounts:
+            self._check_amount(tool, sent, call)
+        now = time.monotonic()
+        for i, rate in rules.rates:
+            window = self._window(i, tool.name, rate.per, now)
+            if len(window) >= rate.calls:
+                wait = rate.per - (now - window[0])
+                self._refuse(
+                    tool,
+                    call,
+                    policy.origin(("limits", "rates", i)),
+                    f"at most {rate.calls} calls in {rate.per:g} s; try again in {wait:.0f} s.",
+                )
+        for i, budget, amount in self._budget_uses(tool, sent, effects, call):
+            left = budget.amount - self._used(i, budget.per, now)
+            if amount > left:
+                what = budget.currency or "sends"
+                self._refuse(
+                    tool,
+                    call,
+                    policy.origin(("limits", "budgets", "spend" if budget.currency else "sends")),
+                    f"the budget of {budget.amount} {what} per {budget.per:g} s has {left} left.",
+                )
+
+    def _check_recipients(
+        self, tool: Tool, rules: _ToolRules, sent: Mapping[str, Any], call: Call
+    ) -> None:
+        allowed = self.policy.recipients
+        assert allowed is not None
+        rule = self.policy.origin(("limits", "recipients"))
+        shown = ", ".join([*(p + "..." for p in allowed.prefixes), *allowed.exact])
+        given = [sent[name] for name in rules.recipients if name in sent]
+        if not given:
+            self._refuse(
+                tool,
+                call,
+                rule,
+                "the policy limits who may be contacted, and this call names no recipient it "
+                f"can check. Allowed recipients: {shown}.",
+            )
+        for value in given:
+            for recipient in value if isinstance(value, list) else [value]:
+                normal = normal_recipient(str(recipient))
+                by_prefix = normal.startswith("+") and normal[1:].isdigit()
+                if normal in allowed.exact or (
+                    by_prefix and any(normal.startswith(p) for p in allowed.prefixes)
+                ):
+                    continue
+                self._refuse(
+                    tool, call, rule, f"{recipient} may not be contacted. Allowed: {shown}."
+                )
+
+    def _check_amount(self, tool: Tool, sent: Mapping[str, Any], call: Call) -> None:
+        charge = _charge(sent)
+        if charge is None:
+            return
+        amount, currency = charge
+        rule = self.policy.origin(("limits", "amounts"))
+        caps = self.policy.amounts
+        cap = caps.get(currency)
+        if cap is None:
+            listed = ", ".join(f"{v} {k}" for k, v in caps.items())
+            self._refuse(tool, call, rule, f"no charge in {currency} is allowed; caps: {listed}.")
+        elif amount > cap:
+            self._refuse(tool, call, rule, f"a charge is capped at {cap} {currency}.")
+
+    def _budget_uses(
+        self, tool: Tool, sent: Mapping[str, Any], effects: frozenset[str], call: Call | None
+    ) -> list[tuple[int, Budget, Decimal]]:
+        uses = []
+        for i, budget in enumerate(self.policy.budgets):
+            if budget.currency is None:
+                if CONTACTS_PERSON in effects:
+                    uses.append((i, budget, Decimal(1)))
+            elif SPENDS_MONEY in effects and tool.possible_effects:
+                known = self._sessions.get(str(sent.get("Sid")))
+                if known is None:
+                    self._refuse(
+                        tool,
+                        call,
+                        self.policy.origin(("limits", "budgets", "spend")),
+                        "the policy caps spending, and this agent did not create the Pay "
+                        "session, so its amount is unknown.",
+                    )
+                elif known[1] == budget.currency:
+                    uses.append((i, budget, known[0]))
+        return uses
+
+    def _count(
+        self, tool: Tool, rules: _ToolRules, sent: Mapping[str, Any], effects: frozenset[str]
+    ) -> None:
+        now = time.monotonic()
+        for i, rate in rules.rates:
+            self._window(i, tool.name, rate.per, now).append(now)
+        for i, _, amount in self._budget_uses(tool, sent, effects, None):
+            self._spent.setdefault(i, deque()).append((now, amount))
+
+    def _window(self, rule: int, tool: str, per: float, now: float) -> deque[float]:
+        window = self._windows.setdefault((rule, tool), deque())
+        while window and window[0] <= now - per:
+            window.popleft()
+        return window
+
+    def _used(self, budget: int, per: float, now: float) -> Decimal:
+        spent = self._spent.setdefault(budget, deque())
+        while spent and spent[0][0] <= now - per:
+            spent.popleft()
+        return sum((amount for _, amount in spent), Decimal(0))
+
+    def _approval_reasons(self, tool: Tool, effects: frozenset[str]) -> tuple[str, ...]:
+        return tuple(
+            self.policy.origin(("require_approval", i))
+            for i, s in enumerate(self.policy.require_approval)
+            if s.matches(tool, effects)
+        )
+
+    async def _approval(
+        self,
+        tool: Tool,
+        runner: Runner,
+        arguments: Mapping[str, Any],
+        effects: frozenset[str],
+        reasons: tuple[str, ...],
+        call: Call,
+    ) -> Approval:
+        approver = call.approver or self.approver
+        if approver is None:
+            self._note(tool, "declined", reasons[0], call, Approval(False, via="none"))
+            raise CallRefused(
+                tool.name,
+                reasons[0],
+                "the call needs a person's approval, and no way to ask for it is set up. The "
+                "operator gives OCPAgent an approver, or uses the framework's approval step.",
+            )
+        request = self._request(tool, runner, arguments, effects, reasons, call.tool_call_id)
+        return await ask(approver, request, self.policy.approval_timeout)
+
+    def _request(
+        self,
+        tool: Tool,
+        runner: Runner,
+        arguments: Mapping[str, Any],
+        effects: frozenset[str],
+        reasons: tuple[str, ...],
+        call_id: str | None,
+    ) -> ApprovalRequest:
+        return ApprovalRequest(
+            tool=tool.name,
+            api=tool.api,
+            effects=tuple(sorted(effects)),
+            arguments=masked_arguments({**arguments, **tool.pinned}),
+            request=runner.render(tool, arguments),
+            reasons=reasons,
+            call_id=call_id,
+        )
+
+    def _dry_run(
+        self, tool: Tool, runner: Runner, arguments: Mapping[str, Any], call: Call
+    ) -> Checked:
+        request = runner.render(tool, arguments)
+        if request is None:  # answered in this process: nothing would be sent anyway
+            self._note(tool, "allowed", None, call)
+            return Checked(arguments)
+        self._note(tool, "dry-run", "dry_run", call)
+        return Checked(
+            arguments, result={"dry_run": True, "tool": tool.name, "request": request}, dry_run=True
+        )
+
+    def _refuse(self, tool: Tool, call: Call | None, rule: str, detail: str) -> None:
+        self._note(tool, "refused", rule, call)
+        raise CallRefused(tool.name, rule, detail)
+
+    def _note(
+        self,
+        tool: Tool,
+        decision: Decision,
+        rule: str | None,
+        call: Call | None,
+        approval: Approval | None = None,
+    ) -> None:
+        call_id = call.tool_call_id if call is not None else None
+        by = approval.by if approval is not None else None
+        via = approval.via if approval is not None else None
+        self.audit.add(tool.name, tool.api, decision, rule, by, via, call_id)
+        attempts = call.attempts if call is not None else None
+        if attempts is not None:
+            attempts.decision = decision
+
+
+def _charge(arguments: Mapping[str, Any]) -> tuple[Decimal, str] | None:
+    value = arguments.get(CHARGE_AMOUNT)
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None  # not a number: the tool's validation refuses it
+    currency = arguments.get(CURRENCY) or DEFAULT_CURRENCY
+    return amount, str(currency).upper()
+
+
+def _check_pins(tool: Tool, pins: Mapping[str, Any], policy: Policy) -> None:
+    grouped = {name for group in tool.spec.exactly_one_of for name in group}
+    for name, value in pins.items():
+        where: Where = ("pin",)
+        for selector, arguments in policy.pin:
+            if name in arguments:
+                where = ("pin", selector.text, name)
+        if name in grouped:
+            raise PolicyError(
+                f"Policy rule {rule_origin(where, policy.origins)}: {tool.name} must choose "
+                f"{name} call by call (one of a group): it cannot be pinned."
+            )
+        schema = next(p.schema for p in tool.spec.parameters if p.name == name)
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(dict(schema)).iter_errors(value)
+        )
+        if error is not None:
+            raise PolicyError(
+                f"Policy rule {rule_origin(where, policy.origins)}: {value!r} is not a valid "
+                f"{name} of {tool.name}: {error.message}."
+            )
