@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ArgumentError, ExitCode, InvalidArguments, OCPError
+from ..policy.approval import Approver
 from ..tools.offer import Offer
 from ..tools.tool import Tool
 
@@ -65,6 +66,7 @@ async def call_for_model(
     api: str | None = None,
     prepare: Prepare | None = None,
     call_id: str | None = None,
+    approver: Approver | None = None,
 ) -> ToolOutcome:
     """Call the tool ``name`` names among the model's ``offer`` (of ``api``, where given)
     through ``agent.call_tool``; never raises for a failed call.
@@ -82,7 +84,7 @@ async def call_for_model(
             raise unreadable(tool.name, "must be one JSON object")
         # By name and API, so that the registered tool (its StatusCallback filled) is called.
         data = await agent.call_tool(
-            tool.name, arguments, api=tool.api or None, tool_call_id=call_id
+            tool.name, arguments, api=tool.api or None, tool_call_id=call_id, approver=approver
         )
     except OCPError as exc:
         return ToolOutcome(error=error_text(exc), bad_input=exc.exit_code == ExitCode.BAD_INPUT)
