@@ -309,7 +309,7 @@ class PolicyGuard:
         allowed = self.policy.recipients
         assert allowed is not None
         rule = self.policy.origin(("limits", "recipients"))
-        shown = ", ".join([*(p + "..." for p in allowed.prefixes), *allowed.exact])
+        shown = ", ".join([*(f"numbers starting {p}" for p in allowed.prefixes), *allowed.exact])
         given = [sent[name] for name in rules.recipients if name in sent]
         if not given:
             self._refuse(
