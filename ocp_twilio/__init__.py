@@ -19,10 +19,12 @@ from ._exceptions import (
     AmbiguousToolName,
     APINotFound,
     ArgumentError,
+    CallRefused,
     ConfigurationError,
     ExitCode,
     InvalidArguments,
     OCPError,
+    PolicyError,
     ProgressStoreUnavailable,
     RequestTimeout,
     ResponseTooLarge,
@@ -71,6 +73,10 @@ from .payments.receiver import DEFAULT_CALLBACK_PATH, StatusCallbackReceiver
 from .payments.signatures import SIGNATURE_HEADER, compute_signature, validate_signature
 from .payments.stores import MemoryProgressStore, ProgressStore
 from .payments.tools import MAX_WAIT_SECONDS
+from .policy.approval import Approval, ApprovalRequest, Approver
+from .policy.audit import AuditLog, AuditRecord
+from .policy.guard import RuleReport
+from .policy.rules import Policy
 from .registration.apis import RegisteredAPI, load_api, load_tools
 from .specs.model import OperationSpec, ParameterSpec, ResponseSpec
 from .specs.openapi import parse_openapi_document
@@ -97,7 +103,13 @@ __all__ = [
     "APIRegistry",
     "AiohttpTransport",
     "AmbiguousToolName",
+    "Approval",
+    "ApprovalRequest",
+    "Approver",
     "ArgumentError",
+    "AuditLog",
+    "AuditRecord",
+    "CallRefused",
     "CallRecord",
     "CallbackEvent",
     "ConfigurationError",
@@ -111,6 +123,8 @@ __all__ = [
     "OCPContext",
     "OCPError",
     "OperationSpec",
+    "Policy",
+    "PolicyError",
     "ParameterSpec",
     "PaymentProgress",
     "PreparedRequest",
@@ -126,6 +140,7 @@ __all__ = [
     "ResponseTooLarge",
     "ResponseValidation",
     "ResponseValidationError",
+    "RuleReport",
     "RetryPolicy",
     "SpecError",
     "StatusCallbackReceiver",
