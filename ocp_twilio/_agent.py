@@ -518,7 +518,9 @@ class OCPAgent:
         # 2. Check, 3. run, and 4. record (the context's history and the span). The check is
         #    the operator's policy (allow, pins, limits, approval), in _checked_run.
         if not runner.recorded:
-            return await self._checked_run(tool, runner, given, call)
+            if self._guard is None:
+                return await runner.run(tool, given, call)
+            return await self._guarded_run(self._guard, tool, runner, given, call)
         traces = tracer()
         if traces is None:
             return await self._run_recorded(tool, runner, given, call)
@@ -526,14 +528,18 @@ class OCPAgent:
             call = Call(call.timeout, call.tool_call_id, attempts, call.in_flight, call.approver)
             return await self._run_recorded(tool, runner, given, call)
 
-    async def _checked_run(
-        self, tool: Tool, runner: Runner, arguments: Mapping[str, Any], call: Call
+    async def _guarded_run(
+        self,
+        guard: PolicyGuard,
+        tool: Tool,
+        runner: Runner,
+        arguments: Mapping[str, Any],
+        call: Call,
     ) -> Any:
         """The one place for what may run: the policy decides before any kind of tool runs."""
-        guard = self._guard
-        if guard is None:
-            return await runner.run(tool, arguments, call)
         checked = await guard.check(tool, runner, arguments, call)
+        if checked is None:
+            return await runner.run(tool, arguments, call)
         if checked.dry_run:
             return checked.result
         result = await runner.run(tool, checked.arguments, call)
@@ -544,8 +550,12 @@ class OCPAgent:
     async def _run_recorded(
         self, tool: Tool, runner: Runner, arguments: Mapping[str, Any], call: Call
     ) -> Any:
+        guard = self._guard
         try:
-            result = await self._checked_run(tool, runner, arguments, call)
+            if guard is None:
+                result = await runner.run(tool, arguments, call)
+            else:
+                result = await self._guarded_run(guard, tool, runner, arguments, call)
         except BaseException as exc:
             status = exc.status if isinstance(exc, TwilioAPIError) else None
             self.context.record_call(tool.name, tool.api, tool.endpoint, type(exc).__name__, status)

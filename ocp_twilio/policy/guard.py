@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 
 from .._exceptions import CallRefused, PolicyError
-from ..specs.effects import conditional_effects, recipient_arguments
+from ..specs.effects import recipient_arguments
 from ..tools.masking import masked_arguments
 from ..tools.tool import Tool
 from .approval import Approval, ApprovalRequest, Approver, ask
 from .audit import AuditLog, Decision
 from .rules import Budget, Policy, RateLimit, Where, normal_recipient, rule_origin
+from .selectors import Selector
 
 if TYPE_CHECKING:
     from .._running import Call, Runner
@@ -43,15 +44,25 @@ CONTACTS_PERSON = "contacts-person"
 _MAX_SESSIONS = 10_000
 
 
-@dataclass(frozen=True, slots=True)
 class Checked:
-    """A call the policy lets through: the arguments to run (a frozen copy where approval was
-    asked for), or the dry run's answer in ``result``; ``settle`` is told the call's result."""
+    """A call the policy lets through other than as given: the arguments to run (a frozen copy
+    where approval was asked for), or a dry run's answer in ``result``."""
 
-    arguments: Mapping[str, Any]
-    result: Any = None
-    dry_run: bool = False
-    remember_session: bool = False
+    __slots__ = ("arguments", "dry_run", "remember_session", "result")
+
+    def __init__(
+        self,
+        arguments: Mapping[str, Any],
+        result: Any = None,
+        *,
+        dry_run: bool = False,
+        remember_session: bool = False,
+    ) -> None:
+        self.arguments = arguments
+        self.result = result
+        self.dry_run = dry_run
+        # A Pay session the call creates: what completing it will charge is noted.
+        self.remember_session = remember_session
 
 
 @dataclass(frozen=True)
@@ -62,18 +73,27 @@ class RuleReport:
     matches: tuple[str, ...]
 
 
-@dataclass
+Rule = tuple[str, Selector]  # (where it was written, what it selects)
+
+
+@dataclass(slots=True)
 class _ToolRules:
-    """The policy as it applies to one tool, compiled when the tool is first called."""
+    """The policy as it applies to one tool, compiled when the tool is first called: only the
+    rules some call of it may meet, so that a call reads nothing else."""
 
     # Decided without the arguments: a deny or allow rule on what the tool always is.
     refusal: tuple[str, str] | None = None
-    # True where no rule depends on the call: allowed as it is, nothing to count.
-    plain: bool = False
+    # Effect rules that the arguments decide (updatePayments completing a charge).
+    deny: tuple[Rule, ...] = ()
+    allow: tuple[Selector, ...] = ()  # empty: every call is allowed
+    approval: tuple[Rule, ...] = ()
     rates: tuple[tuple[int, RateLimit], ...] = ()
-    counts_sends: bool = False
+    budgets: tuple[tuple[int, Budget], ...] = ()
+    recipients: tuple[str, ...] | None = None  # None: not checked
+    amounts: bool = False
     charges: bool = False
-    recipients: tuple[str, ...] = ()
+    # Nothing to check or count: allowed as it is.
+    plain: bool = False
 
 
 class PolicyGuard:
@@ -132,12 +152,13 @@ class PolicyGuard:
 
     async def check(
         self, tool: Tool, runner: Runner, arguments: Mapping[str, Any], call: Call
-    ) -> Checked:
-        """Let the call through (see Checked) or raise CallRefused; every decision is audited."""
+    ) -> Checked | None:
+        """None: run the call as given; a Checked: run it as that says; else CallRefused. Every
+        decision is audited."""
         rules = self._rules(tool)
-        if rules.plain and not self.policy.dry_run:
+        if rules.plain:
             self._note(tool, "allowed", None, call)
-            return Checked(arguments)
+            return None
         if rules.refusal is not None:
             self._refuse(tool, call, *rules.refusal)
         sent = {**arguments, **tool.pinned} if tool.pinned else arguments
@@ -145,7 +166,7 @@ class PolicyGuard:
         self._check_call(tool, rules, sent, effects, call)
         if self.policy.dry_run:
             return self._dry_run(tool, runner, arguments, call)
-        reasons = self._approval_reasons(tool, effects)
+        reasons = tuple(where for where, s in rules.approval if s.matches(tool, effects))
         if reasons:
             arguments = copy.deepcopy(dict(arguments))  # what is approved is what runs
             approval = await self._approval(tool, runner, arguments, effects, reasons, call)
@@ -162,7 +183,8 @@ class PolicyGuard:
             self._check_call(tool, rules, sent, effects, call)  # limits may have moved meanwhile
         else:
             self._note(tool, "allowed", None, call)
-        self._count(tool, rules, sent, effects)
+        if rules.rates or rules.budgets:
+            self._count(tool, rules, sent, effects)
         return Checked(arguments, remember_session=rules.charges)
 
     def preview(
@@ -178,7 +200,7 @@ class PolicyGuard:
             return None
         sent = {**arguments, **tool.pinned} if tool.pinned else arguments
         effects = self._effects(tool, sent)
-        reasons = self._approval_reasons(tool, effects)
+        reasons = tuple(where for where, s in rules.approval if s.matches(tool, effects))
         if not reasons:
             return None
         try:
@@ -209,58 +231,78 @@ class PolicyGuard:
     def _compile(self, tool: Tool) -> _ToolRules:
         policy = self.policy
         rules = _ToolRules()
-        dynamic = bool(tool.possible_effects)
+        effects = tool.effects | tool.possible_effects
         for i, selector in enumerate(policy.deny):
-            if (not selector.of_effect or not dynamic) and selector.matches(tool, tool.effects):
+            if selector.matches(tool, tool.effects):
                 rules.refusal = (policy.origin(("deny", i)), "the policy denies it.")
-                break
-        if (
-            rules.refusal is None
-            and policy.allow is not None
-            and not any(s.could_match(tool) for s in policy.allow)
+                return rules
+        rules.deny = tuple(
+            (policy.origin(("deny", i)), s)
+            for i, s in enumerate(policy.deny)
+            if s.could_match(tool)
+        )
+        if policy.allow is not None and not any(
+            s.matches(tool, tool.effects) for s in policy.allow
         ):
-            allowed = ", ".join(s.text for s in policy.allow)
-            rules.refusal = ("allow", f"the policy allows only: {allowed}.")
+            rules.allow = tuple(s for s in policy.allow if s.could_match(tool))
+            if not rules.allow:
+                allowed = ", ".join(s.text for s in policy.allow)
+                rules.refusal = ("allow", f"the policy allows only: {allowed}.")
+                return rules
+        rules.approval = tuple(
+            (policy.origin(("require_approval", i)), s)
+            for i, s in enumerate(policy.require_approval)
+            if s.could_match(tool)
+        )
         rules.rates = tuple(
             (i, rate) for i, rate in enumerate(policy.rates) if rate.tools.could_match(tool)
         )
-        effects = tool.effects | tool.possible_effects
-        rules.counts_sends = CONTACTS_PERSON in effects and any(
-            b.currency is None for b in policy.budgets
+        rules.budgets = tuple(
+            (i, budget)
+            for i, budget in enumerate(policy.budgets)
+            if (CONTACTS_PERSON if budget.currency is None else SPENDS_MONEY) in effects
         )
-        rules.charges = any(p.name == CHARGE_AMOUNT for p in tool.spec.parameters)
-        rules.recipients = recipient_arguments(tool.spec)
-        approval = any(s.could_match(tool) for s in policy.require_approval)
-        needs_arguments = (
-            dynamic
-            or (policy.recipients is not None and CONTACTS_PERSON in effects)
-            or (rules.charges and bool(policy.amounts))
-            or (SPENDS_MONEY in effects and any(b.currency for b in policy.budgets))
-        )
-        rules.plain = (
-            rules.refusal is None
-            and not rules.rates
-            and not rules.counts_sends
-            and not approval
-            and not needs_arguments
-            and not rules.charges
+        if policy.recipients is not None and CONTACTS_PERSON in effects:
+            rules.recipients = recipient_arguments(tool.spec)
+        takes_charges = any(p.name == CHARGE_AMOUNT for p in tool.spec.parameters)
+        rules.amounts = takes_charges and bool(policy.amounts)
+        rules.charges = takes_charges and self._minds_spending()
+        rules.plain = not (
+            rules.deny
+            or rules.allow
+            or rules.approval
+            or rules.rates
+            or rules.budgets
+            or rules.recipients is not None
+            or rules.amounts
+            or rules.charges
+            or policy.dry_run
         )
         return rules
+
+    def _minds_spending(self) -> bool:
+        """Whether a rule turns on spending: what completing a Pay session charges matters."""
+        policy = self.policy
+        selectors = [*policy.deny, *(policy.allow or ()), *policy.require_approval]
+        return any(b.currency for b in policy.budgets) or any(
+            s.of_effect and s.value == SPENDS_MONEY for s in selectors
+        )
 
     def _effects(self, tool: Tool, sent: Mapping[str, Any]) -> frozenset[str]:
         """The effects of this call: the tool's, and those its arguments add (completing a Pay
         session charges it, unless this agent made that session with no amount)."""
-        if not tool.possible_effects:
+        conditions = tool.conditions
+        if not conditions:
             return tool.effects
         added = set()
-        for effect, when in conditional_effects(tool.spec).items():
+        for effect, when in conditions.items():
             if all(sent.get(name) in values for name, values in when.items()):
                 added.add(effect)
         if SPENDS_MONEY in added:
             known = self._sessions.get(str(sent.get("Sid")))
             if known is not None and known[0] <= 0:
                 added.discard(SPENDS_MONEY)
-        return tool.effects | added
+        return tool.effects | added if added else tool.effects
 
     def _check_call(
         self,
@@ -270,17 +312,18 @@ class PolicyGuard:
         effects: frozenset[str],
         call: Call,
     ) -> None:
-        policy = self.policy
-        for i, selector in enumerate(policy.deny):
+        for where, selector in rules.deny:
             if selector.matches(tool, effects):
-                self._refuse(tool, call, policy.origin(("deny", i)), "the policy denies it.")
-        if policy.allow is not None and not any(s.matches(tool, effects) for s in policy.allow):
-            allowed = ", ".join(s.text for s in policy.allow)
+                self._refuse(tool, call, where, "the policy denies it.")
+        if rules.allow and not any(s.matches(tool, effects) for s in rules.allow):
+            allowed = ", ".join(s.text for s in self.policy.allow or ())
             self._refuse(tool, call, "allow", f"the policy allows only: {allowed}.")
-        if policy.recipients is not None and CONTACTS_PERSON in effects:
-            self._check_recipients(tool, rules, sent, call)
-        if rules.charges and policy.amounts:
+        if rules.recipients is not None and CONTACTS_PERSON in effects:
+            self._check_recipients(tool, rules.recipients, sent, call)
+        if rules.amounts:
             self._check_amount(tool, sent, call)
+        if not (rules.rates or rules.budgets):
+            return
         now = time.monotonic()
         for i, rate in rules.rates:
             window = self._window(i, tool.name, rate.per, now)
@@ -289,28 +332,30 @@ class PolicyGuard:
                 self._refuse(
                     tool,
                     call,
-                    policy.origin(("limits", "rates", i)),
+                    self.policy.origin(("limits", "rates", i)),
                     f"at most {rate.calls} calls in {rate.per:g} s; try again in {wait:.0f} s.",
                 )
-        for i, budget, amount in self._budget_uses(tool, sent, effects, call):
+        for i, budget, amount in self._budget_uses(tool, rules, sent, effects, call):
             left = budget.amount - self._used(i, budget.per, now)
             if amount > left:
                 what = budget.currency or "sends"
                 self._refuse(
                     tool,
                     call,
-                    policy.origin(("limits", "budgets", "spend" if budget.currency else "sends")),
+                    self.policy.origin(
+                        ("limits", "budgets", "spend" if budget.currency else "sends")
+                    ),
                     f"the budget of {budget.amount} {what} per {budget.per:g} s has {left} left.",
                 )
 
     def _check_recipients(
-        self, tool: Tool, rules: _ToolRules, sent: Mapping[str, Any], call: Call
+        self, tool: Tool, names: tuple[str, ...], sent: Mapping[str, Any], call: Call
     ) -> None:
         allowed = self.policy.recipients
         assert allowed is not None
         rule = self.policy.origin(("limits", "recipients"))
         shown = ", ".join([*(f"numbers starting {p}" for p in allowed.prefixes), *allowed.exact])
-        given = [sent[name] for name in rules.recipients if name in sent]
+        given = [sent[name] for name in names if name in sent]
         if not given:
             self._refuse(
                 tool,
@@ -346,10 +391,15 @@ class PolicyGuard:
             self._refuse(tool, call, rule, f"a charge is capped at {cap} {currency}.")
 
     def _budget_uses(
-        self, tool: Tool, sent: Mapping[str, Any], effects: frozenset[str], call: Call | None
+        self,
+        tool: Tool,
+        rules: _ToolRules,
+        sent: Mapping[str, Any],
+        effects: frozenset[str],
+        call: Call | None,
     ) -> list[tuple[int, Budget, Decimal]]:
         uses = []
-        for i, budget in enumerate(self.policy.budgets):
+        for i, budget in rules.budgets:
             if budget.currency is None:
                 if CONTACTS_PERSON in effects:
                     uses.append((i, budget, Decimal(1)))
@@ -373,7 +423,7 @@ class PolicyGuard:
         now = time.monotonic()
         for i, rate in rules.rates:
             self._window(i, tool.name, rate.per, now).append(now)
-        for i, _, amount in self._budget_uses(tool, sent, effects, None):
+        for i, _, amount in self._budget_uses(tool, rules, sent, effects, None):
             self._spent.setdefault(i, deque()).append((now, amount))
 
     def _window(self, rule: int, tool: str, per: float, now: float) -> deque[float]:
@@ -387,13 +437,6 @@ class PolicyGuard:
         while spent and spent[0][0] <= now - per:
             spent.popleft()
         return sum((amount for _, amount in spent), Decimal(0))
-
-    def _approval_reasons(self, tool: Tool, effects: frozenset[str]) -> tuple[str, ...]:
-        return tuple(
-            self.policy.origin(("require_approval", i))
-            for i, s in enumerate(self.policy.require_approval)
-            if s.matches(tool, effects)
-        )
 
     async def _approval(
         self,
@@ -437,15 +480,14 @@ class PolicyGuard:
 
     def _dry_run(
         self, tool: Tool, runner: Runner, arguments: Mapping[str, Any], call: Call
-    ) -> Checked:
+    ) -> Checked | None:
         request = runner.render(tool, arguments)
         if request is None:  # answered in this process: nothing would be sent anyway
             self._note(tool, "allowed", None, call)
-            return Checked(arguments)
+            return None
         self._note(tool, "dry-run", "dry_run", call)
-        return Checked(
-            arguments, result={"dry_run": True, "tool": tool.name, "request": request}, dry_run=True
-        )
+        answer = {"dry_run": True, "tool": tool.name, "request": request}
+        return Checked(arguments, answer, dry_run=True)
 
     def _refuse(self, tool: Tool, call: Call | None, rule: str, detail: str) -> None:
         self._note(tool, "refused", rule, call)

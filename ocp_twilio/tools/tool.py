@@ -135,9 +135,15 @@ class Tool:
         return {k: v for k, v in self.pinned.items() if k != STATUS_CALLBACK}
 
     @cached_property
+    def conditions(self) -> Mapping[str, Mapping[str, tuple[Any, ...]]]:
+        """Effects some calls have by their arguments: effect -> {argument: values that give
+        it} (updatePayments with Status complete spends money)."""
+        return conditional_effects(self.spec)
+
+    @cached_property
     def possible_effects(self) -> frozenset[str]:
-        """Effects some calls have by their arguments (updatePayments completing a charge)."""
-        return frozenset(conditional_effects(self.spec))
+        """The effects of :attr:`conditions`."""
+        return frozenset(self.conditions)
 
     @property
     def read_only(self) -> bool:
