@@ -78,6 +78,7 @@ EXPECTED_OUTPUT = {
         re.escape(PAY_TOOLS) + " False",
         r'\{"account_sid":"AC[0-9a-f]{32}",.*"sid":"PK[0-9a-f]{32}",.*\}',
     ],
+    "The operator's policy": [printed_text("The operator's policy")],
     "The sandbox": [re.escape("True ('expiration-date', 'security-code', 'postal-code')")],
     "Retries and idempotency": ["True 1"],
     "Errors": ["True True\n404 20404 False"],
