@@ -468,12 +468,16 @@ class OCPAgent:
         ``services``, ``tags`` and ``names`` choose tools listed beside them (none by default;
         ``tags=["pay"]`` keeps the Pay operations and their progress tools at hand).
 
-        The list is the model's offer: the agent remembers the last one per framework, and
+        Tools the operator's policy refuses whatever the arguments are left out. The list is the
+        model's offer: the agent remembers the last one per framework, and
         ``openai_tool_result`` and ``anthropic_tool_result`` run only the tools in it (see
         :meth:`offer_for`). One agent serving models with different lists passes each list to
         the helper as ``offered=`` instead.
         """
         offer = self._catalog.offer(api, services, tags, names, compact=compact)
+        if self._guard is not None:  # a tool the policy always refuses is no use to a model
+            guard = self._guard
+            offer = Offer(tool for tool in offer.tools if not guard.refuses(tool))
         from .adapters import tool_definitions
 
         definitions = tool_definitions(offer.tools, framework, strict=strict, shape=shape)

@@ -144,6 +144,10 @@ class PolicyGuard:
                     "`ocp-twilio policy check`), register the API it is for, or remove it."
                 )
 
+    def refuses(self, tool: Tool) -> bool:
+        """Whether every call of ``tool`` is refused, whatever its arguments."""
+        return self._rules(tool).refusal is not None
+
     def forget(self) -> None:
         """Compile again on the next call: the registered tools changed."""
         self._compiled.clear()
@@ -234,7 +238,7 @@ class PolicyGuard:
         effects = tool.effects | tool.possible_effects
         for i, selector in enumerate(policy.deny):
             if selector.matches(tool, tool.effects):
-                rules.refusal = (policy.origin(("deny", i)), "the policy denies it.")
+                rules.refusal = (policy.origin(("deny", i)), _denied(selector))
                 return rules
         rules.deny = tuple(
             (policy.origin(("deny", i)), s)
@@ -314,7 +318,7 @@ class PolicyGuard:
     ) -> None:
         for where, selector in rules.deny:
             if selector.matches(tool, effects):
-                self._refuse(tool, call, where, "the policy denies it.")
+                self._refuse(tool, call, where, _denied(selector))
         if rules.allow and not any(s.matches(tool, effects) for s in rules.allow):
             allowed = ", ".join(s.text for s in self.policy.allow or ())
             self._refuse(tool, call, "allow", f"the policy allows only: {allowed}.")
@@ -508,6 +512,23 @@ class PolicyGuard:
         attempts = call.attempts if call is not None else None
         if attempts is not None:
             attempts.decision = decision
+
+
+def _denied(selector: Selector) -> str:
+    if selector.of_effect:
+        return f"the policy denies every call that {_EFFECT_WORDS[selector.value]}."
+    return f"the policy denies {selector.text}."
+
+
+# How a refusal says what the denied calls do.
+_EFFECT_WORDS = {
+    "read": "reads",
+    "write": "changes something",
+    "delete": "deletes",
+    "contacts-person": "contacts a person",
+    "spends-money": "spends money",
+    "account": "touches the account's keys, users or sub-accounts",
+}
 
 
 def _charge(arguments: Mapping[str, Any]) -> tuple[Decimal, str] | None:

@@ -48,7 +48,9 @@ async def test_a_denied_effect_is_refused_naming_the_rule_and_nothing_is_sent(
     agent: OCPAgent, recording_server: RecordingServer
 ) -> None:
     use(agent, {"deny": ["effect:delete", "effect:contacts-person"]})
-    with pytest.raises(CallRefused, match=r"\(deny\[1\]\): the policy denies it") as caught:
+    with pytest.raises(
+        CallRefused, match=r"\(deny\[1\]\): the policy denies every call that contacts a person"
+    ) as caught:
         await agent.call_tool("createMessage", MESSAGE)
     assert caught.value.rule == "deny[1]" and caught.value.exit_code == 6
     with pytest.raises(CallRefused, match=r"deny\[0\]"):
@@ -329,3 +331,10 @@ async def test_a_policy_file_can_be_given_to_the_agent(
         with pytest.raises(CallRefused, match=r"deny\[0\] \(policy.yaml line 1\)"):
             await agent.call_tool("createMessage", MESSAGE)
     assert recording_server.requests == []
+
+
+async def test_a_model_is_not_offered_the_tools_the_policy_always_refuses(agent: OCPAgent) -> None:
+    use(agent, {"deny": ["effect:delete"], "allow": ["service:api_v2010"]})
+    offered = [t["function"]["name"] for t in agent.tools_for("openai")]
+    assert "api_v2010__deleteMessage" not in offered
+    assert {"api_v2010__createMessage", "api_v2010__updatePayments"} <= set(offered)
