@@ -339,6 +339,12 @@ class OCPAgent:
                 self._use_receiver(None)
 
     @property
+    def approver(self) -> Approver | None:
+        """The operator's approver (given here or to :meth:`use_policy`): it answers the
+        approvals the policy asks for where no framework's own approval step does."""
+        return self._approver
+
+    @property
     def policy(self) -> Policy | None:
         """The operator's policy in force (None: every tool runs as called)."""
         return self._guard.policy if self._guard is not None else None

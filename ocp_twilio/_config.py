@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "MAX_JSON_DEPTH",
     "MCP_TOKEN_ENV",
+    "POLICY_ENV",
     "REDIS_URL_ENV",
     "Environment",
     "Limits",
@@ -54,6 +55,7 @@ CREDENTIAL_ARGUMENTS = ("account_sid", "auth_token", "api_key", "api_secret", "t
 CACHE_DIR_ENV = "OCP_TWILIO_CACHE_DIR"
 REDIS_URL_ENV = "OCP_TWILIO_REDIS_URL"
 MCP_TOKEN_ENV = "OCP_TWILIO_MCP_TOKEN"
+POLICY_ENV = "OCP_TWILIO_POLICY"
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class Environment:
     redis_url: str | None = field(default=None, repr=False)
     # OCP_TWILIO_MCP_TOKEN: the bearer of `ocp-twilio mcp --http`.
     mcp_token: str | None = field(default=None, repr=False)
+    # OCP_TWILIO_POLICY: the policy file the commands that call tools put in force.
+    policy: str | None = None
 
 
 _VARIABLES = {
@@ -116,6 +120,7 @@ _VARIABLES = {
     "cache_dir": CACHE_DIR_ENV,
     "redis_url": REDIS_URL_ENV,
     "mcp_token": MCP_TOKEN_ENV,
+    "policy": POLICY_ENV,
 }
 
 # The mapping an agent's register_api was given, for the code it runs (an API's plugin loading

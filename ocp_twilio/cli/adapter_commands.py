@@ -26,6 +26,7 @@ from ..registration.apis import load_api
 from ..tools.selection import select_tools
 from ..tools.tool import Tool
 from .failures import ExitCode, fail
+from .options import policy_file, policy_option, spec_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,12 +35,7 @@ def _tool_filters(command: F) -> F:
     """The options that choose tools, shared by both commands; each may repeat or list a,b."""
     for option in reversed(
         (
-            click.option(
-                "--spec",
-                type=click.Path(exists=True, path_type=Path),
-                default=None,
-                help="Spec file or directory (OpenAPI or YAML) instead of the installed tools.",
-            ),
+            spec_option,
             click.option("--services", multiple=True, help="Only tools of these services."),
             click.option("--tags", multiple=True, help="Only tools with one of these tags."),
             click.option("--tools", "names", multiple=True, help="Only these tools, by name."),
@@ -77,6 +73,7 @@ def _tool_filters(command: F) -> F:
     help="Serve findTwilioTool, describeTwilioTool and callTwilioTool, which reach every tool; "
     "--services, --tags and --tools then choose tools served beside them.",
 )
+@policy_option
 def mcp(
     spec: Path | None,
     services: tuple[str, ...],
@@ -89,12 +86,15 @@ def mcp(
     public_url: str | None,
     allowed_host: tuple[str, ...],
     allowed_origin: tuple[str, ...],
+    policy: Path | None,
 ) -> None:
     """Serve the tools as an MCP server over stdio, or with --http over Streamable HTTP at
     /mcp, with Twilio's StatusCallback receiver on the same port (needs the ``mcp`` extra).
 
     Credentials and host come from the TWILIO_* variables, as for the library; over HTTP the
     clients' bearer token from OCP_TWILIO_MCP_TOKEN, and TWILIO_AUTH_TOKEN checks callbacks.
+    With --policy (or OCP_TWILIO_POLICY) the operator's policy decides every call; the
+    approvals it asks for are asked of the client's person, where the client can ask one.
     """
     try:
         import mcp.server.lowlevel  # noqa: F401  # the SDK serve_stdio runs on, imported late
@@ -108,6 +108,7 @@ def mcp(
     from ..adapters.mcp.stdio import serve_stdio
 
     environment = read_environment()
+    policy = policy_file(policy)
     if over_http and not environment.mcp_token:
         fail(
             f"ocp-twilio mcp --http needs a bearer token for its clients: set {MCP_TOKEN_ENV} "
@@ -126,6 +127,8 @@ def mcp(
                 else None
             )
             await agent.register_api("twilio", spec=spec)
+            if policy is not None:  # before the tools are listed: pins leave their schemas
+                agent.use_policy(policy)
             beside = not compact or bool(services or tags or names)
             tools = _chosen(agent.list_tools(), services, tags, names) if beside else []
             if compact:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,6 +16,7 @@ from .._json import NotJSON, read_json
 from ..tools.tool import Tool
 from .failures import ExitCode, fail
 from .known_tools import known_tools
+from .options import policy_file, policy_option
 from .output import echo_json
 
 __all__ = ["call"]
@@ -37,33 +39,43 @@ __all__ = ["call"]
     callback=lambda _context, _option, value: _positive_seconds(value),
     help="Seconds to wait for the answer (more than 0).",
 )
+@policy_option
 def call(
     name: str,
     json_text: str | None,
     pairs: tuple[str, ...],
     base_url: str | None,
     timeout: float | None,
+    policy: Path | None,
 ) -> None:
     """Call tool NAME with credentials from the TWILIO_* variables; print the result as JSON.
+    With --policy (or OCP_TWILIO_POLICY) the operator's policy decides the call first; nobody
+    is at hand to approve it, so a call it asks approval for is refused.
 
     Exit codes: 0 success, 2 bad input (nothing sent), 3 API error, 4 transport error,
-    5 configuration error.
+    5 configuration error, 6 refused by the policy (nothing sent).
     """
     try:
         tool = known_tools().get(name)
         arguments = _arguments(tool, json_text, pairs)
         tool.validate(arguments)  # bad input is exit 2 even where credentials are missing too
-        result = asyncio.run(_call(tool.name, arguments, base_url, timeout))
+        result = asyncio.run(_call(tool.name, arguments, base_url, timeout, policy_file(policy)))
     except OCPError as exc:
         fail(exc)
     echo_json(result)
 
 
 async def _call(
-    name: str, arguments: Mapping[str, Any], base_url: str | None, timeout: float | None
+    name: str,
+    arguments: Mapping[str, Any],
+    base_url: str | None,
+    timeout: float | None,
+    policy: Path | None,
 ) -> Any:
     async with OCPAgent() as agent:
         await agent.register_api("twilio", base_url=base_url)
+        if policy is not None:
+            agent.use_policy(policy)
         return await agent.call_tool(name, arguments, timeout=timeout)
 
 

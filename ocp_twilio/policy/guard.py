@@ -67,10 +67,12 @@ class Checked:
 
 @dataclass(frozen=True)
 class RuleReport:
-    """What one rule of the policy selects among the registered tools."""
+    """What one rule of the policy selects among the registered tools: ``rule`` says where it
+    is written, ``selector`` how."""
 
     rule: str
     matches: tuple[str, ...]
+    selector: str
 
 
 Rule = tuple[str, Selector]  # (where it was written, what it selects)
@@ -132,7 +134,8 @@ class PolicyGuard:
             if where[0] == "pin":
                 pinned = dict(self.policy.pin)[selector]
                 chosen = [t for t in chosen if {p.name for p in t.spec.parameters} & set(pinned)]
-            reports.append(RuleReport(self.policy.origin(where), tuple(t.name for t in chosen)))
+            matches = tuple(t.name for t in chosen)
+            reports.append(RuleReport(self.policy.origin(where), matches, selector.text))
         return reports
 
     def check_matches(self, tools: Iterable[Tool]) -> None:

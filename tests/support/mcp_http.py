@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import anyio
 import httpx2
 import uvicorn
-from mcp.client.session import ClientSession
+from mcp.client.session import ClientSession, ElicitationFnT
 from mcp.client.streamable_http import streamable_http_client
 
 from ocp_twilio import compute_signature
@@ -75,10 +75,14 @@ async def served_here(app: Any, port: int) -> AsyncIterator[Served]:
 
 @asynccontextmanager
 async def mcp_session(
-    server: Served, notes: list[Any] | None = None, *, terminate_on_close: bool = True
+    server: Served,
+    notes: list[Any] | None = None,
+    *,
+    terminate_on_close: bool = True,
+    elicitation_callback: ElicitationFnT | None = None,
 ) -> AsyncIterator[ClientSession]:
     """A handshake-era session of the SDK's client; ``terminate_on_close=False`` leaves as a
-    client that crashed does (no DELETE)."""
+    client that crashed does (no DELETE); with ``elicitation_callback`` it declares elicitation."""
 
     async def note(message: Any) -> None:
         if notes is not None:
@@ -90,7 +94,9 @@ async def mcp_session(
         streamable_http_client(
             server.mcp, http_client=client, terminate_on_close=terminate_on_close
         ) as (read, write),
-        ClientSession(read, write, message_handler=note) as session,
+        ClientSession(
+            read, write, message_handler=note, elicitation_callback=elicitation_callback
+        ) as session,
     ):
         await session.initialize()
         yield session

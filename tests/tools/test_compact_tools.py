@@ -5,15 +5,14 @@ against the sandbox (Payments) and a real server on 127.0.0.1 (an operation of T
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from bpe_openai import get_encoding
 from mcp.client.session import ClientSession
-from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.stdio import stdio_client
 from openai.types.chat import ChatCompletionMessageToolCall
+from support.cli import mcp_over_stdio
 from support.credentials import AUTH_TOKEN, TWILIO_ENV
 from support.files import SHARED_OAI, SPECS
 from support.payments import CREATE_TOOL, PAY_TOOLS, PAYMENT_BODY, UPDATE_TOOL, update_arguments
@@ -24,7 +23,6 @@ from ocp_twilio import OCPAgent, anthropic_tool_result, openai_tool_result
 from ocp_twilio.adapters.langchain import as_langchain_tools
 from ocp_twilio.sandbox import Sandbox
 
-CONSOLE_SCRIPT = str(Path(sys.executable).with_name("ocp-twilio"))
 COMPACT = ["findTwilioTool", "describeTwilioTool", "callTwilioTool"]
 MESSAGE_TOOL = "api_v2010__createMessage"
 MESSAGE_SID = "SM" + "0123456789abcdef" * 2
@@ -221,14 +219,10 @@ async def test_langchain_tools_of_the_compact_set(agent: OCPAgent) -> None:
     assert UPDATE_TOOL in [t["name"] for t in found["tools"]]
 
 
-def server_parameters(environ: dict[str, str], *options: str) -> StdioServerParameters:
-    return StdioServerParameters(command=CONSOLE_SCRIPT, args=["mcp", *options], env=environ)
-
-
 async def test_mcp_compact_server_finds_describes_and_calls_a_payment(sandbox: Sandbox) -> None:
     call_sid = sandbox.start_call()
     async with (
-        stdio_client(server_parameters(sandbox.environ(), "--compact")) as (read, write),
+        stdio_client(mcp_over_stdio(sandbox.environ(), "--compact")) as (read, write),
         ClientSession(read, write) as session,
     ):
         await session.initialize()
@@ -264,7 +258,7 @@ async def test_mcp_compact_server_finds_describes_and_calls_a_payment(sandbox: S
 async def test_mcp_compact_server_with_payments_beside(recording_server: RecordingServer) -> None:
     environ = {**TWILIO_ENV, "TWILIO_BASE_URL": recording_server.url}
     async with (
-        stdio_client(server_parameters(environ, "--compact", "--tags", "pay")) as (read, write),
+        stdio_client(mcp_over_stdio(environ, "--compact", "--tags", "pay")) as (read, write),
         ClientSession(read, write) as session,
     ):
         await session.initialize()
@@ -284,7 +278,7 @@ async def test_mcp_compact_server_calls_an_operation_of_twilios_files(
     environ = {**TWILIO_ENV, "TWILIO_BASE_URL": recording_server.url}
     options = ("--compact", "--spec", str(SHARED_OAI))
     async with (
-        stdio_client(server_parameters(environ, *options)) as (read, write),
+        stdio_client(mcp_over_stdio(environ, *options)) as (read, write),
         ClientSession(read, write) as session,
     ):
         await session.initialize()

@@ -3,7 +3,9 @@ the Pay sessions as resources and the payment prompts; the transports (``stdio``
 serve it.
 
 Every call goes through ``OCPAgent.call_tool``, so input is validated by the tool's own schema
-before anything is sent: the SDK's server does not validate arguments itself.
+before anything is sent: the SDK's server does not validate arguments itself. The operator's
+policy decides there too; the approval it asks for is the client's to give, by elicitation
+(``approval.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ...tools.offer import Offer
 from ...tools.tool import Tool
 from .._calls import call_for_model, error_text
 from .._keys import real_keys
+from .approval import approver_for
 from .pay_sessions import PaySessions
 from .prompts import PaymentPrompts
 from .tools import mcp_tools
@@ -72,7 +75,12 @@ def served_by(
             close = difflib.get_close_matches(params.name, served, n=3, cutoff=0.6)
             raise MCPError(types.INVALID_PARAMS, error_text(ToolNotFound(params.name, close)))
         outcome = await call_for_model(
-            agent, offer, tool.name, params.arguments or {}, prepare=real_keys
+            agent,
+            offer,
+            tool.name,
+            params.arguments or {},
+            prepare=real_keys,
+            approver=approver_for(ctx, agent.approver),
         )
         content = (
             outcome.data

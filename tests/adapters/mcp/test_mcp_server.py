@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import anyio
 import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
+from support.cli import mcp_over_stdio
 from support.credentials import AUTH_TOKEN, TWILIO_ENV
 from support.payments import CREATE_TOOL, PAY_TOOLS, PAYMENT_BODY, UPDATE_TOOL, update_arguments
 from support.servers import RecordingServer
 
-CONSOLE_SCRIPT = str(Path(sys.executable).with_name("ocp-twilio"))
-
 
 def server_parameters(recording_server: RecordingServer, *options: str) -> StdioServerParameters:
-    return StdioServerParameters(
-        command=CONSOLE_SCRIPT,
-        args=["mcp", *options],
-        env={**TWILIO_ENV, "TWILIO_BASE_URL": recording_server.url},
-    )
+    return mcp_over_stdio({**TWILIO_ENV, "TWILIO_BASE_URL": recording_server.url}, *options)
 
 
 async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> None:
