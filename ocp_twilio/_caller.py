@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from .payments.receiver import StatusCallbackReceiver
 from .policy.approval import ApprovalRequest, Approver
+from .policy.rules import Policy
 from .tools.offer import Offer
 from .tools.tool import Tool
 
@@ -20,6 +21,11 @@ class ToolCaller(Protocol):
     @property
     def receiver(self) -> StatusCallbackReceiver | None:
         """The StatusCallback receiver whose store the payment progress is read from."""
+        ...
+
+    @property
+    def policy(self) -> Policy | None:
+        """The operator's policy in force (None: every tool runs as called)."""
         ...
 
     def list_tools(self, api: str | None = None) -> list[Tool]: ...
