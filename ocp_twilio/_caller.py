@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from .payments.receiver import StatusCallbackReceiver
 from .policy.approval import ApprovalRequest, Approver
+from .policy.rules import Policy
 from .tools.offer import Offer
 from .tools.tool import Tool
 
@@ -25,6 +26,11 @@ class ToolCaller(Protocol):
     @property
     def approver(self) -> Approver | None:
         """The operator's approver, for an adapter that cannot ask through its framework."""
+        ...
+
+    @property
+    def policy(self) -> Policy | None:
+        """The operator's policy in force (None: every tool runs as called)."""
         ...
 
     def list_tools(self, api: str | None = None) -> list[Tool]: ...

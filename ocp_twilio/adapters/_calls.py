@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ArgumentError, ExitCode, InvalidArguments, OCPError
-from ..policy.approval import Approver
+from ..policy.approval import Approval, ApprovalRequest, Approver
 from ..tools.offer import Offer
 from ..tools.tool import Tool
 
@@ -27,7 +27,9 @@ Prepare = Callable[[Tool, Mapping[str, Any]], Any]
 __all__ = [
     "Prepare",
     "ToolOutcome",
+    "approval_for_model",
     "call_for_model",
+    "decided",
     "error_text",
     "field_of",
     "offer_of",
@@ -93,6 +95,41 @@ async def call_for_model(
         logger.exception("Tool %s failed unexpectedly", name)
         return ToolOutcome(error=f"{name} failed with an internal error ({type(exc).__name__}).")
     return ToolOutcome(data=data)
+
+
+def approval_for_model(
+    agent: ToolCaller,
+    offer: Offer,
+    name: str,
+    arguments: Any,
+    *,
+    api: str | None = None,
+    prepare: Prepare | None = None,
+) -> ApprovalRequest | None:
+    """The approval the operator's policy asks for a model's call, for a framework's own
+    approval step, which pauses the run before the tool runs; None where the call runs, or
+    fails, without one. Read as :func:`call_for_model` reads the call; never raises."""
+    try:
+        tool = offer.resolve(name, api)
+        if prepare is not None:
+            arguments = prepare(tool, arguments)
+    except OCPError:
+        return None  # the call fails as it is, and call_for_model says why
+    if not isinstance(arguments, Mapping):
+        return None
+    return agent.approval_request(tool.name, arguments, api=tool.api or None)
+
+
+def decided(approved: bool, via: str, reason: str | None = None) -> Approver:
+    """The approver of a call a framework's approval step has decided: its person's answer
+    (and ``reason``, which a refusal shows the model), given again when ``call_tool``'s policy
+    asks. A call the step never paused for is ``approved=False``: the policy refuses it if it
+    needs approval after all."""
+
+    async def answer(request: ApprovalRequest) -> Approval:
+        return Approval(approved, reason=reason, via=via)
+
+    return answer
 
 
 def offer_of(agent: ToolCaller, framework: str, offered: Iterable[Tool] | None) -> Offer:

@@ -4,6 +4,14 @@ ADK lets a tool declare its parameters as JSON Schema (``FunctionDeclaration``'s
 ``parameters_json_schema``), so each tool carries the operation's schema as it is and sends the
 call to ``OCPAgent.call_tool``, which validates it. A failed call answers ``{"error": ...}``, the
 form ADK's own tools use for a failure the model should read, so the run goes on.
+
+Where the operator's policy asks for approval, the tool asks for ADK's tool confirmation before
+anything is sent (``tool_context.request_confirmation``, the hint the request's summary and the
+payload the ApprovalRequest as a dict): the run yields an ``adk_request_confirmation`` function
+call, and the application answers it with a FunctionResponse ``{"confirmed": bool}`` in the same
+session. ``call_tool`` is told that answer (no unless confirmed), and the policy asks for it.
+Asked from the tool rather than through ``check_require_confirmation``, whose confirmation ADK
+requests itself, without a payload.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from google.genai import types
 
 from ..tools.offer import Offer
 from ..tools.tool import Tool
-from ._calls import call_for_model
+from ._calls import approval_for_model, call_for_model, decided
 from ._keys import real_keys
 from ._schema import model_facing
 
@@ -52,6 +60,16 @@ class OCPTool(BaseTool):
         )
 
     async def run_async(self, *, args: dict[str, Any], tool_context: ToolContext) -> Any:
+        confirmation = tool_context.tool_confirmation
+        if confirmation is None:
+            request = approval_for_model(
+                self._agent, self._offer, self._tool.name, args, prepare=real_keys
+            )
+            if request is not None:
+                tool_context.request_confirmation(hint=request.summary(), payload=request.as_dict())
+                # The pause is no result for the model to read, as with ADK's FunctionTool.
+                tool_context.actions.skip_summarization = True
+                return {"error": "This tool call requires confirmation, please approve or reject."}
         outcome = await call_for_model(
             self._agent,
             self._offer,
@@ -59,6 +77,7 @@ class OCPTool(BaseTool):
             args,
             prepare=real_keys,
             call_id=tool_context.function_call_id,
+            approver=decided(confirmation is not None and confirmation.confirmed, "google-adk"),
         )
         if outcome.error is not None:
             return {"error": outcome.error}

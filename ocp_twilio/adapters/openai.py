@@ -15,9 +15,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .._config import MAX_JSON_DEPTH
 from .._json import NotJSON, read_json
+from ..policy.approval import ApprovalRequest, Approver
 from ..tools.offer import Offer
 from ..tools.tool import Tool
-from ._calls import ToolOutcome, call_for_model, field_of, offer_of, unreadable
+from ._calls import (
+    ToolOutcome,
+    approval_for_model,
+    call_for_model,
+    field_of,
+    offer_of,
+    unreadable,
+)
 from ._rules import exported_tool
 from ._schema import rule_text, with_notes
 
@@ -26,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OpenAIShape",
+    "function_call_approval",
     "function_output",
     "openai_function",
     "openai_tool_result",
@@ -128,12 +137,28 @@ async def run_function_call(
     *,
     api: str | None = None,
     call_id: str | None = None,
+    approver: Approver | None = None,
 ) -> ToolOutcome:
     """One call of a tool in ``offer`` with OpenAI's arguments (JSON text, strict mode's
-    nulls), never raising."""
+    nulls), never raising; ``approver``: a framework's approval step (see call_for_model)."""
     return await call_for_model(
-        agent, offer, name, arguments, api=api, prepare=_from_openai, call_id=call_id
+        agent,
+        offer,
+        name,
+        arguments,
+        api=api,
+        prepare=_from_openai,
+        call_id=call_id,
+        approver=approver,
     )
+
+
+def function_call_approval(
+    agent: ToolCaller, offer: Offer, name: str, arguments: Any, *, api: str | None = None
+) -> ApprovalRequest | None:
+    """The approval the policy asks for a call with OpenAI's arguments, read as
+    :func:`run_function_call` reads them (see approval_for_model)."""
+    return approval_for_model(agent, offer, name, arguments, api=api, prepare=_from_openai)
 
 
 def openai_function(tool: Tool, strict: bool) -> tuple[dict[str, Any], bool]:

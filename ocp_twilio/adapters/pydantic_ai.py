@@ -5,6 +5,13 @@ unchecked) and sends the call to ``OCPAgent.call_tool``, which validates it. Ref
 raise ModelRetry, so the model is asked to correct them within the tool's retry budget; a call
 that failed after it was sent (Twilio's error, a timeout) raises ToolFailed, which the model
 sees as a failed result without being told to try the same call again.
+
+Where the operator's policy asks for approval, the tool raises ApprovalRequired for that call
+before anything is sent (its metadata: the ApprovalRequest as a dict), so the run ends with
+DeferredToolRequests (which the agent's ``output_type`` must allow) or goes to a
+HandleDeferredToolCalls handler; the next run's ``deferred_tool_results`` answers it. A denied
+call never reaches the tool; an approved one (``override_args`` included: the person's edit) tells
+``call_tool`` the answer, which the policy asks for again.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..tools.offer import Offer
 from ..tools.tool import Tool
-from ._calls import call_for_model
+from ._calls import approval_for_model, call_for_model, decided
 from ._keys import real_keys
 from ._schema import model_facing
 
@@ -43,10 +50,16 @@ def as_pydantic_ai_toolset(
 
 
 def _tool(agent: ToolCaller, offer: Offer, tool: Tool) -> PydanticTool[Any]:
-    from pydantic_ai import ModelRetry, ToolFailed
+    from pydantic_ai import ApprovalRequired, ModelRetry, ToolFailed
     from pydantic_ai import Tool as PydanticTool
 
     async def call(context: RunContext[Any], **arguments: Any) -> Any:
+        approved = context.tool_call_approved
+        if not approved:
+            # Raised here, not in call_for_model, which turns every exception into a result.
+            request = approval_for_model(agent, offer, tool.name, arguments, prepare=real_keys)
+            if request is not None:
+                raise ApprovalRequired(metadata=request.as_dict())
         outcome = await call_for_model(
             agent,
             offer,
@@ -54,6 +67,7 @@ def _tool(agent: ToolCaller, offer: Offer, tool: Tool) -> PydanticTool[Any]:
             arguments,
             prepare=real_keys,
             call_id=context.tool_call_id,
+            approver=decided(approved, "pydantic-ai"),
         )
         if outcome.error is None:
             return outcome.data

@@ -3,43 +3,18 @@ sandbox on 127.0.0.1."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Any
-
 from google.adk.agents import LlmAgent
-from google.adk.models.base_llm import BaseLlm
-from google.adk.models.llm_request import LlmRequest
-from google.adk.models.llm_response import LlmResponse
 from google.adk.runners import InMemoryRunner
 from google.genai import types
-from pydantic import Field
 from support.offers import ATTACKS, PROGRESS
 from support.sandbox import CREATE_TOOL, UNKNOWN_CALL, conflicting_update, create_call
+from support.scripted_models import ScriptedLlm
 from support.servers import RecordingServer
 from support.span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import OCPAgent, Tool
 from ocp_twilio.adapters.google_adk import as_adk_tools
 from ocp_twilio.sandbox import Sandbox
-
-
-class ScriptedLlm(BaseLlm):
-    """Makes the given function calls, one per turn, then answers "done"; keeps each request."""
-
-    calls: list[tuple[str, dict[str, Any]]] = Field(default_factory=list)
-    requests: list[LlmRequest] = Field(default_factory=list)
-
-    async def generate_content_async(
-        self, llm_request: LlmRequest, stream: bool = False
-    ) -> AsyncGenerator[LlmResponse, None]:
-        self.requests.append(llm_request)
-        if self.calls:
-            name, arguments = self.calls.pop(0)
-            call = types.FunctionCall(id=f"call_{len(self.requests)}", name=name, args=arguments)
-            part = types.Part(function_call=call)
-        else:
-            part = types.Part(text="done")
-        yield LlmResponse(content=types.Content(role="model", parts=[part]))
 
 
 async def run(

@@ -4,58 +4,19 @@ for tool calls, against the sandbox on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from agents import Agent, FunctionTool, ModelBehaviorError, ModelResponse, RunConfig, Runner, Usage
-from agents.models.interface import Model
-from openai.types.responses import (
-    ResponseFunctionToolCall,
-    ResponseOutputMessage,
-    ResponseOutputText,
-)
+from agents import Agent, FunctionTool, ModelBehaviorError, RunConfig, Runner
 from support.offers import ATTACKS, PROGRESS
 from support.sandbox import CREATE_TOOL, UNKNOWN_CALL, UPDATE_TOOL, conflicting_update, create_call
+from support.scripted_models import ScriptedModel
 from support.servers import RecordingServer
 from support.span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.adapters.openai_agents import as_openai_agents_tools
 from ocp_twilio.sandbox import Sandbox
-
-
-class ScriptedModel(Model):
-    """A model that makes the given tool calls, one turn each, then says "done"; it keeps what
-    the SDK sent it on each turn."""
-
-    def __init__(self, *calls: tuple[str, dict[str, Any]]) -> None:
-        self.calls = list(calls)
-        self.inputs: list[Any] = []
-        self.tools: list[Any] = []
-
-    async def get_response(self, *args: Any, **kwargs: Any) -> ModelResponse:
-        self.inputs.append(kwargs["input"])
-        self.tools = kwargs["tools"]
-        if self.calls:
-            name, arguments = self.calls.pop(0)
-            n = len(self.inputs)
-            item: Any = ResponseFunctionToolCall(
-                id=f"fc_{n}",
-                call_id=f"call_{n}",
-                name=name,
-                arguments=json.dumps(arguments),
-                type="function_call",
-            )
-        else:
-            text = ResponseOutputText(text="done", type="output_text", annotations=[])
-            item = ResponseOutputMessage(
-                id="msg", content=[text], role="assistant", status="completed", type="message"
-            )
-        return ModelResponse(output=[item], usage=Usage(), response_id=None)
-
-    def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        raise NotImplementedError("the tests run without streaming")
 
 
 async def run(agent: OCPAgent, model: ScriptedModel) -> list[dict[str, Any]]:

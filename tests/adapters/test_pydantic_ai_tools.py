@@ -3,55 +3,18 @@ calls, against the sandbox on 127.0.0.1."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from pydantic_ai import Agent, FunctionToolset, ModelRetry, UnexpectedModelBehavior
-from pydantic_ai.messages import (
-    ModelMessage,
-    ModelRequest,
-    ModelResponse,
-    TextPart,
-    ToolCallPart,
-    ToolReturnPart,
-)
-from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.models.test import TestModel
 from support.offers import ATTACKS, PROGRESS
 from support.sandbox import CREATE_TOOL, UNKNOWN_CALL, conflicting_update, create_call
+from support.scripted_models import returns, scripted
 from support.servers import RecordingServer
 from support.span_capture import captured_spans, tool_call_ids
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.adapters.pydantic_ai import as_pydantic_ai_toolset
 from ocp_twilio.sandbox import Sandbox
-
-
-def scripted(*calls: tuple[str, dict[str, Any]]) -> tuple[FunctionModel, list[AgentInfo]]:
-    """A model that makes the given calls, one per turn, then answers "done"."""
-    queue = list(calls)
-    seen: list[AgentInfo] = []
-
-    def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        seen.append(info)
-        if not queue:
-            return ModelResponse(parts=[TextPart("done")])
-        name, arguments = queue.pop(0)
-        return ModelResponse(
-            parts=[ToolCallPart(name, arguments, tool_call_id=f"call_{len(seen)}")]
-        )
-
-    return FunctionModel(respond), seen
-
-
-def returns(messages: list[ModelMessage]) -> list[ToolReturnPart]:
-    return [
-        part
-        for message in messages
-        if isinstance(message, ModelRequest)
-        for part in message.parts
-        if isinstance(part, ToolReturnPart)
-    ]
 
 
 async def test_a_tool_call_runs_against_the_sandbox(
