@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from .._exceptions import ArgumentError, InvalidArguments
+from ..policy.effects import effects_of
 from ..specs.methods import READ_METHODS
 from ..specs.model import OperationSpec, ParameterSpec
 from .encoding import IDEMPOTENCY_KEY, STATUS_CALLBACK, CallTemplate, PreparedRequest, idempotent
@@ -58,6 +59,8 @@ class Tool:
         self.name = name or spec.name
         self.api = api or spec.api
         self.local = local
+        # What a call does to the world (policy/effects.py): read, write, contacts a person...
+        self.effects = effects_of(spec)
         self.status_callback = status_callback if self.takes_status_callback else None
         # Only where the API requires the key (Twilio's Pay operations) is it known to dedupe
         # repeats; an optional one promises nothing, so none is made up for it.
