@@ -17,12 +17,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import jsonschema
-
 from ..http.hosts import is_twilio_host
 from ..specs.documents import read_document
 from ..specs.methods import READ_METHODS
-from ..specs.model import LocalSpec, OperationSpec, check_document
+from ..specs.model import LocalSpec, OperationSpec
 from ..specs.names import CALL_TOOL
 
 __all__ = [
@@ -116,8 +114,8 @@ def _entry(spec: OperationSpec) -> _Entry | None:
 
 @cache
 def _table() -> dict[tuple[str, str], _Entry]:
+    # Its shape is checked by the tests (tests/policy/test_effects.py), not on every import.
     document = read_document(TABLE, "effect table")
-    check_document(_TABLE_VALIDATOR, document, f"Effect table {TABLE}")
     return {
         (service, operation_id): _Entry(
             effects=frozenset(raw.get("effects", ())),
@@ -130,31 +128,3 @@ def _table() -> dict[tuple[str, str], _Entry]:
         for service, operations in document.items()
         for operation_id, raw in operations.items()
     }
-
-
-_EXTRA = {"enum": ["contacts-person", "spends-money", "account"]}
-_NAMES = {"type": "array", "items": {"type": "string"}, "minItems": 1}
-_TABLE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": {
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "additionalProperties": False,
-            "minProperties": 1,
-            "properties": {
-                "effects": {"type": "array", "items": _EXTRA, "minItems": 1},
-                "recipients": _NAMES,
-                "when": {
-                    "type": "object",
-                    "propertyNames": _EXTRA,
-                    "additionalProperties": {
-                        "type": "object",
-                        "additionalProperties": {"type": "array", "minItems": 1},
-                    },
-                },
-            },
-        },
-    },
-}
-_TABLE_VALIDATOR = jsonschema.Draft202012Validator(_TABLE_SCHEMA)

@@ -6,6 +6,7 @@ import dataclasses
 import re
 from collections import Counter
 
+import jsonschema
 import pytest
 import ryaml
 from support.files import ROOT, SHARED_OAI
@@ -34,6 +35,37 @@ needs_twilio_files = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def operations() -> dict[tuple[str, str], OperationSpec]:
     return {(op.service, op.operation_id): op for op in load_operations([SHARED_OAI])}
+
+
+_EXTRA = {"enum": ["contacts-person", "spends-money", "account"]}
+_TABLE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {
+                "effects": {"type": "array", "items": _EXTRA, "minItems": 1, "uniqueItems": True},
+                "recipients": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "when": {
+                    "type": "object",
+                    "propertyNames": _EXTRA,
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "minItems": 1},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def test_the_table_holds_only_what_its_reader_takes() -> None:
+    table = ryaml.loads(TABLE.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(_TABLE_SCHEMA).validate(table)
 
 
 @needs_twilio_files
