@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from yarl import URL
 
 from .._exceptions import ConfigurationError
+from ..specs.hosts import is_twilio_host, is_twilio_name
 
 __all__ = [
     "DEFAULT_SERVER",
@@ -24,11 +25,6 @@ __all__ = [
 ]
 
 DEFAULT_SERVER = "https://api.twilio.com"
-
-
-def is_twilio_host(url: str) -> bool:
-    """Whether ``url`` names a Twilio host (twilio.com or one of its subdomains)."""
-    return _is_twilio_name(urlsplit(url).hostname or "")
 
 
 def has_userinfo(url: URL | str) -> bool:
@@ -76,7 +72,7 @@ class CredentialScope:
             return (
                 url.scheme == "https"
                 and url.explicit_port in (None, 443)
-                and _is_twilio_name(url.host)
+                and is_twilio_name(url.host)
             )
         scheme, host, port, prefix = self._origin
         return (
@@ -105,11 +101,6 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _is_twilio_name(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    return host == "twilio.com" or host.endswith(".twilio.com")
 
 
 def resolve_base_url(

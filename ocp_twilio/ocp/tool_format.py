@@ -14,8 +14,10 @@ Names follow rules that stay stable across versions:
   operation's order.
 
 What an OCP tool cannot say (the body encoding, the names Twilio receives, the arguments filled
-from the credentials, exactly-one-of groups, the success status) is the tool's object in its
-entry's ``x-ocp-twilio`` extension (:data:`TOOL_EXTENSION_SCHEMA`), in the OCP tool's names.
+from the credentials, exactly-one-of groups, the success status, the effects) is the tool's
+object in its entry's ``x-ocp-twilio`` extension (:data:`TOOL_EXTENSION_SCHEMA`), in the OCP
+tool's names. The effects are written for other readers and never read back: a registry entry's
+tools have their method's effects alone, whatever it claims.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ TOOL_EXTENSION_SCHEMA = {
             "items": {"type": "array", "items": {"type": "string"}, "minItems": 2},
         },
         "response_status": {"type": "integer", "minimum": 100, "maximum": 599},
+        # Written for other readers and taken as any strings: this library never reads it back.
+        "effects": {"type": "array", "items": {"type": "string"}},
     },
 }
 
@@ -122,6 +126,7 @@ def tool_extension(tool: Tool, listed: Mapping[str, Any]) -> dict[str, Any]:
         ]
     if tool.spec.response is not None and listed["response_schema"]:
         extension["response_status"] = tool.spec.response.status
+    extension["effects"] = sorted(tool.effects)
     return extension
 
 

@@ -174,6 +174,8 @@ class PolicyGuard:
         if self.policy.dry_run:
             return self._dry_run(tool, runner, arguments, call)
         reasons = tuple(where for where, s in rules.approval if s.matches(tool, effects))
+        if rules.budgets and SPENDS_MONEY in effects:
+            reasons += self._unknown_cost(rules, sent)
         if reasons:
             arguments = copy.deepcopy(dict(arguments))  # what is approved is what runs
             approval = await self._approval(tool, runner, arguments, effects, reasons, call)
@@ -208,6 +210,8 @@ class PolicyGuard:
         sent = {**arguments, **tool.pinned} if tool.pinned else arguments
         effects = self._effects(tool, sent)
         reasons = tuple(where for where, s in rules.approval if s.matches(tool, effects))
+        if rules.budgets and SPENDS_MONEY in effects:
+            reasons += self._unknown_cost(rules, sent)
         if not reasons:
             return None
         try:
@@ -342,7 +346,7 @@ class PolicyGuard:
                     self.policy.origin(("limits", "rates", i)),
                     f"at most {rate.calls} calls in {rate.per:g} s; try again in {wait:.0f} s.",
                 )
-        for i, budget, amount in self._budget_uses(tool, rules, sent, effects, call):
+        for i, budget, amount in self._budget_uses(tool, rules, sent, effects):
             left = budget.amount - self._used(i, budget.per, now)
             if amount > left:
                 what = budget.currency or "sends"
@@ -403,26 +407,28 @@ class PolicyGuard:
         rules: _ToolRules,
         sent: Mapping[str, Any],
         effects: frozenset[str],
-        call: Call | None,
     ) -> list[tuple[int, Budget, Decimal]]:
+        """What this call takes from each budget: a send, or the amount of the Pay session it
+        completes (a charge of unknown cost takes nothing: it needs approval instead)."""
         uses = []
         for i, budget in rules.budgets:
             if budget.currency is None:
                 if CONTACTS_PERSON in effects:
                     uses.append((i, budget, Decimal(1)))
-            elif SPENDS_MONEY in effects and tool.possible_effects:
+            elif SPENDS_MONEY in effects:
                 known = self._sessions.get(str(sent.get("Sid")))
-                if known is None:
-                    self._refuse(
-                        tool,
-                        call,
-                        self.policy.origin(("limits", "budgets", "spend")),
-                        "the policy caps spending, and this agent did not create the Pay "
-                        "session, so its amount is unknown.",
-                    )
-                elif known[1] == budget.currency:
+                if known is not None and known[1] == budget.currency:
                     uses.append((i, budget, known[0]))
         return uses
+
+    def _unknown_cost(self, rules: _ToolRules, sent: Mapping[str, Any]) -> tuple[str, ...]:
+        """Why a person must approve a charge of unknown cost while a spend budget is set (a
+        number bought, a Pay session this agent did not create): it would slip past the budget."""
+        if self._sessions.get(str(sent.get("Sid"))) is not None:
+            return ()
+        if not any(budget.currency for _, budget in rules.budgets):
+            return ()
+        return (self.policy.origin(("limits", "budgets", "spend")) + ", the cost unknown",)
 
     def _count(
         self, tool: Tool, rules: _ToolRules, sent: Mapping[str, Any], effects: frozenset[str]
@@ -430,7 +436,7 @@ class PolicyGuard:
         now = time.monotonic()
         for i, rate in rules.rates:
             self._window(i, tool.name, rate.per, now).append(now)
-        for i, _, amount in self._budget_uses(tool, rules, sent, effects, None):
+        for i, _, amount in self._budget_uses(tool, rules, sent, effects):
             self._spent.setdefault(i, deque()).append((now, amount))
 
     def _window(self, rule: int, tool: str, per: float, now: float) -> deque[float]:

@@ -13,6 +13,9 @@ import re
 __all__ = [
     "API_NAME",
     "ARGUMENT_KEY",
+    "CALL_TOOL",
+    "DESCRIBE_TOOL",
+    "FIND_TOOL",
     "MAX_NAME",
     "MCP_NAME",
     "TOOL_NAME",
@@ -34,6 +37,10 @@ ARGUMENT_KEY = re.compile(f"^[{_KEY_CHARACTERS}]{{1,{MAX_NAME}}}$")
 MCP_NAME = re.compile(f"^[{_KEY_CHARACTERS}]{{1,128}}$")
 # OCP's pattern for the names of the context schema's api_specs: the names register_api takes.
 API_NAME = re.compile(f"[{_TOOL_NAME_CHARACTERS}]+")
+
+# The compact tools (tools/compact.py), named here for what must know them without importing
+# the tools: callTwilioTool's effects are those of every tool it may call (specs/effects.py).
+FIND_TOOL, DESCRIBE_TOOL, CALL_TOOL = "findTwilioTool", "describeTwilioTool", "callTwilioTool"
 
 _NOT_IN_TOOL_NAME = re.compile(f"[^{_TOOL_NAME_CHARACTERS}]")
 _NOT_IN_KEY = re.compile(f"[^{_KEY_CHARACTERS}]")

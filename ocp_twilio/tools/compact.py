@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..specs.model import LocalSpec, ParameterSpec
+from ..specs.names import CALL_TOOL, DESCRIBE_TOOL, FIND_TOOL
 from .tool import Tool
 
 __all__ = [
@@ -28,7 +29,6 @@ __all__ = [
     "found",
 ]
 
-FIND_TOOL, DESCRIBE_TOOL, CALL_TOOL = "findTwilioTool", "describeTwilioTool", "callTwilioTool"
 COMPACT_NAMES = frozenset({FIND_TOOL, DESCRIBE_TOOL, CALL_TOOL})
 DEFAULT_FOUND, MAX_FOUND = 5, 10
 _MAX_QUERY = 500

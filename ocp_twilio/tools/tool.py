@@ -61,7 +61,8 @@ class Tool:
         self.name = name or spec.name
         self.api = api or spec.api
         self.local = local
-        self.effects = effects_of(self.spec)
+        # What a call does to the world (specs/effects.py): read, write, contacts a person...
+        self.effects = effects_of(spec)
         self.status_callback = status_callback if self.takes_status_callback else None
         # The operator's values (a policy's pins, the receiver's StatusCallback): sent on every
         # call, and no longer arguments of the model.

@@ -21,7 +21,7 @@ from support.adapter_rules import (
 )
 from support.credentials import TWILIO_ENV
 from support.files import SPECS
-from support.payments import PAY_TOOLS, UPDATE_TOOL
+from support.payments import CREATE_TOOL, PAY_TOOLS, UPDATE_TOOL
 
 from ocp_twilio import ConfigurationError, OCPAgent, SpecError, Tool, load_tools
 from ocp_twilio.adapters import tool_definitions
@@ -113,7 +113,7 @@ def test_mcp_tools_are_valid_mcp_tools(which: str) -> None:
         jsonschema.Draft202012Validator.check_schema(tool.input_schema)
 
 
-def test_mcp_annotations_follow_the_method() -> None:
+def test_mcp_annotations_follow_the_effects() -> None:
     hints = {
         d["name"]: d["annotations"]
         for d in tool_definitions([*tools_of("widgets"), *tools_of("payments")], "mcp")
@@ -127,7 +127,11 @@ def test_mcp_annotations_follow_the_method() -> None:
     }
     assert hints[UPDATE_WIDGET]["idempotentHint"] is False  # POST without an IdempotencyKey
     assert hints[UPDATE_TOOL]["idempotentHint"] is True  # POST with a required key
-    assert hints[UPDATE_TOOL]["destructiveHint"] is False
+    # An update, which may also charge a card (Status complete).
+    assert hints[UPDATE_TOOL]["destructiveHint"] is True
+    # Only adds: a session on a call already there, nothing charged until it completes.
+    assert hints[CREATE_TOOL]["destructiveHint"] is False
+    assert hints[UPDATE_WIDGET]["destructiveHint"] is True
 
 
 def test_a_name_a_framework_refuses_is_a_clear_error() -> None:

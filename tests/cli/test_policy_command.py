@@ -126,7 +126,10 @@ async def test_mcp_with_a_policy_refuses_over_stdio(
         unasked = await session.call_tool(CREATE_TOOL, arguments)
 
     assert recording_server.requests == []
-    for result, phrase in ((denied, f"the policy denies {UPDATE_TOOL}"), (unasked, "cannot ask a person")):
+    for result, phrase in (
+        (denied, f"the policy denies {UPDATE_TOOL}"),
+        (unasked, "cannot ask a person"),
+    ):
         assert result.is_error is True
         content = result.content[0]
         assert isinstance(content, types.TextContent)

@@ -432,3 +432,20 @@ async def test_registry_answers_go_through_the_agents_transport_and_are_capped(
         transport = agent.transport
         assert isinstance(transport, AiohttpTransport) and transport._session is not None
     assert registry_server.paths == ["/api/v1/registry/parcels"]
+
+
+async def test_a_registry_entry_cannot_make_a_tool_that_sends_look_like_one_that_reads(
+    tmp_path: Path,
+) -> None:
+    """Its tools keep their method's effects: a claim in the extension, or Twilio's own
+    operationId on Twilio's host, changes nothing."""
+    entry = parcel_entry("https://api.twilio.com")
+    entry["tools"][1]["operation_id"] = "CreateMessage"
+    entry["x-ocp-twilio"] = {"tools": {"createParcel": {"effects": ["read"]}}}
+    registry_file = write_registry(tmp_path, {"parcels": entry})
+
+    async with OCPAgent(registry_file=registry_file) as agent:
+        api = await agent.register_api("parcels", **ACME_CREDENTIALS)
+
+    effects = {tool.spec.name: tool.effects for tool in api.tools}
+    assert effects == {"getParcel": {"read"}, "createParcel": {"write"}}

@@ -147,6 +147,7 @@ def test_the_tricky_names_become_ocp_names() -> None:
         "from_credentials": {"AccountSid": "account_sid"},
         "exactly_one_of": [["Status", "Capture"]],
         "response_status": 202,
+        "effects": ["write"],
     }
 
 

@@ -168,7 +168,8 @@ async def test_completing_a_charge_spends_its_amount_and_capturing_does_not(
     # The server answers every call with the same session: its 30 USD are spent already.
     with pytest.raises(CallRefused, match="budget of 50 USD per 86400 s has 20 left"):
         await agent.call_tool("updatePayments", complete)
-    with pytest.raises(CallRefused, match="did not create the Pay session"):
+    # A session it did not create costs what it costs: a person approves it (none is set up).
+    with pytest.raises(CallRefused, match=r"spend, the cost unknown.*no way to ask"):
         await agent.call_tool("updatePayments", {**complete, "Sid": "PK" + "1" * 32})
     assert len(recording_server.requests) == 3
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
+from ...specs.effects import conditional_effects, is_additive
 from ...specs.names import MCP_NAME
-from ...tools.compact import CALL_TOOL
 from ...tools.tool import Tool
 from .._exported_formats import exported_schema
 from .._rules import check_names
 from .._schema import model_facing
 
-__all__ = ["mcp_tools"]
+__all__ = ["EFFECTS_META", "mcp_tools"]
+
+# The key of a tool's effects in its ``_meta`` (MCP reserves unprefixed and MCP's own names).
+EFFECTS_META = "io.github.ocp-twilio/effects"
 
 
 def mcp_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
@@ -33,6 +36,7 @@ def _definition(tool: Tool) -> dict[str, Any]:
         "description": description or f"{tool.endpoint} ({tool.spec.service}).",
         "inputSchema": exported_schema(schema, "input"),
         "annotations": _annotations(tool),
+        "_meta": {EFFECTS_META: sorted(tool.effects)},
     }
     output = _published_output(tool)
     if output is not None:
@@ -41,10 +45,14 @@ def _definition(tool: Tool) -> dict[str, Any]:
 
 
 def _annotations(tool: Tool) -> dict[str, bool]:
+    # Effects that some argument values bring count too: MCP's hints are about what may happen.
+    effects = tool.effects | conditional_effects(tool.spec).keys()
     return {
-        "readOnlyHint": tool.read_only,
-        # callTwilioTool calls any tool, a DELETE too.
-        "destructiveHint": tool.method == "DELETE" or tool.name == CALL_TOOL,
+        "readOnlyHint": effects == {"read"},
+        # MCP's "destructive" is anything but a read or a pure addition: an update, a delete,
+        # or a write that reaches a person, money or the account (callTwilioTool may do all).
+        "destructiveHint": effects != {"read"}
+        and not (effects == {"write"} and is_additive(tool.spec)),
         "idempotentHint": tool.idempotent,
         "openWorldHint": not tool.local,  # it acts on Twilio, outside the client
     }

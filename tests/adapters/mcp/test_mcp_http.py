@@ -44,6 +44,7 @@ from support.payments import (
 from ocp_twilio import ConfigurationError, MemoryProgressStore, OCPAgent, TransportError
 from ocp_twilio.adapters._exported_formats import STANDARD_FORMATS
 from ocp_twilio.adapters.mcp.http import http_application
+from ocp_twilio.adapters.mcp.tools import EFFECTS_META
 from ocp_twilio.cli import main
 from ocp_twilio.cli.failures import ExitCode
 from ocp_twilio.sandbox import Sandbox
@@ -317,6 +318,11 @@ async def test_ref_root_tools_publish_an_output_schema_in_standard_formats(
     account = by_name["api_v2010__fetchAccount"].output_schema
     assert account is not None and account["type"] == "object" and "$ref" not in account
     assert "auth_token" in account["properties"]
+    message = by_name["api_v2010__createMessage"]
+    assert message.meta == {EFFECTS_META: ["contacts-person", "write"]}
+    assert message.annotations is not None and message.annotations.destructive_hint is True
+    fetched = by_name["api_v2010__fetchMessage"].annotations
+    assert fetched is not None and fetched.read_only_hint is True
     with_output = [tool for tool in tools if tool.output_schema is not None]
     assert len(with_output) > 150  # of 199; 61 had a root type: object before
     found = {

@@ -12,6 +12,8 @@ from support.credentials import AUTH_TOKEN, TWILIO_ENV
 from support.payments import CREATE_TOOL, PAY_TOOLS, PAYMENT_BODY, UPDATE_TOOL, update_arguments
 from support.servers import RecordingServer
 
+from ocp_twilio.adapters.mcp.tools import EFFECTS_META
+
 
 def server_parameters(recording_server: RecordingServer, *options: str) -> StdioServerParameters:
     return mcp_over_stdio({**TWILIO_ENV, "TWILIO_BASE_URL": recording_server.url}, *options)
@@ -42,8 +44,9 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
     update = listed[UPDATE_TOOL]
     assert update.annotations is not None
     assert update.annotations.read_only_hint is False
-    assert update.annotations.destructive_hint is False
+    assert update.annotations.destructive_hint is True  # an update, which may charge a card
     assert update.annotations.idempotent_hint is True
+    assert update.meta == {EFFECTS_META: ["write"]}
     assert update.output_schema is not None and "sid" in update.output_schema["properties"]
     assert "CallSid" in update.input_schema["required"]
 
