@@ -79,11 +79,7 @@ async def call_for_model(
     for what it cannot read. ``call_id`` is the model's id of the call, for its trace.
     """
     try:
-        tool = offer.resolve(name, api)
-        if prepare is not None:
-            arguments = prepare(tool, arguments)
-        if not isinstance(arguments, Mapping):
-            raise unreadable(tool.name, "must be one JSON object")
+        tool, arguments = _read_call(offer, name, arguments, api, prepare)
         # By name and API, so that the registered tool (its StatusCallback filled) is called.
         data = await agent.call_tool(
             tool.name, arguments, api=tool.api or None, tool_call_id=call_id, approver=approver
@@ -110,14 +106,23 @@ def approval_for_model(
     approval step, which pauses the run before the tool runs; None where the call runs, or
     fails, without one. Read as :func:`call_for_model` reads the call; never raises."""
     try:
-        tool = offer.resolve(name, api)
-        if prepare is not None:
-            arguments = prepare(tool, arguments)
+        tool, arguments = _read_call(offer, name, arguments, api, prepare)
+        return agent.approval_request(tool.name, arguments, api=tool.api or None)
     except OCPError:
         return None  # the call fails as it is, and call_for_model says why
+
+
+def _read_call(
+    offer: Offer, name: str, arguments: Any, api: str | None, prepare: Prepare | None
+) -> tuple[Tool, Mapping[str, Any]]:
+    """The offered tool a model's call names, and the arguments as that tool's own; an OCPError
+    where either cannot be read (nothing is sent)."""
+    tool = offer.resolve(name, api)
+    if prepare is not None:
+        arguments = prepare(tool, arguments)
     if not isinstance(arguments, Mapping):
-        return None
-    return agent.approval_request(tool.name, arguments, api=tool.api or None)
+        raise unreadable(tool.name, "must be one JSON object")
+    return tool, arguments
 
 
 def decided(approved: bool, via: str, reason: str | None = None) -> Approver:

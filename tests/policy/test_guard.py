@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from support.credentials import AUTH_TOKEN, TWILIO_ENV
-from support.files import SPECS
+from support.credentials import AUTH_TOKEN
 from support.payments import create_arguments, update_arguments
+from support.policy import messaging_agent
 from support.servers import RecordingServer
 
 from ocp_twilio import (
@@ -22,7 +22,6 @@ from ocp_twilio import (
     Policy,
     PolicyError,
 )
-from ocp_twilio.specs.model import packaged_schemas_dir
 
 MESSAGE = {"To": "+15551234567", "Body": "Your table is ready"}
 CARD = "4111 1111 1111 1111"
@@ -30,13 +29,7 @@ CARD = "4111 1111 1111 1111"
 
 @pytest.fixture
 async def agent(recording_server: RecordingServer) -> AsyncIterator[OCPAgent]:
-    async with OCPAgent() as ocp_agent:
-        await ocp_agent.register_api(
-            "twilio",
-            spec=[packaged_schemas_dir(), SPECS / "messaging.yaml"],
-            base_url=recording_server.url,
-            environ=TWILIO_ENV,
-        )
+    async with messaging_agent(recording_server.url) as ocp_agent:
         yield ocp_agent
 
 
@@ -322,13 +315,7 @@ async def test_a_policy_file_can_be_given_to_the_agent(
 ) -> None:
     path = tmp_path / "policy.yaml"
     path.write_text("deny: [effect:contacts-person]\n")
-    async with OCPAgent(policy=path) as agent:
-        await agent.register_api(
-            "twilio",
-            spec=[packaged_schemas_dir(), SPECS / "messaging.yaml"],
-            base_url=recording_server.url,
-            environ=TWILIO_ENV,
-        )
+    async with messaging_agent(recording_server.url, policy=path) as agent:
         with pytest.raises(CallRefused, match=r"deny\[0\] \(policy.yaml line 1\)"):
             await agent.call_tool("createMessage", MESSAGE)
     assert recording_server.requests == []

@@ -16,13 +16,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.credentials import TWILIO_ENV
-from support.files import SPECS
+from support.policy import messaging_agent
 from support.servers import RecordingServer
 
 from ocp_twilio import Approval, OCPAgent, OCPError, Policy
 from ocp_twilio.adapters import anthropic_tool_result, openai_tool_result
-from ocp_twilio.specs.model import packaged_schemas_dir
 
 ALLOWED_TO = "+15551234567"
 FORBIDDEN_TO = "+447700900123"
@@ -37,13 +35,7 @@ POLICY = {
 
 @pytest.fixture
 async def agent(recording_server: RecordingServer) -> AsyncIterator[OCPAgent]:
-    async with OCPAgent() as ocp_agent:
-        await ocp_agent.register_api(
-            "twilio",
-            spec=[packaged_schemas_dir(), SPECS / "messaging.yaml"],
-            base_url=recording_server.url,
-            environ=TWILIO_ENV,
-        )
+    async with messaging_agent(recording_server.url) as ocp_agent:
         yield ocp_agent
 
 
