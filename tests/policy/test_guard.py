@@ -12,6 +12,7 @@ from support.credentials import AUTH_TOKEN
 from support.payments import create_arguments, update_arguments
 from support.policy import messaging_agent
 from support.servers import RecordingServer
+from support.span_capture import captured_spans
 
 from ocp_twilio import (
     Approval,
@@ -326,3 +327,20 @@ async def test_a_model_is_not_offered_the_tools_the_policy_always_refuses(agent:
     offered = [t["function"]["name"] for t in agent.tools_for("openai")]
     assert "api_v2010__deleteMessage" not in offered
     assert {"api_v2010__createMessage", "api_v2010__updatePayments"} <= set(offered)
+
+
+async def test_the_span_of_a_call_carries_the_policy_decision(agent: OCPAgent) -> None:
+    memory = captured_spans()
+    use(agent, {"deny": ["effect:contacts-person"]})
+    with pytest.raises(CallRefused):
+        await agent.call_tool("createMessage", MESSAGE, tool_call_id="c9")
+    await agent.call_tool("fetchMessage", {"Sid": "SM" + "0" * 32})
+    decisions = [
+        (span.name, (span.attributes or {}).get("ocp_twilio.policy.decision"))
+        for span in memory.get_finished_spans()
+        if span.instrumentation_scope and span.instrumentation_scope.name == "ocp_twilio"
+    ]
+    assert decisions == [
+        ("execute_tool api_v2010__createMessage", "refused"),
+        ("execute_tool api_v2010__fetchMessage", "allowed"),
+    ]
