@@ -178,7 +178,11 @@ class PolicyGuard:
             reasons += self._unknown_cost(rules, sent)
         if reasons:
             arguments = copy.deepcopy(dict(arguments))  # what is approved is what runs
-            approval = await self._approval(tool, runner, arguments, effects, reasons, call)
+            approver = call.approver or self.approver
+            if approver is None:
+                raise self._no_way_to_ask(tool, reasons[0], call)
+            request = self._request(tool, runner, arguments, effects, reasons, call.tool_call_id)
+            approval = await ask(approver, request, self.policy.approval_timeout)
             decision: Decision = "approved" if approval.approved else "declined"
             self._note(tool, decision, reasons[0], call, approval)
             if not approval.approved:
@@ -451,26 +455,14 @@ class PolicyGuard:
             spent.popleft()
         return sum((amount for _, amount in spent), Decimal(0))
 
-    async def _approval(
-        self,
-        tool: Tool,
-        runner: Runner,
-        arguments: Mapping[str, Any],
-        effects: frozenset[str],
-        reasons: tuple[str, ...],
-        call: Call,
-    ) -> Approval:
-        approver = call.approver or self.approver
-        if approver is None:
-            self._note(tool, "declined", reasons[0], call, Approval(False, via="none"))
-            raise CallRefused(
-                tool.name,
-                reasons[0],
-                "the call needs a person's approval, and no way to ask for it is set up. The "
-                "operator gives OCPAgent an approver, or uses the framework's approval step.",
-            )
-        request = self._request(tool, runner, arguments, effects, reasons, call.tool_call_id)
-        return await ask(approver, request, self.policy.approval_timeout)
+    def _no_way_to_ask(self, tool: Tool, reason: str, call: Call) -> CallRefused:
+        self._note(tool, "declined", reason, call, Approval(False, via="none"))
+        return CallRefused(
+            tool.name,
+            reason,
+            "the call needs a person's approval, and no way to ask for it is set up. The "
+            "operator gives OCPAgent an approver, or uses the framework's approval step.",
+        )
 
     def _request(
         self,
