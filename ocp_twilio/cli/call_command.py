@@ -15,8 +15,8 @@ from .._exceptions import OCPError
 from .._json import NotJSON, read_json
 from ..tools.tool import Tool
 from .failures import ExitCode, fail
-from .known_tools import known_tools
-from .options import policy_file, policy_option
+from .known_tools import find_tool
+from .options import policy_file, policy_option, spec_option
 from .output import echo_json
 
 __all__ = ["call"]
@@ -39,6 +39,7 @@ __all__ = ["call"]
     callback=lambda _context, _option, value: _positive_seconds(value),
     help="Seconds to wait for the answer (more than 0).",
 )
+@spec_option
 @policy_option
 def call(
     name: str,
@@ -46,6 +47,7 @@ def call(
     pairs: tuple[str, ...],
     base_url: str | None,
     timeout: float | None,
+    spec: Path | None,
     policy: Path | None,
 ) -> None:
     """Call tool NAME with credentials from the TWILIO_* variables; print the result as JSON.
@@ -56,10 +58,12 @@ def call(
     5 configuration error, 6 refused by the policy (nothing sent).
     """
     try:
-        tool = known_tools().get(name)
+        tool = find_tool(name, spec)
         arguments = _arguments(tool, json_text, pairs)
         tool.validate(arguments)  # bad input is exit 2 even where credentials are missing too
-        result = asyncio.run(_call(tool.name, arguments, base_url, timeout, policy_file(policy)))
+        result = asyncio.run(
+            _call(tool.name, arguments, base_url, timeout, spec, policy_file(policy))
+        )
     except OCPError as exc:
         fail(exc)
     echo_json(result)
@@ -70,10 +74,11 @@ async def _call(
     arguments: Mapping[str, Any],
     base_url: str | None,
     timeout: float | None,
+    spec: Path | None,
     policy: Path | None,
 ) -> Any:
     async with OCPAgent() as agent:
-        await agent.register_api("twilio", base_url=base_url)
+        await agent.register_api("twilio", base_url=base_url, spec=spec)
         if policy is not None:
             agent.use_policy(policy)
         return await agent.call_tool(name, arguments, timeout=timeout)

@@ -27,7 +27,8 @@ def sync(source: str) -> None:
         fail(
             f"--from wants the URL of a folder (https, or plain http from 127.0.0.1), not the "
             f"local path {source!r}. OpenAPI files on this machine are read where they are: "
-            "give their folder as --spec to catalog or mcp, or as register_api(spec=...).",
+            "give their folder as --spec to tools, describe, call, catalog or mcp, or as "
+            "register_api(spec=...).",
             ExitCode.BAD_INPUT,
         )
     try:

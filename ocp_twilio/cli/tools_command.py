@@ -5,14 +5,16 @@ from __future__ import annotations
 import shlex
 import shutil
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import click
 
-from .._exceptions import ToolNotFound
+from .._exceptions import OCPError
 from ..tools.tool import Tool
 from .failures import fail
-from .known_tools import example_arguments, known_tools
+from .known_tools import example_arguments, find_tool, known_tools
+from .options import spec_option
 from .output import compact_json, echo_json
 from .table import format_table
 
@@ -22,10 +24,14 @@ _JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON 
 
 
 @click.command()
+@spec_option
 @_JSON_OPTION
-def tools(as_json: bool) -> None:
+def tools(spec: Path | None, as_json: bool) -> None:
     """List the tools, with their HTTP operation (or "local") and purpose."""
-    catalog = known_tools().tools()
+    try:
+        catalog = known_tools(spec).tools()
+    except OCPError as exc:
+        fail(exc)
     if as_json:
         echo_json([_summary(t) for t in catalog])
         return
@@ -37,12 +43,13 @@ def tools(as_json: bool) -> None:
 
 @click.command()
 @click.argument("name")
+@spec_option
 @_JSON_OPTION
-def describe(name: str, as_json: bool) -> None:
+def describe(name: str, spec: Path | None, as_json: bool) -> None:
     """Show a tool's arguments, input schema and an example call."""
     try:
-        tool = known_tools().get(name)
-    except ToolNotFound as exc:
+        tool = find_tool(name, spec)
+    except OCPError as exc:
         fail(exc)
     example = example_arguments(tool)
     if as_json:
@@ -64,7 +71,8 @@ def describe(name: str, as_json: bool) -> None:
     click.echo("\n" + click.style("Input schema", bold=True))
     echo_json(tool.input_schema)
     click.echo("\n" + click.style("Example", bold=True))
-    click.echo(f"ocp-twilio call {tool.name} --json {shlex.quote(compact_json(example))}")
+    given = f" --spec {shlex.quote(str(spec))}" if spec else ""
+    click.echo(f"ocp-twilio call {tool.name}{given} --json {shlex.quote(compact_json(example))}")
 
 
 def _summary(tool: Tool) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from ..http.aiohttp_transport import AiohttpTransport
 from ..http.hosts import DEFAULT_SERVER, resolve_base_url
 from ..http.timeout import Timeout
 from ..http.transport import Transport
-from ..specs.model import OperationSpec
+from ..specs.model import OperationSpec, packaged_schemas_dir
 from ..specs.sources import cache_root, load_operations
 from .entries import EXTENSION, AuthConfig, auth_type, entry_auth, read_registry_file
 from .plugin import APIDefinition
@@ -138,11 +138,13 @@ def spec_definition(
 ) -> ResolvedAPI:
     """A definition of the operations of spec files or folders (OpenAPI or the project's YAML).
 
-    Any name will do: nothing is looked up.
+    Any name will do: nothing is looked up. Where the files import an operation the packaged
+    curated specs describe (Twilio's Pay), the curated one stands in its place.
     """
     paths = [Path(spec)] if isinstance(spec, (str, Path)) else [Path(p) for p in spec]
     entry = {"description": f"Operations of {', '.join(p.name for p in paths)}"}
-    operations = load_operations(paths, cache_dir=cache_dir)  # first: it names a bad path
+    # First: it names a bad path.
+    operations = load_operations(paths, cache_dir=cache_dir, curated=[packaged_schemas_dir()])
     sources = tuple(p.resolve().as_uri() for p in paths)
     return _entry_definition(name, entry, sources, operations)
 
@@ -166,7 +168,11 @@ def _plugin_definition(name: str, entry_point: EntryPoint) -> ResolvedAPI:
 def _file_definition(name: str, entry: Mapping[str, Any], registry_file: Path) -> ResolvedAPI:
     source = registry_file.resolve().as_uri()
     if "spec" in entry:
-        operations = load_operations([registry_file.parent / entry["spec"]], cache_dir=cache_root())
+        operations = load_operations(
+            [registry_file.parent / entry["spec"]],
+            cache_dir=cache_root(),
+            curated=[packaged_schemas_dir()],
+        )
         if entry.get("base_url"):
             operations = [dataclasses.replace(op, server=entry["base_url"]) for op in operations]
     else:

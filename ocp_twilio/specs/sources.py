@@ -9,6 +9,7 @@ for whatever reason, is only a miss: it is converted again and written over.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import marshal
@@ -47,7 +48,7 @@ logger = logging.getLogger("ocp_twilio")
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 _SPEC_FILE = "spec file"
 # Bump when the cached shape or the conversion changes, so old entries are not read back.
-_CATALOG_FORMAT = 2
+_CATALOG_FORMAT = 3
 _CHECKSUM_SIZE = hashlib.sha256().digest_size
 
 
@@ -82,47 +83,100 @@ def spec_files(sources: Iterable[Path | str], *, missing_ok: bool = False) -> li
 
 
 def load_operations(
-    sources: Sequence[Path | str], *, cache_dir: Path | None = None
+    sources: Sequence[Path | str],
+    *,
+    cache_dir: Path | None = None,
+    curated: Sequence[Path | str] = (),
 ) -> list[OperationSpec]:
     """Every operation of ``sources``; with ``cache_dir``, through the compiled catalog cache.
 
-    Curated operations (the project's YAML format) win over imported OpenAPI operations with the
-    same service and name: they carry rules OpenAPI cannot state (exactly one of Capture or
-    Status) and descriptions written for a model.
+    Curated operations (the project's YAML format) win over imported OpenAPI operations of the
+    same method and path: they carry rules OpenAPI cannot state (exactly one of Capture or
+    Status) and descriptions written for a model. The curated one takes the imported one's
+    service, name and server, so a tool's name and host do not depend on which source described
+    it. ``curated`` names more curated files or folders that only replace: an operation of
+    theirs that no source imports is left out.
     """
-    contents = [(path, read_bytes(path, _SPEC_FILE)) for path in spec_files(sources)]
-    cache_file = cache_dir / "catalog" / f"{_digest(contents)}.marshal" if cache_dir else None
+    files = spec_files(sources)
+    replacing = spec_files(curated)
+    # Resolved only where the names meet: a warm load stays a few reads.
+    names = {path.name for path in replacing}
+    given = {path.resolve() for path in files if path.name in names}
+    replacing = [path for path in replacing if path.resolve() not in given]
+    contents = [(path, read_bytes(path, _SPEC_FILE)) for path in files]
+    replacements = [(path, read_bytes(path, _SPEC_FILE)) for path in replacing]
+    key = _digest(contents, replacements)
+    cache_file = cache_dir / "catalog" / f"{key}.marshal" if cache_dir else None
     if cache_file is not None:
         cached = _read_cache(cache_file)
         if cached is not None:
             return cached
-    curated: list[OperationSpec] = []
+    own: list[OperationSpec] = []
     imported: list[OperationSpec] = []
     for path, data in contents:
-        document = parse_document(data, f"{_SPEC_FILE} {path}", as_json=path.suffix == ".json")
+        document = _document(path, data)
         if is_openapi_document(document):
             imported.extend(
                 parse_openapi_document(document, service=service_name(path), source=str(path))
             )
         else:
-            curated.extend(parse_spec_document(document, source=str(path)))
-    seen: set[tuple[str, str]] = set()
-    operations: list[OperationSpec] = []
-    for op in [*curated, *imported]:
-        if (op.service, op.name) not in seen:
-            seen.add((op.service, op.name))
-            operations.append(op)
+            own.extend(parse_spec_document(document, source=str(path)))
+    operations = _curated_first(own, imported, replacements)
     if cache_file is not None and operations:  # an entry is never empty (see _read_cache)
         _write_cache(cache_file, operations)
     return operations
 
 
-def _digest(contents: Iterable[tuple[Path, bytes]]) -> str:
+def _curated_first(
+    own: list[OperationSpec],
+    imported: list[OperationSpec],
+    replacements: list[tuple[Path, bytes]],
+) -> list[OperationSpec]:
+    """The curated operations, then the imported ones none of them replaces; the first of each
+    service and name."""
+    twins: dict[tuple[str, str], OperationSpec] = {}
+    for op in imported:
+        twins.setdefault((op.method, op.path), op)
+    chosen = [_in_place_of(op, twins.get((op.method, op.path))) for op in own]
+    if twins:  # parsed only where there is something to replace
+        for path, data in replacements:
+            for op in parse_spec_document(_document(path, data), source=str(path)):
+                twin = twins.get((op.method, op.path))
+                if twin is not None:
+                    chosen.append(_in_place_of(op, twin))
+    replaced = {(op.method, op.path) for op in chosen}
+    chosen.extend(op for op in imported if (op.method, op.path) not in replaced)
+    seen: set[tuple[str, str]] = set()
+    operations: list[OperationSpec] = []
+    for op in chosen:
+        if (op.service, op.name) not in seen:
+            seen.add((op.service, op.name))
+            operations.append(op)
+    return operations
+
+
+def _in_place_of(op: OperationSpec, twin: OperationSpec | None) -> OperationSpec:
+    """The curated ``op`` under the names and host of the imported operation it replaces."""
+    if twin is None:
+        return op
+    return dataclasses.replace(
+        op, service=twin.service, name=twin.name, server=twin.server or op.server
+    )
+
+
+def _document(path: Path, data: bytes) -> Any:
+    return parse_document(data, f"{_SPEC_FILE} {path}", as_json=path.suffix == ".json")
+
+
+def _digest(
+    contents: Iterable[tuple[Path, bytes]], replacements: Iterable[tuple[Path, bytes]]
+) -> str:
     digest = hashlib.sha256(f"{_CATALOG_FORMAT}/{__version__}/{sys.version_info[:2]}".encode())
-    for path, data in contents:
-        # The file name matters too: it gives imported operations their service.
-        digest.update(f"\0{path.name}\0{len(data)}\0".encode())
-        digest.update(data)
+    for mark, files in (("\0", contents), ("\1", replacements)):
+        for path, data in files:
+            # The file name matters too: it gives imported operations their service.
+            digest.update(f"{mark}{path.name}\0{len(data)}\0".encode())
+            digest.update(data)
     return digest.hexdigest()
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from support.credentials import TWILIO_ENV
-from support.files import DATA
-from support.payments import PAY_TOOLS, update_arguments
+from support.files import DATA, SHARED_OAI
+from support.payments import PAY_TOOLS, STATUS_TOOL, UPDATE_TOOL, WAIT_TOOL, update_arguments
 from support.servers import RecordingServer
 from support.specs import IMPORTED_PAYMENTS
 
@@ -125,6 +125,69 @@ async def test_curated_tools_win_over_imported_ones_of_the_same_service_and_name
         with pytest.raises(InvalidArguments, match="exactly one of Capture or Status"):
             await agent.call_tool("updatePayments", update_arguments(Status="complete"))
     assert recording_server.requests == []  # exactly one of Capture or Status: nothing sent
+
+
+CURATED = {op.name: op for op in load_operations([packaged_schemas_dir()])}
+
+
+async def test_curated_tools_replace_the_same_operations_of_a_spec_under_the_imported_names(
+    tmp_path: Path, recording_server: RecordingServer
+) -> None:
+    # Another file name, another service: the names follow the imported set, not the curated.
+    (tmp_path / "twilio_voice_v1.json").write_text(json.dumps(IMPORTED_PAYMENTS))
+    async with OCPAgent() as agent:
+        await agent.register_api(
+            "twilio", spec=tmp_path, base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        # createPayments is not in the file: a curated operation only replaces, never adds.
+        assert [t.name for t in agent.list_tools()] == [
+            "voice_v1__updatePayments",
+            "voice_v1__fetchPayments",
+            "voice_v1__getPaymentStatus",
+            "voice_v1__waitForPaymentUpdate",
+        ]
+        update = agent.get_tool("updatePayments")
+        assert update.description == CURATED["updatePayments"].description
+        assert update.spec.server == "https://api.twilio.com"  # the file names no server
+        with pytest.raises(InvalidArguments, match="exactly one of Capture or Status"):
+            await agent.call_tool("updatePayments", update_arguments(Status="complete"))
+    assert recording_server.requests == []
+
+
+@pytest.mark.skipif(
+    not SHARED_OAI.is_dir(), reason=f"Twilio's OpenAPI files are not at {SHARED_OAI}"
+)
+async def test_all_of_twilio_as_a_spec_keeps_the_curated_pay_tools(
+    recording_server: RecordingServer,
+) -> None:
+    async with OCPAgent() as agent:
+        await agent.register_api(
+            "twilio", spec=SHARED_OAI, base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        # Twilio's 1,447 operations and the two payment progress tools.
+        assert len(agent.list_tools()) == 1449
+        for name in ("createPayments", "updatePayments"):
+            tool = agent.get_tool(f"api_v2010__{name}")
+            assert tool.description == CURATED[name].description
+        assert agent.get_tool(UPDATE_TOOL).spec.exactly_one_of == (("Capture", "Status"),)
+        assert {STATUS_TOOL, WAIT_TOOL} <= {t.name for t in agent.list_tools()}
+        with pytest.raises(InvalidArguments, match="exactly one of Capture or Status"):
+            await agent.call_tool(UPDATE_TOOL, update_arguments(Status="complete"))
+    assert recording_server.requests == []  # nothing sent
+
+
+def test_a_changed_curated_file_makes_a_new_cache_entry(tmp_path: Path) -> None:
+    imported, curated, cache = tmp_path / "imported", tmp_path / "curated", tmp_path / "cache"
+    imported.mkdir()
+    (imported / "twilio_api_v2010.json").write_text(json.dumps(IMPORTED_PAYMENTS))
+    shutil.copytree(packaged_schemas_dir(), curated)
+    before = load_operations([imported], cache_dir=cache, curated=[curated])
+    assert before[0].exactly_one_of == (("Capture", "Status"),)
+    changed = curated / "payments.yaml"
+    changed.write_text(changed.read_text().replace("Move a payment session", "Moves a session"))
+    after = load_operations([imported], cache_dir=cache, curated=[curated])
+    assert after[0].description.startswith("Moves a session")
+    assert len(list((cache / "catalog").iterdir())) == 2
 
 
 async def test_without_synced_files_the_packaged_schemas_are_the_tools() -> None:
