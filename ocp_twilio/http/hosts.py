@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from yarl import URL
 
 from .._exceptions import ConfigurationError
-from ..specs.hosts import is_twilio_host, is_twilio_name
+from ..specs.hosts import DEFAULT_SERVER, is_twilio_host, is_twilio_name
 
 __all__ = [
     "DEFAULT_SERVER",
@@ -23,8 +23,6 @@ __all__ = [
     "is_twilio_host",
     "resolve_base_url",
 ]
-
-DEFAULT_SERVER = "https://api.twilio.com"
 
 
 def has_userinfo(url: URL | str) -> bool:

@@ -1,11 +1,15 @@
-"""Whether a server is Twilio's: the one fact about hosts that operation specs need (which
-operations the effects table speaks of), below the HTTP layer that uses it too."""
+"""Twilio's hosts as operation specs know them: whether a server is Twilio's (which operations
+the effects table speaks of), and the server of an operation that names none; below the HTTP
+layer that uses them too."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-__all__ = ["is_twilio_host", "is_twilio_name"]
+__all__ = ["DEFAULT_SERVER", "is_twilio_host", "is_twilio_name"]
+
+# Twilio's REST API: where an operation of no server of its own is sent.
+DEFAULT_SERVER = "https://api.twilio.com"
 
 
 def is_twilio_host(url: str) -> bool:

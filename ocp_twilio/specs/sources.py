@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -25,6 +26,7 @@ from .._config import CACHE_DIR_ENV, read_environment
 from .._exceptions import SpecError
 from .._version import __version__
 from .documents import parse_document, read_bytes
+from .hosts import DEFAULT_SERVER
 from .model import (
     OperationSpec,
     ParameterSpec,
@@ -134,18 +136,19 @@ def _curated_first(
 ) -> list[OperationSpec]:
     """The curated operations, then the imported ones none of them replaces; the first of each
     service and name."""
-    twins: dict[tuple[str, str], OperationSpec] = {}
+    # The same operation: one host, method and path (many services share "/v1/Services").
+    twins: dict[tuple[str | None, str, str], OperationSpec] = {}
     for op in imported:
-        twins.setdefault((op.method, op.path), op)
-    chosen = [_in_place_of(op, twins.get((op.method, op.path))) for op in own]
+        twins.setdefault(_operation_key(op), op)
+    chosen = [_in_place_of(op, twins.get(_operation_key(op))) for op in own]
     if twins:  # parsed only where there is something to replace
         for path, data in replacements:
             for op in parse_spec_document(_document(path, data), source=str(path)):
-                twin = twins.get((op.method, op.path))
+                twin = twins.get(_operation_key(op))
                 if twin is not None:
                     chosen.append(_in_place_of(op, twin))
-    replaced = {(op.method, op.path) for op in chosen}
-    chosen.extend(op for op in imported if (op.method, op.path) not in replaced)
+    replaced = {_operation_key(op) for op in chosen}
+    chosen.extend(op for op in imported if _operation_key(op) not in replaced)
     seen: set[tuple[str, str]] = set()
     operations: list[OperationSpec] = []
     for op in chosen:
@@ -153,6 +156,12 @@ def _curated_first(
             seen.add((op.service, op.name))
             operations.append(op)
     return operations
+
+
+def _operation_key(op: OperationSpec) -> tuple[str | None, str, str]:
+    """An operation as its server knows it: host, method and path (a spec of no server is
+    Twilio's REST API, as resolve_base_url reads it)."""
+    return (urlsplit(op.server or DEFAULT_SERVER).hostname, op.method, op.path)
 
 
 def _in_place_of(op: OperationSpec, twin: OperationSpec | None) -> OperationSpec:
