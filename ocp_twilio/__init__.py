@@ -193,7 +193,10 @@ def __getattr__(name: str) -> Any:
 
         return getattr(adapters, name)
     if name == "RedisProgressStore":  # imports redis-py: only where it is asked for
-        from .payments.redis_store import RedisProgressStore
+        from ._extras import needs_extra
+
+        with needs_extra("redis", "RedisProgressStore"):
+            from .payments.redis_store import RedisProgressStore
 
         return RedisProgressStore
     raise AttributeError(f"module 'ocp_twilio' has no attribute {name!r}")

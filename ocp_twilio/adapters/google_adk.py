@@ -19,15 +19,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from google.adk.tools.base_tool import BaseTool
-from google.adk.tools.tool_context import ToolContext
-from google.genai import types
-
+from .._extras import needs_extra
 from ..tools.offer import Offer
 from ..tools.tool import Tool
 from ._calls import approval_for_model, call_for_model, decided
 from ._keys import real_keys
 from ._schema import model_facing
+
+# At import: OCPTool subclasses ADK's BaseTool.
+with needs_extra("google-adk", "ocp_twilio.adapters.google_adk"):
+    from google.adk.tools.base_tool import BaseTool
+    from google.adk.tools.tool_context import ToolContext
+    from google.genai import types
 
 if TYPE_CHECKING:
     from .._caller import ToolCaller

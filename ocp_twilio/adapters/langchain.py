@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ConfigurationError
+from .._extras import needs_extra
 from ..policy.approval import ApprovalRequest, Approver
 from ..tools.offer import Offer
 from ..tools.tool import Tool
@@ -45,6 +46,8 @@ def as_langchain_tools(
 ) -> list[StructuredTool]:
     """The agent's tools (or ``tools``) as StructuredTools: ``ainvoke`` in async code,
     ``invoke`` where no event loop runs. They are the model's offer: each runs its own tool."""
+    with needs_extra("langchain", "as_langchain_tools"):
+        import langchain_core.tools  # noqa: F401  # the framework, checked before any tool is made
     offer = Offer(agent.list_tools() if tools is None else tools)
     return [_structured_tool(agent, offer, tool) for tool in offer.tools]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from .._extras import needs_extra
 from ..tools.offer import Offer
 from ..tools.tool import Tool
 from ._calls import decided
@@ -40,6 +41,8 @@ def as_openai_agents_tools(
     ``strict``: strict-mode schemas, as the SDK recommends (a tool that strict mode cannot
     express goes out non-strict). They are the model's offer: each runs its own tool.
     """
+    with needs_extra("openai-agents", "as_openai_agents_tools"):
+        import agents  # noqa: F401  # the SDK, checked before any tool is made
     offer = Offer(agent.list_tools() if tools is None else tools)
     return [_function_tool(agent, offer, tool, strict) for tool in offer.tools]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from .._extras import needs_extra
 from ..tools.offer import Offer
 from ..tools.tool import Tool
 from ._calls import approval_for_model, call_for_model, decided
@@ -41,7 +42,8 @@ def as_pydantic_ai_toolset(
     ``max_retries`` bounds the corrections asked of the model per tool (default: the agent's).
     The toolset is the model's offer: each tool runs its own.
     """
-    from pydantic_ai import FunctionToolset
+    with needs_extra("pydantic-ai", "as_pydantic_ai_toolset"):
+        from pydantic_ai import FunctionToolset
 
     offer = Offer(agent.list_tools() if tools is None else tools)
     return FunctionToolset(

@@ -15,6 +15,7 @@ from click.core import ParameterSource
 from .._agent import OCPAgent
 from .._config import MCP_TOKEN_ENV, read_environment
 from .._exceptions import OCPError
+from .._extras import install_line
 from ..adapters import (
     FRAMEWORKS,
     Framework,
@@ -101,7 +102,7 @@ def mcp(
     except ImportError as exc:
         fail(
             f"The MCP server needs the mcp extra ({exc}); install it from the ocp-twilio "
-            "checkout with:\n  .venv/bin/pip install -e '.[mcp]'",
+            f"checkout with:\n  {install_line('mcp')}",
             ExitCode.CONFIGURATION,
         )
     from ..adapters.mcp.http import serve_http

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from .._exceptions import ConfigurationError
+from .._extras import needs_extra
 from .progress import CallbackEvent, PaymentProgress, apply_event
 from .store_limits import DEFAULT_MAX_EVENTS, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL
 
@@ -132,11 +133,6 @@ class MemoryProgressStore:
 
 def redis_progress_store(url: str) -> ProgressStore:
     """The RedisProgressStore at ``url``; redis-py is imported only here, where it is asked for."""
-    try:
+    with needs_extra("redis", "A Redis URL (OCP_TWILIO_REDIS_URL or redis_url=)"):
         from .redis_store import RedisProgressStore
-    except ImportError:
-        raise ConfigurationError(
-            "A Redis URL is set (OCP_TWILIO_REDIS_URL or redis_url=), but redis-py is not "
-            "installed: pip install -e '.[redis]' in the checkout."
-        ) from None
     return RedisProgressStore(url)

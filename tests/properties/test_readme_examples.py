@@ -1,9 +1,14 @@
-"""Every example of the README runs as pasted, each against its own sandbox on 127.0.0.1, from a
-folder outside the repository and with no TWILIO_* variables; the shell commands avoid the
-pitfalls that once broke them, and the safe ones run."""
+"""Every example of the README and docs/ runs as pasted, each against its own sandbox on
+127.0.0.1, from a folder outside the repository and with no TWILIO_* variables; the shell
+commands avoid the pitfalls that once broke them, and the safe ones run.
+
+A ```python block is a whole program: it is run, and what it prints is checked. A ```py block is
+a fragment by design (top-level ``await``, names defined elsewhere): it must parse, and it may not
+be a program (``asyncio.run``), which would then go unrun (CONTRIBUTING.md)."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -23,6 +28,8 @@ SET_UP_DEMO = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/
 
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
 HEADING = re.compile(r"^## (.+)$", re.M)
+# In docs/, a program's section is its nearest heading of any level (the page's title at first).
+DOCS_HEADING = re.compile(r"^#{1,3} (.+)$", re.M)
 PAY_TOOLS = (
     "['api_v2010__createPayments', 'api_v2010__updatePayments', "
     "'api_v2010__getPaymentStatus', 'api_v2010__waitForPaymentUpdate']"
@@ -34,30 +41,37 @@ class Block:
     section: str
     language: str
     code: str
+    file: str = README.name
 
     @property
     def needs_twilio_oai(self) -> bool:
         return "../shared/twilio-oai" in self.code
 
 
-def readme_blocks() -> list[Block]:
-    text = README.read_text(encoding="utf-8")
-    headings = [(m.start(), m.group(1)) for m in HEADING.finditer(text)]
+def blocks_of(path: Path, heading: re.Pattern[str]) -> list[Block]:
+    text = path.read_text(encoding="utf-8")
+    headings = [(m.start(), m.group(1)) for m in heading.finditer(text)]
     blocks = []
     for fence in FENCE.finditer(text):
         section = [title for start, title in headings if start < fence.start()][-1]
-        blocks.append(Block(section, fence.group(1), fence.group(2)))
+        blocks.append(Block(section, fence.group(1), fence.group(2), path.name))
     return blocks
+
+
+def readme_blocks() -> list[Block]:
+    return blocks_of(README, HEADING)
 
 
 BLOCKS = readme_blocks()
 PYTHON = [block for block in BLOCKS if block.language == "python"]
 SHELL = [block for block in BLOCKS if block.language == "sh"]
+DOCS_BLOCKS = [block for path in DOCS for block in blocks_of(path, DOCS_HEADING)]
+DOCS_PYTHON = [block for block in DOCS_BLOCKS if block.language == "python"]
 
 
-def printed_text(section: str) -> str:
-    """The ```text block of a section: what its example prints, as the README shows it."""
-    [shown] = [b.code for b in BLOCKS if b.section == section and b.language == "text"]
+def printed_text(section: str, blocks: list[Block] = BLOCKS) -> str:
+    """The ```text block of a section: what its example prints, as the page shows it."""
+    [shown] = [b.code for b in blocks if b.section == section and b.language == "text"]
     return re.escape(shown.strip())
 
 
@@ -86,24 +100,46 @@ EXPECTED_OUTPUT = {
 }
 
 
+FRAMEWORKS_TITLE = "Every framework, a whole program"
+# Each framework's program prints what the page shows once, at its top.
+FRAMEWORK_OUTPUT = printed_text(
+    FRAMEWORKS_TITLE, [b for b in DOCS_BLOCKS if b.file == "frameworks.md"]
+)
+
+# What each program of docs/ prints (a full match), by page and section, in the pages' order.
+DOCS_EXPECTED_OUTPUT = {
+    "frameworks.md: OpenAI": [FRAMEWORK_OUTPUT],
+    "frameworks.md: Anthropic": [FRAMEWORK_OUTPUT],
+    "frameworks.md: MCP": [r"4 False \[\('api_v2010__createPayments', 'success'\)\]"],
+    "frameworks.md: LangChain and LangGraph": [FRAMEWORK_OUTPUT],
+    "frameworks.md: OpenAI Agents SDK": [FRAMEWORK_OUTPUT],
+    "frameworks.md: Pydantic AI": [FRAMEWORK_OUTPUT],
+    "frameworks.md: Google ADK": [FRAMEWORK_OUTPUT],
+}
+
+
 def test_every_python_example_has_its_expected_output() -> None:
     sections = [block.section for block in PYTHON]
     assert {s: sections.count(s) for s in sections} == {
         s: len(outputs) for s, outputs in EXPECTED_OUTPUT.items()
+    }
+    pages = [f"{block.file}: {block.section}" for block in DOCS_PYTHON]
+    assert {s: pages.count(s) for s in pages} == {
+        s: len(outputs) for s, outputs in DOCS_EXPECTED_OUTPUT.items()
     }
 
 
 def example_cases() -> list[object]:
     counts: dict[str, int] = {}
     cases = []
-    for block in PYTHON:
-        n = counts.get(block.section, 0)
-        counts[block.section] = n + 1
-        expected = EXPECTED_OUTPUT.get(block.section, [])
+    for block in [*PYTHON, *DOCS_PYTHON]:
+        key = block.section if block.file == README.name else f"{block.file}: {block.section}"
+        n = counts.get(key, 0)
+        counts[key] = n + 1
+        outputs = EXPECTED_OUTPUT if block.file == README.name else DOCS_EXPECTED_OUTPUT
+        expected = outputs.get(key, [])
         cases.append(
-            pytest.param(
-                block, expected[n] if n < len(expected) else None, id=f"{block.section} {n + 1}"
-            )
+            pytest.param(block, expected[n] if n < len(expected) else None, id=f"{key} {n + 1}")
         )
     return cases
 
@@ -136,6 +172,24 @@ def test_python_example_runs_as_pasted(
     assert finished.returncode == 0, finished.stderr
     assert re.fullmatch(expected, finished.stdout.strip()), finished.stdout
     assert "Unclosed" not in finished.stderr, finished.stderr
+
+
+FRAGMENTS = [block for block in [*BLOCKS, *DOCS_BLOCKS] if block.language == "py"]
+
+
+@pytest.mark.parametrize(
+    "block", FRAGMENTS, ids=[f"{block.file}: {block.section}" for block in FRAGMENTS]
+)
+def test_a_fragment_parses_and_is_no_program(block: Block) -> None:
+    # Top-level await is how the fragments show a call; anything else must be valid Python.
+    compile(block.code, block.file, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    assert "asyncio.run(" not in block.code, "a whole program: fence it ```python, so it runs"
+
+
+def test_every_python_block_is_a_program_or_a_fragment() -> None:
+    # An unmarked or other-named fence would be neither run nor parsed.
+    fences = {block.language for block in [*BLOCKS, *DOCS_BLOCKS]}
+    assert not fences & {"", "python3", "pycon", "Python"}, fences
 
 
 # --- shell commands ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..._exceptions import ConfigurationError
+from ..._extras import needs_extra
 from ...payments.receiver import CallbackRequest, StatusCallbackReceiver, joined_lines
 from ...payments.signatures import SIGNATURE_HEADER
 from ...tools.tool import Tool
@@ -58,15 +59,19 @@ def http_application(
     with no request in flight for ``session_idle_timeout`` seconds (default: the SDK's, 30
     minutes) is ended, and its subscriptions with it.
     """
-    from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
-    from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
-    from mcp.server.transport_security import TransportSecuritySettings
-    from starlette.applications import Starlette
-    from starlette.middleware import Middleware
-    from starlette.middleware.authentication import AuthenticationMiddleware
-    from starlette.routing import Route
+    with needs_extra("mcp", "The MCP server over HTTP"):
+        from mcp.server.auth.middleware.bearer_auth import (
+            BearerAuthBackend,
+            RequireAuthMiddleware,
+        )
+        from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+        from mcp.server.transport_security import TransportSecuritySettings
+        from starlette.applications import Starlette
+        from starlette.middleware import Middleware
+        from starlette.middleware.authentication import AuthenticationMiddleware
+        from starlette.routing import Route
 
-    from .http_sessions import SubscriptionsEndingSessionManager
+        from .http_sessions import SubscriptionsEndingSessionManager
 
     checked = _checked_token(token)
     origins = accepted_origins(allowed_origins)
@@ -127,7 +132,8 @@ async def serve_http(
     session_idle_timeout: float | None = None,
 ) -> None:
     """Serve :func:`http_application` on ``host:port`` (uvicorn) until interrupted."""
-    import uvicorn
+    with needs_extra("mcp", "The MCP server over HTTP"):
+        import uvicorn
 
     app = http_application(
         agent,

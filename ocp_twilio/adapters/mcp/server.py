@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..._exceptions import ToolNotFound
+from ..._extras import needs_extra
 from ..._version import __version__
 from ...tools.offer import Offer
 from ...tools.tool import Tool
@@ -37,10 +38,14 @@ __all__ = ["build_mcp_server", "served_by"]
 TOOLS_PER_PAGE = 50
 
 
-def build_mcp_server(agent: ToolCaller, tools: Sequence[Tool], name: str = "ocp-twilio") -> Server:
-    """A low-level MCP server that lists ``tools`` and calls them through ``agent``, with the
-    Pay sessions of the agent's receiver as resources, and prompts that guide a payment."""
-    return served_by(agent, tools, name)[0]
+def build_mcp_server(
+    agent: ToolCaller, tools: Sequence[Tool] | None = None, name: str = "ocp-twilio"
+) -> Server:
+    """A low-level MCP server that lists the agent's tools (or ``tools``) and calls them through
+    ``agent``, with the Pay sessions of the agent's receiver as resources, and prompts that guide
+    a payment. The SDK's ``Client(server)`` talks to it in this process; the transports serve
+    it to others."""
+    return served_by(agent, agent.list_tools() if tools is None else tools, name)[0]
 
 
 def served_by(
@@ -48,9 +53,10 @@ def served_by(
 ) -> tuple[Server, PaySessions]:
     """The server, and its subscriptions, for the transport to end when it stops."""
     # Imported here: the SDK is an optional extra, and listing tools does not need it.
-    import mcp_types as types
-    from mcp.server.lowlevel import Server
-    from mcp.shared.exceptions import MCPError
+    with needs_extra("mcp", "The MCP server"):
+        import mcp_types as types
+        from mcp.server.lowlevel import Server
+        from mcp.shared.exceptions import MCPError
 
     definitions = mcp_tools(tools)
     listed = [types.Tool.model_validate(d) for d in definitions]

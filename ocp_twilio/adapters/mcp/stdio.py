@@ -19,9 +19,9 @@ __all__ = ["AnsweringReadStream", "serve_stdio"]
 
 async def serve_stdio(agent: ToolCaller, tools: Sequence[Tool]) -> None:
     """Serve ``tools`` over stdin/stdout until the client closes the connection."""
+    server, pay_sessions = served_by(agent, tools)  # first: it says where the SDK is missing
     from mcp.server.stdio import stdio_server
 
-    server, pay_sessions = served_by(agent, tools)
     try:
         async with stdio_server() as (read_stream, write_stream):
             answering = AnsweringReadStream(read_stream, write_stream)
