@@ -138,7 +138,7 @@ class Dispatcher:
             in_flight,
             attempts,
         )
-        if not 200 <= answer.status < 300:
+        if not (200 <= answer.status < 300 or _documented_redirect(tool, answer.status)):
             raise _api_error(answer, tool.name)
         return self._checked_result(tool, answer)
 
@@ -336,6 +336,14 @@ async def _exchange(
         return answer
 
 
+def _documented_redirect(tool: Tool, status: int) -> bool:
+    """A 3xx that the operation documents with a body as its answer (bulkexports' FetchDay):
+    that body is the result. The redirect itself is never followed: the credentials would go to
+    the Location's host."""
+    response = tool.spec.response
+    return 300 <= status < 400 and response is not None and response.status == status
+
+
 def _may_retry(
     request: PreparedRequest, answer: Response | None, failure: TransportError | None
 ) -> bool:
@@ -347,7 +355,8 @@ def _may_retry(
 
 
 def _json_body(tool: Tool, answer: Response) -> Any:
-    """The decoded success body; a body that is not JSON is a ResponseValidationError."""
+    """The decoded success (or documented 3xx) body; one that is not JSON is a
+    ResponseValidationError."""
     status, body = answer.status, answer.body
     if not body or body.isspace():  # as ``not body.strip()``, without copying the body
         if status == 204 or tool.output_schema is None:

@@ -2,7 +2,8 @@
 
 Every operation becomes one spec: path-level and operation parameters (``$ref``'d or inline),
 the request body's properties as arguments (form-encoded or JSON), the path-level ``servers``
-as the operation's host, and the first documented 2xx JSON response as the response schema.
+as the operation's host, and the first documented 2xx JSON response (else a 3xx one) as the
+response schema.
 Pure functions: the caller reads the files.
 """
 
@@ -237,10 +238,13 @@ class _Converter:
         return self._replace_refs(schema, inlined)
 
     def _response(self, responses: Mapping[Any, Any]) -> ResponseSpec | None:
-        successes = sorted(
-            int(code) for code in responses if str(code)[:1] == "2" and str(code).isdigit()
-        )
-        for status in successes:
+        """The first documented 2xx answer with a JSON body, else the first 2xx; where none is
+        documented, the first 3xx with a JSON body (bulkexports' FetchDay answers 307 with
+        where to download the day): that answer is the call's result, its redirect unfollowed."""
+        statuses = sorted(int(code) for code in responses if str(code).isdigit())
+        successes = [status for status in statuses if 200 <= status < 300]
+        redirects = [status for status in statuses if 300 <= status < 400]
+        for status in successes or redirects:
             response = self.deref(responses.get(str(status), responses.get(status)))
             for media, body in (response.get("content") or {}).items():
                 if _JSON_RESPONSE.match(media) and body.get("schema"):

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from jsonschema import Draft202012Validator
 from support.credentials import ACCOUNT_SID, TWILIO_ENV
 from support.files import DATA
-from support.servers import RecordingServer
+from support.servers import RecordingServer, serve_recording
 
-from ocp_twilio import InvalidArguments, OCPAgent, SpecError
-from ocp_twilio.specs.model import OperationSpec
+from ocp_twilio import InvalidArguments, OCPAgent, SpecError, TwilioAPIError
+from ocp_twilio.specs.model import OperationSpec, ResponseSpec
 from ocp_twilio.specs.openapi import parse_openapi_document
 from ocp_twilio.specs.sources import load_operations
 
@@ -277,3 +279,64 @@ def test_a_schema_that_contains_itself_is_cut_where_it_repeats() -> None:
         "$ref": "#/$defs/node",
         "$defs": {"node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/node"}}}},
     }
+
+
+def _redirecting_document(documented: dict[str, Any]) -> dict[str, Any]:
+    """One GET whose answers are ``documented`` (status: its JSON schema, or None)."""
+    responses = {
+        str(status): {"content": {"application/json": {"schema": schema}}} if schema else {}
+        for status, schema in documented.items()
+    }
+    return {
+        "openapi": "3.0.1",
+        "servers": [{"url": "https://exports.twilio.com"}],
+        "paths": {
+            "/v1/Days/{Day}": {
+                "parameters": [{"name": "Day", "in": "path", "schema": {"type": "string"}}],
+                "get": {"operationId": "FetchDay", "responses": responses},
+            }
+        },
+    }
+
+
+REDIRECT_TO = {
+    "type": "object",
+    "required": ["redirect_to"],
+    "properties": {"redirect_to": {"type": "string", "format": "uri"}},
+}
+
+
+def test_a_3xx_with_a_json_body_is_the_response_only_where_no_2xx_is_documented() -> None:
+    [only_redirect] = parse_openapi_document(_redirecting_document({307: REDIRECT_TO}), service="s")
+    assert only_redirect.response == ResponseSpec(307, REDIRECT_TO)
+    [with_success] = parse_openapi_document(
+        _redirecting_document({200: {"type": "object"}, 302: REDIRECT_TO}), service="s"
+    )
+    assert with_success.response == ResponseSpec(200, {"type": "object"})
+    [without_body] = parse_openapi_document(_redirecting_document({302: None}), service="s")
+    assert without_body.response is None
+
+
+async def test_a_documented_3xx_answer_is_returned_and_another_status_raises_unfollowed(
+    recording_server: RecordingServer, tmp_path: Path
+) -> None:
+    spec = tmp_path / "twilio_exports_v1.json"
+    spec.write_text(json.dumps(_redirecting_document({307: REDIRECT_TO})), encoding="utf-8")
+    async with serve_recording("127.0.0.2") as elsewhere, OCPAgent() as agent:
+        await agent.register_api(
+            "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        location = f"{elsewhere.url}/day.json.gz"
+        for status in (307, 302):
+            recording_server.respond = lambda request, status=status: web.json_response(
+                {"redirect_to": location}, status=status, headers={"Location": location}
+            )
+            if status == 307:
+                result = await agent.call_tool("fetchDay", {"Day": "2024-05-01"})
+                assert result == {"redirect_to": location}
+            else:  # not the documented answer: an error, as any other status
+                with pytest.raises(TwilioAPIError) as caught:
+                    await agent.call_tool("fetchDay", {"Day": "2024-05-01"})
+                assert caught.value.status == 302
+    assert [r.path_qs for r in recording_server.requests] == ["/v1/Days/2024-05-01"] * 2
+    assert elsewhere.requests == []

@@ -1,0 +1,109 @@
+"""Operations of Twilio's own files (../shared/twilio-oai) whose shapes the importer once got
+wrong, called end to end against a real server on 127.0.0.1: what is sent, and what comes back.
+
+Which operations have each shape is read from the raw documents, so a new file with the same
+shape is tested too.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import pytest
+import ryaml
+from aiohttp import web
+from support.credentials import TWILIO_ENV
+from support.files import SHARED_OAI
+from support.servers import RecordingServer, serve_recording
+
+from ocp_twilio import OCPAgent, ResponseValidationError
+from ocp_twilio.specs.openapi import HTTP_METHODS
+
+pytestmark = pytest.mark.skipif(
+    not SHARED_OAI.is_dir(), reason=f"Twilio's OpenAPI files are not at {SHARED_OAI}"
+)
+
+# Valid arguments of each operation whose only documented answer is a 3xx with a JSON body.
+REDIRECT_ARGUMENTS = {
+    ("api_v2010", "FetchRecordingAddOnResultPayloadData"): {
+        "ReferenceSid": "RE" + "a" * 32,
+        "AddOnResultSid": "XR" + "b" * 32,
+        "PayloadSid": "XH" + "c" * 32,
+    },
+    ("bulkexports_v1", "FetchDay"): {"ResourceType": "Messages", "Day": "2024-05-01"},
+    ("iam_organizations", "FetchAuthorize"): {"response_type": "code"},
+    ("messaging_v1", "FetchDeactivation"): {"Date": "2024-05-01"},
+    ("oauth_v1", "FetchAuthorize"): {"ResponseType": "code"},
+    ("oauth_v2", "FetchOauth2Authorize"): {"response_type": "code"},
+}
+
+
+@functools.cache
+def _raw_operations() -> list[tuple[str, str, dict[str, Any]]]:
+    """(service, operationId, operation) of every operation of Twilio's files."""
+    return [
+        (path.stem.removeprefix("twilio_"), raw["operationId"], raw)
+        for path in sorted(Path(SHARED_OAI).glob("*.yaml"))
+        for item in ryaml.loads(path.read_text(encoding="utf-8"))["paths"].values()
+        for method, raw in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+def _file_of(service: str) -> Path:
+    return Path(SHARED_OAI) / f"twilio_{service}.yaml"
+
+
+def _tool_name(operation_id: str) -> str:
+    return operation_id[0].lower() + operation_id[1:]
+
+
+def test_the_operations_answered_by_a_3xx_with_a_body_are_the_six_tested() -> None:
+    documented = set()
+    for service, operation_id, raw in _raw_operations():
+        codes = {str(code) for code in raw.get("responses", {})}
+        with_body = {
+            code
+            for code in codes
+            if code.startswith("3")
+            and "application/json" in (raw["responses"][code] or {}).get("content", {})
+        }
+        if with_body and not any(code.startswith("2") for code in codes):
+            documented.add((service, operation_id))
+    assert documented == set(REDIRECT_ARGUMENTS)
+
+
+@pytest.mark.parametrize(("service", "operation_id"), sorted(REDIRECT_ARGUMENTS))
+async def test_a_documented_redirect_answer_is_the_result_and_is_not_followed(
+    recording_server: RecordingServer, service: str, operation_id: str
+) -> None:
+    raw = next(r for s, o, r in _raw_operations() if (s, o) == (service, operation_id))
+    [status] = [int(code) for code in raw["responses"]]
+    async with serve_recording("127.0.0.2") as elsewhere:
+        location = f"{elsewhere.url}/download/day.json.gz"
+        body = {"redirect_to": location}
+        recording_server.respond = lambda request: web.json_response(
+            body, status=status, headers={"Location": location}
+        )
+        async with OCPAgent(response_validation="strict") as agent:
+            await agent.register_api(
+                "twilio",
+                spec=_file_of(service),
+                base_url=recording_server.url,
+                environ=TWILIO_ENV,
+            )
+            tool = _tool_name(operation_id)
+            result = await agent.call_tool(tool, REDIRECT_ARGUMENTS[(service, operation_id)])
+
+            assert result == body
+            assert len(recording_server.requests) == 1
+            assert elsewhere.requests == []  # the credentials never go to the Location's host
+
+            # The body is checked against the documented schema as a 2xx body is.
+            recording_server.respond = lambda request: web.json_response(
+                {"redirect_to": 5}, status=status
+            )
+            with pytest.raises(ResponseValidationError, match="redirect_to"):
+                await agent.call_tool(tool, REDIRECT_ARGUMENTS[(service, operation_id)])
