@@ -7,6 +7,7 @@ shape is tested too.
 
 from __future__ import annotations
 
+import base64
 import functools
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,13 @@ from typing import Any
 import pytest
 import ryaml
 from aiohttp import web
-from support.credentials import TWILIO_ENV
+from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
 from support.files import SHARED_OAI
 from support.servers import RecordingServer, serve_recording
 
-from ocp_twilio import OCPAgent, ResponseValidationError
+from ocp_twilio import InvalidArguments, OCPAgent, ResponseValidationError
 from ocp_twilio.specs.openapi import HTTP_METHODS
+from ocp_twilio.tools.headers import is_reserved_header
 
 pytestmark = pytest.mark.skipif(
     not SHARED_OAI.is_dir(), reason=f"Twilio's OpenAPI files are not at {SHARED_OAI}"
@@ -107,3 +109,39 @@ async def test_a_documented_redirect_answer_is_the_result_and_is_not_followed(
             )
             with pytest.raises(ResponseValidationError, match="redirect_to"):
                 await agent.call_tool(tool, REDIRECT_ARGUMENTS[(service, operation_id)])
+
+
+async def test_flex_tools_list_no_header_the_library_owns_and_send_the_others(
+    recording_server: RecordingServer,
+) -> None:
+    declared = [
+        (_tool_name(operation_id), parameter["name"])
+        for service, operation_id, raw in _raw_operations()
+        if service == "flex_v1"
+        for parameter in raw.get("parameters", ())
+        if parameter.get("in") == "header"
+    ]
+    owned = {(tool, name) for tool, name in declared if is_reserved_header(name.lower())}
+    assert {name for _, name in owned} == {"Authorization"} and len(owned) == 24
+    async with OCPAgent() as agent:
+        await agent.register_api(
+            "twilio", spec=_file_of("flex_v1"), base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        listed = {
+            (tool.spec.name, name)
+            for tool in agent.list_tools()
+            for name in tool.input_schema["properties"]
+            if (tool.spec.name, name) in set(declared)
+        }
+        assert listed == set(declared) - owned  # Flex-Metadata of 18 tools, and nothing else
+
+        recording_server.reply(200, {"plugins": [], "meta": {}})
+        await agent.call_tool("listPlugin", {"Flex-Metadata": "flex-ui/2.0"})
+        await agent.call_tool("listInsightsSegments", {})
+        with pytest.raises(InvalidArguments, match="Authorization: is not an accepted argument"):
+            await agent.call_tool("listInsightsSegments", {"Authorization": "Token model-made"})
+    plugins, segments = recording_server.requests
+    assert plugins.headers["Flex-Metadata"] == "flex-ui/2.0"
+    assert "Flex-Metadata" not in segments.headers
+    expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    assert plugins.headers["Authorization"] == segments.headers["Authorization"] == expected
