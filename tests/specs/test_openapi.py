@@ -14,7 +14,7 @@ from support.files import DATA
 from support.servers import RecordingServer, serve_recording
 
 from ocp_twilio import InvalidArguments, OCPAgent, SpecError, TwilioAPIError
-from ocp_twilio.specs.model import OperationSpec, ResponseSpec
+from ocp_twilio.specs.model import BodyForm, OperationSpec, ResponseSpec
 from ocp_twilio.specs.openapi import parse_openapi_document
 from ocp_twilio.specs.sources import load_operations
 
@@ -340,3 +340,158 @@ async def test_a_documented_3xx_answer_is_returned_and_another_status_raises_unf
                 assert caught.value.status == 302
     assert [r.path_qs for r in recording_server.requests] == ["/v1/Days/2024-05-01"] * 2
     assert elsewhere.requests == []
+
+
+FORMS_DOCUMENT: dict[str, Any] = {
+    "openapi": "3.0.1",
+    "servers": [{"url": "https://forms.twilio.com"}],
+    "paths": {
+        "/v1/Indicators": {
+            "post": {
+                "operationId": "CreateIndicator",
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/choice"}}
+                    }
+                },
+                "responses": {"200": {"description": "OK"}},
+            }
+        },
+        "/v1/Notes": {
+            "post": {
+                "operationId": "CreateNote",
+                "requestBody": {
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                # Label belongs to every form; anyOf: one form at least.
+                                "properties": {"Label": {"type": "string"}},
+                                "required": ["Label"],
+                                "anyOf": [
+                                    {
+                                        "required": ["To"],
+                                        "properties": {
+                                            "To": {"type": "string"},
+                                            "Kind": {"type": "string", "enum": ["sms"]},
+                                        },
+                                    },
+                                    {
+                                        "required": ["Address"],
+                                        "properties": {
+                                            "Address": {"type": "string"},
+                                            "Kind": {"type": "string", "enum": ["email"]},
+                                        },
+                                    },
+                                ],
+                            }
+                        }
+                    }
+                },
+                "responses": {"201": {"description": "Created"}},
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "choice": {
+                "oneOf": [{"$ref": "#/components/schemas/w"}, {"$ref": "#/components/schemas/a"}]
+            },
+            "w": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["channel", "id"],
+                "properties": {
+                    "channel": {"type": "string", "enum": ["W"], "description": "W only."},
+                    "id": {"type": "string", "pattern": "^SM"},
+                },
+            },
+            "a": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["channel", "from"],
+                "properties": {
+                    "channel": {"type": "string", "enum": ["A"], "description": "A only."},
+                    "from": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+
+
+def test_a_body_of_several_forms_keeps_each_form_whole() -> None:
+    indicator, note = parse_openapi_document(FORMS_DOCUMENT, service="forms_v1")
+    assert [(p.name, p.required) for p in indicator.parameters] == [
+        ("channel", False),
+        ("id", False),
+        ("from", False),
+    ]
+    assert indicator.parameters[0].schema == {
+        "anyOf": [
+            {"type": "string", "enum": ["W"], "description": "W only."},
+            {"type": "string", "enum": ["A"], "description": "A only."},
+        ]
+    }
+    assert indicator.body_choice == "oneOf"
+    assert indicator.body_forms == (
+        BodyForm(("channel", "id"), {"channel": {"type": "string", "enum": ["W"]}}, ("from",)),
+        BodyForm(("channel", "from"), {"channel": {"type": "string", "enum": ["A"]}}, ("id",)),
+    )
+    # Open forms refuse nothing; the property beside anyOf is required of every call.
+    assert [(p.name, p.required) for p in note.parameters] == [
+        ("Label", True),
+        ("To", False),
+        ("Kind", False),
+        ("Address", False),
+    ]
+    assert note.body_choice == "anyOf"
+    assert note.body_forms == (
+        BodyForm(("To",), {"Kind": {"type": "string", "enum": ["sms"]}}),
+        BodyForm(("Address",), {"Kind": {"type": "string", "enum": ["email"]}}),
+    )
+
+
+def test_body_forms_come_back_whole_from_the_cache(tmp_path: Path) -> None:
+    spec = tmp_path / "twilio_forms_v1.json"
+    spec.write_text(json.dumps(FORMS_DOCUMENT), encoding="utf-8")
+    converted = load_operations([spec], cache_dir=tmp_path / "cache")
+    assert list((tmp_path / "cache" / "catalog").iterdir())
+    assert load_operations([spec], cache_dir=tmp_path / "cache") == converted
+    assert converted[0].body_forms
+
+
+async def test_each_form_of_a_body_is_sent_whole_and_a_mix_of_forms_is_refused(
+    recording_server: RecordingServer, tmp_path: Path
+) -> None:
+    spec = tmp_path / "twilio_forms_v1.json"
+    spec.write_text(json.dumps(FORMS_DOCUMENT), encoding="utf-8")
+    recording_server.reply(200, {})
+    async with OCPAgent() as agent:
+        await agent.register_api(
+            "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        sent = [
+            ("createIndicator", {"channel": "W", "id": "SM1"}),
+            ("createIndicator", {"channel": "A", "from": "x"}),
+            ("createNote", {"Label": "l", "To": "+1555", "Kind": "sms"}),
+            ("createNote", {"Label": "l", "Address": "a@b.c"}),
+            ("createNote", {"Label": "l", "To": "+1555", "Address": "a@b.c"}),  # fits both
+        ]
+        for tool, arguments in sent:
+            await agent.call_tool(tool, arguments)
+        refused = [
+            ("createIndicator", {"channel": "W", "id": "SM1", "from": "x"}, "from: belongs to"),
+            ("createIndicator", {"channel": "A", "id": "SM1"}, "channel: must be one of: W"),
+            ("createIndicator", {}, "exactly one of these forms: channel=W and id; or channel"),
+            ("createNote", {"Label": "l", "Address": "a", "Kind": "sms"}, "at least one of"),
+        ]
+        for tool, arguments, message in refused:
+            with pytest.raises(InvalidArguments, match=message):
+                await agent.call_tool(tool, arguments)
+    requests = recording_server.requests
+    assert [json.loads(r.body) for r in requests[:2]] == [sent[0][1], sent[1][1]]
+    assert [r.form for r in requests[2:]] == [
+        [("Label", "l"), ("To", "+1555"), ("Kind", "sms")],
+        [("Label", "l"), ("Address", "a@b.c")],
+        [("Label", "l"), ("To", "+1555"), ("Address", "a@b.c")],
+    ]

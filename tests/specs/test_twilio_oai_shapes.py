@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import ryaml
 from aiohttp import web
+from jsonschema import Draft202012Validator
 from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
 from support.files import SHARED_OAI
 from support.servers import RecordingServer, serve_recording
 
 from ocp_twilio import InvalidArguments, OCPAgent, ResponseValidationError
+from ocp_twilio.adapters._schema import model_facing
 from ocp_twilio.specs.openapi import HTTP_METHODS
 from ocp_twilio.tools.headers import is_reserved_header
 
@@ -43,12 +46,20 @@ REDIRECT_ARGUMENTS = {
 
 
 @functools.cache
+def _documents() -> dict[str, dict[str, Any]]:
+    """Twilio's documents by service (``api_v2010``...)."""
+    return {
+        path.stem.removeprefix("twilio_"): ryaml.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(Path(SHARED_OAI).glob("*.yaml"))
+    }
+
+
 def _raw_operations() -> list[tuple[str, str, dict[str, Any]]]:
     """(service, operationId, operation) of every operation of Twilio's files."""
     return [
-        (path.stem.removeprefix("twilio_"), raw["operationId"], raw)
-        for path in sorted(Path(SHARED_OAI).glob("*.yaml"))
-        for item in ryaml.loads(path.read_text(encoding="utf-8"))["paths"].values()
+        (service, raw["operationId"], raw)
+        for service, document in _documents().items()
+        for item in document["paths"].values()
         for method, raw in item.items()
         if method in HTTP_METHODS
     ]
@@ -145,3 +156,58 @@ async def test_flex_tools_list_no_header_the_library_owns_and_send_the_others(
     assert "Flex-Metadata" not in segments.headers
     expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
     assert plugins.headers["Authorization"] == segments.headers["Authorization"] == expected
+
+
+def _body_alternatives() -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(service, operationId, body schema resolvable at its document's root, Twilio's examples)
+    of every operation whose request body is a oneOf or anyOf."""
+    found = []
+    for service, operation_id, raw in _raw_operations():
+        for media in (raw.get("requestBody") or {}).get("content", {}).values():
+            document = _documents()[service]
+            schema = {**media["schema"], "components": document["components"]}
+            body = schema
+            while "$ref" in body:
+                body = document["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+            if "oneOf" in body or "anyOf" in body:
+                examples = {k: e["value"] for k, e in media.get("examples", {}).items()}
+                found.append((service, operation_id, schema, examples))
+    return found
+
+
+async def test_each_whole_form_of_a_oneof_body_is_offered_and_sent_as_twilio_describes_it(
+    recording_server: RecordingServer,
+) -> None:
+    [(service, operation_id, body_schema, examples)] = _body_alternatives()
+    assert (service, operation_id) == ("messaging_v3", "CreateV3TypingIndicator")
+    assert {example["channel"] for example in examples.values()} == {"WHATSAPP", "APPLE"}
+    twilios_rule = Draft202012Validator(body_schema)
+    recording_server.reply(200, {"success": True})
+    async with OCPAgent(response_validation="strict") as agent:
+        await agent.register_api(
+            "twilio", spec=_file_of(service), base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        tool = agent.get_tool(_tool_name(operation_id))
+        description, _ = model_facing(tool)
+        assert description.endswith(
+            "Give the arguments of exactly one of these forms: channel=WHATSAPP and messageId; "
+            "or channel=APPLE, from and to."
+        )
+        for example in examples.values():  # Twilio's own example of each form
+            assert await agent.call_tool(tool.name, example) == {"success": True}
+
+        whatsapp, apple = (e for e in examples.values() if e["channel"] in ("WHATSAPP", "APPLE"))
+        refused = [
+            {},  # was sent as "{}"
+            {"channel": "WHATSAPP"},
+            {**whatsapp, "from": apple["from"]},  # a WhatsApp form takes nothing else
+            {**apple, "channel": "WHATSAPP"},
+        ]
+        for arguments in refused:
+            with pytest.raises(InvalidArguments, match="exactly one of these forms"):
+                await agent.call_tool(tool.name, arguments)
+            assert not twilios_rule.is_valid(arguments)  # Twilio's file refuses them too
+    sent = [json.loads(r.body) for r in recording_server.requests]
+    assert sent == list(examples.values())
+    assert all(twilios_rule.is_valid(body) for body in sent)
+    assert {r.headers["Content-Type"] for r in recording_server.requests} == {"application/json"}
