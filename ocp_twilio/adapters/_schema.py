@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..tools.body_forms import forms_text, is_forms_choice
 from ..tools.tool import Tool
 from ._keys import safe_input_schema
 
@@ -49,6 +50,8 @@ def with_notes(schema: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
 
 def rule_text(keyword: str, value: Any) -> str:
     """One schema rule in words, e.g. ``at most 256 characters``."""
+    if keyword in ("oneOf", "anyOf") and is_forms_choice(value):
+        return forms_text(keyword, value)
     if keyword == "oneOf" and isinstance(value, list):
         choices = [_required_names(option) for option in value]
         if all(choices):

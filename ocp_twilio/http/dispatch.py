@@ -138,7 +138,7 @@ class Dispatcher:
             in_flight,
             attempts,
         )
-        if not 200 <= answer.status < 300:
+        if not (200 <= answer.status < 300 or _documented_redirect(tool, answer.status)):
             raise _api_error(answer, tool.name)
         return self._checked_result(tool, answer)
 
@@ -336,6 +336,14 @@ async def _exchange(
         return answer
 
 
+def _documented_redirect(tool: Tool, status: int) -> bool:
+    """A 3xx that the operation documents with a body as its answer (bulkexports' FetchDay):
+    that body is the result. The redirect itself is never followed: the credentials would go to
+    the Location's host."""
+    response = tool.spec.response
+    return 300 <= status < 400 and response is not None and response.status == status
+
+
 def _may_retry(
     request: PreparedRequest, answer: Response | None, failure: TransportError | None
 ) -> bool:
@@ -347,7 +355,8 @@ def _may_retry(
 
 
 def _json_body(tool: Tool, answer: Response) -> Any:
-    """The decoded success body; a body that is not JSON is a ResponseValidationError."""
+    """The decoded success (or documented 3xx) body; one that is not JSON is a
+    ResponseValidationError."""
     status, body = answer.status, answer.body
     if not body or body.isspace():  # as ``not body.strip()``, without copying the body
         if status == 204 or tool.output_schema is None:
@@ -392,12 +401,13 @@ def _failure_reason(failure: TransportError | None) -> str:
 
 
 def _api_error(answer: Response, tool: str) -> TwilioAPIError:
-    """Twilio's error body ``{code, message, more_info, status}``, or the best that can be said."""
+    """Twilio's error body ``{code, message, more_info, status}``, or the best that can be said:
+    what came back, and its start, masked as a request body is (secrets by name, card numbers)."""
     status, body, request_id = answer.status, answer.body, answer.request_id
     try:
-        document = read_json(body) if body.strip() else None
+        document = read_json(body) if body.strip() else _NOTHING
     except NotJSON:
-        document = None
+        document = _NOTHING
     if isinstance(document, dict) and ("message" in document or "code" in document):
         code = document.get("code")
         return TwilioAPIError(
@@ -408,6 +418,30 @@ def _api_error(answer: Response, tool: str) -> TwilioAPIError:
             tool=tool,
             request_id=request_id,
         )
-    text = body[:200].decode("utf-8", "replace").strip()
-    detail = f"non-JSON error body: {text!r}" if text else "empty error body"
+    if document is not _NOTHING:
+        # JSON, but not from Twilio's API: a proxy's, a gateway's or an OAuth endpoint's.
+        detail = f"error body is JSON but not in Twilio's error shape ({_json_kind(document)})"
+        shown = masked_body(body, "application/json") or ""
+    else:
+        detail = "non-JSON error body"
+        # A little more than is shown, so that a card number across the cut is masked whole.
+        shown = masked_text(body[: _SHOWN_CHARACTERS + 64].decode("utf-8", "replace"))
+    shown = shown.strip()
+    if not shown:
+        return TwilioAPIError(status, None, "empty error body", tool=tool, request_id=request_id)
+    cut = "..." if len(shown) > _SHOWN_CHARACTERS else ""
+    detail = f"{detail}: {shown[:_SHOWN_CHARACTERS]!r}{cut}"
     return TwilioAPIError(status, None, detail, tool=tool, request_id=request_id)
+
+
+# How much of an error body that is not Twilio's the message shows: its start, never all of it.
+_SHOWN_CHARACTERS = 200
+_NOTHING = object()
+
+
+def _json_kind(document: Any) -> str:
+    if isinstance(document, dict):
+        return "an object without code or message"
+    if isinstance(document, list):
+        return "an array"
+    return "a lone " + ("string" if isinstance(document, str) else "value")

@@ -43,6 +43,7 @@ BodyEncoding = Literal["form", "json"]
 CredentialField = Literal["account_sid"]
 
 __all__ = [
+    "BodyForm",
     "LocalSpec",
     "OperationSpec",
     "ParameterSpec",
@@ -80,6 +81,22 @@ class ResponseSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class BodyForm:
+    """One whole form of a request body that may take several (OpenAPI's ``oneOf``/``anyOf``),
+    in argument names: what it requires besides the operation's required arguments, how it
+    narrows an argument (a typing indicator's ``channel`` is WHATSAPP in one form, APPLE in the
+    other), and which body arguments of the other forms it refuses."""
+
+    required: tuple[str, ...] = ()
+    schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    refuses: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset((*self.required, *self.schemas, *self.refuses))
+
+
+@dataclass(frozen=True, slots=True)
 class OperationSpec:
     """Plain data describing one HTTP operation; nothing downstream knows where it came from."""
 
@@ -97,6 +114,10 @@ class OperationSpec:
     tags: tuple[str, ...] = ()
     # Groups of argument names of which exactly one must be given.
     exactly_one_of: tuple[tuple[str, ...], ...] = ()
+    # The whole forms the body may take: a call's arguments fit exactly one of them ("oneOf")
+    # or at least one ("anyOf"); none where the body has one form.
+    body_forms: tuple[BodyForm, ...] = ()
+    body_choice: Literal["oneOf", "anyOf"] = "oneOf"
 
     def __post_init__(self) -> None:
         # Every loader (YAML, OpenAPI, registry, cache, plugin) makes OperationSpecs, so this is
@@ -195,6 +216,19 @@ def _parameters_problem(op: OperationSpec) -> str:
         unknown = sorted(set(group) - set(names))
         if unknown:
             return f"exactly_one_of names unknown {unknown}"
+    return _body_forms_problem(op)
+
+
+def _body_forms_problem(op: OperationSpec) -> str:
+    if op.body_choice not in ("oneOf", "anyOf"):
+        return "body_choice must be oneOf or anyOf"
+    body = {p.name for p in op.parameters if p.location == "body"}
+    for form in op.body_forms:
+        if not all(isinstance(s, Mapping) for s in form.schemas.values()):
+            return "each schema of a body form must be an object"
+        unknown = sorted(form.names - body)
+        if unknown:
+            return f"a body form names {unknown}, which are not body parameters"
     return ""
 
 

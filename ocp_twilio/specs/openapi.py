@@ -2,7 +2,8 @@
 
 Every operation becomes one spec: path-level and operation parameters (``$ref``'d or inline),
 the request body's properties as arguments (form-encoded or JSON), the path-level ``servers``
-as the operation's host, and the first documented 2xx JSON response as the response schema.
+as the operation's host, and the first documented 2xx JSON response (else a 3xx one) as the
+response schema.
 Pure functions: the caller reads the files.
 """
 
@@ -11,11 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from .._exceptions import SpecError
 from .json_schema import openapi_to_json_schema
-from .model import BodyEncoding, OperationSpec, ParameterLocation, ParameterSpec, ResponseSpec
+from .model import (
+    BodyEncoding,
+    BodyForm,
+    OperationSpec,
+    ParameterLocation,
+    ParameterSpec,
+    ResponseSpec,
+)
 from .names import safe_key
 
 __all__ = ["is_openapi_document", "parse_openapi_document", "service_name"]
@@ -28,6 +36,8 @@ _BODY_TYPES: dict[str, BodyEncoding] = {
     "application/scim+json": "json",
 }
 _PARAMETER_LOCATIONS = ("path", "query", "header")
+# The alternatives of a body, each a whole form: exactly one of them, or at least one.
+_BODY_CHOICES: tuple[Literal["oneOf", "anyOf"], ...] = ("oneOf", "anyOf")
 _JSON_RESPONSE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
 # Twilio's inequality filters (StartTime<, DateCreated>) as argument names a model can use.
 _INEQUALITY_SUFFIXES = {"<": "Before", ">": "After"}
@@ -38,6 +48,11 @@ _COMPONENT_SCHEMA = "#/components/schemas/"
 MAX_REFERENCES = 10_000
 MAX_COPIED_NODES = 1_000_000
 MAX_INLINE_DEPTH = 32
+
+# A body's forms and how a call must fit them; a form in wire names (what it requires, how it
+# narrows a property, what it refuses).
+_Forms = tuple[tuple[BodyForm, ...], Literal["oneOf", "anyOf"]]
+_WireForm = tuple[list[str], dict[str, dict[str, Any]], list[str]]
 
 
 def is_openapi_document(document: Any) -> bool:
@@ -94,7 +109,7 @@ class _Converter:
         operation_id = raw.get("operationId")
         if not operation_id or not isinstance(operation_id, str):
             raise SpecError("has no operationId")
-        parameters, encoding = self._arguments(raw, item)
+        parameters, encoding, (forms, choice) = self._arguments(raw, item)
         return OperationSpec(
             name=operation_id[0].lower() + operation_id[1:],
             method=method.upper(),
@@ -107,6 +122,8 @@ class _Converter:
             body_encoding=encoding,
             response=self._response(raw.get("responses") or {}),
             tags=tuple(str(t) for t in raw.get("tags", ())),
+            body_forms=forms,
+            body_choice=choice,
         )
 
     def deref(self, node: Any) -> Any:
@@ -137,7 +154,7 @@ class _Converter:
 
     def _arguments(
         self, raw: Mapping[str, Any], item: Mapping[str, Any]
-    ) -> tuple[tuple[ParameterSpec, ...], BodyEncoding | None]:
+    ) -> tuple[tuple[ParameterSpec, ...], BodyEncoding | None, _Forms]:
         # Operation parameters override path-level ones with the same name and location.
         declared: dict[tuple[str, str], Mapping[str, Any]] = {}
         for reference in [*item.get("parameters", ()), *raw.get("parameters", ())]:
@@ -159,21 +176,87 @@ class _Converter:
                 )
             )
         encoding: BodyEncoding | None = None
+        forms: _Forms = ((), "oneOf")
         body = self.deref(raw.get("requestBody") or {})
         content = body.get("content") or {}
         media = next((m for m in _BODY_TYPES if m in content), None)
         if media is not None:
             encoding = _BODY_TYPES[media]
-            properties, required = self._body_properties(content[media].get("schema") or {})
+            schema = self.deref(content[media].get("schema") or {})
+            choice = next((k for k in _BODY_CHOICES if schema.get(k)), None)
+            if choice is None:
+                properties, required = self._body_properties(schema)
+                wire_forms: list[_WireForm] = []
+            else:
+                properties, required, wire_forms = self._alternatives(schema, choice)
+            names: dict[str, str] = {}
             for wire, schema in properties.items():
                 resolved = self.deref(schema)
                 description = str(schema.get("description") or resolved.get("description") or "")
-                parameters.append(
-                    self._parameter(wire, "body", schema, wire in required, description, taken)
+                parameter = self._parameter(
+                    wire, "body", schema, wire in required, description, taken
                 )
+                names[wire] = parameter.name
+                parameters.append(parameter)
+            if choice is not None:
+                body_forms = tuple(
+                    BodyForm(
+                        required=tuple(names[w] for w in needs),
+                        schemas={names[w]: narrowed for w, narrowed in narrows.items()},
+                        refuses=tuple(names[w] for w in refuses),
+                    )
+                    for needs, narrows, refuses in wire_forms
+                )
+                forms = (body_forms, choice)
         elif content:
             raise SpecError(f"request body type {', '.join(content)} is not supported")
-        return tuple(parameters), encoding
+        return tuple(parameters), encoding, forms
+
+    def _alternatives(
+        self, schema: Mapping[str, Any], choice: Literal["oneOf", "anyOf"]
+    ) -> tuple[dict[str, Mapping[str, Any]], set[str], list[_WireForm]]:
+        """A body of several whole forms: the properties of all (each one's schema the forms'
+        own, or ``anyOf`` them where they differ), those every form requires, and each form as
+        what it requires besides, how it narrows a property, and which other forms' properties
+        it refuses (a closed one: ``additionalProperties: false``). The properties declared
+        beside the alternatives belong to every form."""
+        properties, required = self._body_properties(
+            {k: v for k, v in schema.items() if k != choice}
+        )
+        shared = set(properties)
+        parts = [(*self._body_properties(part), self.deref(part)) for part in schema[choice]]
+        # Each form's property's schema as declared, and as converted, by which they are told
+        # apart (descriptions aside).
+        options: dict[str, dict[str, Mapping[str, Any]]] = {}
+        for part_properties, _, _ in parts:
+            for wire, option in part_properties.items():
+                if wire not in shared:
+                    options.setdefault(wire, {}).setdefault(repr(self._narrowing(option)), option)
+        for wire, distinct in options.items():
+            declared = list(distinct.values())
+            properties[wire] = declared[0] if len(declared) == 1 else {"anyOf": declared}
+        forms: list[_WireForm] = []
+        for part_properties, part_required, part in parts:
+            own = set(part_properties)
+            closed = part.get("additionalProperties") is False
+            forms.append(
+                (
+                    [w for w in properties if w in part_required and w not in required],
+                    {
+                        w: self._narrowing(part_properties[w])
+                        for w in part_properties
+                        if len(options.get(w, ())) > 1
+                    },
+                    [w for w in options if w not in own] if closed else [],
+                )
+            )
+        return properties, required, forms
+
+    def _narrowing(self, schema: Mapping[str, Any]) -> dict[str, Any]:
+        """A form's own schema of a property, as it narrows the property's: without its words."""
+        converted = self._inline(schema)
+        converted.pop("description", None)
+        return converted
 
     def _parameter(
         self,
@@ -207,7 +290,7 @@ class _Converter:
     ) -> tuple[dict[str, Mapping[str, Any]], set[str]]:
         """The body's properties, with those of allOf parts and of oneOf/anyOf alternatives.
 
-        Alternatives' properties are all offered and none is required: the server decides.
+        Alternatives below the body's own (inside a form) are merged: all offered, none required.
         """
         schema = self.deref(schema)
         properties: dict[str, Mapping[str, Any]] = dict(schema.get("properties") or {})
@@ -237,10 +320,13 @@ class _Converter:
         return self._replace_refs(schema, inlined)
 
     def _response(self, responses: Mapping[Any, Any]) -> ResponseSpec | None:
-        successes = sorted(
-            int(code) for code in responses if str(code)[:1] == "2" and str(code).isdigit()
-        )
-        for status in successes:
+        """The first documented 2xx answer with a JSON body, else the first 2xx; where none is
+        documented, the first 3xx with a JSON body (bulkexports' FetchDay answers 307 with
+        where to download the day): that answer is the call's result, its redirect unfollowed."""
+        statuses = sorted(int(code) for code in responses if str(code).isdigit())
+        successes = [status for status in statuses if 200 <= status < 300]
+        redirects = [status for status in statuses if 300 <= status < 400]
+        for status in successes or redirects:
             response = self.deref(responses.get(str(status), responses.get(status)))
             for media, body in (response.get("content") or {}).items():
                 if _JSON_RESPONSE.match(media) and body.get("schema"):

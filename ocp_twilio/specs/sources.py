@@ -28,6 +28,7 @@ from .._version import __version__
 from .documents import parse_document, read_bytes
 from .hosts import DEFAULT_SERVER
 from .model import (
+    BodyForm,
     OperationSpec,
     ParameterSpec,
     ResponseSpec,
@@ -260,12 +261,14 @@ def _operation_row(op: OperationSpec) -> tuple[Any, ...]:
         response,
         op.tags,
         op.exactly_one_of,
+        tuple((f.required, dict(f.schemas), f.refuses) for f in op.body_forms),
+        op.body_choice,
     )
 
 
 def _operation_from_row(row: Sequence[Any]) -> OperationSpec:
     (name, method, path, description, operation_id, api, service, server) = row[:8]
-    parameters, body_encoding, response, tags, exactly_one_of = row[8:]
+    parameters, body_encoding, response, tags, exactly_one_of, body_forms, body_choice = row[8:]
     return OperationSpec(
         name=name,
         method=method,
@@ -280,4 +283,6 @@ def _operation_from_row(row: Sequence[Any]) -> OperationSpec:
         response=ResponseSpec(*response) if response else None,
         tags=tags,
         exactly_one_of=exactly_one_of,
+        body_forms=tuple(BodyForm(*form) for form in body_forms),
+        body_choice=body_choice,
     )

@@ -12,6 +12,7 @@ from .._exceptions import ArgumentError, InvalidArguments
 from ..specs.effects import conditional_effects, effects_of
 from ..specs.methods import READ_METHODS
 from ..specs.model import OperationSpec, ParameterSpec
+from .body_forms import forms_schema
 from .encoding import IDEMPOTENCY_KEY, STATUS_CALLBACK, CallTemplate, PreparedRequest, idempotent
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .headers import is_reserved_header
@@ -178,6 +179,9 @@ class Tool:
         if required:
             schema["required"] = required
         choices = [{"oneOf": [{"required": [n]} for n in g]} for g in self.spec.exactly_one_of]
+        forms = forms_schema(self.spec, self._owned)
+        if forms is not None:
+            choices.append(forms)
         if len(choices) == 1:
             schema.update(choices[0])
         elif choices:

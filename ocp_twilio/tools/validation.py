@@ -25,6 +25,7 @@ from referencing.exceptions import Unresolvable
 from .._config import MAX_JSON_DEPTH
 from .._exceptions import ArgumentError, SpecError
 from ..specs.json_schema import SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_VALUES
+from .body_forms import forms_text, is_forms_choice
 from .formats import CHECKS_BEYOND_STRINGS, SOUND_PATTERNS
 
 __all__ = ["SchemaValidator", "has_surrogate", "is_plain_json", "quick_validator"]
@@ -212,6 +213,7 @@ def _is_finite(number: float | Decimal) -> bool:
     return number.is_finite() if isinstance(number, Decimal) else math.isfinite(number)
 
 
+_OTHER_FORM = "belongs to another form: remove it, or give that form's arguments instead"
 _NOT_FINITE = "must be a finite number, not NaN or Infinity"
 _NOT_JSON = "must be a JSON value: string, number, boolean, null, array or object"
 _KEY_NOT_TEXT = "is not a text key; the keys of a JSON object are strings"
@@ -254,7 +256,37 @@ def _explain(error: ValidationError) -> Iterable[ArgumentError]:
     if kind == "oneOf" and _is_choice_of_required(expected):
         yield _exactly_one_of(path, expected, given)
         return
+    if kind in ("oneOf", "anyOf") and is_forms_choice(expected):
+        yield from _forms_explained(error, path, kind, expected, given)
+        return
     yield ArgumentError(path, _message(kind, error), kind)
+
+
+def _forms_explained(
+    error: ValidationError,
+    path: tuple[Any, ...],
+    kind: str,
+    forms: list[Any],
+    given: Mapping[str, Any],
+) -> Iterable[ArgumentError]:
+    """The body's forms, then what keeps the arguments from the nearest form (the one with the
+    fewest problems); where no form failed, a oneOf's arguments fit several."""
+    failures: dict[Any, list[ValidationError]] = {}
+    for problem in error.context or ():
+        failures.setdefault(problem.relative_schema_path[0], []).append(problem)
+    text = forms_text(kind, forms)
+    if len(failures) < len(forms):
+        yield ArgumentError(path, f"{text} (these arguments fit more than one)", kind)
+        return
+    yield ArgumentError(path, text, kind)
+    nearest, problems = min(failures.items(), key=lambda failure: len(failure[1]))
+    for problem in problems:
+        # A refused argument fails a false schema, whose error names no argument: named below.
+        if problem.validator is not None:
+            yield from _explain(problem)
+    for name, schema in forms[nearest].get("properties", {}).items():
+        if schema is False and name in given:
+            yield ArgumentError((*path, name), _OTHER_FORM, kind)
 
 
 def _is_choice_of_required(options: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from pathlib import Path
@@ -45,6 +46,9 @@ PAY_ERROR = {
     "more_info": "https://www.twilio.com/docs/errors/64018",
     "status": 400,
 }
+# Long enough that no error message may show it whole.
+PAD = "p" * 5_000
+CARD = "4111111111111111"
 BROKEN_PAYMENT = {**PAYMENT_BODY, "sid": "XX123", "date_created": "yesterday"}
 
 
@@ -83,8 +87,15 @@ async def test_pay_error_through_a_real_socket(
         (500, "", "application/json", "empty error body"),
         (503, "   \n", "text/plain", "empty error body"),
         (502, "<html><body>Bad Gateway</body></html>", "text/html", "non-JSON error body"),
-        (401, "[1, 2]", "application/json", "non-JSON error body"),
-        (429, '{"detail": "slow down"}', "application/json", "non-JSON error body"),
+        (401, "[1, 2]", "application/json", "JSON but not in Twilio's error shape (an array)"),
+        (
+            429,
+            '{"detail": "slow down"}',
+            "application/json",
+            "error body is JSON but not in Twilio's error shape (an object without code or "
+            'message): \'{"detail": "slow down"}\'',
+        ),
+        (400, "null", "application/json", "JSON but not in Twilio's error shape (a lone value)"),
     ],
 )
 async def test_error_without_a_twilio_body_is_still_clear(
@@ -105,6 +116,41 @@ async def test_error_without_a_twilio_body_is_still_clear(
     assert caught.value.more_info is None
     assert expected in caught.value.message
     assert f"HTTP {status}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "says"),
+    [
+        (
+            json.dumps({"error": "invalid_client", "client_secret": "s3cr3t-value", "pad": PAD}),
+            "application/json",
+            "error body is JSON but not in Twilio's error shape (an object without code or "
+            'message): \'{"error": "invalid_client", "client_secret": "***"',
+        ),
+        (
+            json.dumps([{"error": "x", "card": CARD}, PAD]),
+            "application/json",
+            "error body is JSON but not in Twilio's error shape (an array): "
+            '\'[{"error": "x", "card": "xxxxxxxxxxxx1111"}',
+        ),
+        # A card number across the cut of the text shown is masked whole all the same.
+        ("e" * 190 + " " + CARD + " " + PAD, "text/plain", "non-JSON error body: 'eeee"),
+    ],
+)
+async def test_an_error_body_not_in_twilios_shape_is_named_bounded_and_masked(
+    agent: OCPAgent, recording_server: RecordingServer, body: str, content_type: str, says: str
+) -> None:
+    recording_server.reply(400, text=body, content_type=content_type)
+
+    with pytest.raises(TwilioAPIError) as caught:
+        await agent.call_tool("updatePayments", update_arguments())
+
+    message = str(caught.value)
+    assert says in message
+    assert message.endswith("...")
+    assert len(message) < 400  # the start of a 5,000-character body, never all of it
+    assert "s3cr3t" not in message and CARD[:12] not in message and "11111" not in message
+    assert (caught.value.status, caught.value.code) == (400, None)
 
 
 async def test_error_body_with_a_code_but_no_more_info(

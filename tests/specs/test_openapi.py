@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from jsonschema import Draft202012Validator
 from support.credentials import ACCOUNT_SID, TWILIO_ENV
 from support.files import DATA
-from support.servers import RecordingServer
+from support.servers import RecordingServer, serve_recording
 
-from ocp_twilio import InvalidArguments, OCPAgent, SpecError
-from ocp_twilio.specs.model import OperationSpec
+from ocp_twilio import InvalidArguments, OCPAgent, SpecError, TwilioAPIError
+from ocp_twilio.specs.model import BodyForm, OperationSpec, ResponseSpec
 from ocp_twilio.specs.openapi import parse_openapi_document
 from ocp_twilio.specs.sources import load_operations
 
@@ -277,3 +279,219 @@ def test_a_schema_that_contains_itself_is_cut_where_it_repeats() -> None:
         "$ref": "#/$defs/node",
         "$defs": {"node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/node"}}}},
     }
+
+
+def _redirecting_document(documented: dict[str, Any]) -> dict[str, Any]:
+    """One GET whose answers are ``documented`` (status: its JSON schema, or None)."""
+    responses = {
+        str(status): {"content": {"application/json": {"schema": schema}}} if schema else {}
+        for status, schema in documented.items()
+    }
+    return {
+        "openapi": "3.0.1",
+        "servers": [{"url": "https://exports.twilio.com"}],
+        "paths": {
+            "/v1/Days/{Day}": {
+                "parameters": [{"name": "Day", "in": "path", "schema": {"type": "string"}}],
+                "get": {"operationId": "FetchDay", "responses": responses},
+            }
+        },
+    }
+
+
+REDIRECT_TO = {
+    "type": "object",
+    "required": ["redirect_to"],
+    "properties": {"redirect_to": {"type": "string", "format": "uri"}},
+}
+
+
+def test_a_3xx_with_a_json_body_is_the_response_only_where_no_2xx_is_documented() -> None:
+    [only_redirect] = parse_openapi_document(_redirecting_document({307: REDIRECT_TO}), service="s")
+    assert only_redirect.response == ResponseSpec(307, REDIRECT_TO)
+    [with_success] = parse_openapi_document(
+        _redirecting_document({200: {"type": "object"}, 302: REDIRECT_TO}), service="s"
+    )
+    assert with_success.response == ResponseSpec(200, {"type": "object"})
+    [without_body] = parse_openapi_document(_redirecting_document({302: None}), service="s")
+    assert without_body.response is None
+
+
+async def test_a_documented_3xx_answer_is_returned_and_another_status_raises_unfollowed(
+    recording_server: RecordingServer, tmp_path: Path
+) -> None:
+    spec = tmp_path / "twilio_exports_v1.json"
+    spec.write_text(json.dumps(_redirecting_document({307: REDIRECT_TO})), encoding="utf-8")
+    async with serve_recording("127.0.0.2") as elsewhere, OCPAgent() as agent:
+        await agent.register_api(
+            "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        location = f"{elsewhere.url}/day.json.gz"
+        for status in (307, 302):
+            recording_server.respond = lambda request, status=status: web.json_response(
+                {"redirect_to": location}, status=status, headers={"Location": location}
+            )
+            if status == 307:
+                result = await agent.call_tool("fetchDay", {"Day": "2024-05-01"})
+                assert result == {"redirect_to": location}
+            else:  # not the documented answer: an error, as any other status
+                with pytest.raises(TwilioAPIError) as caught:
+                    await agent.call_tool("fetchDay", {"Day": "2024-05-01"})
+                assert caught.value.status == 302
+    assert [r.path_qs for r in recording_server.requests] == ["/v1/Days/2024-05-01"] * 2
+    assert elsewhere.requests == []
+
+
+FORMS_DOCUMENT: dict[str, Any] = {
+    "openapi": "3.0.1",
+    "servers": [{"url": "https://forms.twilio.com"}],
+    "paths": {
+        "/v1/Indicators": {
+            "post": {
+                "operationId": "CreateIndicator",
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/choice"}}
+                    }
+                },
+                "responses": {"200": {"description": "OK"}},
+            }
+        },
+        "/v1/Notes": {
+            "post": {
+                "operationId": "CreateNote",
+                "requestBody": {
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                # Label belongs to every form; anyOf: one form at least.
+                                "properties": {"Label": {"type": "string"}},
+                                "required": ["Label"],
+                                "anyOf": [
+                                    {
+                                        "required": ["To"],
+                                        "properties": {
+                                            "To": {"type": "string"},
+                                            "Kind": {"type": "string", "enum": ["sms"]},
+                                        },
+                                    },
+                                    {
+                                        "required": ["Address"],
+                                        "properties": {
+                                            "Address": {"type": "string"},
+                                            "Kind": {"type": "string", "enum": ["email"]},
+                                        },
+                                    },
+                                ],
+                            }
+                        }
+                    }
+                },
+                "responses": {"201": {"description": "Created"}},
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "choice": {
+                "oneOf": [{"$ref": "#/components/schemas/w"}, {"$ref": "#/components/schemas/a"}]
+            },
+            "w": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["channel", "id"],
+                "properties": {
+                    "channel": {"type": "string", "enum": ["W"], "description": "W only."},
+                    "id": {"type": "string", "pattern": "^SM"},
+                },
+            },
+            "a": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["channel", "from"],
+                "properties": {
+                    "channel": {"type": "string", "enum": ["A"], "description": "A only."},
+                    "from": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+
+
+def test_a_body_of_several_forms_keeps_each_form_whole() -> None:
+    indicator, note = parse_openapi_document(FORMS_DOCUMENT, service="forms_v1")
+    assert [(p.name, p.required) for p in indicator.parameters] == [
+        ("channel", False),
+        ("id", False),
+        ("from", False),
+    ]
+    assert indicator.parameters[0].schema == {
+        "anyOf": [
+            {"type": "string", "enum": ["W"], "description": "W only."},
+            {"type": "string", "enum": ["A"], "description": "A only."},
+        ]
+    }
+    assert indicator.body_choice == "oneOf"
+    assert indicator.body_forms == (
+        BodyForm(("channel", "id"), {"channel": {"type": "string", "enum": ["W"]}}, ("from",)),
+        BodyForm(("channel", "from"), {"channel": {"type": "string", "enum": ["A"]}}, ("id",)),
+    )
+    # Open forms refuse nothing; the property beside anyOf is required of every call.
+    assert [(p.name, p.required) for p in note.parameters] == [
+        ("Label", True),
+        ("To", False),
+        ("Kind", False),
+        ("Address", False),
+    ]
+    assert note.body_choice == "anyOf"
+    assert note.body_forms == (
+        BodyForm(("To",), {"Kind": {"type": "string", "enum": ["sms"]}}),
+        BodyForm(("Address",), {"Kind": {"type": "string", "enum": ["email"]}}),
+    )
+
+
+def test_body_forms_come_back_whole_from_the_cache(tmp_path: Path) -> None:
+    spec = tmp_path / "twilio_forms_v1.json"
+    spec.write_text(json.dumps(FORMS_DOCUMENT), encoding="utf-8")
+    converted = load_operations([spec], cache_dir=tmp_path / "cache")
+    assert list((tmp_path / "cache" / "catalog").iterdir())
+    assert load_operations([spec], cache_dir=tmp_path / "cache") == converted
+    assert converted[0].body_forms
+
+
+async def test_each_form_of_a_body_is_sent_whole_and_a_mix_of_forms_is_refused(
+    recording_server: RecordingServer, tmp_path: Path
+) -> None:
+    spec = tmp_path / "twilio_forms_v1.json"
+    spec.write_text(json.dumps(FORMS_DOCUMENT), encoding="utf-8")
+    recording_server.reply(200, {})
+    async with OCPAgent() as agent:
+        await agent.register_api(
+            "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        sent = [
+            ("createIndicator", {"channel": "W", "id": "SM1"}),
+            ("createIndicator", {"channel": "A", "from": "x"}),
+            ("createNote", {"Label": "l", "To": "+1555", "Kind": "sms"}),
+            ("createNote", {"Label": "l", "Address": "a@b.c"}),
+            ("createNote", {"Label": "l", "To": "+1555", "Address": "a@b.c"}),  # fits both
+        ]
+        for tool, arguments in sent:
+            await agent.call_tool(tool, arguments)
+        refused = [
+            ("createIndicator", {"channel": "W", "id": "SM1", "from": "x"}, "from: belongs to"),
+            ("createIndicator", {"channel": "A", "id": "SM1"}, "channel: must be one of: W"),
+            ("createIndicator", {}, "exactly one of these forms: channel=W and id; or channel"),
+            ("createNote", {"Label": "l", "Address": "a", "Kind": "sms"}, "at least one of"),
+        ]
+        for tool, arguments, message in refused:
+            with pytest.raises(InvalidArguments, match=message):
+                await agent.call_tool(tool, arguments)
+    requests = recording_server.requests
+    assert [json.loads(r.body) for r in requests[:2]] == [sent[0][1], sent[1][1]]
+    assert [r.form for r in requests[2:]] == [
+        [("Label", "l"), ("To", "+1555"), ("Kind", "sms")],
+        [("Label", "l"), ("Address", "a@b.c")],
+        [("Label", "l"), ("To", "+1555"), ("Address", "a@b.c")],
+    ]

@@ -253,7 +253,8 @@ class _Document:
         return text
 
 
-_SID_PATTERN = re.compile(r"^\^([A-Z]{2})\[0-9a-fA-F\]\{32\}\$$")
+# A SID's pattern: ^SM[0-9a-fA-F]{32}$, or of either prefix, ^(SM|MM)[0-9a-fA-F]{32}$.
+_SID_PATTERN = re.compile(r"^\^\(?([A-Z]{2})(?:\|[A-Z]{2})*\)?\[0-9a-fA-F\]\{32\}\$$")
 _FORMAT_EXAMPLES = {
     "uri": "https://example.com/callback",
     "date-time": "2024-05-01T12:00:00Z",
@@ -269,13 +270,29 @@ class _Unsupported(Exception):
 
 
 def _valid_arguments(schema: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Every argument a simple valid value can be made for; None when a required one cannot."""
+    """Every argument a simple valid value can be made for; None when a required one cannot.
+
+    Of a body of several whole forms (a top-level oneOf/anyOf of ``"type": "object"``
+    branches), the arguments of the first form only, as it narrows them."""
+    properties = dict(schema["properties"])
+    required = list(schema.get("required", ()))
+    forms = schema.get("oneOf") or schema.get("anyOf") or []
+    if forms and all(form.get("type") == "object" for form in forms):
+        first = forms[0]
+        for form in forms:
+            for name in [*form.get("required", ()), *form.get("properties", {})]:
+                properties.pop(name, None)
+        chosen = first.get("properties", {})
+        for name in [*first.get("required", ()), *chosen]:
+            if chosen.get(name) is not False:
+                properties[name] = chosen.get(name) or schema["properties"][name]
+        required += first.get("required", ())
     arguments: dict[str, Any] = {}
-    for name, property_schema in schema["properties"].items():
+    for name, property_schema in properties.items():
         try:
             arguments[name] = _example(property_schema)
         except _Unsupported:
-            if name in schema.get("required", ()):
+            if name in required:
                 return None
     return arguments
 
@@ -383,7 +400,8 @@ def test_every_tool_exports_to_every_framework_within_its_rules(
         assert all(ANTHROPIC_PROPERTY_KEY.match(k) for k in keys), tool.name
         # MCP hosts such as Claude Code give the schemas to Anthropic's API: the same keys.
         assert property_keys(mcp["inputSchema"]) == keys
-        if keys != property_keys(tool.input_schema):
+        # The top-level oneOf/anyOf of a body's forms goes into the description.
+        if keys != property_keys({"properties": tool.input_schema["properties"]}):
             aliased.append(tool.name)
     # Nested JSON keys such as "twilio/text" go out as aliases ("twilio_text"); the calls turn
     # them back, so the body carries Twilio's keys (tests/adapters/test_safe_keys.py).
