@@ -545,7 +545,9 @@ def _charge(arguments: Mapping[str, Any]) -> tuple[Decimal, str] | None:
 
 
 def _check_pins(tool: Tool, pins: Mapping[str, Any], policy: Policy) -> None:
+    # Arguments a call chooses: one of a group, or what picks its body's form.
     grouped = {name for group in tool.spec.exactly_one_of for name in group}
+    grouped.update(name for form in tool.spec.body_forms for name in form.names)
     for name, value in pins.items():
         where: Where = ("pin",)
         for selector, arguments in policy.pin:
@@ -554,7 +556,7 @@ def _check_pins(tool: Tool, pins: Mapping[str, Any], policy: Policy) -> None:
         if name in grouped:
             raise PolicyError(
                 f"Policy rule {rule_origin(where, policy.origins)}: {tool.name} must choose "
-                f"{name} call by call (one of a group): it cannot be pinned."
+                f"{name} call by call (one of a group, or its body's form): it cannot be pinned."
             )
         schema = next(p.schema for p in tool.spec.parameters if p.name == name)
         error = jsonschema.exceptions.best_match(
