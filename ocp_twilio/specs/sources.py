@@ -47,7 +47,7 @@ logger = logging.getLogger("ocp_twilio")
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 _SPEC_FILE = "spec file"
 # Bump when the cached shape or the conversion changes, so old entries are not read back.
-_CATALOG_FORMAT = 2
+_CATALOG_FORMAT = 3
 _CHECKSUM_SIZE = hashlib.sha256().digest_size
 
 
@@ -197,12 +197,13 @@ def _operation_row(op: OperationSpec) -> tuple[Any, ...]:
         response,
         op.tags,
         op.exactly_one_of,
+        op.auth,
     )
 
 
 def _operation_from_row(row: Sequence[Any]) -> OperationSpec:
     (name, method, path, description, operation_id, api, service, server) = row[:8]
-    parameters, body_encoding, response, tags, exactly_one_of = row[8:]
+    parameters, body_encoding, response, tags, exactly_one_of, auth = row[8:]
     return OperationSpec(
         name=name,
         method=method,
@@ -217,4 +218,5 @@ def _operation_from_row(row: Sequence[Any]) -> OperationSpec:
         response=ResponseSpec(*response) if response else None,
         tags=tags,
         exactly_one_of=exactly_one_of,
+        auth=auth,
     )
