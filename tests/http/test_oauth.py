@@ -33,11 +33,6 @@ from ocp_twilio.http.oauth import _token_of
 CLIENT = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 
 
-@pytest.fixture
-async def token_server(recording_server: RecordingServer) -> TokenServer:
-    return TokenServer(recording_server)
-
-
 async def register_things(agent: OCPAgent, url: str, tmp_path: Path) -> RegisteredAPI:
     return await agent.register_api(
         "things", spec=bearer_spec(tmp_path), base_url=url, environ={}, **CLIENT
@@ -115,8 +110,6 @@ async def test_a_second_401_is_the_answer(agent: OCPAgent, token_server: TokenSe
 async def test_an_operation_whose_security_is_empty_gets_no_credentials(
     agent: OCPAgent, token_server: TokenServer
 ) -> None:
-    token_server.issued.append("")  # the server accepts an absent bearer: the op needs none
-
     await agent.call_tool("fetchPublic", {})
 
     assert token_server.token_requests == []

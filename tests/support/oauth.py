@@ -21,7 +21,8 @@ TOKEN_PATH = "/v2/token"
 @dataclass
 class TokenServer:
     """Answers the token path with ``tok-1``, ``tok-2``, … (each kept ``expires_in`` seconds),
-    and every other path with 200 where the bearer is one it accepts, else Twilio's 401."""
+    and every other path with 200 where the bearer is one it accepts or none is sent, else with
+    Twilio's 401."""
 
     recording: RecordingServer
     expires_in: Any = 3600
@@ -51,8 +52,11 @@ class TokenServer:
             token = f"tok-{len(self.issued) + 1}"
             self.issued.append(token)
             return web.json_response({"access_token": token, "expires_in": self.expires_in})
+        # No Authorization at all: an operation that takes none (Twilio's own would say 401).
         bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if bearer in self.issued and bearer not in self.refused:
+        if "Authorization" not in request.headers or (
+            bearer in self.issued and bearer not in self.refused
+        ):
             return web.json_response({"sid": "TH" + "0" * 32})
         return web.json_response(
             {"code": 20003, "message": "Authenticate", "status": 401}, status=401
