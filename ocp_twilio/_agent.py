@@ -192,6 +192,8 @@ class OCPAgent:
         status_callback: str | None = None,
         token: str | None = None,
         credential_variables: Mapping[str, str] | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
     ) -> RegisteredAPI:
         """Make an API's tools callable under ``name``.
 
@@ -214,7 +216,15 @@ class OCPAgent:
 
         ``credential_variables`` fills credential arguments from variables of ``environ`` that
         you name (``{"token": "ACME_TOKEN"}``; keys: account_sid, auth_token, api_key,
-        api_secret, token), each of which must be set.
+        api_secret, token, client_id, client_secret), each of which must be set.
+
+        ``token`` is a bearer token sent on every request of the API. ``client_id`` with
+        ``client_secret`` (else TWILIO_CLIENT_ID and TWILIO_CLIENT_SECRET, where no Basic secret
+        is set) are a Twilio OAuth app's client credentials: an access token is fetched from
+        Twilio's token endpoint when a call first needs it, kept until shortly before it
+        expires, and fetched again once when a call is refused with 401. Operations whose spec
+        asks for a bearer token (Twilio's Organizations API) need one of these; operations whose
+        spec's security is empty are sent without credentials.
 
         An API a registry entry defines takes what its ``auth_config`` names: nothing, HTTP
         Basic (the arguments above), a bearer ``token``, or an API key (``api_key``) in its
@@ -240,6 +250,8 @@ class OCPAgent:
                 "api_key": api_key,
                 "api_secret": api_secret,
                 "token": token,
+                "client_id": client_id,
+                "client_secret": client_secret,
             },
             credential_variables=credential_variables,
             timeout=timeout,

@@ -27,6 +27,8 @@ __all__ = [
     "MCP_TOKEN_ENV",
     "POLICY_ENV",
     "REDIS_URL_ENV",
+    "TOKEN_MAX_LIFETIME",
+    "TOKEN_RENEW_MARGIN",
     "Environment",
     "Limits",
     "environment_of",
@@ -50,7 +52,21 @@ DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 DEFAULT_MAX_WAITS = 512
 
 # register_api's credential arguments, which its credential_variables= may fill from variables.
-CREDENTIAL_ARGUMENTS = ("account_sid", "auth_token", "api_key", "api_secret", "token")
+CREDENTIAL_ARGUMENTS = (
+    "account_sid",
+    "auth_token",
+    "api_key",
+    "api_secret",
+    "token",
+    "client_id",
+    "client_secret",
+)
+# An OAuth access token is fetched again this long before it expires, so that no call carries a
+# token that runs out on the way (at most half its life, for tokens that live shorter).
+TOKEN_RENEW_MARGIN = 60.0
+# Kept no longer than this, whatever the token endpoint says: Twilio's tokens live an hour, and
+# its published example of expires_in is a timestamp in milliseconds, not a lifetime.
+TOKEN_MAX_LIFETIME = 3600.0
 
 CACHE_DIR_ENV = "OCP_TWILIO_CACHE_DIR"
 REDIS_URL_ENV = "OCP_TWILIO_REDIS_URL"
@@ -93,6 +109,8 @@ class Environment:
     auth_token: str | None = field(default=None, repr=False)  # TWILIO_AUTH_TOKEN
     api_key: str | None = None  # TWILIO_API_KEY
     api_secret: str | None = field(default=None, repr=False)  # TWILIO_API_SECRET
+    client_id: str | None = None  # TWILIO_CLIENT_ID: an OAuth app's client credentials
+    client_secret: str | None = field(default=None, repr=False)  # TWILIO_CLIENT_SECRET
     base_url: str | None = None  # TWILIO_BASE_URL
     region: str | None = None  # TWILIO_REGION
     edge: str | None = None  # TWILIO_EDGE
@@ -112,6 +130,8 @@ _VARIABLES = {
     "auth_token": "TWILIO_AUTH_TOKEN",
     "api_key": "TWILIO_API_KEY",
     "api_secret": "TWILIO_API_SECRET",
+    "client_id": "TWILIO_CLIENT_ID",
+    "client_secret": "TWILIO_CLIENT_SECRET",
     "base_url": "TWILIO_BASE_URL",
     "region": "TWILIO_REGION",
     "edge": "TWILIO_EDGE",

@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestServer
 from aioresponses import aioresponses
 from aioresponses import core as aioresponses_core
 from support.credentials import TWILIO_ENV
+from support.oauth import TokenServer
 from support.redis_server import REDIS_SERVER, RedisServer
 from support.servers import RecordingServer, RegistryServer, serve_recording
 from support.wire import Wire
@@ -48,6 +49,13 @@ def isolated_cache(
 async def recording_server() -> AsyncIterator[RecordingServer]:
     async with serve_recording() as server:
         yield server
+
+
+@pytest.fixture
+async def token_server(recording_server: RecordingServer) -> TokenServer:
+    """The recording server playing Twilio's OAuth token endpoint and an API that takes its
+    access tokens."""
+    return TokenServer(recording_server)
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ __all__ = ["Credentials"]
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _MISSING = (
     "Twilio credentials are missing: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or "
-    "TWILIO_ACCOUNT_SID with TWILIO_API_KEY and TWILIO_API_SECRET (or pass account_sid= with "
-    "auth_token=, or api_key= with api_secret=, to register_api)."
+    "TWILIO_ACCOUNT_SID with TWILIO_API_KEY and TWILIO_API_SECRET, or an OAuth app's "
+    "TWILIO_CLIENT_ID and TWILIO_CLIENT_SECRET (or pass account_sid= with auth_token=, "
+    "api_key= with api_secret=, or client_id= with client_secret=, to register_api)."
 )
 
 
@@ -37,14 +38,25 @@ class Credentials:
     authorization: str = field(compare=False)
     header: str = "Authorization"
 
+    @property
+    def is_basic(self) -> bool:
+        return self.authorization.startswith("Basic ")
+
     @classmethod
     def none(cls) -> Credentials:
         """No credentials: no auth header is sent."""
         return cls(account_sid="", username="", authorization="", header="")
 
     @classmethod
-    def bearer(cls, token: str) -> Credentials:
-        return cls(account_sid="", username="", authorization=f"Bearer {token}")
+    def bearer(cls, token: str, account_sid: str = "") -> Credentials:
+        """A bearer token; ``account_sid`` fills the operations' AccountSid paths."""
+        return cls(account_sid=account_sid, username="", authorization=f"Bearer {token}")
+
+    @classmethod
+    def oauth(cls, client_id: str, account_sid: str = "") -> Credentials:
+        """OAuth client credentials: the dispatcher's access tokens authorize each request, so
+        these hold no secret; ``username`` is the client ID."""
+        return cls(account_sid=account_sid, username=client_id, authorization="")
 
     @classmethod
     def key_header(cls, header: str, key: str) -> Credentials:

@@ -11,10 +11,10 @@ import logging
 import platform
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from yarl import URL
 
@@ -36,6 +36,7 @@ from ..tools.masking import MASK, masked_body, masked_text
 from ..tools.tool import Tool
 from .credentials import Credentials
 from .hosts import TWILIO_ONLY, CredentialScope, resolve_base_url
+from .oauth import TOKEN_PATH, TOKEN_SERVER, AccessTokens
 from .retry import DEFAULT_RETRIES, RetryPolicy, parse_retry_after, retry_allowed_for_status
 from .timeout import DEFAULT_TIMEOUTS, Timeout, checked_timeout
 from .transport import Request, Response, Transport
@@ -51,6 +52,10 @@ __all__ = [
 logger = logging.getLogger("ocp_twilio")
 
 USER_AGENT = f"ocp-twilio/{__version__} Python/{platform.python_version()}"
+
+# What authorizes one operation's requests: the API's credentials as they are, the OAuth access
+# token of its client credentials, or nothing (the operation's security is empty).
+_Auth = Literal["credentials", "token", "none"]
 
 
 class ResponseValidation(str, Enum):
@@ -87,7 +92,8 @@ class Dispatcher:
     ``timeout`` bounds one attempt and the connecting in it; ``retries`` decides which failed
     attempts are repeated and bounds the whole call (see :mod:`ocp_twilio.http.retry`).
     ``scope`` is where the credentials may go; every request is checked against it before it is
-    sent.
+    sent. ``tokens``, for an API registered with OAuth client credentials, authorizes its
+    requests with an access token fetched from Twilio's token endpoint (inside the same scope).
     """
 
     credentials: Credentials
@@ -99,6 +105,7 @@ class Dispatcher:
     response_validation: ResponseValidation = ResponseValidation.WARN
     retries: RetryPolicy = DEFAULT_RETRIES
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    tokens: AccessTokens | None = field(default=None, repr=False, compare=False)
 
     async def call(
         self,
@@ -137,6 +144,7 @@ class Dispatcher:
             deadline,
             in_flight,
             attempts,
+            self._auth_for(tool),
         )
         if not (200 <= answer.status < 300 or _documented_redirect(tool, answer.status)):
             raise _api_error(answer, tool.name)
@@ -149,8 +157,9 @@ class Dispatcher:
         data masked: what an approval shows and a dry run answers. Validates as call does."""
         request = tool.prepare(arguments, self._defaults)
         url = self.url_for(tool, request)
-        shown = self._headers_for(request, headers)
-        if self.credentials.header:
+        auth = self._auth_for(tool)
+        shown = self._headers_for(request, headers, _AUTHORIZATION_SHOWN[auth])
+        if auth == "credentials" and self.credentials.header:
             shown[self.credentials.header] = MASK
         return {
             "method": request.method,
@@ -185,14 +194,39 @@ class Dispatcher:
                 self._bases_in_scope.add(base)
         return url
 
+    def _auth_for(self, tool: Tool) -> _Auth:
+        """What authorizes ``tool``'s requests, as its spec's security asks; a ConfigurationError
+        (nothing sent) where it takes a bearer token and the API has only HTTP Basic."""
+        kind = tool.spec.auth
+        if kind == "none":
+            return "none"
+        if self.tokens is not None:
+            return "token"
+        if kind == "bearer" and self.credentials.is_basic:
+            raise ConfigurationError(
+                f"{tool.name} takes an OAuth bearer token, and its API was registered with "
+                "HTTP Basic credentials: register it with client_id= and client_secret= of a "
+                "Twilio OAuth app (or TWILIO_CLIENT_ID and TWILIO_CLIENT_SECRET), or token= "
+                "with an access token; nothing was sent."
+            )
+        return "credentials"
+
     def _headers_for(
-        self, request: PreparedRequest, extra: Mapping[str, str] | None
+        self,
+        request: PreparedRequest,
+        extra: Mapping[str, str] | None,
+        authorization: str | None = None,
     ) -> dict[str, str]:
+        """The headers of one attempt; ``authorization`` (None: the credentials' own header)
+        is the Authorization header's value, "" for none."""
         # Neither the agent's extra headers nor a header argument of the operation (a model fills
         # those in) may replace the auth, accept, user agent, content or framing headers, in any
         # letter case. A Tool leaves such parameters out; this also holds for Tools made with
         # another credentials header than this dispatcher's.
-        headers = {**extra, **self._own_headers} if extra else self._own_headers.copy()
+        own = self._own_headers if authorization is None else self._bare_headers
+        headers = {**extra, **own} if extra else own.copy()
+        if authorization:
+            headers["Authorization"] = authorization
         if request.headers:
             reserved = self._reserved_headers
             headers.update((n, v) for n, v in request.headers if n.lower() not in reserved)
@@ -205,7 +239,22 @@ class Dispatcher:
     def _own_headers(self) -> dict[str, str]:
         auth = self.credentials
         own = {auth.header: auth.authorization} if auth.header else {}
-        return {**own, "Accept": "application/json", "User-Agent": USER_AGENT}
+        return {**own, **self._bare_headers}
+
+    @cached_property
+    def _bare_headers(self) -> dict[str, str]:
+        return {"Accept": "application/json", "User-Agent": USER_AGENT}
+
+    @cached_property
+    def _token_url(self) -> URL:
+        """Twilio's token endpoint, on the host settings the API's calls use (a base URL you
+        named included), and checked against the same scope as they are."""
+        base = resolve_base_url(
+            TOKEN_SERVER, override=self.base_url, region=self.region, edge=self.edge
+        )
+        url = URL(base + TOKEN_PATH, encoded=True)
+        self.scope.check(url, "the OAuth token request")
+        return url
 
     @cached_property
     def _reserved_headers(self) -> frozenset[str]:
@@ -253,20 +302,28 @@ async def _exchange(
     call_deadline: float,
     in_flight: asyncio.Semaphore | None,
     attempts: Attempts | None,
+    auth: _Auth,
 ) -> Response:
     """One call's attempts: send, decide whether to try again, wait, within the deadline.
 
     A function of locals, not an object: it runs on every call. The headers, which hold the
     credentials, are made inside the Request (whose repr shows none) of each attempt, never
-    kept in a local: error trackers record the locals of every frame an exception leaves."""
+    kept in a local: error trackers record the locals of every frame an exception leaves (of an
+    OAuth access token, only its generation number is).
+
+    A call refused with 401 while it carried an access token is sent once more with a new one,
+    whatever its method: a 401 is answered before Twilio acts on a request, so the request did
+    nothing, and sending it again cannot do anything twice."""
     policy = dispatcher.retries
     # The deadline on time.monotonic, not the loop's clock: asyncio.get_running_loop()
     # makes a system call (getpid) on every call in Python 3.11, twice per attempt here.
     deadline = time.monotonic() + call_deadline
     retry = 0
+    refreshed = False
     while True:
         failure: TransportError | None = None
         answer: Response | None = None
+        generation: int | None = None
         # acquire/release rather than ``async with``: two coroutines less on every call.
         if in_flight is not None:
             await in_flight.acquire()
@@ -278,11 +335,22 @@ async def _exchange(
                     "The call's deadline passed before it could be sent; nothing sent.",
                     nothing_sent=True,
                 )
+            if auth == "token":
+                generation = await _access_token(dispatcher, transport, left)
+                # The token's fetch (rarely: once an hour) counts against the attempt's time.
+                left = min(timeout - (time.monotonic() - started), deadline - time.monotonic())
+                if left <= 0:
+                    raise RequestTimeout(
+                        "The call's time ran out while its access token was fetched; nothing sent.",
+                        nothing_sent=True,
+                    )
             answer = await transport.send(
                 Request(
                     method=request.method,
                     url=url,
-                    headers=dispatcher._headers_for(request, extra_headers),
+                    headers=dispatcher._headers_for(
+                        request, extra_headers, _authorization(auth, dispatcher.tokens)
+                    ),
                     body=request.body,
                     timeout=left,
                     connect_timeout=min(dispatcher.timeout.connect, left),
@@ -306,6 +374,12 @@ async def _exchange(
             attempts.note(answer, retry)
         if answer is not None and answer.status < 400:
             return answer  # the common case: nothing to retry (see _may_retry)
+        if generation is not None and answer is not None and answer.status == 401 and not refreshed:
+            assert dispatcher.tokens is not None
+            dispatcher.tokens.expire(generation)
+            refreshed = True
+            logger.info("%s %s: HTTP 401; sent again with a new access token", tool, request.method)
+            continue
         retry_after = parse_retry_after(answer.retry_after) if answer else None
         if _may_retry(request, answer, failure):
             wait = policy.backoff(retry, retry_after)
@@ -342,6 +416,22 @@ def _documented_redirect(tool: Tool, status: int) -> bool:
     the Location's host."""
     response = tool.spec.response
     return 300 <= status < 400 and response is not None and response.status == status
+
+
+async def _access_token(dispatcher: Dispatcher, transport: Transport, timeout: float) -> int:
+    assert dispatcher.tokens is not None
+    return await dispatcher.tokens.ready(transport, dispatcher._token_url, timeout, USER_AGENT)
+
+
+def _authorization(auth: _Auth, tokens: AccessTokens | None) -> str | None:
+    """The Authorization header of an attempt (see _headers_for)."""
+    if auth == "credentials":
+        return None
+    return tokens.authorization if auth == "token" and tokens is not None else ""
+
+
+# What a rendered request shows of it.
+_AUTHORIZATION_SHOWN: dict[_Auth, str | None] = {"credentials": None, "none": "", "token": MASK}
 
 
 def _may_retry(

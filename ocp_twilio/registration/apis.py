@@ -13,6 +13,7 @@ from .._exceptions import OCPError, SpecError
 from .._running import OperationRunner, Runner
 from ..http.dispatch import Dispatcher
 from ..http.hosts import CredentialScope, resolve_base_url
+from ..http.oauth import AccessTokens
 from ..http.transport import Transport
 from ..ocp.context import OCPContext
 from ..ocp.plugin import APIDefinition
@@ -100,6 +101,7 @@ async def register(
         response_validation=settings.response_validation,
         retries=settings.retries,
         max_response_bytes=settings.max_response_bytes,
+        tokens=None if chosen.client is None else AccessTokens(chosen.client),
     )
     # Fail at registration, not on the first call, when the host settings are unusable.
     resolve_base_url(

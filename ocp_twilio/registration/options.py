@@ -56,7 +56,8 @@ class APIOptions:
     base_url: str | None = None
     region: str | None = None
     edge: str | None = None
-    # The credential arguments (account_sid, auth_token, api_key, api_secret, token), with those
+    # The credential arguments (account_sid, auth_token, api_key, api_secret, token, client_id,
+    # client_secret), with those
     # that credential_variables names read from environ; never shown.
     credentials: Mapping[str, str | None] = field(default_factory=dict, repr=False)
     credential_variables: InitVar[Mapping[str, str] | None] = None

@@ -41,8 +41,12 @@ from .names import ARGUMENT_KEY, TOOL_NAME
 ParameterLocation = Literal["path", "query", "body", "header"]
 BodyEncoding = Literal["form", "json"]
 CredentialField = Literal["account_sid"]
+# What an operation's security asks for: HTTP Basic, a bearer token (OAuth 2 included), or
+# nothing at all (Twilio's token and authorize endpoints).
+AuthKind = Literal["basic", "bearer", "none"]
 
 __all__ = [
+    "AuthKind",
     "BodyForm",
     "LocalSpec",
     "OperationSpec",
@@ -118,6 +122,8 @@ class OperationSpec:
     # or at least one ("anyOf"); none where the body has one form.
     body_forms: tuple[BodyForm, ...] = ()
     body_choice: Literal["oneOf", "anyOf"] = "oneOf"
+    # None where the source does not say: the API's credentials are sent, as for "basic".
+    auth: AuthKind | None = None
 
     def __post_init__(self) -> None:
         # Every loader (YAML, OpenAPI, registry, cache, plugin) makes OperationSpecs, so this is
@@ -173,6 +179,8 @@ def operation_problem(op: OperationSpec) -> str:
         )
     if op.body_encoding not in (None, "form", "json"):
         return "body_encoding must be form or json"
+    if op.auth not in (None, "basic", "bearer", "none"):
+        return "auth must be basic, bearer or none"
     return _interface_problem(op)
 
 

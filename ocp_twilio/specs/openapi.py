@@ -2,8 +2,9 @@
 
 Every operation becomes one spec: path-level and operation parameters (``$ref``'d or inline),
 the request body's properties as arguments (form-encoded or JSON), the path-level ``servers``
-as the operation's host, and the first documented 2xx JSON response (else a 3xx one) as the
-response schema.
+as the operation's host, the first documented 2xx JSON response (else a 3xx one) as the
+response schema, and what its ``security`` (or the document's) asks for: Basic, a bearer
+token or nothing.
 Pure functions: the caller reads the files.
 """
 
@@ -17,6 +18,7 @@ from typing import Any, Literal, cast
 from .._exceptions import SpecError
 from .json_schema import openapi_to_json_schema
 from .model import (
+    AuthKind,
     BodyEncoding,
     BodyForm,
     OperationSpec,
@@ -42,6 +44,8 @@ _JSON_RESPONSE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
 # Twilio's inequality filters (StartTime<, DateCreated>) as argument names a model can use.
 _INEQUALITY_SUFFIXES = {"<": "Before", ">": "After"}
 _COMPONENT_SCHEMA = "#/components/schemas/"
+# Security scheme types and HTTP schemes by what they send; others (apiKey) are left unsaid.
+_SCHEME_KINDS: dict[str, AuthKind] = {"basic": "basic", "bearer": "bearer", "oauth2": "bearer"}
 # Bounds on the work one document may cause, far above Twilio's (at most 95 references followed
 # and 11,741 nodes copied by one file): a few KB of references to references could otherwise
 # expand past any memory.
@@ -124,7 +128,27 @@ class _Converter:
             tags=tuple(str(t) for t in raw.get("tags", ())),
             body_forms=forms,
             body_choice=choice,
+            auth=self._auth(raw.get("security", self._document.get("security"))),
         )
+
+    def _auth(self, requirements: Any) -> AuthKind | None:
+        """``security: []`` takes nothing; else Basic where any alternative takes it (what every
+        Twilio API has always been sent), else a bearer token where one takes that."""
+        if requirements is None:
+            return None
+        if not isinstance(requirements, list):
+            raise SpecError("its security must be a list of requirements")
+        if not requirements:
+            return "none"
+        schemes = (self._document.get("components") or {}).get("securitySchemes") or {}
+        kinds: set[AuthKind] = set()
+        for requirement in requirements:
+            for name in requirement if isinstance(requirement, Mapping) else ():
+                scheme = self.deref(schemes.get(name) or {})
+                kind = scheme.get("scheme") if scheme.get("type") == "http" else scheme.get("type")
+                if str(kind).lower() in _SCHEME_KINDS:
+                    kinds.add(_SCHEME_KINDS[str(kind).lower()])
+        return "basic" if "basic" in kinds else "bearer" if kinds else None
 
     def deref(self, node: Any) -> Any:
         """Follow local ``$ref``s (``#/components/...``) until a non-reference node."""

@@ -51,7 +51,7 @@ logger = logging.getLogger("ocp_twilio")
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 _SPEC_FILE = "spec file"
 # Bump when the cached shape or the conversion changes, so old entries are not read back.
-_CATALOG_FORMAT = 4
+_CATALOG_FORMAT = 5
 _CHECKSUM_SIZE = hashlib.sha256().digest_size
 
 
@@ -263,12 +263,15 @@ def _operation_row(op: OperationSpec) -> tuple[Any, ...]:
         op.exactly_one_of,
         tuple((f.required, dict(f.schemas), f.refuses) for f in op.body_forms),
         op.body_choice,
+        op.auth,
     )
 
 
 def _operation_from_row(row: Sequence[Any]) -> OperationSpec:
     (name, method, path, description, operation_id, api, service, server) = row[:8]
-    parameters, body_encoding, response, tags, exactly_one_of, body_forms, body_choice = row[8:]
+    parameters, body_encoding, response, tags, exactly_one_of, body_forms, body_choice, auth = row[
+        8:
+    ]
     return OperationSpec(
         name=name,
         method=method,
@@ -285,4 +288,5 @@ def _operation_from_row(row: Sequence[Any]) -> OperationSpec:
         exactly_one_of=exactly_one_of,
         body_forms=tuple(BodyForm(*form) for form in body_forms),
         body_choice=body_choice,
+        auth=auth,
     )

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import yaml
-from support.credentials import TWILIO_ENV
 from support.files import OCP_DATA, SPECS
 from support.servers import RecordingServer, RegistryServer
 
@@ -280,10 +279,10 @@ async def test_an_entry_in_ocp_pythons_shape_registers_and_calls_without_credent
     assert [t.name for t in agent.list_tools("httpbin")] == ["get_get", "post_post"]
 
 
-async def test_a_token_for_an_api_that_takes_basic_is_refused() -> None:
+async def test_a_token_beside_basic_credentials_is_refused() -> None:
     spec = SPECS / "widgets.yaml"
     async with OCPAgent() as agent:
-        with pytest.raises(ConfigurationError, match="token= is for APIs whose registry entry"):
-            await agent.register_api("w", spec=spec, token=SECRET, environ=TWILIO_ENV)
+        with pytest.raises(ConfigurationError, match="one kind of credentials: token= cannot go"):
+            await agent.register_api("w", spec=spec, token=SECRET, auth_token=SECRET)
 
     assert agent.list_tools() == []
