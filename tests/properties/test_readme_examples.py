@@ -10,44 +10,20 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from support.files import ROOT, SHARED_OAI
+from support.readme import FENCE, README, Block, readme_blocks
 
-README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 VENV_BIN = Path(sys.executable).parent
 SET_UP_DEMO = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/ocp-twilio demo"
 
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
-HEADING = re.compile(r"^## (.+)$", re.M)
 PAY_TOOLS = (
     "['api_v2010__createPayments', 'api_v2010__updatePayments', "
     "'api_v2010__getPaymentStatus', 'api_v2010__waitForPaymentUpdate']"
 )
-
-
-@dataclass(frozen=True)
-class Block:
-    section: str
-    language: str
-    code: str
-
-    @property
-    def needs_twilio_oai(self) -> bool:
-        return "../shared/twilio-oai" in self.code
-
-
-def readme_blocks() -> list[Block]:
-    text = README.read_text(encoding="utf-8")
-    headings = [(m.start(), m.group(1)) for m in HEADING.finditer(text)]
-    blocks = []
-    for fence in FENCE.finditer(text):
-        section = [title for start, title in headings if start < fence.start()][-1]
-        blocks.append(Block(section, fence.group(1), fence.group(2)))
-    return blocks
 
 
 BLOCKS = readme_blocks()
