@@ -9,12 +9,14 @@ for whatever reason, is only a miss: it is converted again and written over.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import marshal
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,13 @@ def load_operations(
     """
     contents = [(path, read_bytes(path, _SPEC_FILE)) for path in spec_files(sources)]
     cache_file = cache_dir / "catalog" / f"{_digest(contents)}.marshal" if cache_dir else None
+    with _collector_paused():
+        return _operations(contents, cache_file)
+
+
+def _operations(
+    contents: Sequence[tuple[Path, bytes]], cache_file: Path | None
+) -> list[OperationSpec]:
     if cache_file is not None:
         cached = _read_cache(cache_file)
         if cached is not None:
@@ -115,6 +124,21 @@ def load_operations(
     if cache_file is not None and operations:  # an entry is never empty (see _read_cache)
         _write_cache(cache_file, operations)
     return operations
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while the catalog is built or read back: Twilio's files
+    make about a million containers, none of them garbage, and the collector's passes over them
+    as they pile up took half the time of a warm load and a sixth of a cold one."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _digest(contents: Iterable[tuple[Path, bytes]]) -> str:
