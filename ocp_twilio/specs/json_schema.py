@@ -45,7 +45,7 @@ def openapi_to_json_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if key in SUBSCHEMA_LISTS:
             out[key] = [openapi_to_json_schema(s) for s in value]
-        elif key in SUBSCHEMA_VALUES and isinstance(value, Mapping):
+        elif key in SUBSCHEMA_VALUES and isinstance(value, (dict, Mapping)):
             out[key] = openapi_to_json_schema(value)
         elif key in SUBSCHEMA_MAPS:
             out[key] = {name: openapi_to_json_schema(s) for name, s in value.items()}

@@ -52,6 +52,7 @@ _SCHEME_KINDS: dict[str, AuthKind] = {"basic": "basic", "bearer": "bearer", "oau
 MAX_REFERENCES = 10_000
 MAX_COPIED_NODES = 1_000_000
 MAX_INLINE_DEPTH = 32
+_SCALARS = (str, int, float, type(None))
 
 # A body's forms and how a call must fit them; a form in wire names (what it requires, how it
 # narrows a property, what it refuses).
@@ -393,7 +394,11 @@ class _Converter:
 
     def _replace_refs(self, node: Any, replace: Callable[[Mapping[str, Any]], Any]) -> Any:
         """A copy of ``node`` where every mapping holding ``$ref`` is ``replace(it)``."""
-        if isinstance(node, Mapping):
+        # Scalars and dicts first: most nodes are scalars, and a Mapping check goes through the
+        # ABC machinery (it was a sixth of the conversion's time).
+        if isinstance(node, _SCALARS):
+            return node
+        if isinstance(node, (dict, Mapping)):
             if "$ref" in node:
                 return replace(node)
             self._count_copy(len(node))

@@ -10,12 +10,14 @@ for whatever reason, is only a miss: it is converted again and written over.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import logging
 import marshal
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -110,6 +112,15 @@ def load_operations(
     replacements = [(path, read_bytes(path, _SPEC_FILE)) for path in replacing]
     key = _digest(contents, replacements)
     cache_file = cache_dir / "catalog" / f"{key}.marshal" if cache_dir else None
+    with _collector_paused():
+        return _operations(contents, replacements, cache_file)
+
+
+def _operations(
+    contents: Sequence[tuple[Path, bytes]],
+    replacements: Sequence[tuple[Path, bytes]],
+    cache_file: Path | None,
+) -> list[OperationSpec]:
     if cache_file is not None:
         cached = _read_cache(cache_file)
         if cached is not None:
@@ -130,10 +141,25 @@ def load_operations(
     return operations
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while the catalog is built or read back: Twilio's files
+    make about a million containers, none of them garbage, and the collector's passes over them
+    as they pile up took half the time of a warm load and a sixth of a cold one."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _curated_first(
     own: list[OperationSpec],
     imported: list[OperationSpec],
-    replacements: list[tuple[Path, bytes]],
+    replacements: Sequence[tuple[Path, bytes]],
 ) -> list[OperationSpec]:
     """The curated operations, then the imported ones none of them replaces; the first of each
     service and name."""

@@ -15,51 +15,20 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from support.files import ROOT, SHARED_OAI
+from support.readme import DOCS_HEADING, FENCE, README, Block, blocks_of, readme_blocks
 
-README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 VENV_BIN = Path(sys.executable).parent
 SET_UP_DEMO = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/ocp-twilio demo"
 
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
-HEADING = re.compile(r"^## (.+)$", re.M)
-# In docs/, a program's section is its nearest heading of any level (the page's title at first).
-DOCS_HEADING = re.compile(r"^#{1,3} (.+)$", re.M)
 PAY_TOOLS = (
     "['api_v2010__createPayments', 'api_v2010__updatePayments', "
     "'api_v2010__getPaymentStatus', 'api_v2010__waitForPaymentUpdate']"
 )
-
-
-@dataclass(frozen=True)
-class Block:
-    section: str
-    language: str
-    code: str
-    file: str = README.name
-
-    @property
-    def needs_twilio_oai(self) -> bool:
-        return "../shared/twilio-oai" in self.code
-
-
-def blocks_of(path: Path, heading: re.Pattern[str]) -> list[Block]:
-    text = path.read_text(encoding="utf-8")
-    headings = [(m.start(), m.group(1)) for m in heading.finditer(text)]
-    blocks = []
-    for fence in FENCE.finditer(text):
-        section = [title for start, title in headings if start < fence.start()][-1]
-        blocks.append(Block(section, fence.group(1), fence.group(2), path.name))
-    return blocks
-
-
-def readme_blocks() -> list[Block]:
-    return blocks_of(README, HEADING)
 
 
 BLOCKS = readme_blocks()
