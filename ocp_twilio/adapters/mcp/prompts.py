@@ -27,6 +27,11 @@ __all__ = ["PaymentPrompts"]
 CARD_CAPTURES = ("payment-card-number", "expiration-date", "security-code", "postal-code")
 BANK_CAPTURES = ("bank-routing-number", "bank-account-number")
 _CREATE, _UPDATE, _WAIT = "createPayments", "updatePayments", "waitForPaymentUpdate"
+# How the model learns that a field was keyed in where it cannot wait for the progress.
+_ASK = (
+    "ask the caller to tell you when they have finished (this server receives none of Twilio's "
+    "progress reports)"
+)
 
 
 @dataclass(frozen=True)
@@ -65,15 +70,6 @@ class _Served:
     def all_entered(self) -> str:
         return "required is empty" if self.waits else "every field is entered"
 
-    def wait(self, until: str) -> str:
-        """How to learn what the caller did: wait for it, or ask them (no progress here)."""
-        if self.waits:
-            return f"{self.tool[_WAIT]} until {until}"
-        return (
-            "ask the caller to tell you when they have finished (this server receives none of "
-            "Twilio's progress reports)"
-        )
-
 
 @dataclass(frozen=True)
 class _Prompt:
@@ -94,6 +90,12 @@ def _start(given: Mapping[str, str], served: _Served) -> str:
         else "no ChargeAmount (Twilio then tokenizes the card)"
     )
     update = served.tool[_UPDATE]
+    entered = (
+        f"{served.tool[_WAIT]} until the field is entered or an error is reported. Follow "
+        "next_step in each answer."
+        if served.waits
+        else f"{_ASK}."
+    )
     outcome = (
         f"{served.tool[_WAIT]} then reports the result. Tell the caller the outcome."
         if served.waits
@@ -108,8 +110,7 @@ def _start(given: Mapping[str, str], served: _Served) -> str:
         "IdempotencyKey. Keep the Sid it returns (PK...).\n"
         f"2. Capture, one at a time: {captures}. For each, tell the caller what to enter, "
         f"call {update} with Capture=<field>{served.callback} and a new IdempotencyKey, then "
-        f"{served.wait('the field is entered or an error is reported')}."
-        f"{' Follow next_step in each answer.' if served.waits else ''}\n"
+        f"{entered}\n"
         f"3. When {served.all_entered}, call {update} with Status=complete; {outcome}\n"
         f"If the caller wants to stop, call {update} with Status=cancel. Never reuse an "
         "IdempotencyKey for a different step: a repeated key repeats nothing."
@@ -124,7 +125,7 @@ def _capture(given: Mapping[str, str], served: _Served) -> str:
         f"{field} is entered, capture the next field in required. If error is set, do what "
         "error.what_to_do says."
         if served.waits
-        else f"{served.wait('')}; then capture the next field."
+        else f"{_ASK}; then capture the next field."
     )
     return (
         f"Ask the caller to key in their {field.replace('-', ' ')} on the keypad. Then call "
