@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from .payments.receiver import StatusCallbackReceiver
+from .payments.stores import ProgressStore
 from .policy.approval import ApprovalRequest, Approver
 from .policy.rules import Policy
 from .tools.offer import Offer
@@ -21,6 +22,12 @@ class ToolCaller(Protocol):
     @property
     def receiver(self) -> StatusCallbackReceiver | None:
         """The StatusCallback receiver whose store the payment progress is read from."""
+        ...
+
+    @property
+    def progress_store(self) -> ProgressStore | None:
+        """The store the progress tools read where no receiver runs here (a shared one that
+        receivers elsewhere fill), else None."""
         ...
 
     @property

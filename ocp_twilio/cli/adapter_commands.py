@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterable
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -23,6 +24,7 @@ from ..adapters import (
     ocp_catalog,
     tool_definitions,
 )
+from ..payments.tools import is_progress_tool
 from ..registration.apis import load_api
 from ..tools.selection import select_tools
 from ..tools.tool import Tool
@@ -49,15 +51,25 @@ def _tool_filters(command: F) -> F:
 @click.command()
 @_tool_filters
 @click.option("--http", "over_http", is_flag=True, help="Serve Streamable HTTP, not stdio.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="HTTP only: address.")
 @click.option(
-    "--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="HTTP only."
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address served on (over stdio: the StatusCallback receiver's).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8765,
+    show_default=True,
+    help="The port served on (over stdio, with --public-url: the receiver's; default a free one).",
 )
 @click.option(
     "--public-url",
     default=None,
-    help="HTTP only: where Twilio reaches this server (default http://HOST:PORT); the "
-    "StatusCallback receiver checks signatures against it.",
+    help="Where Twilio reaches this server's StatusCallback receiver, which checks signatures "
+    "against it (needs TWILIO_AUTH_TOKEN). Over stdio it starts the receiver on HOST:PORT, "
+    "which makes the progress tools work; over HTTP the default is http://HOST:PORT.",
 )
 @click.option(
     "--allowed-host", multiple=True, help="HTTP only: a Host header to accept besides loopback."
@@ -91,6 +103,8 @@ def mcp(
 ) -> None:
     """Serve the tools as an MCP server over stdio, or with --http over Streamable HTTP at
     /mcp, with Twilio's StatusCallback receiver on the same port (needs the ``mcp`` extra).
+    Over stdio, --public-url starts the receiver beside it; without one, getPaymentStatus and
+    waitForPaymentUpdate are not served and the model gives StatusCallback.
 
     Credentials and host come from the TWILIO_* variables, as for the library; over HTTP the
     clients' bearer token from OCP_TWILIO_MCP_TOKEN, and TWILIO_AUTH_TOKEN checks callbacks.
@@ -106,6 +120,7 @@ def mcp(
             ExitCode.CONFIGURATION,
         )
     from ..adapters.mcp.http import serve_http
+    from ..adapters.mcp.server import progress_served
     from ..adapters.mcp.stdio import serve_stdio
 
     environment = read_environment()
@@ -117,16 +132,27 @@ def mcp(
             ExitCode.CONFIGURATION,
         )
 
+    if public_url is not None and not over_http and not environment.auth_token:
+        fail(
+            "ocp-twilio mcp --public-url starts a StatusCallback receiver, which checks "
+            "Twilio's signatures with the account's Auth Token: set TWILIO_AUTH_TOKEN.",
+            ExitCode.CONFIGURATION,
+        )
+    # Over stdio the receiver listens on a free port unless one is given.
+    receiver_port = port if _given("port") or over_http else 0
+
     async def serve() -> None:
         # MCP clients check structuredContent against outputSchema and fail the whole call when
         # it does not match; a strict agent reports such an answer as an isError result instead.
-        async with OCPAgent(response_validation="strict") as agent:
+        async with OCPAgent(response_validation="strict") as agent, AsyncExitStack() as stack:
             # Before the API, so that the Pay operations default to the receiver's URL.
-            receiver = (
-                agent.status_callback_receiver(public_url or f"http://{host}:{port}")
-                if over_http and environment.auth_token
-                else None
-            )
+            receiver = None
+            if over_http and environment.auth_token:
+                receiver = agent.status_callback_receiver(public_url or f"http://{host}:{port}")
+            elif not over_http and public_url is not None:
+                receiver = await stack.enter_async_context(
+                    agent.serve_status_callbacks(host, receiver_port, public_url)
+                )
             await agent.register_api("twilio", spec=spec)
             if policy is not None:  # before the tools are listed: pins leave their schemas
                 agent.use_policy(policy)
@@ -134,15 +160,24 @@ def mcp(
             tools = _chosen(agent.list_tools(), services, tags, names) if beside else []
             if compact:
                 tools = [*agent.compact_tools(), *tools]
+            if receiver is not None:  # on stderr: over stdio, stdout is the MCP channel
+                listening = receiver.served_at or f"http://{host}:{port}"
+                click.echo(
+                    f"StatusCallback receiver at {listening}{receiver.path}; Twilio must call "
+                    f"{receiver.url} (its signatures are checked against that URL).",
+                    err=True,
+                )
+            elif not progress_served(agent) and any(is_progress_tool(t) for t in tools):
+                click.echo(
+                    "No StatusCallback receiver ("
+                    + ("no TWILIO_AUTH_TOKEN" if over_http else "no --public-url")
+                    + "): getPaymentStatus and waitForPaymentUpdate are not served, and the "
+                    "model gives StatusCallback.",
+                    err=True,
+                )
             if not over_http:
                 await serve_stdio(agent, tools)
                 return
-            if receiver is None:
-                click.echo(
-                    "No TWILIO_AUTH_TOKEN: StatusCallbacks cannot be checked, so no payment "
-                    "progress will arrive.",
-                    err=True,
-                )
             click.echo(f"MCP at http://{host}:{port}/mcp", err=True)
             await serve_http(
                 agent,
@@ -207,11 +242,15 @@ def catalog(
 
 def _refuse_openai_options(output: str, strict: bool) -> None:
     """--strict and --shape change OpenAI's list only: elsewhere they would do nothing."""
-    source = click.get_current_context().get_parameter_source("shape")
-    shape_given = source is not ParameterSource.DEFAULT
-    given = [name for name, on in (("--strict", strict), ("--shape", shape_given)) if on]
+    given = [name for name, on in (("--strict", strict), ("--shape", _given("shape"))) if on]
     if output != "openai" and given:
         fail(f"{' and '.join(given)}: for --format openai only.", ExitCode.BAD_INPUT)
+
+
+def _given(option: str) -> bool:
+    """Whether the command line (or the environment) gave ``option``, not its default."""
+    source = click.get_current_context().get_parameter_source(option)
+    return source is not ParameterSource.DEFAULT
 
 
 def _chosen(

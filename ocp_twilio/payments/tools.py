@@ -21,12 +21,18 @@ from .stores import ProgressStore
 
 __all__ = [
     "MAX_WAIT_SECONDS",
+    "NO_RECEIVER",
+    "PROGRESS_TOOLS",
     "ProgressViews",
     "answer_progress",
+    "is_progress_tool",
     "payment_progress_tools",
 ]
 
 _STATUS = "getPaymentStatus"
+_WAIT = "waitForPaymentUpdate"
+# The operations of the progress tools, as named before an API's prefix.
+PROGRESS_TOOLS = (_STATUS, _WAIT)
 # A model's turn should not hang longer than this on one tool call.
 MAX_WAIT_SECONDS = 60
 DEFAULT_WAIT_SECONDS = 20
@@ -79,9 +85,11 @@ _PROGRESS_VIEW = ResponseSpec(
         "required": ["sid", "version", "next_step"],
     },
 )
-_NO_RECEIVER = (
-    "No status callback receiver is running, so no payment progress can arrive: start one with "
-    "`async with agent.serve_status_callbacks(public_url=...)`, or mount "
+# How the error of a progress tool without a store begins: hosts that start receivers their own
+# way (the MCP server's --public-url) say so after it, instead of the Python below.
+NO_RECEIVER = "No status callback receiver is running, so no payment progress can arrive: "
+_NO_RECEIVER = NO_RECEIVER + (
+    "start one with `async with agent.serve_status_callbacks(public_url=...)`, or mount "
     "`agent.status_callback_receiver(public_url=...)` in your own aiohttp application, or share "
     "the progress that receivers elsewhere store (OCP_TWILIO_REDIS_URL, OCPAgent(redis_url=))."
 )
@@ -170,7 +178,7 @@ def payment_progress_tools(
             response=_PROGRESS_VIEW,
         ),
         LocalSpec(
-            name="waitForPaymentUpdate",
+            name=_WAIT,
             description=(
                 "Wait until Twilio reports progress on a payment session (the caller typed, a "
                 "field was entered or refused, the payment ended), then return the progress as "
@@ -185,3 +193,9 @@ def payment_progress_tools(
         ),
     )
     return tuple(Tool(spec, api=api, name=name_of(spec), local=True) for spec in specs)
+
+
+def is_progress_tool(tool: Tool) -> bool:
+    """Whether ``tool`` is getPaymentStatus or waitForPaymentUpdate (of any API), which only a
+    progress store can answer."""
+    return tool.local and tool.spec.name in PROGRESS_TOOLS

@@ -20,7 +20,14 @@ from support.secret_scan import assert_no_secrets
 from support.servers import RecordingServer
 from support.twilio_acceptance import published_operation
 
-from ocp_twilio import InvalidArguments, OCPAgent, OCPError, Tool, load_operations
+from ocp_twilio import (
+    InvalidArguments,
+    MemoryProgressStore,
+    OCPAgent,
+    OCPError,
+    Tool,
+    load_operations,
+)
 from ocp_twilio._json import nested_deeper_than
 from ocp_twilio.specs.model import packaged_schemas_dir
 
@@ -154,7 +161,8 @@ async def test_every_entry_point_gives_only_ocp_errors_or_error_results(
     from ocp_twilio.adapters.mcp.server import build_mcp_server
     from ocp_twilio.tools.offer import Offer
 
-    async with OCPAgent() as agent:
+    # A progress store, so that the MCP server serves the progress tools too.
+    async with OCPAgent(progress_store=MemoryProgressStore()) as agent:
         for hostile in (h for h in HOSTILE if h is not None):  # None: the default host
             with pytest.raises(OCPError):
                 await agent.register_api(

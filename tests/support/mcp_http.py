@@ -34,8 +34,11 @@ def free_port() -> int:
 
 
 class Served:
-    def __init__(self, port: int) -> None:
+    """A server on ``port``: in this process, or the console script's ``process``."""
+
+    def __init__(self, port: int, process: subprocess.Popen[bytes] | None = None) -> None:
         self.port = port
+        self.process = process
         self.base = f"http://127.0.0.1:{port}"
         self.mcp = f"{self.base}/mcp"
 

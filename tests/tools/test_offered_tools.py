@@ -129,6 +129,7 @@ async def test_the_offer_is_checked_before_the_arguments_are_read(
 async def test_mcp_server_of_the_progress_tools_serves_nothing_else(
     agent: OCPAgent, recording_server: RecordingServer
 ) -> None:
+    agent.status_callback_receiver(auth_token=TWILIO_ENV["TWILIO_AUTH_TOKEN"])  # else not served
     progress = [agent.get_tool(name) for name in PROGRESS]
     async with Client(build_mcp_server(agent, progress)) as client:
         listed = [tool.name for tool in (await client.list_tools()).tools]

@@ -6,6 +6,10 @@ Every call goes through ``OCPAgent.call_tool``, so input is validated by the too
 before anything is sent: the SDK's server does not validate arguments itself. The operator's
 policy decides there too; the approval it asks for is the client's to give, by elicitation
 (``approval.py``).
+
+The server lists only what can work: getPaymentStatus and waitForPaymentUpdate only where a
+progress store can answer them (a receiver runs, or a shared store is set), and the prompts
+name only the tools listed.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import difflib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..._exceptions import ToolNotFound
+from ..._exceptions import ConfigurationError, ToolNotFound
 from ..._extras import needs_extra
 from ..._version import __version__
+from ...payments.tools import NO_RECEIVER, is_progress_tool
 from ...tools.offer import Offer
 from ...tools.tool import Tool
 from .._calls import call_for_model, error_text
@@ -31,11 +36,19 @@ if TYPE_CHECKING:
 
     from ..._caller import ToolCaller
 
-__all__ = ["build_mcp_server", "served_by"]
+__all__ = ["MCP_NO_RECEIVER", "build_mcp_server", "progress_served", "served_by"]
 
 # Pages of tools/list: Twilio's 1,447 tools in one answer are tens of megabytes, more than a
 # client reads as one event (the SDK's client stops at 1 MiB).
 TOOLS_PER_PAGE = 50
+# A progress tool's error where no receiver runs, with the MCP server's way to start one (the
+# library's names Python's).
+MCP_NO_RECEIVER = NO_RECEIVER + (
+    "this MCP server receives Twilio's StatusCallbacks when it is started with "
+    "`ocp-twilio mcp --public-url URL` (over stdio: URL is where Twilio reaches the receiver it "
+    "then starts) or `ocp-twilio mcp --http`, with TWILIO_AUTH_TOKEN set to check their "
+    "signatures; or set OCP_TWILIO_REDIS_URL to read the progress that receivers elsewhere store."
+)
 
 
 def build_mcp_server(
@@ -51,13 +64,16 @@ def build_mcp_server(
 def served_by(
     agent: ToolCaller, tools: Sequence[Tool], name: str = "ocp-twilio"
 ) -> tuple[Server, PaySessions]:
-    """The server, and its subscriptions, for the transport to end when it stops."""
+    """The server, and its subscriptions, for the transport to end when it stops. The
+    progress tools among ``tools`` are served only where :func:`progress_served`."""
     # Imported here: the SDK is an optional extra, and listing tools does not need it.
     with needs_extra("mcp", "The MCP server"):
         import mcp_types as types
         from mcp.server.lowlevel import Server
         from mcp.shared.exceptions import MCPError
 
+    if not progress_served(agent):
+        tools = [tool for tool in tools if not is_progress_tool(tool)]
     definitions = mcp_tools(tools)
     listed = [types.Tool.model_validate(d) for d in definitions]
     served = {tool.name: tool for tool in tools}
@@ -93,8 +109,11 @@ def served_by(
             if not outcome.is_error and tool.name in structured and isinstance(outcome.data, dict)
             else None
         )
+        text = outcome.text
+        if outcome.is_error and text.startswith(NO_RECEIVER):  # callTwilioTool reaches them
+            text = error_text(ConfigurationError(MCP_NO_RECEIVER))
         return types.CallToolResult(
-            content=[types.TextContent(text=outcome.text)],
+            content=[types.TextContent(text=text)],
             structured_content=content,
             is_error=outcome.is_error,
         )
@@ -113,6 +132,12 @@ def served_by(
         **PaymentPrompts(tools).handlers(),
     )
     return server, pay_sessions
+
+
+def progress_served(agent: ToolCaller) -> bool:
+    """Whether the progress tools can answer: a receiver runs in this process, or the agent
+    reads a store that receivers elsewhere fill."""
+    return agent.receiver is not None or agent.progress_store is not None
 
 
 def _page_start(cursor: str | None, count: int) -> int:

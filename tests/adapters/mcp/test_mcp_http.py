@@ -23,6 +23,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from support.files import SHARED_OAI
 from support.mcp_http import (
     ACCEPT,
+    CALLBACK_PATH,
     TOKEN,
     Served,
     callback_form,
@@ -73,7 +74,7 @@ async def served(sandbox: Sandbox, *options: str) -> AsyncIterator[Served]:
     process = subprocess.Popen([*command, *options], env=env, stderr=subprocess.PIPE)
     try:
         await until_listening(port, process)
-        yield Served(port)
+        yield Served(port, process)
     finally:
         process.terminate()
         process.wait(20)
@@ -216,6 +217,34 @@ async def test_a_payment_over_http_with_progress_from_the_same_port(sandbox: San
     assert status.structured_content is not None
     assert status.structured_content["sid"] == sid
     assert unknown.value.error.code == types.INVALID_PARAMS
+
+
+async def test_the_callback_url_twilio_must_call_is_printed_at_start(sandbox: Sandbox) -> None:
+    public = "https://pay.example.test"
+    async with served(sandbox, "--public-url", public) as server:
+        assert server.process is not None and server.process.stderr is not None
+        # Printed before the server listens, so it is in the pipe already.
+        printed = server.process.stderr.readline().decode()
+
+    assert printed == (
+        f"StatusCallback receiver at {server.base}{CALLBACK_PATH}; Twilio must call "
+        f"{public}{CALLBACK_PATH} (its signatures are checked against that URL).\n"
+    )
+
+
+async def test_without_a_receiver_no_progress_tool_is_listed_nor_named(sandbox: Sandbox) -> None:
+    async with OCPAgent() as agent:
+        await agent.register_api("twilio", environ=sandbox.environ())
+        app = http_application(agent, agent.list_tools(), token=TOKEN)  # no receiver
+        async with served_here(app, free_port()) as server, mcp_session(server) as session:
+            listed = [tool.name for tool in (await session.list_tools()).tools]
+            start = await session.get_prompt("start-payment", {"CallSid": "CA" + "1" * 32})
+
+    assert sorted(listed) == sorted([CREATE_TOOL, UPDATE_TOOL])
+    text = start.messages[0].content
+    assert isinstance(text, types.TextContent)
+    assert WAIT_TOOL not in text.text and STATUS_TOOL not in text.text
+    assert "StatusCallback=<your callback URL>" in text.text
 
 
 async def test_a_subscription_hears_of_a_signed_callback(sandbox: Sandbox) -> None:
