@@ -9,6 +9,7 @@ __all__ = [
     "SUBSCHEMA_LISTS",
     "SUBSCHEMA_MAPS",
     "SUBSCHEMA_VALUES",
+    "allow_null",
     "openapi_to_json_schema",
 ]
 
@@ -52,11 +53,12 @@ def openapi_to_json_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     if schema.get("nullable") is True:
-        _allow_null(out)
+        allow_null(out)
     return out
 
 
-def _allow_null(schema: dict[str, Any]) -> None:
+def allow_null(schema: dict[str, Any]) -> None:
+    """Let ``schema`` (converted, changed in place) take null as well."""
     kind = schema.get("type")
     if isinstance(kind, str):
         schema["type"] = [kind, "null"]
@@ -64,6 +66,11 @@ def _allow_null(schema: dict[str, Any]) -> None:
         schema["type"] = [*kind, "null"]
     if "enum" in schema and None not in schema["enum"]:
         schema["enum"] = [*schema["enum"], None]
-    if "type" not in schema and "enum" not in schema and "$ref" in schema:
-        ref = schema.pop("$ref")
-        schema["anyOf"] = [{"$ref": ref}, {"type": "null"}]
+    if "$ref" in schema:
+        # A $ref is checked beside its siblings, and its target (Twilio's: an enum, beside a
+        # `type`) knows no null: the reference becomes one choice, null the other.
+        either = [{"$ref": schema.pop("$ref")}, {"type": "null"}]
+        if "anyOf" in schema:
+            schema["allOf"] = [*schema.get("allOf", ()), {"anyOf": either}]
+        else:
+            schema["anyOf"] = either

@@ -27,6 +27,7 @@ from .model import (
     ResponseSpec,
 )
 from .names import safe_key
+from .tolerances import TOLERANCES, Tolerance, widen_answer_schema
 
 __all__ = ["is_openapi_document", "parse_openapi_document", "service_name"]
 
@@ -70,12 +71,19 @@ def service_name(path: Path | str) -> str:
 
 
 def parse_openapi_document(
-    document: Mapping[str, Any], *, service: str, source: str = "<document>"
+    document: Mapping[str, Any],
+    *,
+    service: str,
+    source: str = "<document>",
+    tolerances: Iterable[Tolerance] = TOLERANCES,
 ) -> list[OperationSpec]:
-    """Every operation of an OpenAPI 3.0 document; a malformed one raises SpecError naming it."""
+    """Every operation of an OpenAPI 3.0 document; a malformed one raises SpecError naming it.
+
+    Response schemas are widened by ``tolerances`` (see specs/tolerances.py); ``()`` keeps them
+    as the document writes them."""
     if not is_openapi_document(document):
         raise SpecError(f"{source} is not an OpenAPI 3.0 document (no 'openapi: 3.x' field).")
-    converter = _Converter(document)
+    converter = _Converter(document, tuple(tolerances))
     default_server = _first_server(document)
     operations: list[OperationSpec] = []
     for path, raw_item in (document.get("paths") or {}).items():
@@ -100,8 +108,9 @@ def parse_openapi_document(
 class _Converter:
     """One document's conversions; component schemas are converted once and shared."""
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, Any], tolerances: tuple[Tolerance, ...]) -> None:
         self._document = document
+        self._tolerances = tolerances
         self._components: dict[str, dict[str, Any]] = {}
         self._component_refs: dict[str, frozenset[str]] = {}
         self._references = 0
@@ -390,7 +399,8 @@ class _Converter:
             names.add(name)
             return {**node, "$ref": "#/$defs/" + _escape(name)}
 
-        return openapi_to_json_schema(self._replace_refs(schema, local))
+        converted = openapi_to_json_schema(self._replace_refs(schema, local))
+        return widen_answer_schema(converted, self._tolerances)
 
     def _replace_refs(self, node: Any, replace: Callable[[Mapping[str, Any]], Any]) -> Any:
         """A copy of ``node`` where every mapping holding ``$ref`` is ``replace(it)``."""

@@ -14,6 +14,7 @@ from support.files import DATA
 from support.servers import RecordingServer, serve_recording
 
 from ocp_twilio import InvalidArguments, OCPAgent, SpecError, TwilioAPIError
+from ocp_twilio.specs.json_schema import openapi_to_json_schema
 from ocp_twilio.specs.model import BodyForm, OperationSpec, ResponseSpec
 from ocp_twilio.specs.openapi import parse_openapi_document
 from ocp_twilio.specs.sources import load_operations
@@ -272,7 +273,7 @@ def test_a_schema_that_contains_itself_is_cut_where_it_repeats() -> None:
             }
         },
     }
-    [create] = parse_openapi_document(document, service="trees_v1")
+    [create] = parse_openapi_document(document, service="trees_v1", tolerances=())
     [root] = create.parameters
     assert root.schema == {"type": "object", "properties": {"child": {}}}
     assert create.response is not None and create.response.schema == {
@@ -495,3 +496,14 @@ async def test_each_form_of_a_body_is_sent_whole_and_a_mix_of_forms_is_refused(
         [("Label", "l"), ("Address", "a@b.c")],
         [("Label", "l"), ("To", "+1555"), ("Address", "a@b.c")],
     ]
+
+
+def test_nullable_beside_a_ref_takes_null_and_keeps_every_sibling() -> None:
+    enum = "#/$defs/status"
+    typed = openapi_to_json_schema({"type": "string", "$ref": enum, "nullable": True})
+    assert typed == {"type": ["string", "null"], "anyOf": [{"$ref": enum}, {"type": "null"}]}
+    chosen = openapi_to_json_schema({"$ref": enum, "anyOf": [{"maxLength": 9}], "nullable": True})
+    assert chosen == {
+        "anyOf": [{"maxLength": 9}],
+        "allOf": [{"anyOf": [{"$ref": enum}, {"type": "null"}]}],
+    }
