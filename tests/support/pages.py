@@ -63,6 +63,8 @@ def pages_of(total_pages: int) -> Any:
         query = request.rel_url.query
         page = int(query.get("Page", "0"))
         size = int(query.get("PageSize", "50"))
+        if "/Messages/SM" in request.path:  # fetchMessage
+            return web.json_response(message(0, 0))
         last = page >= total_pages - 1
         link = (
             f"{FOREIGN_HOST}{request.path}?PageSize={size}&Page={page + 1}&PageToken=PT{page + 1}"
