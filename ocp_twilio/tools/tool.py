@@ -272,27 +272,24 @@ class Tool:
 
 _NOT_BLANK = r"\S"
 
+# Short: every list tool's definition carries them, and a model reads each one every turn.
 _CURSOR_SCHEMA: dict[str, Any] = {
     "type": "string",
     "minLength": 1,
     "maxLength": 2048,
-    "description": "next_cursor of this tool's last answer, to read on from there; give the "
-    "same other arguments as that call.",
+    "description": "next_cursor of the last answer, with the same other arguments.",
 }
 _LIMIT_SCHEMA: dict[str, Any] = {
     "type": "integer",
     "minimum": 1,
     "maximum": MAX_LIST_RECORDS,
-    "description": f"Read up to this many records (at most {MAX_LIST_RECORDS:,}), page after "
-    "page; without it, one page.",
+    "description": "Records to read, page after page.",
 }
 _FIELDS_SCHEMA: dict[str, Any] = {
     "type": "array",
-    "items": {"type": "string", "minLength": 1, "maxLength": 64},
+    "items": {"type": "string"},
     "maxItems": 50,
-    "uniqueItems": True,
-    "description": "Show only these fields of each record (e.g. sid, status), to keep the "
-    "answer short.",
+    "description": "Show only these fields of each record.",
 }
 
 

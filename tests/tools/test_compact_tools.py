@@ -15,7 +15,14 @@ from openai.types.chat import ChatCompletionMessageToolCall
 from support.cli import mcp_over_stdio
 from support.credentials import AUTH_TOKEN, TWILIO_ENV
 from support.files import SHARED_OAI, SPECS
-from support.payments import CREATE_TOOL, PAY_TOOLS, PAYMENT_BODY, UPDATE_TOOL, update_arguments
+from support.payments import (
+    CREATE_TOOL,
+    PAY_TOOLS,
+    PAYMENT_BODY,
+    PAYMENT_VIEW,
+    UPDATE_TOOL,
+    update_arguments,
+)
 from support.sandbox import CALLBACK
 from support.servers import RecordingServer
 
@@ -266,7 +273,7 @@ async def test_mcp_compact_server_with_payments_beside(recording_server: Recordi
         direct = await session.call_tool(UPDATE_TOOL, update_arguments())
 
     assert names == [*COMPACT, *PAY_TOOLS]
-    assert direct.is_error is False and direct.structured_content == PAYMENT_BODY
+    assert direct.is_error is False and direct.structured_content == PAYMENT_VIEW
     assert AUTH_TOKEN not in direct.model_dump_json()
 
 
