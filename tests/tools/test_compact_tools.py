@@ -323,5 +323,5 @@ async def test_openai_strict_call_sends_the_arguments_as_json_text(
 
     assert call_tool["function"]["strict"] is True
     assert parameters["properties"]["arguments"]["type"] == ["string", "null"]
-    assert answer == PAYMENT_BODY
+    assert answer == PAYMENT_VIEW
     assert len(recording_server.requests) == 1
