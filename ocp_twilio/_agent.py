@@ -15,8 +15,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ._catalog import ToolCatalog
-from ._config import DEFAULT_TIMEOUT, Limits
-from ._exceptions import TwilioAPIError
+from ._config import DEFAULT_RESULT_TOKENS, DEFAULT_TIMEOUT, Limits
+from ._exceptions import ArgumentError, ConfigurationError, InvalidArguments, TwilioAPIError
 from ._running import Call, ProgressRunner, Runner
 from ._tracing import call_span, tracer
 from .http.aiohttp_transport import AiohttpTransport
@@ -45,6 +45,7 @@ from .registration.options import (
     validation_mode,
 )
 from .tools.offer import Offer
+from .tools.paging import CURSOR, LIMIT, NEXT_CURSOR
 from .tools.tool import Tool
 
 if TYPE_CHECKING:  # the adapters are the outer ring: imported only where tools_for needs them
@@ -75,6 +76,10 @@ class OCPAgent:
 
     ``policy`` is the operator's: what the tools may do, whatever asks (see :meth:`use_policy`);
     ``approver`` answers the approvals it asks for, where no framework's own approval step does.
+
+    ``result_tokens`` bounds what a model reads of one result through the adapters, MCP and
+    the result helpers (default 4,000): links and nulls dropped, the records cut with a note
+    and a cursor for the rest. :meth:`call_tool` returns the whole answer.
     """
 
     def __init__(
@@ -97,8 +102,10 @@ class OCPAgent:
         redis_url: str | None = None,
         policy: Policy | str | Path | None = None,
         approver: Approver | None = None,
+        result_tokens: int = DEFAULT_RESULT_TOKENS,
     ) -> None:
         self.limits = agent_limits(limits, max_in_flight, max_response_bytes)
+        self.result_tokens = _checked_budget(result_tokens)
         self.timeout = Timeout.of(timeout)
         self.response_validation = validation_mode(response_validation)
         self.retries = RetryPolicy.of(retries)
@@ -550,6 +557,39 @@ class OCPAgent:
             call = Call(call.timeout, call.tool_call_id, attempts, call.in_flight, call.approver)
             return await self._run_recorded(tool, runner, given, call)
 
+    async def records(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        api: str | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[Any]:
+        """The records of a list tool (listMessage, listConversation...), page after page, for
+        as long as the caller reads: ``async for message in agent.records("listMessage",
+        {"To": "+15558675310"})``. Each page is a :meth:`call_tool` (validated, checked by the
+        policy, retried as a GET is); a ``Cursor`` in ``arguments`` starts where it points.
+        InvalidArguments for a tool that does not page, or with ``Limit`` (stop reading
+        instead)."""
+        tool = self.get_tool(name, api=api)
+        paging = tool.paging
+        given = dict(arguments or {})
+        if paging is None or LIMIT in given:
+            problem = (
+                "records() reads list tools only; call this tool with call_tool"
+                if paging is None
+                else "records() reads until you stop: leave Limit out"
+            )
+            raise InvalidArguments(tool.name, [ArgumentError((), problem)])
+        while True:
+            answer = await self.call_tool(tool.name, given, api=tool.api or None, timeout=timeout)
+            for record in answer.get(paging.records) or ():
+                yield record
+            cursor = answer.get(NEXT_CURSOR)
+            if not cursor:
+                return
+            given[CURSOR] = cursor
+
     async def _guarded_run(
         self,
         guard: PolicyGuard,
@@ -584,6 +624,19 @@ class OCPAgent:
             raise
         self.context.record_call(tool.name, tool.api, tool.endpoint, "success")
         return result
+
+
+def _checked_budget(tokens: int) -> int:
+    if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < _LEAST_RESULT_TOKENS:
+        raise ConfigurationError(
+            f"result_tokens must be a whole number of tokens, at least {_LEAST_RESULT_TOKENS}: "
+            f"{tokens!r}."
+        )
+    return tokens
+
+
+# Room for a note, a cursor and a record or two: a smaller budget could show nothing.
+_LEAST_RESULT_TOKENS = 200
 
 
 def _policy_of(policy: Policy | str | Path) -> Policy:

@@ -22,8 +22,11 @@ __all__ = [
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_WAITS",
+    "DEFAULT_RESULT_TOKENS",
     "DEFAULT_TIMEOUT",
     "MAX_JSON_DEPTH",
+    "MAX_LIST_PAGES",
+    "MAX_LIST_RECORDS",
     "MCP_TOKEN_ENV",
     "POLICY_ENV",
     "REDIS_URL_ENV",
@@ -50,6 +53,13 @@ DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 # of its own: room for an MCP server's 256 subscriptions and as many tool calls, within a
 # 1,024-descriptor process limit beside the store's other connections.
 DEFAULT_MAX_WAITS = 512
+# A list call's Limit: the records one call may read, and the pages it may ask for to read them
+# (a server answering a record a page cannot make a call of a thousand requests).
+MAX_LIST_RECORDS = 1000
+MAX_LIST_PAGES = 20
+# What a model reads of one result: a tool's answer is cut to this many tokens by the adapters
+# (call_tool returns it whole); a fiftieth of a 200k context.
+DEFAULT_RESULT_TOKENS = 4000
 
 # register_api's credential arguments, which its credential_variables= may fill from variables.
 CREDENTIAL_ARGUMENTS = (

@@ -19,6 +19,7 @@ from .ocp.context import OCPContext
 from .payments.stores import ProgressStore
 from .payments.tools import ProgressViews, answer_progress
 from .policy.approval import Approver
+from .tools.paging import Paging, read_pages
 from .tools.tool import Tool
 
 __all__ = ["Call", "OperationRunner", "ProgressRunner", "Runner"]
@@ -79,7 +80,13 @@ class OperationRunner:
         self._context = context
 
     def run(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> Awaitable[Any]:
+        paging = tool.paging
+        if paging is not None:
+            return self._pages(tool, paging, arguments, call)
         # The dispatcher's own coroutine, not one around it: this is every call's path.
+        return self._request(tool, arguments, call)
+
+    def _request(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> Awaitable[Any]:
         return self._dispatcher.call(
             self._transport,
             tool,
@@ -88,6 +95,16 @@ class OperationRunner:
             headers=self._context.headers() if self._context is not None else None,
             in_flight=call.in_flight,
             attempts=call.attempts,
+        )
+
+    async def _pages(
+        self, tool: Tool, paging: Paging, arguments: Mapping[str, Any], call: Call
+    ) -> Any:
+        """A list call: its pages, each a GET through the dispatcher (the in-flight cap, its
+        retries), all of them one call to the policy, which checked it before."""
+        tool.validate(arguments)  # Limit, Cursor and Fields too, before anything is sent
+        return await read_pages(
+            tool.name, paging, arguments, lambda request: self._request(tool, request, call)
         )
 
     def render(self, tool: Tool, arguments: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -17,6 +17,7 @@ from .._exceptions import ArgumentError, ExitCode, InvalidArguments, OCPError
 from ..policy.approval import Approval, ApprovalRequest, Approver
 from ..tools.offer import Offer
 from ..tools.tool import Tool
+from ._sizing import sized
 
 if TYPE_CHECKING:
     from .._caller import ToolCaller
@@ -39,24 +40,34 @@ __all__ = [
 logger = logging.getLogger("ocp_twilio")
 
 
+_UNSIZED = object()
+
+
 @dataclass(frozen=True)
 class ToolOutcome:
-    """The result of one call as a model sees it: data on success, else an error text;
-    ``bad_input``: the arguments were refused and nothing was sent."""
+    """The result of one call: ``data``, the whole answer, on success, else an error text;
+    ``bad_input``: the arguments were refused and nothing was sent. ``shown`` is what the model
+    reads of ``data``: sized to the agent's token budget (see ``_sizing``)."""
 
     data: Any = None
     error: str | None = None
     bad_input: bool = False
+    shown: Any = _UNSIZED
 
     @property
     def is_error(self) -> bool:
         return self.error is not None
 
     @property
+    def view(self) -> Any:
+        """What the model reads of the result: ``shown``, else the whole ``data``."""
+        return self.data if self.shown is _UNSIZED else self.shown
+
+    @property
     def text(self) -> str:
         if self.error is not None:
             return self.error
-        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(self.view, ensure_ascii=False, separators=(",", ":"))
 
 
 async def call_for_model(
@@ -71,7 +82,8 @@ async def call_for_model(
     approver: Approver | None = None,
 ) -> ToolOutcome:
     """Call the tool ``name`` names among the model's ``offer`` (of ``api``, where given)
-    through ``agent.call_tool``; never raises for a failed call.
+    through ``agent.call_tool``; never raises for a failed call. The outcome's text is the
+    answer sized to ``agent.result_tokens`` (its ``data`` stays whole).
 
     The offer is checked first: a name outside it is an error result listing the offered tools,
     and nothing is sent. ``prepare`` turns the model's arguments back into the tool's (the
@@ -90,7 +102,7 @@ async def call_for_model(
         # A bug of ours must not end the agent's loop; it is logged for the developer instead.
         logger.exception("Tool %s failed unexpectedly", name)
         return ToolOutcome(error=f"{name} failed with an internal error ({type(exc).__name__}).")
-    return ToolOutcome(data=data)
+    return ToolOutcome(data=data, shown=sized(tool, arguments, data, agent.result_tokens))
 
 
 def approval_for_model(

@@ -84,5 +84,5 @@ class OCPTool(BaseTool):
         )
         if outcome.error is not None:
             return {"error": outcome.error}
-        # ADK wraps any other result as {"result": ...} itself.
-        return outcome.data
+        # ADK wraps any other result as {"result": ...} itself; the model reads the sized view.
+        return outcome.view

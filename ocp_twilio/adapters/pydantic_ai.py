@@ -72,7 +72,7 @@ def _tool(agent: ToolCaller, offer: Offer, tool: Tool) -> PydanticTool[Any]:
             approver=decided(approved, "pydantic-ai"),
         )
         if outcome.error is None:
-            return outcome.data
+            return outcome.view  # sized for the model (see _sizing)
         raise (ModelRetry if outcome.bad_input else ToolFailed)(outcome.error)
 
     # Safe keys: the toolset may be given to any provider's model, Anthropic's included.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
+from .._config import MAX_LIST_RECORDS
 from .._exceptions import ArgumentError, InvalidArguments
 from ..specs.effects import conditional_effects, effects_of
 from ..specs.methods import READ_METHODS
@@ -16,6 +18,7 @@ from .body_forms import forms_schema
 from .encoding import IDEMPOTENCY_KEY, STATUS_CALLBACK, CallTemplate, PreparedRequest, idempotent
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .headers import is_reserved_header
+from .paging import CURSOR, FIELDS, LIMIT, Paging, paging_of, start_of
 from .validation import SchemaValidator
 
 __all__ = ["Tool"]
@@ -162,10 +165,16 @@ class Tool:
         )
 
     @cached_property
+    def paging(self) -> Paging | None:
+        """How the tool pages, where it is one of Twilio's list operations (see tools/paging)."""
+        return paging_of(self.spec)
+
+    @cached_property
     def input_schema(self) -> dict[str, Any]:
         """JSON Schema (2020-12) of the arguments object."""
         shown = [p for p in self.spec.parameters if p.name not in self._owned]
         properties = {p.name: _argument_schema(p) for p in shown}
+        properties.update((k, copy.deepcopy(dict(v))) for k, v in self.library_arguments.items())
         required = [
             p.name
             for p in shown
@@ -187,6 +196,20 @@ class Tool:
         elif choices:
             schema["allOf"] = choices
         return schema
+
+    @cached_property
+    def library_arguments(self) -> Mapping[str, Mapping[str, Any]]:
+        """The arguments the library reads itself, none of them sent, by name and schema: a list
+        tool's Cursor and Limit, and Fields for a tool that reads records. An operation's own
+        argument of one of these names (Lookups' Fields) stays the operation's."""
+        added: dict[str, Mapping[str, Any]] = {}
+        if self.paging is not None:
+            added[CURSOR] = _CURSOR_SCHEMA
+            added[LIMIT] = _LIMIT_SCHEMA
+        if self.spec.method == "GET" and self.output_schema is not None:
+            added[FIELDS] = _FIELDS_SCHEMA
+        own = {p.name for p in self.spec.parameters}
+        return MappingProxyType({k: v for k, v in added.items() if k not in own})
 
     @cached_property
     def _owned(self) -> frozenset[str]:
@@ -236,6 +259,9 @@ class Tool:
         ``defaults`` supplies values the caller may leave out (the account SID of the credentials).
         """
         self.validate(arguments)
+        if self.paging is not None and CURSOR in arguments:
+            arguments, _ = start_of(self.name, self.paging, arguments)
+            self.validate(arguments)  # the cursor's page values, as the tool's own
         return self._call_template.fill(arguments, defaults)
 
     @cached_property
@@ -249,6 +275,26 @@ class Tool:
 
 
 _NOT_BLANK = r"\S"
+
+# Short: every list tool's definition carries them, and a model reads each one every turn.
+_CURSOR_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 2048,
+    "description": "next_cursor of the last answer, with the same other arguments.",
+}
+_LIMIT_SCHEMA: dict[str, Any] = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": MAX_LIST_RECORDS,
+    "description": "Records to read, page after page.",
+}
+_FIELDS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string"},
+    "maxItems": 50,
+    "description": "Show only these fields of each record.",
+}
 
 
 def _without_reserved_headers(spec: OperationSpec, credentials_header: str) -> OperationSpec:

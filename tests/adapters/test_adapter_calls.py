@@ -12,7 +12,7 @@ from openai.types.responses import ResponseFunctionToolCall
 from openai.types.responses.response_input_param import FunctionCallOutput
 from pydantic import TypeAdapter
 from support.credentials import AUTH_TOKEN
-from support.payments import PAYMENT_BODY, update_arguments
+from support.payments import PAYMENT_BODY, PAYMENT_VIEW, update_arguments
 from support.servers import RecordingServer
 
 from ocp_twilio import OCPAgent, anthropic_tool_result, openai_tool_result
@@ -46,7 +46,7 @@ async def test_openai_chat_call_in_strict_style_is_sent_as_the_original_schema_w
 
     TypeAdapter(ChatCompletionToolMessageParam).validate_python(message)
     assert message["role"] == "tool" and message["tool_call_id"] == "call_1"
-    assert json.loads(message["content"]) == PAYMENT_BODY
+    assert json.loads(message["content"]) == PAYMENT_VIEW
     [request] = recording_server.requests
     assert request.form == [
         ("IdempotencyKey", "order-42-expiry"),
@@ -74,7 +74,7 @@ async def test_openai_strict_json_text_object_is_decoded_before_the_call(
 
     message = await openai_tool_result(agent, call)
 
-    assert json.loads(message["content"]) == PAYMENT_BODY
+    assert json.loads(message["content"]) == PAYMENT_VIEW
     assert ("Parameter", '{"txn_id":"42"}') in recording_server.requests[0].form
     assert "ChargeAmount" not in dict(recording_server.requests[0].form)
 
@@ -128,7 +128,7 @@ async def test_anthropic_tool_use_success_and_api_failure(
         TypeAdapter(ToolResultBlockParam).validate_python(result)
         assert result["tool_use_id"] == "toolu_1"
         assert AUTH_TOKEN not in result["content"]
-    assert ok["is_error"] is False and json.loads(ok["content"]) == PAYMENT_BODY
+    assert ok["is_error"] is False and json.loads(ok["content"]) == PAYMENT_VIEW
     assert failed["is_error"] is True
     assert "Twilio error 64019" in failed["content"]
     assert "change the arguments" in failed["content"]

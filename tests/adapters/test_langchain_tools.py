@@ -12,8 +12,8 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from support.offers import PROGRESS
 from support.payments import (
     CREATE_TOOL,
-    PAYMENT_BODY,
     PAYMENT_SID,
+    PAYMENT_VIEW,
     STATUS_TOOL,
     UPDATE_TOOL,
     update_arguments,
@@ -46,7 +46,7 @@ async def test_tool_calls_of_an_ai_message_are_validated_and_answered(
     ok, refused = messages
     assert isinstance(ok, ToolMessage) and isinstance(refused, ToolMessage)
     assert ok.tool_call_id == "c1" and ok.status == "success"
-    assert json.loads(str(ok.content)) == PAYMENT_BODY
+    assert json.loads(str(ok.content)) == PAYMENT_VIEW
     assert refused.tool_call_id == "c2" and refused.status == "error"
     assert "give exactly one of Capture or Status" in str(refused.content)
     assert len(recording_server.requests) == 1

@@ -31,6 +31,9 @@ PAYMENT_BODY = {
     "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}/Payments/{PAYMENT_SID}.json",
 }
 
+# What a model reads of it through the adapters and MCP: the link left out (see _sizing).
+PAYMENT_VIEW = {k: v for k, v in PAYMENT_BODY.items() if k != "uri"}
+
 TWILIO_API = "https://api.twilio.com"
 UPDATE_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}/Payments/{PAYMENT_SID}.json"
 CREATE_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}/Payments.json"

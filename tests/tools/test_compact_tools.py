@@ -15,7 +15,14 @@ from openai.types.chat import ChatCompletionMessageToolCall
 from support.cli import mcp_over_stdio
 from support.credentials import AUTH_TOKEN, TWILIO_ENV
 from support.files import SHARED_OAI, SPECS
-from support.payments import CREATE_TOOL, PAY_TOOLS, PAYMENT_BODY, UPDATE_TOOL, update_arguments
+from support.payments import (
+    CREATE_TOOL,
+    PAY_TOOLS,
+    PAYMENT_BODY,
+    PAYMENT_VIEW,
+    UPDATE_TOOL,
+    update_arguments,
+)
 from support.sandbox import CALLBACK
 from support.servers import RecordingServer
 
@@ -267,7 +274,7 @@ async def test_mcp_compact_server_with_payments_beside(recording_server: Recordi
 
     # No --public-url: no receiver, so no progress tool beside the Pay operations.
     assert names == [*COMPACT, CREATE_TOOL, UPDATE_TOOL]
-    assert direct.is_error is False and direct.structured_content == PAYMENT_BODY
+    assert direct.is_error is False and direct.structured_content == PAYMENT_VIEW
     assert AUTH_TOKEN not in direct.model_dump_json()
 
 
@@ -317,5 +324,5 @@ async def test_openai_strict_call_sends_the_arguments_as_json_text(
 
     assert call_tool["function"]["strict"] is True
     assert parameters["properties"]["arguments"]["type"] == ["string", "null"]
-    assert answer == PAYMENT_BODY
+    assert answer == PAYMENT_VIEW
     assert len(recording_server.requests) == 1

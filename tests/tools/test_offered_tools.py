@@ -26,6 +26,7 @@ from support.offers import ATTACKS, COMPLETE, PROGRESS
 from support.payments import (
     CREATE_TOOL,
     PAYMENT_BODY,
+    PAYMENT_VIEW,
     STATUS_TOOL,
     UPDATE_TOOL,
     WAIT_TOOL,
@@ -237,7 +238,7 @@ async def test_compact_tools_reach_their_own_api_only(
     assert other["is_error"] is True and "No tool named 'updateThing'" in other["error"]
     assert described["is_error"] is True
     assert "updateThing" not in [tool["name"] for tool in found["tools"]]
-    assert completed == PAYMENT_BODY
+    assert completed == PAYMENT_VIEW
     [request] = recording_server.requests
     assert ("Status", "complete") in request.form
 

@@ -105,7 +105,7 @@ def served_by(
             approver=approver_for(ctx, agent.approver),
         )
         content = (
-            outcome.data
+            _structured(tool, outcome.data, outcome.view)
             if not outcome.is_error and tool.name in structured and isinstance(outcome.data, dict)
             else None
         )
@@ -138,6 +138,14 @@ def progress_served(agent: ToolCaller) -> bool:
     """Whether the progress tools can answer: a receiver runs in this process, or the agent
     reads a store that receivers elsewhere fill."""
     return agent.receiver is not None or agent.progress_store is not None
+
+
+def _structured(tool: Tool, data: dict[str, Any], view: Any) -> dict[str, Any]:
+    """The structured content of a result: the view sized for the model, as its text is,
+    unless leaving out nulls broke the output schema the client checks it against."""
+    if isinstance(view, dict) and not tool.response_errors(view):
+        return view
+    return data
 
 
 def _page_start(cursor: str | None, count: int) -> int:

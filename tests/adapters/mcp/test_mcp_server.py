@@ -9,7 +9,13 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 from support.cli import mcp_over_stdio
 from support.credentials import AUTH_TOKEN, TWILIO_ENV
-from support.payments import CREATE_TOOL, PAYMENT_BODY, UPDATE_TOOL, update_arguments
+from support.payments import (
+    CREATE_TOOL,
+    PAYMENT_BODY,
+    PAYMENT_VIEW,
+    UPDATE_TOOL,
+    update_arguments,
+)
 from support.servers import RecordingServer
 
 from ocp_twilio.adapters.mcp.tools import EFFECTS_META
@@ -51,7 +57,7 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
     assert update.output_schema is not None and "sid" in update.output_schema["properties"]
     assert "CallSid" in update.input_schema["required"]
 
-    assert ok.is_error is False and ok.structured_content == PAYMENT_BODY
+    assert ok.is_error is False and ok.structured_content == PAYMENT_VIEW
     assert sent_before_failure == 1  # the invalid call sent nothing
     assert invalid.is_error is True
     invalid_text = invalid.content[0].text  # type: ignore[union-attr]

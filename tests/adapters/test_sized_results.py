@@ -1,0 +1,103 @@
+"""What a model reads of a result: sized to the agent's token budget by the result helpers and
+the MCP server, while call_tool returns the whole answer. Against a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from mcp import Client
+from support.files import SHARED_OAI
+from support.pages import list_agent
+
+from ocp_twilio import ConfigurationError, OCPAgent, anthropic_tool_result, openai_tool_result
+from ocp_twilio.adapters._sizing import count_tokens
+from ocp_twilio.adapters.mcp.server import build_mcp_server
+
+pytestmark = pytest.mark.skipif(
+    not SHARED_OAI.is_dir(), reason=f"Twilio's OpenAPI files not at {SHARED_OAI}"
+)
+
+SID = "SM" + "0" * 32
+
+
+async def openai_view(agent: OCPAgent, name: str, arguments: dict[str, Any]) -> Any:
+    tool = agent.get_tool(name)
+    call = {"id": "call_1", "function": {"name": tool.name, "arguments": json.dumps(arguments)}}
+    message = await openai_tool_result(agent, call, offered=[tool])
+    return json.loads(message["content"])
+
+
+async def anthropic_view(agent: OCPAgent, name: str, arguments: dict[str, Any]) -> Any:
+    tool = agent.get_tool(name)
+    block = {"type": "tool_use", "id": "toolu_1", "name": tool.name, "input": arguments}
+    result = await anthropic_tool_result(agent, block, offered=[tool])
+    assert result["is_error"] is False
+    return json.loads(result["content"])
+
+
+async def test_links_nulls_and_page_fields_are_left_out_while_call_tool_keeps_them() -> None:
+    async with list_agent() as (agent, _):
+        whole = await agent.call_tool("listMessage", {"PageSize": 5})
+        view = await openai_view(agent, "listMessage", {"PageSize": 5})
+
+    assert "uri" in whole["messages"][0] and whole["messages"][0]["price"] is None
+    record = view["messages"][0]
+    assert {"uri", "subresource_uris", "price", "error_code"}.isdisjoint(record)
+    assert record["sid"] == whole["messages"][0]["sid"] and record["status"] == "delivered"
+    assert {"next_page_uri", "page_size", "uri", "first_page_uri"}.isdisjoint(view)
+    assert view["next_cursor"] == whole["next_cursor"] and "note" not in view
+
+
+async def test_a_long_list_is_cut_to_the_budget_with_a_note_and_a_cursor_to_the_rest() -> None:
+    async with list_agent(result_tokens=600) as (agent, _):
+        view = await openai_view(agent, "listMessage", {"PageSize": 50})
+        shown = len(view["messages"])
+        rest = await openai_view(
+            agent, "listMessage", {"PageSize": 50, "Cursor": view["next_cursor"]}
+        )
+
+    assert 0 < shown < 50
+    assert count_tokens(json.dumps(view, separators=(",", ":"))) <= 600
+    assert f"Showing {shown} of 50 records: {50 - shown} left out" in view["note"]
+    # The cursor reads on from the first record left out, on the same page.
+    assert rest["messages"][0]["sid"] == f"SM00{shown:030d}"
+
+
+async def test_fields_project_each_record_and_a_missing_field_is_a_note() -> None:
+    async with list_agent() as (agent, _):
+        view = await anthropic_view(
+            agent, "listMessage", {"PageSize": 3, "Fields": ["sid", "price", "colour"]}
+        )
+        fetched = await anthropic_view(agent, "fetchMessage", {"Sid": SID, "Fields": ["status"]})
+
+    # A field asked for by name stays, null or not; the one no record has is named in the note.
+    assert view["messages"][0] == {"sid": "SM00" + "0" * 30, "price": None}
+    assert "Fields not in the answer: colour." in view["note"] and "status" in view["note"]
+    assert fetched == {"status": "delivered"}
+
+
+async def test_a_conversations_list_is_sized_as_the_2010_api_list_is() -> None:
+    async with list_agent(result_tokens=400) as (agent, _):
+        view = await openai_view(agent, "listConversation", {"PageSize": 50})
+    assert "meta" not in view and {"url", "sid"} <= set(view["conversations"][0])
+    assert "links" not in view["conversations"][0] and "unique_name" not in view["conversations"][0]
+    assert view["note"].startswith("Showing ") and view["next_cursor"]
+
+
+async def test_the_mcp_server_serves_the_sized_view_as_text_and_structured_content() -> None:
+    async with list_agent(result_tokens=600) as (agent, _):
+        tool = agent.get_tool("listMessage")
+        async with Client(build_mcp_server(agent, [tool])) as client:
+            result = await client.call_tool(tool.name, {"PageSize": 50})
+
+    text = json.loads(result.content[0].text)  # type: ignore[union-attr]
+    assert result.is_error is False and text == result.structured_content
+    assert 0 < len(text["messages"]) < 50 and "uri" not in text["messages"][0]
+    assert count_tokens(result.content[0].text) <= 600  # type: ignore[union-attr]
+
+
+async def test_a_budget_too_small_to_show_anything_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="result_tokens must be a whole number of tokens"):
+        OCPAgent(result_tokens=10)
