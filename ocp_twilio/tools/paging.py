@@ -95,9 +95,7 @@ def paging_of(spec: OperationSpec) -> Paging | None:
     properties = response.schema.get("properties")
     if size is None or not isinstance(properties, Mapping):
         return None
-    arrays = [
-        k for k, v in properties.items() if isinstance(v, Mapping) and v.get("type") == "array"
-    ]
+    arrays = [k for k, v in properties.items() if isinstance(v, Mapping) and _is_array(v)]
     meta = properties.get("meta")
     if "next_page_uri" in properties:
         link = "uri"
@@ -114,6 +112,12 @@ def paging_of(spec: OperationSpec) -> Paging | None:
         parameters=tuple(p for p in _PAGE_PARAMETERS if p in query),
         max_page_size=maximum if isinstance(maximum, int) and maximum > 0 else 50,
     )
+
+
+def _is_array(schema: Mapping[str, Any]) -> bool:
+    """An array, maybe null too (an answer's values may be: specs/tolerances.py)."""
+    kind = schema.get("type")
+    return kind == "array" or (isinstance(kind, list) and "array" in kind)
 
 
 @dataclass(frozen=True, slots=True)
