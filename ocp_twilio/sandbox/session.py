@@ -8,6 +8,7 @@ the entry is kept until the matcher is in.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -240,6 +241,7 @@ _OPTIONAL_CARD_FIELDS = {"security-code": "SecurityCode", "postal-code": "Postal
 # Twilio's enumerations (payments_enum_token_type, payments_enum_bank_account_type).
 TOKEN_TYPES = ("one-time", "reusable", "payment-method")
 BANK_ACCOUNT_TYPES = ("consumer-checking", "consumer-savings", "commercial-checking")
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def _one_of(form: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
@@ -255,10 +257,11 @@ def _false(form: Mapping[str, str], name: str) -> bool:
 
 
 def _amount(text: str) -> float:
-    try:
-        amount = float(text or "0")
-    except ValueError:
-        raise invalid_parameter("ChargeAmount must be a decimal number.") from None
+    # Blank tokenizes, as Twilio's description says; fullmatch: float() would also take
+    # " 5", "1_0", "nan" and other scripts' digits.
+    if text and _DECIMAL.fullmatch(text) is None:
+        raise invalid_parameter("ChargeAmount must be a decimal number.")
+    amount = float(text or "0")
     if not 0 <= amount < 1_000_000:
         raise invalid_parameter("ChargeAmount must be at least 0 and below 1,000,000.")
     return amount

@@ -24,6 +24,7 @@ from .console_caller import FINISH_KEY, KEYS, PersonAtKeypad
 from .errors import SandboxError, invalid_parameter, not_found
 from .idempotency import IdempotencyStore
 from .keypad import entered, hung_up, keypad, timed_out, typing
+from .parameters import check_create_form, check_update_form
 from .session import PaySession, SessionState, new_sid
 from .test_data import HANG_UP, TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
 
@@ -164,6 +165,7 @@ class SandboxState:
     ) -> PaySession:
         call = self._live_call(account_sid, call_sid)
         callback = _required(form, "StatusCallback")
+        check_create_form(form)
         if len(call.payments) >= _MAX_PAYMENTS_PER_CALL:
             raise SandboxError(
                 400,
@@ -184,6 +186,7 @@ class SandboxState:
         if session is None or session.call_sid != call_sid:
             raise not_found(f"Payment {sid}")
         callback = _required(form, "StatusCallback")
+        check_update_form(form)
         capture, status = form.get("Capture"), form.get("Status")
         if (capture is None) == (status is None):
             raise SandboxError(400, 64018, "Exactly one of Capture or Status must be set.")
