@@ -66,11 +66,19 @@ EXPECTED_OUTPUT = {
 }
 
 
-FRAMEWORKS_TITLE = "Every framework, a whole program"
+def shown(page: str, section: str) -> list[str]:
+    """The ```text blocks of a section of a page of docs/, in order: what its programs print."""
+    return [
+        re.escape(b.code.strip())
+        for b in DOCS_BLOCKS
+        if (b.file, b.section, b.language) == (page, section, "text")
+    ]
+
+
 # Each framework's program prints what the page shows once, at its top.
-FRAMEWORK_OUTPUT = printed_text(
-    FRAMEWORKS_TITLE, [b for b in DOCS_BLOCKS if b.file == "frameworks.md"]
-)
+[FRAMEWORK_OUTPUT] = shown("frameworks.md", "Every framework, a whole program")
+# The four approval programs print the same, shown once.
+[APPROVAL_OUTPUT] = shown("reference.md", "Approval in each framework")
 
 # What each program of docs/ prints (a full match), by page and section, in the pages' order.
 DOCS_EXPECTED_OUTPUT = {
@@ -81,6 +89,7 @@ DOCS_EXPECTED_OUTPUT = {
     "frameworks.md: OpenAI Agents SDK": [FRAMEWORK_OUTPUT],
     "frameworks.md: Pydantic AI": [FRAMEWORK_OUTPUT],
     "frameworks.md: Google ADK": [FRAMEWORK_OUTPUT],
+    "reference.md: Approval in each framework": [APPROVAL_OUTPUT] * 4,
 }
 
 
