@@ -79,6 +79,17 @@ def shown(page: str, section: str) -> list[str]:
 [FRAMEWORK_OUTPUT] = shown("frameworks.md", "Every framework, a whole program")
 # The four approval programs print the same, shown once.
 [APPROVAL_OUTPUT] = shown("reference.md", "Approval in each framework")
+# Sections whose every program is followed by a ```text block of what it prints.
+EACH_SHOWN = [
+    "policy.md: Where it applies",
+    "policy.md: Audit",
+    "reference.md: OAuth client credentials and bearer tokens",
+    "reference.md: All of Twilio",
+    "reference.md: Payment progress",
+    "reference.md: Retries and limits",
+    "reference.md: OCP: agent context, the API registry, plugins",
+    "sandbox.md: The Payments sandbox",
+]
 
 # What each program of docs/ prints (a full match), by page and section, in the pages' order.
 DOCS_EXPECTED_OUTPUT = {
@@ -91,6 +102,7 @@ DOCS_EXPECTED_OUTPUT = {
     "frameworks.md: Pydantic AI": [FRAMEWORK_OUTPUT],
     "frameworks.md: Google ADK": [FRAMEWORK_OUTPUT],
     "reference.md: Approval in each framework": [APPROVAL_OUTPUT] * 4,
+    **{key: shown(*key.split(": ", 1)) for key in EACH_SHOWN},
 }
 
 
