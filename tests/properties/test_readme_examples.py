@@ -66,21 +66,43 @@ EXPECTED_OUTPUT = {
 }
 
 
-FRAMEWORKS_TITLE = "Every framework, a whole program"
+def shown(page: str, section: str) -> list[str]:
+    """The ```text blocks of a section of a page of docs/, in order: what its programs print."""
+    return [
+        re.escape(b.code.strip())
+        for b in DOCS_BLOCKS
+        if (b.file, b.section, b.language) == (page, section, "text")
+    ]
+
+
 # Each framework's program prints what the page shows once, at its top.
-FRAMEWORK_OUTPUT = printed_text(
-    FRAMEWORKS_TITLE, [b for b in DOCS_BLOCKS if b.file == "frameworks.md"]
-)
+[FRAMEWORK_OUTPUT] = shown("frameworks.md", "Every framework, a whole program")
+# The four approval programs print the same, shown once.
+[APPROVAL_OUTPUT] = shown("reference.md", "Approval in each framework")
+# Sections whose every program is followed by a ```text block of what it prints.
+EACH_SHOWN = [
+    "policy.md: Where it applies",
+    "policy.md: Audit",
+    "reference.md: OAuth client credentials and bearer tokens",
+    "reference.md: All of Twilio",
+    "reference.md: Payment progress",
+    "reference.md: Retries and limits",
+    "reference.md: OCP: agent context, the API registry, plugins",
+    "sandbox.md: The Payments sandbox",
+]
 
 # What each program of docs/ prints (a full match), by page and section, in the pages' order.
 DOCS_EXPECTED_OUTPUT = {
     "frameworks.md: OpenAI": [FRAMEWORK_OUTPUT],
     "frameworks.md: Anthropic": [FRAMEWORK_OUTPUT],
-    "frameworks.md: MCP": [r"4 False \[\('api_v2010__createPayments', 'success'\)\]"],
+    # The two Pay tools: without a receiver or a shared store, the progress tools are not served.
+    "frameworks.md: MCP": [r"2 False \[\('api_v2010__createPayments', 'success'\)\]"],
     "frameworks.md: LangChain and LangGraph": [FRAMEWORK_OUTPUT],
     "frameworks.md: OpenAI Agents SDK": [FRAMEWORK_OUTPUT],
     "frameworks.md: Pydantic AI": [FRAMEWORK_OUTPUT],
     "frameworks.md: Google ADK": [FRAMEWORK_OUTPUT],
+    "reference.md: Approval in each framework": [APPROVAL_OUTPUT] * 4,
+    **{key: shown(*key.split(": ", 1)) for key in EACH_SHOWN},
 }
 
 

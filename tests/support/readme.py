@@ -29,9 +29,15 @@ class Block:
 
 def blocks_of(path: Path, heading: re.Pattern[str]) -> list[Block]:
     text = path.read_text(encoding="utf-8")
-    headings = [(m.start(), m.group(1)) for m in heading.finditer(text)]
+    fences = list(FENCE.finditer(text))
+    # A shell comment in a block ("# Account SID: ...") is no heading.
+    headings = [
+        (m.start(), m.group(1))
+        for m in heading.finditer(text)
+        if not any(f.start() < m.start() < f.end() for f in fences)
+    ]
     blocks = []
-    for fence in FENCE.finditer(text):
+    for fence in fences:
         section = [title for start, title in headings if start < fence.start()][-1]
         blocks.append(Block(section, fence.group(1), fence.group(2), path.name))
     return blocks
