@@ -16,6 +16,7 @@ from typing import Any
 
 from ..specs.model import LocalSpec, ParameterSpec
 from ..specs.names import CALL_TOOL, DESCRIBE_TOOL, FIND_TOOL
+from .queries import MAX_QUERY
 from .tool import Tool
 
 __all__ = [
@@ -31,7 +32,6 @@ __all__ = [
 
 COMPACT_NAMES = frozenset({FIND_TOOL, DESCRIBE_TOOL, CALL_TOOL})
 DEFAULT_FOUND, MAX_FOUND = 5, 10
-_MAX_QUERY = 500
 _MAX_NAME = 200
 _MAX_SUMMARY = 160
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
@@ -58,7 +58,7 @@ _SPECS = (
                 location="query",
                 required=True,
                 description="The task in a few words.",
-                schema={"type": "string", "minLength": 1, "maxLength": _MAX_QUERY},
+                schema={"type": "string", "minLength": 1, "maxLength": MAX_QUERY},
             ),
             ParameterSpec(
                 name="limit",
