@@ -20,7 +20,9 @@ from ._exceptions import (
     ToolNotFound,
 )
 from ._running import Call, Runner
+from .tools.browse import browsed
 from .tools.compact import (
+    BROWSE_TOOL,
     CALL_TOOL,
     COMPACT_NAMES,
     DEFAULT_FOUND,
@@ -192,6 +194,8 @@ class CompactRunner:
             limit = arguments.get("limit", DEFAULT_FOUND)
             query = arguments["query"]
             return found(self._catalog.search(query, limit, api=self._scope, asked_by=FIND_TOOL))
+        if tool.name == BROWSE_TOOL:
+            return browsed(self._catalog.tools(self._scope), arguments.get("path", ""))
         name = arguments["name"]
         if name in COMPACT_NAMES:
             problem = f"names {name} itself; give a tool name that {FIND_TOOL} found"
