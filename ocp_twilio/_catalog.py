@@ -20,7 +20,9 @@ from ._exceptions import (
     ToolNotFound,
 )
 from ._running import Call, Runner
+from .tools.browse import browsed
 from .tools.compact import (
+    BROWSE_TOOL,
     CALL_TOOL,
     COMPACT_NAMES,
     DEFAULT_FOUND,
@@ -32,6 +34,7 @@ from .tools.compact import (
 )
 from .tools.index import ToolIndex, ToolSearch
 from .tools.offer import Offer
+from .tools.queries import check_query
 from .tools.selection import select_tools
 from .tools.tool import Tool
 
@@ -88,7 +91,12 @@ class ToolCatalog:
     def compact(self, api: str | None = None) -> list[Tool]:
         return [tool for tool, _ in self._compact_of(api).values()]
 
-    def search(self, query: str, limit: int = 10, *, api: str | None = None) -> list[Tool]:
+    def search(
+        self, query: str, limit: int = 10, *, api: str | None = None, asked_by: str = "search_tools"
+    ) -> list[Tool]:
+        """Tools ranked for ``query``; a query that cannot be searched is refused, for
+        ``asked_by``, before anything is ranked."""
+        query = check_query(query, asked_by)
         if api is not None:
             return self._index(api).search(query, limit)
         if self._search is None:
@@ -184,7 +192,10 @@ class CompactRunner:
         tool.validate(arguments)
         if tool.name == FIND_TOOL:
             limit = arguments.get("limit", DEFAULT_FOUND)
-            return found(self._catalog.search(arguments["query"], limit, api=self._scope))
+            query = arguments["query"]
+            return found(self._catalog.search(query, limit, api=self._scope, asked_by=FIND_TOOL))
+        if tool.name == BROWSE_TOOL:
+            return browsed(self._catalog.tools(self._scope), arguments.get("path", ""))
         name = arguments["name"]
         if name in COMPACT_NAMES:
             problem = f"names {name} itself; give a tool name that {FIND_TOOL} found"

@@ -13,6 +13,7 @@ import re
 __all__ = [
     "API_NAME",
     "ARGUMENT_KEY",
+    "BROWSE_TOOL",
     "CALL_TOOL",
     "DESCRIBE_TOOL",
     "FIND_TOOL",
@@ -41,6 +42,7 @@ API_NAME = re.compile(f"[{_TOOL_NAME_CHARACTERS}]+")
 # The compact tools (tools/compact.py), named here for what must know them without importing
 # the tools: callTwilioTool's effects are those of every tool it may call (specs/effects.py).
 FIND_TOOL, DESCRIBE_TOOL, CALL_TOOL = "findTwilioTool", "describeTwilioTool", "callTwilioTool"
+BROWSE_TOOL = "browseTwilioTools"
 
 _NOT_IN_TOOL_NAME = re.compile(f"[^{_TOOL_NAME_CHARACTERS}]")
 _NOT_IN_KEY = re.compile(f"[^{_KEY_CHARACTERS}]")

@@ -1,11 +1,13 @@
-"""findTwilioTool, describeTwilioTool and callTwilioTool: every tool through three.
+"""findTwilioTool, browseTwilioTools, describeTwilioTool and callTwilioTool: every tool through
+four.
 
 A model reads its tool list on every turn: all of Twilio's operations are some 360,000 tokens,
-these three under 1,000. They are Tools like the API's (an input schema, the same validation
+these four under 1,000. They are Tools like the API's (an input schema, the same validation
 and the same adapters), made from a LocalSpec: no HTTP operation of their own. The agent's
-catalog answers them in this process: find from its search index, describe from the named tool
-itself, and call by handing the named tool and its arguments to ``call_tool`` again, so they meet
-the same validation, idempotency keys, retries and error results as a direct call.
+catalog answers them in this process: find from its search index, browse from its tools by
+service and resource (tools/browse.py), describe from the named tool itself, and call by handing
+the named tool and its arguments to ``call_tool`` again, so they meet the same validation,
+idempotency keys, retries and error results as a direct call.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..specs.model import LocalSpec, ParameterSpec
-from ..specs.names import CALL_TOOL, DESCRIBE_TOOL, FIND_TOOL
+from ..specs.names import BROWSE_TOOL, CALL_TOOL, DESCRIBE_TOOL, FIND_TOOL
+from .queries import MAX_QUERY
 from .tool import Tool
 
 __all__ = [
+    "BROWSE_TOOL",
     "CALL_TOOL",
     "COMPACT_NAMES",
     "DEFAULT_FOUND",
@@ -29,10 +33,10 @@ __all__ = [
     "found",
 ]
 
-COMPACT_NAMES = frozenset({FIND_TOOL, DESCRIBE_TOOL, CALL_TOOL})
+COMPACT_NAMES = frozenset({FIND_TOOL, BROWSE_TOOL, DESCRIBE_TOOL, CALL_TOOL})
 DEFAULT_FOUND, MAX_FOUND = 5, 10
-_MAX_QUERY = 500
 _MAX_NAME = 200
+_MAX_PATH = 200
 _MAX_SUMMARY = 160
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
@@ -58,13 +62,28 @@ _SPECS = (
                 location="query",
                 required=True,
                 description="The task in a few words.",
-                schema={"type": "string", "minLength": 1, "maxLength": _MAX_QUERY},
+                schema={"type": "string", "minLength": 1, "maxLength": MAX_QUERY},
             ),
             ParameterSpec(
                 name="limit",
                 location="query",
                 description=f"How many tools (default {DEFAULT_FOUND}).",
                 schema={"type": "integer", "minimum": 1, "maximum": MAX_FOUND},
+            ),
+        ),
+    ),
+    LocalSpec(
+        name=BROWSE_TOOL,
+        api="",
+        description=(
+            "Walk Twilio's tools when search misses: no path lists the services, "
+            '"<service>" its resources, "<service>/<resource>" its tools.'
+        ),
+        parameters=(
+            ParameterSpec(
+                name="path",
+                location="query",
+                schema={"type": "string", "maxLength": _MAX_PATH},
             ),
         ),
     ),
@@ -98,7 +117,7 @@ _SPECS = (
 
 
 def compact_tools(scope: str | None) -> tuple[Tool, ...]:
-    """The three tools, reaching the tools of the registered API ``scope`` (None: of all, and
+    """The four tools, reaching the tools of the registered API ``scope`` (None: of all, and
     their api is "", which adapters pass back to call_tool as no API)."""
     # find and describe only read; callTwilioTool acts on Twilio.
     return tuple(Tool(spec, api=scope, local=spec.name != CALL_TOOL) for spec in _SPECS)
@@ -109,11 +128,17 @@ def found(tools: Sequence[Tool]) -> dict[str, Any]:
     if not tools:
         return {
             "tools": [],
-            "next_step": 'Nothing matched: say what to do, to what ("send a text message").',
+            "next_step": (
+                'Nothing matched: say what to do, to what ("send a text message"), or walk '
+                f"every tool by service with {BROWSE_TOOL}."
+            ),
         }
     return {
         "tools": [{"name": tool.name, "summary": summary(tool)} for tool in tools],
-        "next_step": f"{DESCRIBE_TOOL} gives a tool's arguments; {CALL_TOOL} calls it.",
+        "next_step": (
+            f"{DESCRIBE_TOOL} gives a tool's arguments; {CALL_TOOL} calls it. None fits? "
+            f"{BROWSE_TOOL} walks every tool by service."
+        ),
     }
 
 

@@ -27,6 +27,10 @@ and its arguments' names. A query is read as an action and content words:
   unless the query names it. These priors are small factors: they reorder tools that match the
   query about as well.
 - Between tools that match equally, reading comes before writing, and deleting last.
+- What a request carries besides words (``search_signals``) is read first: SIDs, phone numbers,
+  email addresses and dates are taken out of its words, and the tools a SID's resource or a
+  phone number points to (from the spec's own patterns and formats) are added to the words'
+  scores, at half the best match's weight, so a request of only a SID still finds its tools.
 
 The words themselves (verbs, synonyms, phrases, stop and weak words, Twilio's core and legacy
 services) are data, in ``search_lexicon``; this module ranks. Deterministic and
@@ -61,6 +65,7 @@ from .search_lexicon import (
     SYNONYMS,
     WEAK_WORDS,
 )
+from .search_signals import SignalIndex
 from .tool import Tool
 
 __all__ = ["ToolSearch"]
@@ -88,6 +93,9 @@ _CORE_PRIOR, _LEGACY_PRIOR, _SUPERSEDED_PRIOR, _NESTED_PRIOR = 1.2, 0.7, 0.8, 0.
 _LOCAL_PRIOR = 0.5
 # How much a word of when or to whom ("yesterday", "customer") counts.
 _WEAK_FACTOR = 0.3
+# How much the tools a request's SIDs or phone numbers point to count beside its words (whose
+# best match counts 1): measured on tests/data/search_dev.tsv (0.5 to 2 tried).
+_SIGNAL_WEIGHT = 0.5
 # How much a tool whose resource is the request's first content word ("the participants of a
 # conversation": participant) is preferred to one that only has the word.
 _HEAD_LIFT = 1.15
@@ -173,6 +181,7 @@ class ToolSearch:
                     weights.setdefault(word, weight)
             for word, weight in weights.items():
                 postings[word][position] = weight
+        self._signals = SignalIndex(self._tools)
         self._named = frozenset(w for w, p in postings.items() if _NAME_WEIGHT in p.values())
         self._postings = dict(postings)
         stems: defaultdict[str, list[str]] = defaultdict(list)  # by their first five letters
@@ -183,7 +192,26 @@ class ToolSearch:
         self._priors = _priors(self._tools)
 
     def search(self, query: str, limit: int) -> list[Tool]:
-        understood = self._understand(query)
+        signals = self._signals.read(query)
+        understood = self._understand(signals.text)
+        lexical = self._lexical(understood)
+        # The words' scores, the best 1, and what the request's arguments point to beside them.
+        top = max(lexical.values(), default=1.0)
+        fused = {position: score / top for position, score in lexical.items()}
+        for position, weight in signals.tools.items():
+            fused[position] = (
+                fused.get(position, 0.0) + _SIGNAL_WEIGHT * weight * self._priors[position]
+            )
+        ranked: list[tuple[float, int, int, str, str, int]] = []
+        for position, score in fused.items():
+            tool = self._tools[position]
+            order = _VERB_ORDER.get(self._verbs[position], len(_VERB_ORDER))
+            ranked.append((-score, order, len(tool.name), tool.name, tool.api, position))
+        ranked.sort()
+        return [self._tools[entry[-1]] for entry in ranked[:limit]]
+
+    def _lexical(self, understood: _Query) -> dict[int, float]:
+        """The lexicon's score of each tool that shares a word with the request."""
         total = len(self._tools)
         scores: defaultdict[int, float] = defaultdict(float)
         wanted: set[str] = set()
@@ -199,7 +227,7 @@ class ToolSearch:
                 scores[position] += value
 
         actions = understood.actions
-        ranked: list[tuple[float, int, int, str, str, int]] = []
+        lexical: dict[int, float] = {}
         for position, score in scores.items():
             resource = self._resources[position]
             named = len(resource & wanted) / len(resource) if resource else 0.0
@@ -207,11 +235,8 @@ class ToolSearch:
             final = score * (0.5 + 0.5 * named) * lift * self._priors[position]
             if self._heads[position] in understood.head:
                 final *= _HEAD_LIFT
-            tool = self._tools[position]
-            order = _VERB_ORDER.get(self._verbs[position], len(_VERB_ORDER))
-            ranked.append((-final, order, len(tool.name), tool.name, tool.api, position))
-        ranked.sort()
-        return [self._tools[entry[-1]] for entry in ranked[:limit]]
+            lexical[position] = final
+        return lexical
 
     def _understand(self, query: str) -> _Query:
         raw = _request(_WORD.findall(query.lower()))  # "WhatsApp" is one word in a request

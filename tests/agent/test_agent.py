@@ -114,7 +114,7 @@ async def test_search_tools_ranks_the_right_tool_first(
     assert len({t.name for t in found}) == len(found)
 
 
-@pytest.mark.parametrize("query", ["zebra", "", "   ", "the a of", "list"])
+@pytest.mark.parametrize("query", ["zebra", "the a of", "list"])  # an empty one is refused
 async def test_search_tools_without_a_match(agent: OCPAgent, query: str) -> None:
     assert agent.search_tools(query) == []
 

@@ -79,6 +79,7 @@ def test_a_local_tool_has_no_http_operation() -> None:
     tools = [*load_tools("twilio"), *compact_tools(None), *compact_tools("twilio")]
     local = [tool for tool in tools if not tool.path]
     assert sorted({tool.spec.name for tool in local}) == [
+        "browseTwilioTools",
         "callTwilioTool",
         "describeTwilioTool",
         "findTwilioTool",

@@ -49,8 +49,10 @@ EXPECTED_OUTPUT = {
     "All of Twilio, from its OpenAPI files": [
         r"1449 tools\n\['api_v2010__createMessage', 'api_v2010__\w+', '\w+'\]"
     ],
-    "All of Twilio in three tools": [
-        re.escape("['findTwilioTool', 'describeTwilioTool', 'callTwilioTool']\n")
+    "All of Twilio in four tools": [
+        re.escape(
+            "['findTwilioTool', 'browseTwilioTools', 'describeTwilioTool', 'callTwilioTool']\n"
+        )
         + re.escape("api_v2010__createPayments ['CallSid', 'StatusCallback'] PK")
     ],
     "Agent frameworks": [

@@ -30,7 +30,7 @@ from ocp_twilio import OCPAgent, anthropic_tool_result, openai_tool_result
 from ocp_twilio.adapters.langchain import as_langchain_tools
 from ocp_twilio.sandbox import Sandbox
 
-COMPACT = ["findTwilioTool", "describeTwilioTool", "callTwilioTool"]
+COMPACT = ["findTwilioTool", "browseTwilioTools", "describeTwilioTool", "callTwilioTool"]
 MESSAGE_TOOL = "api_v2010__createMessage"
 MESSAGE_SID = "SM" + "0123456789abcdef" * 2
 MESSAGE_BODY = {"sid": MESSAGE_SID, "status": "queued", "to": "+15558675310", "body": "Shipped!"}

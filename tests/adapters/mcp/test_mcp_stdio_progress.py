@@ -152,7 +152,7 @@ async def test_the_compact_tools_reaching_a_progress_tool_say_the_mcp_way(
         )
         prompts = (await session.list_prompts()).prompts
 
-    assert listed == ["findTwilioTool", "describeTwilioTool", "callTwilioTool"]
+    assert listed == ["findTwilioTool", "browseTwilioTools", "describeTwilioTool", "callTwilioTool"]
     assert prompts == []  # no Pay operation is listed for a prompt to name
     assert called.is_error is True
     text = called.content[0].text  # type: ignore[union-attr]
