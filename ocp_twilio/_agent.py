@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ._catalog import ToolCatalog
 from ._config import DEFAULT_RESULT_TOKENS, DEFAULT_TIMEOUT, Limits
-from ._exceptions import ArgumentError, ConfigurationError, InvalidArguments, TwilioAPIError
+from ._exceptions import (
+    ArgumentError,
+    ConfigurationError,
+    InvalidArguments,
+    TransportError,
+    TwilioAPIError,
+)
 from ._running import Call, ProgressRunner, Runner
 from ._tracing import call_span, tracer
 from .http.aiohttp_transport import AiohttpTransport
@@ -387,9 +393,8 @@ class OCPAgent:
             guard = PolicyGuard(_policy_of(policy), self._approver, self.audit)
             tools = self._catalog.tools()
             if tools:
-                guard.check_matches(tools)
-            for tool in tools:
-                guard.pins_for(tool)  # a pin its tool cannot take fails here, not on a call
+                guard.check_matches([*tools, *self._catalog.compact()])
+                guard.check_pins(tools)  # a pin no tool can take fails here, not on a call
             self._guard = guard
         for registered in list(self._apis.values()):
             self._install(registered)
@@ -604,7 +609,13 @@ class OCPAgent:
             return await runner.run(tool, arguments, call)
         if checked.dry_run:
             return checked.result
-        result = await runner.run(tool, checked.arguments, call)
+        try:
+            result = await runner.run(tool, checked.arguments, call)
+        except (InvalidArguments, TransportError, ConfigurationError) as exc:
+            # Limits count calls that were sent: one refused before sending gives its turn back.
+            if not isinstance(exc, TransportError) or exc.nothing_sent:
+                guard.release(checked)
+            raise
         if checked.remember_session:
             guard.remember(tool, {**checked.arguments, **tool.pinned}, result)
         return result

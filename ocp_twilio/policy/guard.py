@@ -10,18 +10,21 @@ CallRefused, which says what the policy allows; nothing is sent.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any, NoReturn, Protocol
 
 import jsonschema
 
-from .._exceptions import CallRefused, PolicyError
-from ..specs.effects import recipient_arguments
+from .._exceptions import CallRefused, OCPError, PolicyError
+from ..http.dispatch import Attempts
+from ..specs.effects import EFFECT_WORDS, recipient_arguments
+from ..specs.names import CALL_TOOL
 from ..tools.masking import masked_arguments
 from ..tools.tool import Tool
 from .approval import Approval, ApprovalRequest, Approver, ask
@@ -29,8 +32,29 @@ from .audit import AuditLog, Decision
 from .rules import Budget, Policy, RateLimit, Where, normal_recipient, rule_origin
 from .selectors import Selector
 
-if TYPE_CHECKING:
-    from .._running import Call, Runner
+
+class Runner(Protocol):
+    """What the guard needs of a tool's runner (``_running.Runner`` is one)."""
+
+    def render(self, tool: Tool, arguments: Mapping[str, Any]) -> Mapping[str, Any] | None: ...
+
+    def delegate(
+        self, tool: Tool, arguments: Mapping[str, Any]
+    ) -> tuple[Tool, Runner, Mapping[str, Any]] | None: ...
+
+
+class Call(Protocol):
+    """What the guard reads of one call's settings (``_running.Call`` is one)."""
+
+    @property
+    def tool_call_id(self) -> str | None: ...
+
+    @property
+    def approver(self) -> Approver | None: ...
+
+    @property
+    def attempts(self) -> Attempts | None: ...
+
 
 __all__ = ["Checked", "PolicyGuard", "RuleReport"]
 
@@ -48,7 +72,7 @@ class Checked:
     """A call the policy lets through other than as given: the arguments to run (a frozen copy
     where approval was asked for), or a dry run's answer in ``result``."""
 
-    __slots__ = ("arguments", "dry_run", "remember_session", "result")
+    __slots__ = ("arguments", "dry_run", "remember_session", "reserved", "result")
 
     def __init__(
         self,
@@ -57,12 +81,15 @@ class Checked:
         *,
         dry_run: bool = False,
         remember_session: bool = False,
+        reserved: tuple[tuple[deque[Any], Any], ...] = (),
     ) -> None:
         self.arguments = arguments
         self.result = result
         self.dry_run = dry_run
         # A Pay session the call creates: what completing it will charge is noted.
         self.remember_session = remember_session
+        # What the call took from rate windows and budgets: given back if nothing was sent.
+        self.reserved = reserved
 
 
 @dataclass(frozen=True)
@@ -124,6 +151,23 @@ class PolicyGuard:
         if pins:
             _check_pins(tool, pins, self.policy)
         return pins
+
+    def check_pins(self, tools: Iterable[Tool]) -> None:
+        """PolicyError for a pin that no tool its rule selects can take (a misspelt argument:
+        ``from`` for ``From``), or one a tool cannot take as given."""
+        tools = list(tools)
+        for selector, arguments in self.policy.pin:
+            chosen = [t for t in tools if selector.could_match(t)]
+            taken = {p.name for t in chosen for p in t.spec.parameters}
+            for name in arguments:
+                if name not in taken:
+                    where = rule_origin(("pin", selector.text, name), self.policy.origins)
+                    raise PolicyError(
+                        f"Policy rule {where}: no tool that {selector.text} selects takes an "
+                        f"argument {name!r} (names are case-sensitive); fix or remove it."
+                    )
+        for tool in tools:
+            self.pins_for(tool)
 
     def report(self, tools: Iterable[Tool]) -> list[RuleReport]:
         """Each rule and the tools it selects (a pin: those that have its arguments)."""
@@ -196,9 +240,14 @@ class PolicyGuard:
             self._check_call(tool, rules, sent, effects, call)  # limits may have moved meanwhile
         else:
             self._note(tool, "allowed", None, call)
-        if rules.rates or rules.budgets:
-            self._count(tool, rules, sent, effects)
-        return Checked(arguments, remember_session=rules.charges)
+        reserved = self._count(tool, rules, sent, effects) if rules.rates or rules.budgets else ()
+        return Checked(arguments, remember_session=rules.charges, reserved=reserved)
+
+    def release(self, checked: Checked) -> None:
+        """Give back what a call took from the windows and budgets: it sent nothing."""
+        for entries, entry in checked.reserved:
+            with contextlib.suppress(ValueError):  # already out of its window
+                entries.remove(entry)
 
     def preview(
         self, tool: Tool, runner: Runner, arguments: Mapping[str, Any]
@@ -220,7 +269,7 @@ class PolicyGuard:
             return None
         try:
             return self._request(tool, runner, arguments, effects, reasons, None)
-        except Exception:  # invalid arguments: the call fails before any approval is needed
+        except OCPError:  # invalid arguments: the call fails before any approval is needed
             return None
 
     def remember(self, tool: Tool, arguments: Mapping[str, Any], result: Any) -> None:
@@ -244,6 +293,8 @@ class PolicyGuard:
         return rules
 
     def _compile(self, tool: Tool) -> _ToolRules:
+        if tool.spec.name == CALL_TOOL and not tool.path:  # compact mode's, no operation
+            return self._compile_router(tool)
         policy = self.policy
         rules = _ToolRules()
         effects = tool.effects | tool.possible_effects
@@ -294,6 +345,23 @@ class PolicyGuard:
             or policy.dry_run
         )
         return rules
+
+    def _compile_router(self, tool: Tool) -> _ToolRules:
+        """callTwilioTool's rules: the call it makes is decided where it is made (call_tool
+        again), so only rules that name callTwilioTool itself (by name, API, service or tag)
+        apply here; an effect rule is for the tool it calls."""
+        policy = self.policy
+        named = [(i, s) for i, s in enumerate(policy.deny) if not s.of_effect]
+        for i, selector in named:
+            if selector.matches(tool, frozenset()):
+                return _ToolRules(refusal=(policy.origin(("deny", i)), _denied(selector)))
+        allow = policy.allow
+        if allow is not None and not any(
+            s.of_effect or s.matches(tool, frozenset()) for s in allow
+        ):
+            listed = ", ".join(s.text for s in allow)
+            return _ToolRules(refusal=("allow", f"the policy allows only: {listed}."))
+        return _ToolRules(plain=not policy.dry_run)
 
     def _minds_spending(self) -> bool:
         """Whether a rule turns on spending: what completing a Pay session charges matters."""
@@ -436,12 +504,19 @@ class PolicyGuard:
 
     def _count(
         self, tool: Tool, rules: _ToolRules, sent: Mapping[str, Any], effects: frozenset[str]
-    ) -> None:
+    ) -> tuple[tuple[deque[Any], Any], ...]:
         now = time.monotonic()
+        taken: list[tuple[deque[Any], Any]] = []
         for i, rate in rules.rates:
-            self._window(i, tool.name, rate.per, now).append(now)
+            window = self._window(i, tool.name, rate.per, now)
+            window.append(now)
+            taken.append((window, now))
         for i, _, amount in self._budget_uses(tool, rules, sent, effects):
-            self._spent.setdefault(i, deque()).append((now, amount))
+            spent = self._spent.setdefault(i, deque())
+            entry = (now, amount)
+            spent.append(entry)
+            taken.append((spent, entry))
+        return tuple(taken)
 
     def _window(self, rule: int, tool: str, per: float, now: float) -> deque[float]:
         window = self._windows.setdefault((rule, tool), deque())
@@ -494,7 +569,7 @@ class PolicyGuard:
         answer = {"dry_run": True, "tool": tool.name, "request": request}
         return Checked(arguments, answer, dry_run=True)
 
-    def _refuse(self, tool: Tool, call: Call | None, rule: str, detail: str) -> None:
+    def _refuse(self, tool: Tool, call: Call | None, rule: str, detail: str) -> NoReturn:
         self._note(tool, "refused", rule, call)
         raise CallRefused(tool.name, rule, detail)
 
@@ -517,19 +592,8 @@ class PolicyGuard:
 
 def _denied(selector: Selector) -> str:
     if selector.of_effect:
-        return f"the policy denies every call that {_EFFECT_WORDS[selector.value]}."
+        return f"the policy denies every call that {EFFECT_WORDS[selector.value]}."
     return f"the policy denies {selector.text}."
-
-
-# How a refusal says what the denied calls do.
-_EFFECT_WORDS = {
-    "read": "reads",
-    "write": "changes something",
-    "delete": "deletes",
-    "contacts-person": "contacts a person",
-    "spends-money": "spends money",
-    "account": "touches the account's keys, users or sub-accounts",
-}
 
 
 def _charge(arguments: Mapping[str, Any]) -> tuple[Decimal, str] | None:

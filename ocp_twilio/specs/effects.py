@@ -25,6 +25,7 @@ from .names import CALL_TOOL
 
 __all__ = [
     "EFFECTS",
+    "EFFECT_WORDS",
     "Effect",
     "conditional_effects",
     "effects_of",
@@ -41,6 +42,16 @@ EFFECTS: tuple[Effect, ...] = (
     "spends-money",
     "account",
 )
+
+# What a call of each effect does, in words (a refusal says which calls the policy denies).
+EFFECT_WORDS: Mapping[str, str] = {
+    "read": "reads",
+    "write": "changes something",
+    "delete": "deletes",
+    "contacts-person": "contacts a person",
+    "spends-money": "spends money",
+    "account": "touches the account's keys, users or sub-accounts",
+}
 
 TABLE = Path(__file__).with_name("effect_table.yaml")
 

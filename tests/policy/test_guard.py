@@ -344,3 +344,41 @@ async def test_the_span_of_a_call_carries_the_policy_decision(agent: OCPAgent) -
         ("execute_tool api_v2010__createMessage", "refused"),
         ("execute_tool api_v2010__fetchMessage", "allowed"),
     ]
+
+
+async def test_call_twilio_tool_is_decided_by_the_tool_it_names_not_by_its_own_effects(
+    agent: OCPAgent, recording_server: RecordingServer
+) -> None:
+    approver = Approver(True)
+    use(
+        agent, {"deny": ["effect:delete"], "require_approval": ["effect:contacts-person"]}, approver
+    )
+    offered = [t["function"]["name"] for t in agent.tools_for("openai", compact=True)]
+    assert "callTwilioTool" in offered
+    await agent.call_tool("callTwilioTool", {"name": "createMessage", "arguments": MESSAGE})
+    assert [a.tool for a in approver.asked] == ["api_v2010__createMessage"]  # asked once
+    with pytest.raises(CallRefused, match=r"deny\[0\]"):
+        await agent.call_tool(
+            "callTwilioTool", {"name": "deleteMessage", "arguments": {"Sid": "SM" + "0" * 32}}
+        )
+    assert [r.method for r in recording_server.requests] == ["POST"]
+    use(agent, {"deny": ["callTwilioTool"]})
+    with pytest.raises(CallRefused, match="the policy denies callTwilioTool"):
+        await agent.call_tool("callTwilioTool", {"name": "fetchMessage", "arguments": {}})
+
+
+async def test_a_call_refused_before_sending_takes_nothing_from_the_limits(
+    agent: OCPAgent, recording_server: RecordingServer
+) -> None:
+    use(agent, {"limits": {"rates": [{"tools": "createMessage", "calls": 1, "per": "1h"}]}})
+    with pytest.raises(InvalidArguments):
+        await agent.call_tool("createMessage", {**MESSAGE, "To": 5})
+    await agent.call_tool("createMessage", MESSAGE)
+    with pytest.raises(CallRefused, match="at most 1 calls"):
+        await agent.call_tool("createMessage", MESSAGE)
+    assert len(recording_server.requests) == 1
+
+
+async def test_a_pin_of_an_argument_no_selected_tool_takes_is_refused(agent: OCPAgent) -> None:
+    with pytest.raises(PolicyError, match=r"pin\.createMessage\.from.*case-sensitive"):
+        use(agent, {"pin": {"createMessage": {"from": "+15005550006"}}})
