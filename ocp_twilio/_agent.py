@@ -393,8 +393,8 @@ class OCPAgent:
             guard = PolicyGuard(_policy_of(policy), self._approver, self.audit)
             tools = self._catalog.tools()
             if tools:
-                guard.check_matches([*tools, *self._catalog.compact()])
                 guard.check_pins(tools)  # a pin no tool can take fails here, not on a call
+                guard.check_matches([*tools, *self._catalog.compact()])
             self._guard = guard
         for registered in list(self._apis.values()):
             self._install(registered)
