@@ -311,9 +311,10 @@ async def _exchange(
     kept in a local: error trackers record the locals of every frame an exception leaves (of an
     OAuth access token, only its generation number is).
 
-    A call refused with 401 while it carried an access token is sent once more with a new one,
-    whatever its method: a 401 is answered before Twilio acts on a request, so the request did
-    nothing, and sending it again cannot do anything twice."""
+    A call refused with 401 while it carried an access token drops the token; it is sent once
+    more with a new one only where repeating it is harmless (an idempotent method, or an
+    IdempotencyKey): Twilio answers 401 before it acts, but a proxy in front of it may answer
+    401 after the request went through."""
     policy = dispatcher.retries
     # The deadline on time.monotonic, not the loop's clock: asyncio.get_running_loop()
     # makes a system call (getpid) on every call in Python 3.11, twice per attempt here.
@@ -378,8 +379,12 @@ async def _exchange(
             assert dispatcher.tokens is not None
             dispatcher.tokens.expire(generation)
             refreshed = True
-            logger.info("%s %s: HTTP 401; sent again with a new access token", tool, request.method)
-            continue
+            # Sent again only where a repeat is harmless: a 401 may come from a proxy after the
+            # request went through, so a POST without a key is not repeated (the next call
+            # fetches a new token).
+            if request.idempotent:
+                logger.info("%s %s: HTTP 401; sent again with a new token", tool, request.method)
+                continue
         retry_after = parse_retry_after(answer.retry_after) if answer else None
         if _may_retry(request, answer, failure):
             wait = policy.backoff(retry, retry_after)

@@ -78,15 +78,34 @@ async def test_an_expired_token_is_fetched_again(
     ]
 
 
-async def test_a_401_fetches_a_new_token_and_sends_the_post_once_more(
+async def test_a_401_fetches_a_new_token_and_sends_a_get_once_more(
     agent: OCPAgent, token_server: TokenServer
 ) -> None:
     await agent.call_tool("listThing", {})
     token_server.refused.add("tok-1")  # revoked at Twilio before it expired
 
-    result = await agent.call_tool("createThing", {})
+    await agent.call_tool("listThing", {})
 
-    assert result == {"sid": "TH" + "0" * 32}
+    assert [(r.method, r.headers["Authorization"]) for r in token_server.api_requests] == [
+        ("GET", "Bearer tok-1"),
+        ("GET", "Bearer tok-1"),
+        ("GET", "Bearer tok-2"),
+    ]
+    assert len(token_server.token_requests) == 2
+
+
+async def test_a_post_refused_with_401_is_not_sent_again_but_the_next_call_has_a_new_token(
+    agent: OCPAgent, token_server: TokenServer
+) -> None:
+    await agent.call_tool("listThing", {})
+    token_server.refused.add("tok-1")
+
+    # A 401 may come from a proxy after the POST went through: it is the call's answer.
+    with pytest.raises(TwilioAPIError) as caught:
+        await agent.call_tool("createThing", {})
+    assert caught.value.status == 401
+    assert await agent.call_tool("createThing", {}) == {"sid": "TH" + "0" * 32}
+
     assert [(r.method, r.headers["Authorization"]) for r in token_server.api_requests] == [
         ("GET", "Bearer tok-1"),
         ("POST", "Bearer tok-1"),
@@ -99,11 +118,11 @@ async def test_a_second_401_is_the_answer(agent: OCPAgent, token_server: TokenSe
     token_server.refused.update({"tok-1", "tok-2", "tok-3"})
 
     with pytest.raises(TwilioAPIError) as caught:
-        await agent.call_tool("createThing", {})
+        await agent.call_tool("listThing", {})
 
     assert caught.value.status == 401
-    # One refresh, once: two POSTs, two tokens, then the 401 is the call's answer.
-    assert [r.method for r in token_server.api_requests] == ["POST", "POST"]
+    # One refresh, once: two GETs, two tokens, then the 401 is the call's answer.
+    assert [r.method for r in token_server.api_requests] == ["GET", "GET"]
     assert len(token_server.token_requests) == 2
 
 
