@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from ..tools.masking import MASK, is_secret_name
 from ..tools.paging import FIELDS, NEXT_CURSOR, cursor_after
 from ..tools.tool import Tool
 
@@ -157,7 +158,7 @@ class _Kept:
 
 def _trimmed(value: Any, *, top_level_page: bool = False) -> Any:
     """``value`` without link fields and nulls (and, at the top of a list answer, its page
-    fields), but for the fields the model asked for by name."""
+    fields), but for the fields the model asked for by name; secrets masked."""
     if isinstance(value, list):
         return [_trimmed(item) for item in value]
     if not isinstance(value, dict):
@@ -168,9 +169,13 @@ def _trimmed(value: Any, *, top_level_page: bool = False) -> Any:
         if key in dropped:
             continue
         if isinstance(item, _Kept):
-            kept[key] = _trimmed(item.value)
-        elif item is not None:
-            kept[key] = _trimmed(item)
+            item = item.value
+        elif item is None:
+            continue
+        # A secret (an account's auth_token) never reaches a model, asked for or not.
+        kept[key] = (
+            MASK if isinstance(item, str) and item and is_secret_name(key) else _trimmed(item)
+        )
     return kept
 
 

@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["MASK", "masked_arguments", "masked_body", "masked_text"]
+__all__ = [
+    "MASK",
+    "is_secret_name",
+    "masked_arguments",
+    "masked_body",
+    "masked_secrets",
+    "masked_text",
+]
 
 MASK = "***"
 _SECRET_NAME = re.compile(
@@ -25,6 +32,30 @@ _SECRET_NAME = re.compile(
 )
 _NOT_SECRET = frozenset({"IdempotencyKey", "TokenType"})
 _DIGIT_RUN = re.compile(r"(?<![+\d])\d(?:[ -]?\d){12,18}(?!\d)")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a value of this name is a secret's (a password, token, key, credential, card
+    number or security code); a SID or URL never is (``CredentialSid``, ``auth_url``)."""
+    lowered = name.lower()
+    if name in _NOT_SECRET or lowered.endswith(("sid", "url", "uri")):
+        return False
+    return _SECRET_NAME.search(name) is not None
+
+
+def masked_secrets(value: Any) -> Any:
+    """``value`` (an answer) with the strings of secret-named fields masked (a copy where any
+    is): an account's ``auth_token`` never reaches a model."""
+    if isinstance(value, list):
+        return [masked_secrets(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    return {
+        key: MASK
+        if isinstance(item, str) and item and is_secret_name(str(key))
+        else masked_secrets(item)
+        for key, item in value.items()
+    }
 
 
 def masked_arguments(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,7 +85,7 @@ def masked_text(text: str) -> str:
 
 
 def _masked_value(name: str, value: Any) -> Any:
-    if name not in _NOT_SECRET and _SECRET_NAME.search(name):
+    if is_secret_name(name):
         return MASK
     if isinstance(value, str):
         return masked_text(value)

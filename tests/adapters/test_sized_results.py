@@ -4,12 +4,15 @@ the MCP server, while call_tool returns the whole answer. Against a real server 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
+from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
 from support.files import SHARED_OAI
 from support.pages import list_agent
+from support.servers import RecordingServer
 
 from ocp_twilio import ConfigurationError, OCPAgent, anthropic_tool_result, openai_tool_result
 from ocp_twilio.adapters._sizing import count_tokens
@@ -101,3 +104,38 @@ async def test_the_mcp_server_serves_the_sized_view_as_text_and_structured_conte
 async def test_a_budget_too_small_to_show_anything_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="result_tokens must be a whole number of tokens"):
         OCPAgent(result_tokens=10)
+
+
+ACCOUNT_SPEC = """
+api: twilio
+service: api_v2010
+server: https://api.twilio.com
+operations:
+  - name: fetchAccount
+    operation_id: FetchAccount
+    method: GET
+    path: /2010-04-01/Accounts/{Sid}.json
+    parameters:
+      - {name: Sid, in: path, required: true, schema: {type: string}}
+    response: {status: 200, schema: {type: object}}
+"""
+
+
+async def test_an_accounts_auth_token_never_reaches_the_model(
+    recording_server: RecordingServer, tmp_path: Path
+) -> None:
+    account = {"sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "credential_sid": "CR" + "1" * 32}
+    recording_server.reply(200, account)
+    spec = tmp_path / "account.yaml"
+    spec.write_text(ACCOUNT_SPEC)
+    async with OCPAgent() as agent:
+        await agent.register_api(
+            "twilio", spec=spec, base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        block = {"type": "tool_use", "id": "t1", "name": "fetchAccount", "input": {"Sid": "AC1"}}
+        shown = await anthropic_tool_result(agent, block, offered=agent.list_tools())
+        whole = await agent.call_tool("fetchAccount", {"Sid": "AC1"})  # the application's
+
+    assert AUTH_TOKEN not in shown["content"]
+    assert json.loads(shown["content"]) == {**account, "auth_token": "***"}
+    assert whole == account

@@ -22,6 +22,7 @@ from ..._exceptions import ConfigurationError, ToolNotFound
 from ..._extras import needs_extra
 from ..._version import __version__
 from ...payments.tools import NO_RECEIVER, is_progress_tool
+from ...tools.masking import masked_secrets
 from ...tools.offer import Offer
 from ...tools.tool import Tool
 from .._calls import call_for_model, error_text
@@ -105,7 +106,7 @@ def served_by(
             approver=approver_for(ctx, agent.approver),
         )
         content = (
-            _structured(tool, outcome.data, outcome.view)
+            _structured(tool, masked_secrets(outcome.data), outcome.view)
             if not outcome.is_error and tool.name in structured and isinstance(outcome.data, dict)
             else None
         )
