@@ -486,7 +486,8 @@ class PolicyGuard:
         for i, budget in rules.budgets:
             if budget.currency is None:
                 if CONTACTS_PERSON in effects:
-                    uses.append((i, budget, Decimal(1)))
+                    people = _people(recipient_arguments(tool.spec), sent)
+                    uses.append((i, budget, Decimal(people)))
             elif SPENDS_MONEY in effects:
                 known = self._sessions.get(str(sent.get("Sid")))
                 if known is not None and known[1] == budget.currency:
@@ -594,6 +595,15 @@ def _denied(selector: Selector) -> str:
     if selector.of_effect:
         return f"the policy denies every call that {EFFECT_WORDS[selector.value]}."
     return f"the policy denies {selector.text}."
+
+
+def _people(recipients: tuple[str, ...], sent: Mapping[str, Any]) -> int:
+    """How many sends one call makes: one for each recipient it lists (a notification to
+    twenty identities is twenty), at least one."""
+    listed = sum(
+        len(v) if isinstance(v := sent.get(n), list) else v is not None for n in recipients
+    )
+    return max(1, listed)
 
 
 def _charge(arguments: Mapping[str, Any]) -> tuple[Decimal, str] | None:

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from support.credentials import AUTH_TOKEN
+from support.credentials import AUTH_TOKEN, TWILIO_ENV
+from support.files import SPECS as SPEC_FILES
 from support.payments import create_arguments, update_arguments
-from support.policy import messaging_agent
+from support.policy import SPECS, messaging_agent
 from support.servers import RecordingServer
 from support.span_capture import captured_spans
 
@@ -25,6 +26,7 @@ from ocp_twilio import (
 )
 
 MESSAGE = {"To": "+15551234567", "Body": "Your table is ready"}
+SPECS_WITH_NOTIFY = [*SPECS, SPEC_FILES / "notify.yaml"]
 CARD = "4111 1111 1111 1111"
 
 
@@ -382,3 +384,33 @@ async def test_a_call_refused_before_sending_takes_nothing_from_the_limits(
 async def test_a_pin_of_an_argument_no_selected_tool_takes_is_refused(agent: OCPAgent) -> None:
     with pytest.raises(PolicyError, match=r"pin\.createMessage\.from.*case-sensitive"):
         use(agent, {"pin": {"createMessage": {"from": "+15005550006"}}})
+
+
+async def test_a_notification_counts_a_send_for_each_person_and_segments_are_checked(
+    recording_server: RecordingServer,
+) -> None:
+    rules = {
+        "limits": {
+            "recipients": {"prefixes": ["+1"]},
+            "budgets": {"sends": {"count": 3, "per": "1d"}},
+        }
+    }
+    async with OCPAgent() as agent:
+        await agent.register_api(
+            "twilio",
+            spec=SPECS_WITH_NOTIFY,
+            base_url=recording_server.url,
+            environ=TWILIO_ENV,
+        )
+        use(agent, rules)
+        notify = {"ServiceSid": "IS" + "0" * 32, "Body": "hi"}
+        with pytest.raises(CallRefused, match="everyone may not be contacted"):
+            await agent.call_tool("createNotification", {**notify, "Segment": ["everyone"]})
+        await agent.call_tool(
+            "createNotification", {**notify, "Identity": ["+15550001", "+15550002"]}
+        )
+        with pytest.raises(CallRefused, match="has 1 left"):
+            await agent.call_tool(
+                "createNotification", {**notify, "Identity": ["+15550003", "+15550004"]}
+            )
+    assert len(recording_server.requests) == 1
