@@ -20,6 +20,7 @@ from ._exceptions import (
     ArgumentError,
     ConfigurationError,
     InvalidArguments,
+    ResponseValidationError,
     TransportError,
     TwilioAPIError,
 )
@@ -550,7 +551,7 @@ class OCPAgent:
         if timeout is not None or tool_call_id is not None or approver is not None:
             call = Call(timeout, tool_call_id, None, self._in_flight, approver)
         # 2. Check, 3. run, and 4. record (the context's history and the span). The check is
-        #    the operator's policy (allow, pins, limits, approval), in _checked_run.
+        #    the operator's policy (allow, pins, limits, approval), in _guarded_run.
         if not runner.recorded:
             if self._guard is None:
                 return await runner.run(tool, given, call)
@@ -588,6 +589,10 @@ class OCPAgent:
             raise InvalidArguments(tool.name, [ArgumentError((), problem)])
         while True:
             answer = await self.call_tool(tool.name, given, api=tool.api or None, timeout=timeout)
+            if not isinstance(answer, Mapping):  # only with response_validation="off"/"warn"
+                raise ResponseValidationError(
+                    tool.name, [ArgumentError((), "a page must be a JSON object")], answer
+                )
             for record in answer.get(paging.records) or ():
                 yield record
             cursor = answer.get(NEXT_CURSOR)

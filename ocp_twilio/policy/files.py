@@ -69,26 +69,30 @@ def _toml(data: bytes, path: Path) -> tuple[Any, dict[Where, str]]:
         document = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise PolicyError(f"Cannot read policy file {path}: {exc}.") from None
-    # tomllib keeps no positions: a key is found on the first line that sets it.
-    text = data.decode("utf-8").splitlines()
+    # tomllib keeps no positions: a key is found on the first line that sets it, each line
+    # read once whatever the size of the file.
+    first_line = _key_lines(data.decode("utf-8").splitlines())
     lines: dict[Where, str] = {}
 
     def walk(node: Any, where: Where) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
                 at = (*where, key)
-                found = _line_setting(text, key)
-                if found is not None:
-                    lines[at] = f"{path.name} line {found}"
+                if key in first_line:
+                    lines[at] = f"{path.name} line {first_line[key]}"
                 walk(value, at)
 
     walk(document, ())
     return document, lines
 
 
-def _line_setting(text: list[str], key: str) -> int | None:
-    pattern = re.compile(rf'^\s*(\[+\s*)?(["\']?){re.escape(key)}\2\s*[=.\]]')
+# A key where TOML sets one: at a line's start, in a table header, after "{" or "," or ".".
+_KEY = re.compile(r"""(?:^|[{,.\[])\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*(?=[=.\]])""")
+
+
+def _key_lines(text: list[str]) -> dict[str, int]:
+    first: dict[str, int] = {}
     for number, line in enumerate(text, 1):
-        if pattern.search(line) or re.search(rf'[{{,]\s*(["\']?){re.escape(key)}\1\s*=', line):
-            return number
-    return None
+        for found in _KEY.finditer(line):
+            first.setdefault(found[1] or found[2] or found[3], number)
+    return first

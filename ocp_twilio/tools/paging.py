@@ -266,7 +266,7 @@ def _decoded(text: Any) -> dict[str, Any] | None:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         document = json.loads(raw)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):  # RecursionError: "[[[[...", forged
         return None
     if not isinstance(document, dict) or set(document) != {"t", "p", "s", "a"}:
         return None
