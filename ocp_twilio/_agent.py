@@ -41,7 +41,7 @@ from .payments.receiver import (
 from .payments.stores import MemoryProgressStore, ProgressStore
 from .policy.approval import ApprovalRequest, Approver
 from .policy.audit import AuditLog
-from .policy.guard import PolicyGuard, RuleReport
+from .policy.guard import PolicyGuard
 from .policy.rules import Policy
 from .registration.apis import RegisteredAPI, register
 from .registration.options import (
@@ -400,12 +400,6 @@ class OCPAgent:
         for registered in list(self._apis.values()):
             self._install(registered)
 
-    def policy_report(self) -> list[RuleReport]:
-        """Each rule of the policy in force and the registered tools it selects."""
-        if self._guard is None:
-            return []
-        return self._guard.report(self._catalog.tools())
-
     def approval_request(
         self, name: str, arguments: Mapping[str, Any] | None, *, api: str | None = None
     ) -> ApprovalRequest | None:
@@ -451,6 +445,13 @@ class OCPAgent:
 
     def list_tools(self, api: str | None = None) -> list[Tool]:
         return self._catalog.tools(api)
+
+    def model_tools(self, api: str | None = None) -> list[Tool]:
+        """The registered tools (of ``api``, or all) a model may be offered: all but those the
+        operator's policy refuses whatever the arguments. The adapters offer these by default."""
+        tools = self._catalog.tools(api)
+        guard = self._guard
+        return tools if guard is None else [t for t in tools if not guard.refuses(t)]
 
     def compact_tools(self, api: str | None = None) -> list[Tool]:
         """findTwilioTool, describeTwilioTool and callTwilioTool, through which a model reaches
@@ -506,7 +507,7 @@ class OCPAgent:
         the helper as ``offered=`` instead.
         """
         offer = self._catalog.offer(api, services, tags, names, compact=compact)
-        if self._guard is not None:  # a tool the policy always refuses is no use to a model
+        if self._guard is not None:  # as model_tools: one the policy always refuses is no use
             guard = self._guard
             offer = Offer(tool for tool in offer.tools if not guard.refuses(tool))
         from .adapters import tool_definitions

@@ -47,6 +47,11 @@ class ToolCaller(Protocol):
 
     def list_tools(self, api: str | None = None) -> list[Tool]: ...
 
+    def model_tools(self, api: str | None = None) -> list[Tool]:
+        """The tools a model may be offered: those the operator's policy does not always
+        refuse."""
+        ...
+
     def offer_for(self, framework: str) -> Offer: ...
 
     async def call_tool(

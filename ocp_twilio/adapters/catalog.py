@@ -21,10 +21,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..http.hosts import is_twilio_host
 from ..ocp.entries import EXTENSION
 from ..ocp.plugin import APIDefinition
 from ..ocp.tool_format import camel_case, ocp_tool, tool_extension
+from ..specs.hosts import is_twilio_host
 from ..tools.tool import Tool
 
 __all__ = ["entry_name", "ocp_catalog", "ocp_catalog_entry", "tool_names"]

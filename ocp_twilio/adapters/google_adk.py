@@ -41,7 +41,7 @@ __all__ = ["OCPTool", "as_adk_tools"]
 def as_adk_tools(agent: ToolCaller, tools: Iterable[Tool] | None = None) -> list[OCPTool]:
     """The agent's tools (or ``tools``) as ADK tools for ``LlmAgent(tools=...)``. They are the
     model's offer: each runs its own tool."""
-    offer = Offer(agent.list_tools() if tools is None else tools)
+    offer = Offer(agent.model_tools() if tools is None else tools)
     return [OCPTool(agent, tool, offer) for tool in offer.tools]
 
 

@@ -48,7 +48,7 @@ def as_langchain_tools(
     ``invoke`` where no event loop runs. They are the model's offer: each runs its own tool."""
     with needs_extra("langchain", "as_langchain_tools"):
         import langchain_core.tools  # noqa: F401  # the framework, checked before any tool is made
-    offer = Offer(agent.list_tools() if tools is None else tools)
+    offer = Offer(agent.model_tools() if tools is None else tools)
     return [_structured_tool(agent, offer, tool) for tool in offer.tools]
 
 

@@ -43,7 +43,7 @@ def as_openai_agents_tools(
     """
     with needs_extra("openai-agents", "as_openai_agents_tools"):
         import agents  # noqa: F401  # the SDK, checked before any tool is made
-    offer = Offer(agent.list_tools() if tools is None else tools)
+    offer = Offer(agent.model_tools() if tools is None else tools)
     return [_function_tool(agent, offer, tool, strict) for tool in offer.tools]
 
 

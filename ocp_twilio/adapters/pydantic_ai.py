@@ -45,7 +45,7 @@ def as_pydantic_ai_toolset(
     with needs_extra("pydantic-ai", "as_pydantic_ai_toolset"):
         from pydantic_ai import FunctionToolset
 
-    offer = Offer(agent.list_tools() if tools is None else tools)
+    offer = Offer(agent.model_tools() if tools is None else tools)
     return FunctionToolset(
         [_tool(agent, offer, tool) for tool in offer.tools], max_retries=max_retries
     )

@@ -157,7 +157,7 @@ def mcp(
             if policy is not None:  # before the tools are listed: pins leave their schemas
                 agent.use_policy(policy)
             beside = not compact or bool(services or tags or names)
-            tools = _chosen(agent.list_tools(), services, tags, names) if beside else []
+            tools = _chosen(agent.model_tools(), services, tags, names) if beside else []
             if compact:
                 tools = [*agent.compact_tools(), *tools]
             if receiver is not None:  # on stderr: over stdio, stdout is the MCP channel

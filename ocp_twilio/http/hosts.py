@@ -12,15 +12,13 @@ from urllib.parse import urlsplit, urlunsplit
 from yarl import URL
 
 from .._exceptions import ConfigurationError
-from ..specs.hosts import DEFAULT_SERVER, is_twilio_host, is_twilio_name
+from ..specs.hosts import DEFAULT_SERVER, is_twilio_name
 
 __all__ = [
-    "DEFAULT_SERVER",
     "TWILIO_ONLY",
     "CredentialScope",
     "has_userinfo",
     "is_loopback_host",
-    "is_twilio_host",
     "resolve_base_url",
 ]
 

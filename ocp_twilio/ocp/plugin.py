@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..http.hosts import DEFAULT_SERVER
+from ..specs.hosts import DEFAULT_SERVER
 from ..specs.model import OperationSpec
 from ..specs.sources import cache_root, load_operations, twilio_sources
 

@@ -28,9 +28,10 @@ from typing import Any
 
 from .._exceptions import APINotFound, ConfigurationError
 from ..http.aiohttp_transport import AiohttpTransport
-from ..http.hosts import DEFAULT_SERVER, resolve_base_url
+from ..http.hosts import resolve_base_url
 from ..http.timeout import Timeout
 from ..http.transport import Transport
+from ..specs.hosts import DEFAULT_SERVER
 from ..specs.model import OperationSpec, packaged_schemas_dir
 from ..specs.sources import cache_root, load_operations
 from .entries import EXTENSION, AuthConfig, auth_type, entry_auth, read_registry_file

@@ -14,10 +14,10 @@ from typing import NamedTuple
 from .._config import Environment
 from .._exceptions import ConfigurationError
 from ..http.credentials import Credentials
-from ..http.hosts import is_twilio_host
 from ..http.oauth import ClientCredentials
 from ..ocp.entry_credentials import entry_credentials
 from ..ocp.registry import ResolvedAPI
+from ..specs.hosts import is_twilio_host
 
 __all__ = ["APICredentials", "api_credentials"]
 

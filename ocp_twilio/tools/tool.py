@@ -12,7 +12,6 @@ from typing import Any
 from .._config import MAX_LIST_RECORDS
 from .._exceptions import ArgumentError, InvalidArguments
 from ..specs.effects import conditional_effects, effects_of
-from ..specs.methods import READ_METHODS
 from ..specs.model import OperationSpec, ParameterSpec
 from .body_forms import forms_schema
 from .encoding import IDEMPOTENCY_KEY, STATUS_CALLBACK, CallTemplate, PreparedRequest, idempotent
@@ -112,10 +111,6 @@ class Tool:
             p.name == STATUS_CALLBACK for p in self.spec.parameters
         )
 
-    def with_status_callback(self, url: str | None) -> Tool:
-        """This tool with StatusCallback owned by ``url`` (or by the model again, for None)."""
-        return self.owned(url, self._operator_pins)
-
     def owned(self, status_callback: str | None, pinned: Mapping[str, Any]) -> Tool:
         """This tool with StatusCallback owned by ``status_callback`` (None: by the model) and
         the arguments of ``pinned`` fixed by the operator; itself where nothing changes."""
@@ -149,11 +144,6 @@ class Tool:
     def possible_effects(self) -> frozenset[str]:
         """The effects of :attr:`conditions`."""
         return frozenset(self.conditions)
-
-    @property
-    def read_only(self) -> bool:
-        """True where a call changes nothing: a local tool, or a safe method."""
-        return self.local or self.spec.method in READ_METHODS
 
     @property
     def idempotent(self) -> bool:

@@ -59,7 +59,7 @@ def build_mcp_server(
     ``agent``, with the Pay sessions of the agent's receiver as resources, and prompts that guide
     a payment. The SDK's ``Client(server)`` talks to it in this process; the transports serve
     it to others."""
-    return served_by(agent, agent.list_tools() if tools is None else tools, name)[0]
+    return served_by(agent, agent.model_tools() if tools is None else tools, name)[0]
 
 
 def served_by(
