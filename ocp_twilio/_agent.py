@@ -393,9 +393,8 @@ class OCPAgent:
         else:
             guard = PolicyGuard(_policy_of(policy), self._approver, self.audit)
             tools = self._catalog.tools()
-            if tools:
-                guard.check_pins(tools)  # a pin no tool can take fails here, not on a call
-                guard.check_matches([*tools, *self._catalog.compact()])
+            if tools:  # else on the first call, as a policy given to the constructor
+                guard.match(tools, self._catalog.compact())
             self._guard = guard
         for registered in list(self._apis.values()):
             self._install(registered)
@@ -610,6 +609,8 @@ class OCPAgent:
         call: Call,
     ) -> Any:
         """The one place for what may run: the policy decides before any kind of tool runs."""
+        if not guard.matched:  # given before the APIs were registered: checked on first use
+            guard.match(self._catalog.tools(), self._catalog.compact())
         checked = await guard.check(tool, runner, arguments, call)
         if checked is None:
             return await runner.run(tool, arguments, call)

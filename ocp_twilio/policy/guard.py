@@ -14,7 +14,7 @@ import contextlib
 import copy
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn, Protocol
@@ -138,6 +138,8 @@ class PolicyGuard:
         # (time, amount) spent or sent under each budget, by budget index.
         self._spent: dict[int, deque[tuple[float, Decimal]]] = {}
         self._sessions: OrderedDict[str, tuple[Decimal, str]] = OrderedDict()
+        # Whether the rules were checked against the registered tools (see OCPAgent.use_policy).
+        self.matched = False
 
     # --- what the rules select ---------------------------------------------------------------
 
@@ -151,6 +153,13 @@ class PolicyGuard:
         if pins:
             _check_pins(tool, pins, self.policy)
         return pins
+
+    def match(self, tools: Sequence[Tool], compact: Iterable[Tool]) -> None:
+        """Check the rules against the registered ``tools`` (and the ``compact`` ones): a pin no
+        tool takes, or a rule that selects none, is a PolicyError."""
+        self.check_pins(tools)
+        self.check_matches([*tools, *compact])
+        self.matched = True
 
     def check_pins(self, tools: Iterable[Tool]) -> None:
         """PolicyError for a pin that no tool its rule selects can take (a misspelt argument:

@@ -156,3 +156,17 @@ async def test_records_refuses_a_tool_that_does_not_page() -> None:
         with pytest.raises(InvalidArguments, match="records\\(\\) reads list tools only"):
             [m async for m in agent.records("fetchMessage", {"Sid": "SM" + "0" * 32})]
     assert server.requests == []
+
+
+async def test_twilios_files_have_the_list_operations_the_reference_counts() -> None:
+    from support.credentials import TWILIO_ENV
+    from support.files import ROOT
+
+    from ocp_twilio import OCPAgent
+
+    async with OCPAgent() as agent:
+        await agent.register_api("twilio", spec=SHARED_OAI, environ=TWILIO_ENV)
+        paged = [tool for tool in agent.list_tools() if tool.paging is not None]
+    reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    assert f"Twilio's {len(paged)} list operations" in reference
+    assert len(paged) == 344

@@ -414,3 +414,13 @@ async def test_a_notification_counts_a_send_for_each_person_and_segments_are_che
                 "createNotification", {**notify, "Identity": ["+15550003", "+15550004"]}
             )
     assert len(recording_server.requests) == 1
+
+
+async def test_a_policy_given_before_registering_is_checked_on_the_first_call(
+    recording_server: RecordingServer,
+) -> None:
+    misspelt = Policy.from_mapping({"deny": ["creatMessage"]})
+    async with messaging_agent(recording_server.url, policy=misspelt) as agent:
+        with pytest.raises(PolicyError, match=r"deny\[0\] selects no registered tool"):
+            await agent.call_tool("fetchMessage", {"Sid": "SM" + "0" * 32})
+    assert recording_server.requests == []
