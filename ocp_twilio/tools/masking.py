@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 __all__ = [
     "MASK",
+    "is_credential_name",
     "is_secret_name",
     "masked_arguments",
     "masked_body",
@@ -31,28 +32,40 @@ _SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 _NOT_SECRET = frozenset({"IdempotencyKey", "TokenType"})
+# In an answer, card data is masked already (Twilio's, and the progress store's): only the
+# credentials an answer may hold are secrets there.
+_CREDENTIAL_NAME = re.compile(r"pass(word|code)|secret|token$|api.?key|private", re.IGNORECASE)
 _DIGIT_RUN = re.compile(r"(?<![+\d])\d(?:[ -]?\d){12,18}(?!\d)")
 
 
 def is_secret_name(name: str) -> bool:
     """Whether a value of this name is a secret's (a password, token, key, credential, card
     number or security code); a SID or URL never is (``CredentialSid``, ``auth_url``)."""
-    lowered = name.lower()
-    if name in _NOT_SECRET or lowered.endswith(("sid", "url", "uri")):
+    return _named(name, _SECRET_NAME)
+
+
+def is_credential_name(name: str) -> bool:
+    """Whether a value of this name in an answer is a credential (an account's auth_token, a
+    key's secret); a SID or URL never is."""
+    return _named(name, _CREDENTIAL_NAME)
+
+
+def _named(name: str, secret: re.Pattern[str]) -> bool:
+    if name in _NOT_SECRET or name.lower().endswith(("sid", "url", "uri")):
         return False
-    return _SECRET_NAME.search(name) is not None
+    return secret.search(name) is not None
 
 
 def masked_secrets(value: Any) -> Any:
-    """``value`` (an answer) with the strings of secret-named fields masked (a copy where any
-    is): an account's ``auth_token`` never reaches a model."""
+    """``value`` (an answer) with the strings of credential-named fields masked (a copy): an
+    account's ``auth_token`` never reaches a model."""
     if isinstance(value, list):
         return [masked_secrets(item) for item in value]
     if not isinstance(value, dict):
         return value
     return {
         key: MASK
-        if isinstance(item, str) and item and is_secret_name(str(key))
+        if isinstance(item, str) and item and is_credential_name(str(key))
         else masked_secrets(item)
         for key, item in value.items()
     }
