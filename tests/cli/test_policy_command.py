@@ -122,10 +122,12 @@ async def test_mcp_with_a_policy_refuses_over_stdio(
         ClientSession(read, write) as session,  # declares no elicitation: nobody to ask
     ):
         await session.initialize()
+        listed = await listed_names(session)
         denied = await session.call_tool(UPDATE_TOOL, update_arguments())
         unasked = await session.call_tool(CREATE_TOOL, arguments)
 
     assert recording_server.requests == []
+    assert UPDATE_TOOL not in listed and CREATE_TOOL in listed  # denied always: not offered
     for result, phrase in (
         (denied, f"the policy denies {UPDATE_TOOL}"),
         (unasked, "cannot ask a person"),
@@ -134,3 +136,14 @@ async def test_mcp_with_a_policy_refuses_over_stdio(
         content = result.content[0]
         assert isinstance(content, types.TextContent)
         assert "refused by the operator's policy" in content.text and phrase in content.text
+
+
+async def listed_names(session: ClientSession) -> set[str]:
+    names: set[str] = set()
+    cursor: str | None = None
+    while True:
+        page = await session.list_tools(params=types.PaginatedRequestParams(cursor=cursor))
+        names.update(tool.name for tool in page.tools)
+        if page.next_cursor is None:
+            return names
+        cursor = page.next_cursor

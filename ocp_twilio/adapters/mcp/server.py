@@ -94,12 +94,17 @@ def served_by(
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         tool = served.get(params.name)
-        if tool is None:  # the specification's protocol error, not a tool that failed
+        refused = None if tool is not None else _always_refused(agent, params.name)
+        if refused is not None:
+            tool = refused
+        elif tool is None:  # the specification's protocol error, not a tool that failed
             close = difflib.get_close_matches(params.name, served, n=3, cutoff=0.6)
             raise MCPError(types.INVALID_PARAMS, error_text(ToolNotFound(params.name, close)))
         outcome = await call_for_model(
             agent,
-            offer,
+            # A tool the policy always refuses is not listed, yet a model that names it learns
+            # why from the policy itself (which refuses and audits it), not "no such tool".
+            offer if refused is None else Offer([refused]),
             tool.name,
             params.arguments or {},
             prepare=real_keys,
@@ -133,6 +138,17 @@ def served_by(
         **PaymentPrompts(tools).handlers(),
     )
     return server, pay_sessions
+
+
+def _always_refused(agent: ToolCaller, name: str) -> Tool | None:
+    """The agent's tool called ``name`` where the operator's policy refuses it whatever the
+    arguments (which is why it was not listed), else None."""
+    if agent.policy is None:
+        return None
+    offered = {tool.name for tool in agent.model_tools()}
+    return next(
+        (tool for tool in agent.list_tools() if tool.name == name and name not in offered), None
+    )
 
 
 def progress_served(agent: ToolCaller) -> bool:
