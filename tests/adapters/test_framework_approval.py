@@ -19,7 +19,7 @@ from google.adk.agents import LlmAgent
 from google.adk.runners import InMemoryRunner
 from google.genai import types
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, ToolCall, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -29,8 +29,9 @@ from pydantic_ai import Agent as PydanticAgent
 from pydantic_ai import DeferredToolRequests, DeferredToolResults, ToolDenied
 from pydantic_ai.messages import ModelMessage
 from support.credentials import TWILIO_ENV
+from support.policy import MESSAGE, messaging_agent
 from support.scripted_models import ScriptedLlm, ScriptedModel, returns, scripted
-from support.servers import RecordingServer
+from support.servers import RecordingServer, serve_recording
 
 from ocp_twilio import OCPAgent, Tool
 from ocp_twilio.adapters.google_adk import as_adk_tools
@@ -178,10 +179,14 @@ def _react_graph(tools: list[Any], call: Call) -> CompiledStateGraph[Any, Any, A
     """A model and LangGraph's ToolNode in a loop, checkpointed in memory: an interrupt pauses
     it and Command(resume=...) resumes the same thread."""
     name, arguments = call
-    replies = [
-        AIMessage("", tool_calls=[{"name": name, "args": arguments, "id": "c1"}]),
-        AIMessage("done"),
-    ]
+    return _scripted_graph(tools, [ToolCall(name=name, args=arguments, id="c1")])
+
+
+def _scripted_graph(
+    tools: list[Any], *turns: list[ToolCall]
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """As _react_graph, the model making each turn's tool calls, then answering "done"."""
+    replies = [*(AIMessage("", tool_calls=calls) for calls in turns), AIMessage("done")]
     model = ScriptedChat(messages=iter(replies)).bind_tools(tools)
 
     async def think(state: MessagesState) -> dict[str, Any]:
@@ -367,3 +372,31 @@ async def test_a_langchain_tool_outside_a_graph_asks_the_agents_approver(
     assert "no way to ask" in str(refused.content)
     assert [r.tool for r in asked] == [SEND_TOOL] and "declined" in str(declined.content)
     assert recording_server.requests == []
+
+
+async def test_a_langgraph_resume_makes_no_call_of_the_paused_task_twice() -> None:
+    # LangGraph reruns the whole ToolNode task on resume: the message sent beside the call that
+    # paused is given back as it went, not sent again. The model's next turn sending the same
+    # message (under the same call id even) is a new step: it is sent.
+    send = ToolCall(name=SEND_TOOL, args=MESSAGE, id="c1")
+    ring = {"To": MESSAGE["To"], "From": MESSAGE["From"], "Url": "https://example.com/twiml"}
+    ring_call = ToolCall(name="api_v2010__createCall", args=ring, id="c2")
+    async with serve_recording() as server:
+        server.reply(201, {"sid": "SM" + "2" * 32, "status": "queued"})
+        async with messaging_agent(server.url) as agent:
+            agent.use_policy(Policy.from_mapping({"require_approval": ["createCall"]}))
+            tools = [agent.get_tool(SEND_TOOL), agent.get_tool("api_v2010__createCall")]
+            graph = _scripted_graph(as_langchain_tools(agent, tools), [send, ring_call], [send])
+            config: Any = {"configurable": {"thread_id": "once"}}
+
+            paused = await graph.ainvoke({"messages": [("user", "text them, then ring")]}, config)
+            [pending] = paused["__interrupt__"]
+            state = await graph.ainvoke(Command(resume={"type": "approve"}), config)
+
+    assert pending.value["tool"] == "api_v2010__createCall"
+    sent = [r.path_qs.rsplit("/", 1)[-1] for r in server.requests]
+    assert sent == ["Messages.json", "Calls.json", "Messages.json"]
+    results = [m for m in state["messages"] if isinstance(m, ToolMessage)]
+    assert [m.tool_call_id for m in results] == ["c1", "c2", "c1"]
+    assert all(m.status == "success" and "SM" + "2" * 32 in str(m.content) for m in results)
+    assert state["messages"][-1].content == "done"
