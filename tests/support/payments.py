@@ -21,6 +21,16 @@ QUALIFIED = {"updatePayments": UPDATE_TOOL, "createPayments": CREATE_TOOL}
 STATUS_TOOL = "api_v2010__getPaymentStatus"
 WAIT_TOOL = "api_v2010__waitForPaymentUpdate"
 PAY_TOOLS = [CREATE_TOOL, UPDATE_TOOL, STATUS_TOOL, WAIT_TOOL]
+# The curated messages and calls, which register_api("twilio") gives beside the Pay tools.
+MESSAGE_AND_CALL_TOOLS = [
+    f"api_v2010__{name}"
+    for name in (
+        *("createCall", "fetchCall", "listCall", "updateCall"),
+        *("createMessage", "fetchMessage", "listMessage", "deleteMessage"),
+    )
+]
+# Every tool of register_api("twilio") without Twilio's files, in its order.
+DEFAULT_TOOLS = [*MESSAGE_AND_CALL_TOOLS, *PAY_TOOLS]
 
 PAYMENT_BODY = {
     "account_sid": ACCOUNT_SID,
