@@ -24,7 +24,7 @@ from ..adapters import (
     ocp_catalog,
     tool_definitions,
 )
-from ..payments.tools import is_progress_tool
+from ..payments.resource_tools import is_progress_tool
 from ..registration.apis import load_api
 from ..tools.selection import select_tools
 from ..tools.tool import Tool

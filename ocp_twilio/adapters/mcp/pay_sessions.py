@@ -19,6 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..._exceptions import OCPError
+from ...payments.kinds import is_over
 from ...payments.store_limits import DEFAULT_SESSION_TTL
 from ...payments.stores import ProgressStore
 
@@ -222,7 +223,7 @@ class PaySessions:
         try:
             store = self._store_of()
             state = await store.progress(sid) if store is not None else None
-            if state is not None and "Result" in state.outcome:
+            if state is not None and is_over(state):
                 return  # over before it was subscribed to: nothing more will come
             seen = state.version if state is not None else 0
             while store is not None and loop.time() < deadline:
@@ -231,7 +232,7 @@ class PaySessions:
                     continue
                 seen = state.version
                 await notify(uri)
-                if "Result" in state.outcome:
+                if is_over(state):
                     return  # the payment is over: nothing more will come
         except OCPError as exc:  # a shared store is out: the client subscribes again
             logger.warning("Subscription to %s ended: %s", uri, exc)
