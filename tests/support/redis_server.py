@@ -23,9 +23,6 @@ REDIS_SERVER = shutil.which("redis-server")
 # A password, so that every test also shows it never leaves the URL.
 REDIS_PASSWORD = "r3d1s-" + "pa55w0rd" * 3
 SCRIPT = Path(__file__).resolve()
-# The checkout the tests run: a process started from here imports this ocp_twilio, not another
-# one the interpreter has installed (a worktree beside the main checkout).
-CHECKOUT = SCRIPT.parents[2]
 STATUS_TOOL = "api_v2010__getPaymentStatus"
 
 
@@ -115,7 +112,6 @@ class ReceiverProcess:
             **os.environ,
             "OCP_TWILIO_REDIS_URL": self.redis_url,
             "TWILIO_AUTH_TOKEN": self.auth_token,
-            "PYTHONPATH": _with_checkout(os.environ.get("PYTHONPATH")),
         }
         self.process = subprocess.Popen(
             [sys.executable, str(SCRIPT), "receive"],
@@ -174,19 +170,10 @@ def status_in_new_process(redis_url: str, environ: Mapping[str, str], sid: str) 
         capture_output=True,
         text=True,
         timeout=120,
-        env={
-            **os.environ,
-            **environ,
-            "OCP_TWILIO_REDIS_URL": redis_url,
-            "PYTHONPATH": _with_checkout(os.environ.get("PYTHONPATH")),
-        },
+        env={**os.environ, **environ, "OCP_TWILIO_REDIS_URL": redis_url},
         check=True,
     )
     return json.loads(finished.stdout)
-
-
-def _with_checkout(path: str | None) -> str:
-    return os.pathsep.join([str(CHECKOUT), *([path] if path else [])])
 
 
 async def _receive() -> None:

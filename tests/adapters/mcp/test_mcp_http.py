@@ -264,10 +264,14 @@ async def test_a_subscription_hears_of_a_signed_callback(sandbox: Sandbox) -> No
         listed = (await session.list_resources()).resources
         with pytest.warns(MCPDeprecationWarning):
             await session.unsubscribe_resource(uri)
-        with pytest.raises(MCPError, match="Not a Pay session resource"):
+        with pytest.raises(MCPError, match="Not a Pay session, message or call resource"):
             await session.read_resource("twilio-pay://not-a-sid")
 
-    assert [t.uri_template for t in templates] == ["twilio-pay://{Sid}"]
+    assert [t.uri_template for t in templates] == [
+        "twilio-pay://{Sid}",
+        "twilio-message://{Sid}",
+        "twilio-call://{Sid}",
+    ]
     assert answer.status_code == 204
     updated = [n for n in notes if isinstance(n, types.ResourceUpdatedNotification)]
     assert updated[0].params.uri == uri
