@@ -28,7 +28,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-from progress_latency import ENV, TOKEN, Arrivals, RedisServer, summary, timed_receiver
+
+# Process A's part (the receiver, until stdin closes) is progress_latency's: the same receiver.
+from progress_latency import ENV, TOKEN, RedisServer, receive, summary
 
 from ocp_twilio import MemoryProgressStore, OCPAgent, compute_signature
 
@@ -108,16 +110,6 @@ async def on_redis(count: int, redis_url: str) -> list[float]:
         arrivals = json.loads(receiving.stdout.readline() or "[]")
         receiving.wait(30)
     return [w - a for a, w in zip(arrivals, woken, strict=True)]
-
-
-async def receive() -> None:
-    """Process A: the receiver on the Redis of OCP_TWILIO_REDIS_URL, until stdin closes; then
-    the arrival times, as JSON."""
-    arrivals: Arrivals = []
-    async with OCPAgent() as agent, timed_receiver(agent, arrivals) as url:
-        print(url, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    print(json.dumps(arrivals), flush=True)
 
 
 async def memory(in_flight: int) -> int:
