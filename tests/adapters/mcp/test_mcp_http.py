@@ -20,6 +20,7 @@ import mcp_types as types
 import pytest
 from click.testing import CliRunner
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
+from support.events import MESSAGE_SID, call_status, inbound, message_status
 from support.files import SHARED_OAI
 from support.mcp_http import (
     ACCEPT,
@@ -264,10 +265,14 @@ async def test_a_subscription_hears_of_a_signed_callback(sandbox: Sandbox) -> No
         listed = (await session.list_resources()).resources
         with pytest.warns(MCPDeprecationWarning):
             await session.unsubscribe_resource(uri)
-        with pytest.raises(MCPError, match="Not a Pay session resource"):
+        with pytest.raises(MCPError, match="Not a Pay session, message or call resource"):
             await session.read_resource("twilio-pay://not-a-sid")
 
-    assert [t.uri_template for t in templates] == ["twilio-pay://{Sid}"]
+    assert [t.uri_template for t in templates] == [
+        "twilio-pay://{Sid}",
+        "twilio-message://{Sid}",
+        "twilio-call://{Sid}",
+    ]
     assert answer.status_code == 204
     updated = [n for n in notes if isinstance(n, types.ResourceUpdatedNotification)]
     assert updated[0].params.uri == uri
@@ -276,6 +281,28 @@ async def test_a_subscription_hears_of_a_signed_callback(sandbox: Sandbox) -> No
     assert '"card_number": "xxxxxxxxxxxx4242"' in content.text
     assert "Capture expiration-date next" in content.text
     assert [r.uri for r in listed] == [uri]
+
+
+async def test_message_and_call_callbacks_share_the_port(sandbox: Sandbox) -> None:
+    uri = f"twilio-message://{MESSAGE_SID}"
+    async with served(sandbox) as server, mcp_session(server) as session:
+        token = sandbox.auth_token
+        forged = await post_callback(
+            server, token, message_status("sent"), "bm8=", path="/twilio/message-status"
+        )
+        stored = await post_callback(
+            server, token, message_status("sent"), path="/twilio/message-status"
+        )
+        replied = await post_callback(server, token, inbound("C"), path="/twilio/inbound-message")
+        call = await post_callback(
+            server, token, call_status("ringing"), path="/twilio/call-status"
+        )
+        read = await session.read_resource(uri)
+    assert (forged.status_code, stored.status_code, call.status_code) == (403, 204, 204)
+    assert replied.status_code == 200 and "<Response/>" in replied.text
+    content = read.contents[0]
+    assert isinstance(content, types.TextResourceContents)
+    assert '"status": "sent"' in content.text
 
 
 async def test_prompts_guide_a_payment(sandbox: Sandbox) -> None:

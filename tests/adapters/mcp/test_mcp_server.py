@@ -67,7 +67,11 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
     assert failed.is_error is True and failed.structured_content is None
     assert "Twilio error 20404" in failed.content[0].text  # type: ignore[union-attr]
     assert "start-payment" in prompts  # prompts and resources over stdio too
-    assert [template.uri_template for template in templates] == ["twilio-pay://{Sid}"]
+    assert [template.uri_template for template in templates] == [
+        "twilio-pay://{Sid}",
+        "twilio-message://{Sid}",
+        "twilio-call://{Sid}",
+    ]
     assert off_schema.is_error is True and off_schema.structured_content is None
     off_schema_text = off_schema.content[0].text  # type: ignore[union-attr]
     assert "sid: must match the pattern" in off_schema_text
