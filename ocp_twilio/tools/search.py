@@ -193,8 +193,8 @@ class ToolSearch:
         # A request that is a tool's name, short or full, in any letter case.
         by_name: defaultdict[str, list[int]] = defaultdict(list)
         for position, tool in enumerate(self._tools):
-            for name in {tool.spec.name.lower(), tool.name.lower()}:
-                by_name[name].append(position)
+            for spelled in {tool.spec.name.lower(), tool.name.lower()}:
+                by_name[spelled].append(position)
         self._by_name = dict(by_name)
 
     def search(self, query: str, limit: int) -> list[Tool]:

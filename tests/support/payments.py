@@ -29,8 +29,26 @@ MESSAGE_AND_CALL_TOOLS = [
         *("createMessage", "fetchMessage", "listMessage", "deleteMessage"),
     )
 ]
+# What the receiver tells of messages and calls, listed with them.
+MESSAGE_AND_CALL_STATUS_TOOLS = [
+    f"api_v2010__{name}"
+    for name in (
+        *("getCallStatus", "waitForCallStatus"),
+        *("getMessageStatus", "waitForMessageStatus", "waitForReply"),
+    )
+]
+# The operations of register_api("twilio") without Twilio's files: what is listed where no
+# receiver runs.
+OPERATION_TOOLS = [*MESSAGE_AND_CALL_TOOLS, CREATE_TOOL, UPDATE_TOOL]
 # Every tool of register_api("twilio") without Twilio's files, in its order.
-DEFAULT_TOOLS = [*MESSAGE_AND_CALL_TOOLS, *PAY_TOOLS]
+DEFAULT_TOOLS = [
+    *MESSAGE_AND_CALL_TOOLS,
+    CREATE_TOOL,
+    UPDATE_TOOL,
+    *MESSAGE_AND_CALL_STATUS_TOOLS,
+    STATUS_TOOL,
+    WAIT_TOOL,
+]
 
 PAYMENT_BODY = {
     "account_sid": ACCOUNT_SID,

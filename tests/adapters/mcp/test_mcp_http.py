@@ -36,7 +36,8 @@ from support.mcp_http import (
 )
 from support.payments import (
     CREATE_TOOL,
-    PAY_TOOLS,
+    DEFAULT_TOOLS,
+    OPERATION_TOOLS,
     PAYMENT_SID,
     STATUS_TOOL,
     UPDATE_TOOL,
@@ -208,7 +209,7 @@ async def test_a_payment_over_http_with_progress_from_the_same_port(sandbox: San
         with pytest.raises(MCPError, match=f"Did you mean: {UPDATE_TOOL}") as unknown:
             await session.call_tool("updatePayment", {})
 
-    assert sorted(listed) == sorted(PAY_TOOLS)
+    assert sorted(listed) == sorted(DEFAULT_TOOLS)
     assert listed[CREATE_TOOL].output_schema is not None
     assert listed[UPDATE_TOOL].annotations is not None
     assert listed[UPDATE_TOOL].annotations.idempotent_hint is True
@@ -241,7 +242,7 @@ async def test_without_a_receiver_no_progress_tool_is_listed_nor_named(sandbox: 
             listed = [tool.name for tool in (await session.list_tools()).tools]
             start = await session.get_prompt("start-payment", {"CallSid": "CA" + "1" * 32})
 
-    assert sorted(listed) == sorted([CREATE_TOOL, UPDATE_TOOL])
+    assert sorted(listed) == sorted(OPERATION_TOOLS)
     text = start.messages[0].content
     assert isinstance(text, types.TextContent)
     assert WAIT_TOOL not in text.text and STATUS_TOOL not in text.text
