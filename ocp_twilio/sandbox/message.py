@@ -13,6 +13,7 @@ __all__ = [
     "FINAL_STATUSES",
     "Message",
     "segments",
+    "utc_now",
 ]
 
 API_VERSION = "2010-04-01"
@@ -38,7 +39,7 @@ def segments(body: str) -> int:
     return -(-len(body) // part)
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
@@ -55,8 +56,8 @@ class Message:
     status_callback: str | None = None
     error_code: int | None = None
     sid: str = field(default_factory=lambda: new_sid("SM"))
-    created: datetime = field(default_factory=_now)
-    updated: datetime = field(default_factory=_now)
+    created: datetime = field(default_factory=utc_now)
+    updated: datetime = field(default_factory=utc_now)
     sent: datetime | None = None
 
     @property
@@ -69,7 +70,7 @@ class Message:
 
     def move(self, status: str, error_code: int | None = None) -> None:
         self.status, self.error_code = status, error_code
-        self.updated = _now()
+        self.updated = utc_now()
         if status == "sent":
             self.sent = self.updated
 

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timezone
 
+from .bounded import make_room
 from .callbacks import CallbackEvent, is_loopback
 from .errors import SandboxError, bad_request, not_found
 from .message import Message
@@ -61,7 +62,9 @@ class Messaging:
     def __repr__(self) -> str:
         return f"<Messaging {len(self.messages)} texts, {len(self._steps)} on their way>"
 
-    def create(self, form: Mapping[str, str], media: Sequence[str]) -> Message:
+    def create(self, pairs: Sequence[tuple[str, str]]) -> Message:
+        form = dict(pairs)
+        media = [value for name, value in pairs if name == "MediaUrl"]
         to = form.get("To", "")
         if not to:
             raise SandboxError(400, 21604, "A 'To' phone number is required.")
@@ -215,19 +218,15 @@ class Messaging:
             self._phone_changed(message.sid)
 
     def _make_room(self) -> None:
-        if len(self.messages) < self.max_messages:
-            return
-        final = next((m for m in self.messages.values() if m.final), None)
-        if final is None:
-            raise SandboxError(
-                429,
-                20429,
-                f"The sandbox holds its maximum of {self.max_messages} texts, all still on their "
-                "way: wait tens of milliseconds for them to be delivered, or start the sandbox "
-                "with a larger max_messages.",
-            )
-        del self.messages[final.sid]
-        self._steps.cancel(final.sid)  # a reply may still be due: it is dropped with the text
+        evicted = make_room(
+            self.messages,
+            self.max_messages,
+            f"The sandbox holds its maximum of {self.max_messages} texts, all still on their "
+            "way: wait tens of milliseconds for them to be delivered, or start the sandbox "
+            "with a larger max_messages.",
+        )
+        if evicted is not None:
+            self._steps.cancel(evicted)  # a reply may still be due: it goes with the text
 
 
 def check_url(url: str) -> bool:

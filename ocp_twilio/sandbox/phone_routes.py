@@ -4,7 +4,8 @@ IncomingPhoneNumber's SmsUrl does on Twilio)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -20,19 +21,35 @@ ACCOUNT = "/2010-04-01/Accounts/{AccountSid}"
 _STATE = web.AppKey("phone_state", SandboxState)
 
 
+class _Resource(Protocol):
+    def resource(self) -> dict[str, object]: ...
+
+
+class _Store(Protocol):
+    def create(self, pairs: Sequence[tuple[str, str]]) -> _Resource: ...
+    def fetch(self, sid: str) -> _Resource: ...
+    def update(self, sid: str, form: Mapping[str, str]) -> _Resource: ...
+    def page(self, query: Mapping[str, str], path: str) -> dict[str, object]: ...
+
+
 def add_phone_routes(app: web.Application, state: SandboxState) -> None:
     app[_STATE] = state
     router = app.router
-    router.add_post(ACCOUNT + "/Messages.json", _create_message)
-    router.add_get(ACCOUNT + "/Messages.json", _list_messages)
-    router.add_get(ACCOUNT + "/Messages/{Sid}.json", _fetch_message)
-    router.add_post(ACCOUNT + "/Messages/{Sid}.json", _update_message)
+    for name, store in [("Messages", _messages), ("Calls", _calls)]:
+        router.add_post(f"{ACCOUNT}/{name}.json", _create(store))
+        router.add_get(f"{ACCOUNT}/{name}.json", _list(store))
+        router.add_get(f"{ACCOUNT}/{name}/{{Sid}}.json", _fetch(store))
+        router.add_post(f"{ACCOUNT}/{name}/{{Sid}}.json", _update(store))
     router.add_delete(ACCOUNT + "/Messages/{Sid}.json", _delete_message)
-    router.add_post(ACCOUNT + "/Calls.json", _create_call)
-    router.add_get(ACCOUNT + "/Calls.json", _list_calls)
-    router.add_get(ACCOUNT + "/Calls/{Sid}.json", _fetch_call)
-    router.add_post(ACCOUNT + "/Calls/{Sid}.json", _update_call)
     router.add_post("/sandbox/number", _set_number)
+
+
+def _messages(request: web.Request) -> _Store:
+    return _account(request).messaging
+
+
+def _calls(request: web.Request) -> _Store:
+    return _account(request).voice
 
 
 def _account(request: web.Request) -> SandboxState:
@@ -43,57 +60,44 @@ def _account(request: web.Request) -> SandboxState:
     return state
 
 
-async def _create_message(request: web.Request) -> web.Response:
-    state = _account(request)
-    pairs = await read_form(request)
-    media = [value for name, value in pairs if name == "MediaUrl"]
-    message = state.messaging.create(dict(pairs), media)
-    return _json(201, message.resource())
+StoreOf = Callable[[web.Request], _Store]
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-async def _list_messages(request: web.Request) -> web.Response:
-    state = _account(request)
-    return _json(200, state.messaging.page(request.query, request.path))
+def _create(store: StoreOf) -> Handler:
+    async def create(request: web.Request) -> web.Response:
+        chosen = store(request)
+        return _json(201, chosen.create(await read_form(request)).resource())
+
+    return create
 
 
-async def _fetch_message(request: web.Request) -> web.Response:
-    state = _account(request)
-    return _json(200, state.messaging.fetch(request.match_info["Sid"]).resource())
+def _list(store: StoreOf) -> Handler:
+    async def list_page(request: web.Request) -> web.Response:
+        return _json(200, store(request).page(request.query, request.path))
+
+    return list_page
 
 
-async def _update_message(request: web.Request) -> web.Response:
-    state = _account(request)
-    form = dict(await read_form(request))
-    return _json(200, state.messaging.update(request.match_info["Sid"], form).resource())
+def _fetch(store: StoreOf) -> Handler:
+    async def fetch(request: web.Request) -> web.Response:
+        return _json(200, store(request).fetch(request.match_info["Sid"]).resource())
+
+    return fetch
+
+
+def _update(store: StoreOf) -> Handler:
+    async def update(request: web.Request) -> web.Response:
+        chosen = store(request)
+        form = dict(await read_form(request))
+        return _json(200, chosen.update(request.match_info["Sid"], form).resource())
+
+    return update
 
 
 async def _delete_message(request: web.Request) -> web.Response:
     _account(request).messaging.delete(request.match_info["Sid"])
     return web.Response(status=204)
-
-
-async def _create_call(request: web.Request) -> web.Response:
-    state = _account(request)
-    pairs = await read_form(request)
-    events = [value for name, value in pairs if name == "StatusCallbackEvent"]
-    call = state.voice.create(dict(pairs), events)
-    return _json(201, call.resource())
-
-
-async def _list_calls(request: web.Request) -> web.Response:
-    state = _account(request)
-    return _json(200, state.voice.page(request.query, request.path))
-
-
-async def _fetch_call(request: web.Request) -> web.Response:
-    state = _account(request)
-    return _json(200, state.voice.fetch(request.match_info["Sid"]).resource())
-
-
-async def _update_call(request: web.Request) -> web.Response:
-    state = _account(request)
-    form = dict(await read_form(request))
-    return _json(200, state.voice.update(request.match_info["Sid"], form).resource())
 
 
 async def _set_number(request: web.Request) -> web.Response:

@@ -15,6 +15,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
+from .bounded import make_room
 from .callbacks import CallbackEvent, is_loopback
 from .errors import SandboxError, bad_request, not_found
 from .messaging import check_url
@@ -57,7 +58,9 @@ class Voice:
     def __repr__(self) -> str:
         return f"<Voice {len(self.calls)} calls>"
 
-    def create(self, form: Mapping[str, str], events: Sequence[str]) -> VoiceCall:
+    def create(self, pairs: Sequence[tuple[str, str]]) -> VoiceCall:
+        form = dict(pairs)
+        events = [value for name, value in pairs if name == "StatusCallbackEvent"]
         to, sender = form.get("To", ""), form.get("From", "")
         if not to:
             raise SandboxError(400, 21201, "No 'To' number is specified.")
@@ -173,18 +176,12 @@ class Voice:
         self._record(CallbackEvent(url, fields, is_loopback(url), method=call.callback_method))
 
     def _make_room(self) -> None:
-        if len(self.calls) < self.max_calls:
-            return
-        over = next((c for c in self.calls.values() if c.final), None)
-        if over is None:
-            raise SandboxError(
-                429,
-                20429,
-                f"The sandbox holds its maximum of {self.max_calls} calls, none over: end one "
-                "(updateCall with Status=completed), or start the sandbox with a larger "
-                "max_calls.",
-            )
-        del self.calls[over.sid]
+        make_room(
+            self.calls,
+            self.max_calls,
+            f"The sandbox holds its maximum of {self.max_calls} calls, none over: end one "
+            "(updateCall with Status=completed), or start the sandbox with a larger max_calls.",
+        )
 
 
 def _check_urls(form: Mapping[str, str]) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
-from .message import API_VERSION
+from .message import API_VERSION, utc_now
 from .session import new_sid, rfc2822
 
 __all__ = ["CALLBACK_EVENTS", "FINAL_CALL_STATUSES", "VoiceCall", "formatted"]
@@ -23,10 +23,6 @@ def formatted(number: str) -> str:
     return number
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass(slots=True)
 class VoiceCall:
     """``events``: the StatusCallbackEvent values asked for; ``sequence``: callbacks sent."""
@@ -41,8 +37,8 @@ class VoiceCall:
     status: str = "queued"
     sequence: int = 0
     sid: str = field(default_factory=lambda: new_sid("CA"))
-    created: datetime = field(default_factory=_now)
-    updated: datetime = field(default_factory=_now)
+    created: datetime = field(default_factory=utc_now)
+    updated: datetime = field(default_factory=utc_now)
     started: datetime | None = None
     ended: datetime | None = None
 
@@ -63,7 +59,7 @@ class VoiceCall:
         return round((self.ended - self.started).total_seconds())
 
     def move(self, status: str) -> None:
-        self.status, self.updated = status, _now()
+        self.status, self.updated = status, utc_now()
         if status == "in-progress":
             self.started = self.updated
         elif self.final:
