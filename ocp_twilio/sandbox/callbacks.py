@@ -94,6 +94,11 @@ class CallbackPoster:
         self._pending: set[asyncio.Task[None]] = set()
         self._last_of_resource: dict[str, asyncio.Task[None]] = {}
 
+    @property
+    def in_flight(self) -> int:
+        """Deliveries waiting or running."""
+        return len(self._pending)
+
     def post(self, event: CallbackEvent) -> None:
         if not event.posted:
             return

@@ -47,6 +47,7 @@ class Messaging:
         timing: Timing,
         record: Record,
         phone_changed: Changed,
+        check_backlog: Callable[[], None],
     ) -> None:
         self.account_sid = account_sid
         self.messaging_service_sid = messaging_service_sid
@@ -57,6 +58,7 @@ class Messaging:
         self.opted_out: set[str] = set()
         self._record = record
         self._phone_changed = phone_changed
+        self._check_backlog = check_backlog
         self._steps = Steps()
 
     def __repr__(self) -> str:
@@ -105,6 +107,7 @@ class Messaging:
                 "Attempt to send to unsubscribed recipient: they replied STOP; they must text "
                 "START to receive texts again.",
             )
+        self._check_backlog()
         self._make_room()
         message = Message(
             self.account_sid,

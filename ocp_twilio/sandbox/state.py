@@ -43,6 +43,9 @@ _MAX_PAYMENTS_PER_CALL = 20
 class Limits:
     max_calls: int = 1_000
     max_messages: int = 1_000
+    # Callbacks waiting to be posted past which a new text or call is refused (429): the
+    # sandbox slows its client down rather than let the backlog grow.
+    max_callbacks_waiting: int = 1_000
     call_ttl: float = 3_600.0
     max_events: int = 10_000
     max_idempotency_keys: int = 20_000
@@ -121,6 +124,7 @@ class SandboxState:
             self.timing,
             self.post_event,
             lambda sid: self.tell(Moment(sid, "phone")),
+            self._check_backlog,
         )
         self.voice = Voice(
             self.account_sid,
@@ -129,6 +133,7 @@ class SandboxState:
             self.post_event,
             self._voice_answered,
             self._voice_ended,
+            self._check_backlog,
         )
 
     def start_call(
@@ -255,6 +260,17 @@ class SandboxState:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.messaging.aclose()
         await self.voice.aclose()
+
+    def _check_backlog(self) -> None:
+        limit = self.limits.max_callbacks_waiting
+        if self.poster.in_flight >= limit:
+            raise SandboxError(
+                429,
+                20429,
+                f"{limit} callbacks are waiting to be posted: retry in a moment (their "
+                "receivers answer too slowly), or start the sandbox with a larger "
+                "max_callbacks_waiting.",
+            )
 
     def _voice_answered(self, voice_call: VoiceCall) -> None:
         """An answered outbound call is live for Payments too."""

@@ -44,6 +44,7 @@ class Voice:
         record: Record,
         answered: Hook,
         ended: Hook,
+        check_backlog: Callable[[], None],
     ) -> None:
         self.account_sid = account_sid
         self.max_calls = max_calls
@@ -53,6 +54,7 @@ class Voice:
         self._record = record
         self._answered = answered
         self._ended = ended
+        self._check_backlog = check_backlog
         self._steps = Steps()
 
     def __repr__(self) -> str:
@@ -83,6 +85,7 @@ class Voice:
         person = recipient(to)
         if not is_e164(to) or person.invalid:
             raise SandboxError(400, 21211, "Invalid 'To' Phone Number: give a valid E.164 number.")
+        self._check_backlog()
         self._make_room()
         call = VoiceCall(
             self.account_sid,

@@ -10,6 +10,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from support.sandbox import PhoneReceiver, basic_auth, raw_post, wait_until
 
 from ocp_twilio import OCPAgent, TwilioAPIError
@@ -295,3 +297,35 @@ async def test_a_callback_off_this_machine_is_recorded_and_never_posted(
     assert [e.fields["MessageStatus"] for e in events] == ["sent", "delivered"]
     assert not any(e.posted for e in events)
     assert all(e.response_status is None and e.error is None for e in events)
+
+
+async def test_a_backlog_of_callbacks_slows_the_client_down_with_429() -> None:
+    release = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/slow", slow)
+    async with (
+        TestServer(app, host="127.0.0.1") as receiver,
+        Sandbox(limits=Limits(max_callbacks_waiting=1), timing=Timing(step=0)) as sandbox,
+    ):
+        form = {
+            "To": DELIVERS,
+            "From": SANDBOX_NUMBER,
+            "Body": "hi",
+            "StatusCallback": str(receiver.make_url("/slow")),
+        }
+        status, body, _ = await raw_post(sandbox, messages_path(sandbox), form)
+        assert status == 201
+        await wait_until(lambda: sandbox.state.poster.in_flight >= 1)
+        for path in [messages_path(sandbox), messages_path(sandbox).replace("Messages", "Calls")]:
+            status, refused, _ = await raw_post(sandbox, path, {**form, "Twiml": "<Response/>"})
+            assert (status, refused["code"]) == (429, 20429)
+            assert "max_callbacks_waiting" in refused["message"]
+        release.set()
+        await final(sandbox, body["sid"])
+        await wait_until(lambda: sandbox.state.poster.in_flight == 0)
+        assert (await raw_post(sandbox, messages_path(sandbox), form))[0] == 201
