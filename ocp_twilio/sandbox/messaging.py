@@ -21,6 +21,7 @@ from .callbacks import CallbackEvent, is_loopback
 from .errors import SandboxError, bad_request, not_found
 from .message import Message
 from .paging import page_of
+from .parameters import check_message_form
 from .recipients import CONSOLE_NUMBER, SANDBOX_NUMBER, is_e164, recipient
 from .steps import Steps, Timing
 
@@ -67,6 +68,7 @@ class Messaging:
     def create(self, pairs: Sequence[tuple[str, str]]) -> Message:
         form = dict(pairs)
         media = [value for name, value in pairs if name == "MediaUrl"]
+        check_message_form(form)
         to = form.get("To", "")
         if not to:
             raise SandboxError(400, 21604, "A 'To' phone number is required.")

@@ -36,7 +36,7 @@ def page_of(
     """The page ``query`` asks for of ``items`` (in list order), and the page's fields
     (``key`` names the list in the answer; the caller puts the resources there)."""
     size = _number(query, "PageSize", _DEFAULT_SIZE, 1, _MAX_SIZE)
-    page = _number(query, "Page", 0, 0, 10**9)
+    page = _number(query, "Page", 0, 0, 10**18)
     start = page * size
     token = query.get("PageToken")
     if token is not None:
@@ -71,6 +71,6 @@ def _number(query: Mapping[str, str], name: str, default: int, low: int, high: i
     text = query.get(name)
     if text is None:
         return default
-    if not (text.isascii() and text.isdigit() and len(text) <= 10) or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit() and len(text) <= 18) or not low <= int(text) <= high:
         raise bad_request(f"{name} must be a whole number from {low} to {high}.")
     return int(text)

@@ -20,6 +20,7 @@ from .callbacks import CallbackEvent, is_loopback
 from .errors import SandboxError, bad_request, not_found
 from .messaging import check_url
 from .paging import page_of
+from .parameters import check_call_form, check_call_update_form
 from .recipients import SANDBOX_NUMBER, is_e164, recipient
 from .session import new_sid
 from .steps import Steps, Timing
@@ -63,6 +64,7 @@ class Voice:
     def create(self, pairs: Sequence[tuple[str, str]]) -> VoiceCall:
         form = dict(pairs)
         events = [value for name, value in pairs if name == "StatusCallbackEvent"]
+        check_call_form(form)
         to, sender = form.get("To", ""), form.get("From", "")
         if not to:
             raise SandboxError(400, 21201, "No 'To' number is specified.")
@@ -108,6 +110,7 @@ class Voice:
 
     def update(self, sid: str, form: Mapping[str, str]) -> VoiceCall:
         call = self.fetch(sid)
+        check_call_update_form(form)
         status = form.get("Status")
         if status not in (None, "completed", "canceled"):
             raise bad_request("Status must be completed or canceled.")

@@ -172,6 +172,8 @@ async def test_update_cancels_a_ringing_call_and_refuses_an_ended_one(
         ({"Url": "javascript:alert(1)"}, 21205),
         ({"StatusCallbackEvent": "answered hung-up"}, 20001),
         ({"StatusCallbackMethod": "PUT"}, 20001),
+        ({"Timeout": "soon"}, 20001),
+        ({"Record": "maybe"}, 20001),
     ],
 )
 async def test_a_refused_call_gets_twilios_error(

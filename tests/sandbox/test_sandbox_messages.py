@@ -136,6 +136,10 @@ async def test_each_scripted_recipient_moves_its_text_and_calls_back_signed(
         ({"To": DELIVERS, "MediaUrl": "not a url"}, 21620),
         ({"To": DELIVERS, "From": "", "MessagingServiceSid": "MG" + "0" * 32}, 21705),
         ({"To": ""}, 21604),
+        # Fields the sandbox does not read keep to the types of Twilio's description.
+        ({"To": DELIVERS, "ContentSid": "0" * 34}, 20001),
+        ({"To": DELIVERS, "SendAt": "tomorrow"}, 20001),
+        ({"To": DELIVERS, "ValidityPeriod": "1.5"}, 20001),
     ],
 )
 async def test_a_refused_text_gets_twilios_error_and_nothing_is_kept(
