@@ -16,12 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from sandbox_memory import memory_mb, sandbox_process
 
 SANDBOX = """
 import asyncio, json
@@ -37,13 +35,6 @@ async def main():
 asyncio.run(main())
 """
 TO = "+14155550101"  # DELIVERS: every text is delivered
-
-
-def memory_mb(pid: int, field: str = "VmRSS") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"{field} not in /proc/{pid}/status")
 
 
 async def run(count: int, concurrency: int, pid: int, details: dict[str, str]) -> dict[str, object]:
@@ -107,19 +98,8 @@ async def run(count: int, concurrency: int, pid: int, details: dict[str, str]) -
 
 
 def main(count: int, concurrency: int, as_json: bool) -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-c", SANDBOX],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None
-        details = json.loads(child.stdout.readline())
-        result = asyncio.run(run(count, concurrency, child.pid, details))
-    finally:
-        child.terminate()
-        child.wait(10)
+    with sandbox_process(SANDBOX) as (pid, details):
+        result = asyncio.run(run(count, concurrency, pid, details))
     if as_json:
         print(json.dumps(result))
         return
