@@ -153,7 +153,7 @@ def _summary(report: Path) -> dict[str, int]:
     found: dict[str, int] = {}
     for failure in data["failures"]:
         found[failure["code"]] = found.get(failure["code"], 0) + failure["count"]
-        operations = ", ".join(o.rsplit("/", 1)[1] for o in failure["operations"])
+        operations = ", ".join(o.rsplit("/", 1)[-1] for o in failure["operations"])
         print(f"{failure['code']} {failure['title']}: {failure['count']} ({operations})")
     print(f"ST201 (a schema-breaking value accepted): {found.get('ST201', 0)}")
     return found

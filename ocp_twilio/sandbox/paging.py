@@ -19,6 +19,7 @@ __all__ = ["page_of"]
 
 _DEFAULT_SIZE = 50
 _MAX_SIZE = 1_000
+_MAX_DIGITS = 100  # Twilio's description bounds no Page; int() of a longer one takes its time
 
 
 class _HasSid(Protocol):
@@ -36,7 +37,7 @@ def page_of(
     """The page ``query`` asks for of ``items`` (in list order), and the page's fields
     (``key`` names the list in the answer; the caller puts the resources there)."""
     size = _number(query, "PageSize", _DEFAULT_SIZE, 1, _MAX_SIZE)
-    page = _number(query, "Page", 0, 0, 10**18)
+    page = _number(query, "Page", 0, 0, None)
     start = page * size
     token = query.get("PageToken")
     if token is not None:
@@ -67,10 +68,14 @@ def page_of(
     return chosen, fields
 
 
-def _number(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def _number(query: Mapping[str, str], name: str, default: int, low: int, high: int | None) -> int:
     text = query.get(name)
     if text is None:
         return default
-    if not (text.isascii() and text.isdigit() and len(text) <= 18) or not low <= int(text) <= high:
-        raise bad_request(f"{name} must be a whole number from {low} to {high}.")
-    return int(text)
+    bound = f"from {low} to {high}" if high is not None else f"of {low} or more"
+    if not (text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS):
+        raise bad_request(f"{name} must be a whole number {bound}.")
+    number = int(text)
+    if number < low or (high is not None and number > high):
+        raise bad_request(f"{name} must be a whole number {bound}.")
+    return number

@@ -29,6 +29,14 @@ from .voice_call import CALLBACK_EVENTS, VoiceCall
 __all__ = ["Voice"]
 
 _FILTERS = ("To", "From", "Status")
+_STATUSES = ("queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer")
+_URL_FIELDS = (
+    "Url",
+    "StatusCallback",
+    "FallbackUrl",
+    "AsyncAmdStatusCallback",
+    "ClientNotificationUrl",
+)
 # A callback's CallStatus at each event (completed: the call's final status).
 _EVENT_STATUS = {"initiated": "initiated", "ringing": "ringing", "answered": "in-progress"}
 
@@ -74,9 +82,10 @@ class Voice:
             raise SandboxError(
                 400, 21210, f"The 'From' number must be the sandbox's own, {SANDBOX_NUMBER}."
             )
-        url, twiml = form.get("Url"), form.get("Twiml")
-        if url is None and not twiml:
-            raise SandboxError(400, 21205, "Url or Twiml is required: what the call does.")
+        if form.get("Url") is None and not form.get("Twiml") and "ApplicationSid" not in form:
+            raise SandboxError(
+                400, 21205, "Url, Twiml or ApplicationSid is required: what the call does."
+            )
         _check_urls(form)
         asked = {word for value in events for word in value.split()}
         if not asked <= set(CALLBACK_EVENTS):
@@ -125,6 +134,8 @@ class Voice:
 
     def page(self, query: Mapping[str, str], path: str) -> dict[str, object]:
         filters = {name: query[name] for name in _FILTERS if name in query}
+        if filters.get("Status", "queued") not in (*_STATUSES, "canceled"):
+            raise bad_request(f"Status must be one of: {', '.join(_STATUSES)}, canceled.")
         newest_first = [
             c
             for c in reversed(self.calls.values())
@@ -191,7 +202,7 @@ class Voice:
 
 
 def _check_urls(form: Mapping[str, str]) -> None:
-    for name in ("Url", "StatusCallback", "FallbackUrl"):
+    for name in _URL_FIELDS:
         value = form.get(name)
         if value is not None and not check_url(value):
             raise SandboxError(400, 21205, f"{name} must be an absolute http or https URL.")

@@ -173,6 +173,7 @@ async def test_update_cancels_a_ringing_call_and_refuses_an_ended_one(
         ({"StatusCallbackEvent": "answered hung-up"}, 20001),
         ({"StatusCallbackMethod": "PUT"}, 20001),
         ({"Timeout": "soon"}, 20001),
+        ({"ClientNotificationUrl": ""}, 21205),
         ({"Record": "maybe"}, 20001),
     ],
 )
