@@ -14,10 +14,10 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timezone
 
 from .bounded import make_room
 from .callbacks import CallbackEvent, is_loopback
+from .date_filters import date_filter
 from .errors import SandboxError, bad_request, not_found
 from .message import Message
 from .paging import page_of
@@ -241,47 +241,11 @@ def check_url(url: str) -> bool:
 
 def _matcher(filters: Mapping[str, str]) -> Callable[[Message], bool]:
     to, sender = filters.get("To"), filters.get("From")
-    on, before, after = (_day(filters.get(n)) for n in ("DateSent", "DateSent<", "DateSent>"))
+    sent_within = date_filter(filters, "DateSent")
 
     def matches(message: Message) -> bool:
         if to not in (None, message.to) or sender not in (None, message.from_):
             return False
-        if on is None and before is None and after is None:
-            return True
-        sent = message.sent
-        if sent is None:
-            return False
-        return (
-            (on is None or _same_day(sent, on))
-            and (before is None or _compare(sent, before) <= 0)
-            and (after is None or _compare(sent, after) >= 0)
-        )
+        return sent_within(message.sent)
 
     return matches
-
-
-def _day(text: str | None) -> date | datetime | None:
-    """A DateSent filter: a day (``2026-12-07``) or an ISO 8601 moment."""
-    if text is None:
-        return None
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_request("DateSent takes a date, YYYY-MM-DD, or an ISO 8601 date-time.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _same_day(sent: datetime, day: date | datetime) -> bool:
-    return sent.date() == (
-        day.astimezone(timezone.utc).date() if isinstance(day, datetime) else day
-    )
-
-
-def _compare(sent: datetime, bound: date | datetime) -> int:
-    """-1, 0 or 1: ``sent`` before, at or after ``bound`` (a day compares by day)."""
-    left: date | datetime = sent
-    if not isinstance(bound, datetime):
-        left = sent.date()
-    return (left > bound) - (left < bound)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from .bounded import make_room
 from .callbacks import CallbackEvent, is_loopback
+from .date_filters import date_filter
 from .errors import SandboxError, bad_request, not_found
 from .messaging import check_url
 from .paging import page_of
@@ -28,7 +29,8 @@ from .voice_call import CALLBACK_EVENTS, VoiceCall
 
 __all__ = ["Voice"]
 
-_FILTERS = ("To", "From", "Status")
+_TIMES = tuple(name + tail for name in ("StartTime", "EndTime") for tail in ("", "<", ">"))
+_FILTERS = ("To", "From", "Status", "ParentCallSid", *_TIMES)
 _STATUSES = ("queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer")
 _URL_FIELDS = (
     "Url",
@@ -136,12 +138,16 @@ class Voice:
         filters = {name: query[name] for name in _FILTERS if name in query}
         if filters.get("Status", "queued") not in (*_STATUSES, "canceled"):
             raise bad_request(f"Status must be one of: {', '.join(_STATUSES)}, canceled.")
+        started, ended = date_filter(filters, "StartTime"), date_filter(filters, "EndTime")
         newest_first = [
             c
             for c in reversed(self.calls.values())
             if filters.get("To", c.to) == c.to
             and filters.get("From", c.from_) == c.from_
             and filters.get("Status", c.status) == c.status
+            and "ParentCallSid" not in filters  # every call here is a parent
+            and started(c.started)
+            and ended(c.ended)
         ]
         chosen, fields = page_of(newest_first, query, path, "calls", filters)
         fields["calls"] = [c.resource() for c in chosen]

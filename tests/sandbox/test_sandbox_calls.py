@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
+import aiohttp
 import pytest
-from support.sandbox import PhoneReceiver, raw_post, run_card_payment, wait_until
+from support.sandbox import PhoneReceiver, basic_auth, raw_post, run_card_payment, wait_until
 
 from ocp_twilio import OCPAgent, TwilioAPIError
 from ocp_twilio.sandbox import (
@@ -203,6 +204,20 @@ async def test_list_calls_filters_by_status_and_pages(
     assert "Status=busy" in page["next_page_uri"]
     listed = await phone_agent.call_tool("listCall", {"To": UNREACHABLE})
     assert [c["sid"] for c in listed["calls"]] == [failed]
+    # Busy and failed calls never started; each ended.
+    assert (await phone_agent.call_tool("listCall", {"StartTime": "2000-01-01T00:00:00Z"}))[
+        "calls"
+    ] == []
+    long_ago = {"EndTimeAfter": "2000-01-01T00:00:00Z"}
+    assert len((await phone_agent.call_tool("listCall", long_ago))["calls"]) == 4
+    async with (
+        aiohttp.ClientSession() as client,
+        client.get(
+            f"{sandbox.url}/2010-04-01/Accounts/{sandbox.account_sid}/Calls.json?StartTime%3E=",
+            headers={"Authorization": basic_auth(sandbox.account_sid, sandbox.auth_token)},
+        ) as answer,
+    ):
+        assert (answer.status, (await answer.json())["code"]) == (400, 20001)
 
 
 async def test_a_created_call_once_answered_takes_a_payment_and_its_end_ends_it(
