@@ -12,6 +12,7 @@ are kept; a new one evicts the oldest that is over; when none is, 429.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
@@ -31,6 +32,7 @@ __all__ = ["Voice"]
 
 _TIMES = tuple(name + tail for name in ("StartTime", "EndTime") for tail in ("", "<", ">"))
 _FILTERS = ("To", "From", "Status", "ParentCallSid", *_TIMES)
+_CALL_SID = re.compile("CA[0-9a-fA-F]{32}")
 _STATUSES = ("queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer")
 _URL_FIELDS = (
     "Url",
@@ -138,6 +140,8 @@ class Voice:
         filters = {name: query[name] for name in _FILTERS if name in query}
         if filters.get("Status", "queued") not in (*_STATUSES, "canceled"):
             raise bad_request(f"Status must be one of: {', '.join(_STATUSES)}, canceled.")
+        if not _CALL_SID.fullmatch(filters.get("ParentCallSid", "CA" + "0" * 32)):
+            raise bad_request("ParentCallSid must be CA and 32 hex digits.")
         started, ended = date_filter(filters, "StartTime"), date_filter(filters, "EndTime")
         newest_first = [
             c

@@ -210,14 +210,12 @@ async def test_list_calls_filters_by_status_and_pages(
     ] == []
     long_ago = {"EndTimeAfter": "2000-01-01T00:00:00Z"}
     assert len((await phone_agent.call_tool("listCall", long_ago))["calls"]) == 4
-    async with (
-        aiohttp.ClientSession() as client,
-        client.get(
-            f"{sandbox.url}/2010-04-01/Accounts/{sandbox.account_sid}/Calls.json?StartTime%3E=",
-            headers={"Authorization": basic_auth(sandbox.account_sid, sandbox.auth_token)},
-        ) as answer,
-    ):
-        assert (answer.status, (await answer.json())["code"]) == (400, 20001)
+    login = {"Authorization": basic_auth(sandbox.account_sid, sandbox.auth_token)}
+    async with aiohttp.ClientSession(headers=login) as client:
+        for query in ["StartTime%3E=", "Status=ended", "ParentCallSid=CA1"]:
+            path = f"/2010-04-01/Accounts/{sandbox.account_sid}/Calls.json?{query}"
+            async with client.get(sandbox.url + path) as answer:
+                assert (answer.status, (await answer.json())["code"]) == (400, 20001), query
 
 
 async def test_a_created_call_once_answered_takes_a_payment_and_its_end_ends_it(
