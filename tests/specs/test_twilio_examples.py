@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,12 @@ RULES = {rule.name: rule for rule in TOLERANCES}
 def document(path: Path) -> Any:
     """Each file read once for the module: the documents are only read, never changed."""
     return read_document(path, "OpenAPI file")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _forget_documents() -> Iterator[None]:
+    yield
+    document.cache_clear()  # all 55 parsed files are not kept for the rest of the run
 
 
 def tools_of(path: Path, **options: Any) -> dict[str, Tool]:
