@@ -52,6 +52,11 @@ class SendKind:
     # Arguments sent as the look-up's filters, by the same name.
     filters: tuple[str, ...]
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """What a send's digest covers: its identity, the SendKey and the account."""
+        return (*self.identity, SEND_KEY, "AccountSid")
+
 
 MESSAGE = SendKind(
     noun="message",

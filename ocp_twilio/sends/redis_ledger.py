@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import redis.asyncio
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from .._exceptions import SendLedgerUnavailable
@@ -26,7 +27,6 @@ from .._redis import command_client, redis_where
 __all__ = ["DEFAULT_LEDGER_PREFIX", "RedisSendLedger"]
 
 DEFAULT_LEDGER_PREFIX = "ocp-twilio:send:"
-_T = TypeVar("_T")
 
 # KEYS: the send's key. ARGV: now (ms), window (ms), token. The earlier claim's time, else -1.
 _CLAIM = """
@@ -65,7 +65,10 @@ class RedisSendLedger:
         self._url = url
         self.key_prefix = key_prefix
         self._clock = clock
-        self._client: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis] | None = None
+        self._client: (
+            tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis, tuple[AsyncScript, AsyncScript]]
+            | None
+        ) = None
 
     def __repr__(self) -> str:
         return f"<RedisSendLedger {self.where}>"
@@ -78,25 +81,19 @@ class RedisSendLedger:
     async def claim(self, digest: str, window: float, token: str) -> float | None:
         now = int(self._clock() * 1000)
         arguments = [now, max(1, int(window * 1000)), token]
-        earlier = await self._script(_CLAIM, digest, arguments)
+        earlier = await self._run(0, digest, arguments)
         return None if int(earlier) < 0 else (now - int(earlier)) / 1000
 
     async def release(self, digest: str, token: str) -> None:
-        await self._script(_RELEASE, digest, [token])
+        await self._run(1, digest, [token])
 
-    async def _script(self, source: str, digest: str, arguments: list[Any]) -> Any:
-        async def run(client: redis.asyncio.Redis) -> Any:
-            # The script object loads the script again after a Redis restart (NOSCRIPT).
-            script = client.register_script(source)
-            return await script(keys=[self.key_prefix + digest], args=arguments)
-
-        return await self._call(run)
-
-    async def _call(self, operation: Callable[[redis.asyncio.Redis], Awaitable[_T]]) -> _T:
-        """redis-py's errors become SendLedgerUnavailable, raised outside the handler so that
-        nothing of redis-py's exception (its connection holds the URL) rides along."""
+    async def _run(self, script: int, digest: str, arguments: list[Any]) -> Any:
+        """Script ``script`` (0: claim, 1: release) on the send's key; redis-py's errors become
+        SendLedgerUnavailable, raised outside the handler so that nothing of redis-py's
+        exception (its connection holds the URL) rides along."""
         try:
-            return await operation(self._client_of_loop())
+            scripts = self._scripts_of_loop()
+            return await scripts[script](keys=[self.key_prefix + digest], args=arguments)
         except (RedisError, OSError, asyncio.TimeoutError) as exc:
             failure = SendLedgerUnavailable(
                 f"The send ledger at {self.where} is unavailable ({type(exc).__name__}); "
@@ -104,8 +101,12 @@ class RedisSendLedger:
             )
         raise failure
 
-    def _client_of_loop(self) -> redis.asyncio.Redis:
+    def _scripts_of_loop(self) -> tuple[AsyncScript, AsyncScript]:
+        # A connection belongs to the loop that opened it: another loop gets its own client. The
+        # script objects load their scripts again after a Redis restart (NOSCRIPT).
         loop = asyncio.get_running_loop()
         if self._client is None or self._client[0] is not loop:
-            self._client = (loop, command_client(self._url))
-        return self._client[1]
+            client = command_client(self._url)
+            scripts = (client.register_script(_CLAIM), client.register_script(_RELEASE))
+            self._client = (loop, client, scripts)
+        return self._client[2]

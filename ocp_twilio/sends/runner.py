@@ -2,18 +2,19 @@
 look-up where its outcome is unknown. The operator's policy has decided before this runs, so a
 refused call records nothing here.
 
-1. The arguments are checked (an invalid call records nothing).
-2. The ledger claims the send's digest, or refuses an identical one within the window
+1. The ledger claims the send's digest, or refuses an identical one within the window
    (RepeatedSend; a new ``SendKey`` makes a new send).
-3. The request goes through the API's dispatcher, which never repeats a POST that may have
-   arrived. Where it surely did not leave (no connection, Twilio's 4xx or 429) the claim is
-   released. Where it may have (a timeout or a lost connection after the request was written,
-   a 5xx), the send is looked up (``reconcile.py``) and OutcomeUnknown says what was found; the
-   claim is released only for "not sent".
+2. The request goes through the API's dispatcher, which checks the arguments and never repeats
+   a POST that may have arrived. Where it surely did not leave (invalid arguments, no
+   connection, Twilio's 4xx or 429) the claim is released: nothing stays recorded. Where it may
+   have (a timeout or a lost connection after the request was written, a 5xx), the send is
+   looked up (``reconcile.py``) and OutcomeUnknown says what was found; the claim is released
+   only for "not sent".
 """
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import time
 from collections.abc import Awaitable, Mapping
@@ -34,7 +35,7 @@ from .._running import Call, OperationRunner, Runner
 from ..http.dispatch import Dispatcher
 from ..http.transport import Transport
 from ..tools.tool import Tool
-from .ledger import MemorySendLedger, SendLedger, ledger_key, send_digest
+from .ledger import MemorySendLedger, SendDigest, SendLedger, ledger_key
 from .operations import SEND_KEY, SendKind, lookup_spec, send_kind
 from .reconcile import look_up
 
@@ -123,8 +124,17 @@ class SendRunner:
         self._transport = transport
         self._sends = sends
         credentials = dispatcher.credentials
-        self._key = ledger_key(credentials.authorization, credentials.account_sid or "")
+        key = ledger_key(credentials.authorization, credentials.account_sid or "")
+        self._digest = SendDigest(key)
+        self._tokens = secrets.token_hex(8) + ":"
+        self._claims = itertools.count()
+        # By tool name: whether it is a send, of which kind (looked up once).
+        self._kinds: dict[str, SendKind | None] = {}
         self._lookups: dict[str, Tool] = {}
+
+    def _kind_of(self, tool: Tool) -> SendKind | None:
+        kind = self._kinds[tool.name] = send_kind(tool.spec)
+        return kind
 
     def run(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> Awaitable[Any]:
         return self._send(tool, arguments, call)
@@ -138,18 +148,21 @@ class SendRunner:
         return None
 
     async def _send(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> Any:
-        kind = send_kind(tool.spec)
+        name = tool.name
+        kind = self._kinds[name] if name in self._kinds else self._kind_of(tool)
         settings = self._sends.settings
-        if kind is None or (settings.window <= 0 and settings.lookups == 0):
+        off = not (settings.window or settings.lookups)
+        if kind is None or off or not isinstance(arguments, Mapping):
             return await self._operations.run(tool, arguments, call)
-        tool.validate(arguments)  # an invalid call is refused before the ledger records it
-        sent = {**arguments, **tool.pinned}
+        sent = {**arguments, **tool.pinned} if tool.pinned else arguments
         ledger = self._sends.ledger
-        digest = send_digest(self._key, kind, sent)
-        token = secrets.token_hex(8)
-        if settings.window > 0:
+        digest = self._digest(kind, sent)
+        # Unique to this claim, so that releasing it never frees another process's.
+        token = f"{self._tokens}{next(self._claims)}"
+        if settings.window:
             age = await ledger.claim(digest, settings.window, token)
             if age is not None:
+                tool.validate(arguments)  # an invalid call is told what to fix first
                 raise RepeatedSend(tool.name, SEND_KEY, age, settings.window)
         began = time.time()
         try:
