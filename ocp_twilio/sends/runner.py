@@ -23,7 +23,9 @@ from typing import Any
 
 from .._config import DEFAULT_SEND_LOOKUP_INTERVAL, DEFAULT_SEND_LOOKUPS, DEFAULT_SEND_WINDOW
 from .._exceptions import (
+    ArgumentError,
     ConfigurationError,
+    InvalidArguments,
     OCPError,
     OutcomeUnknown,
     RepeatedSend,
@@ -156,7 +158,13 @@ class SendRunner:
             return await self._operations.run(tool, arguments, call)
         sent = {**arguments, **tool.pinned} if tool.pinned else arguments
         ledger = self._sends.ledger
-        digest = self._digest(kind, sent)
+        try:
+            digest = self._digest(kind, sent)
+        except (RecursionError, ValueError, TypeError):
+            # Only a value the schema refuses (nested far too deep, not JSON) gets here.
+            tool.validate(arguments)
+            problem = ArgumentError((), "a value cannot be read as JSON")
+            raise InvalidArguments(tool.name, [problem]) from None
         # Unique to this claim, so that releasing it never frees another process's.
         token = f"{self._tokens}{next(self._claims)}"
         if settings.window:

@@ -198,3 +198,16 @@ async def test_a_redis_outage_refuses_the_send_with_nothing_sent(
     assert "pa55w0rd" not in str(caught.value) and repr(ledger).startswith(
         "<RedisSendLedger redis://127.0.0.1:"
     )
+
+
+async def test_a_value_nested_too_deep_is_invalid_and_records_nothing() -> None:
+    ledger = MemorySendLedger()
+    deep: object = "x"
+    for _ in range(5000):
+        deep = [deep]
+    async with send_server() as server, sending_agent(
+        server.url, sends=SendSettings(ledger=ledger)
+    ) as agent:
+        with pytest.raises(InvalidArguments):
+            await agent.call_tool(SEND_TOOL, {**MESSAGE, "Body": deep})
+    assert len(ledger) == 0 and server.sends == []
