@@ -32,6 +32,7 @@ from .http.retry import DEFAULT_RETRIES, RetryPolicy
 from .http.timeout import Timeout
 from .http.transport import Transport
 from .ocp.context import OCPContext
+from .payments.kinds import PAY
 from .payments.receiver import (
     DEFAULT_CALLBACK_PATH,
     StatusCallbackReceiver,
@@ -431,14 +432,22 @@ class OCPAgent:
         self, registered: RegisteredAPI, runners: Mapping[str, Runner] | None = None
     ) -> RegisteredAPI:
         """Make ``registered`` the API of its name (run by ``runners``; None: as before), its
-        Pay tools owning StatusCallback where a URL is known for them."""
-        url = registered.status_callback
+        Pay, createMessage and createCall tools owning StatusCallback where a URL is known for
+        them: the API's own status_callback (Pay's), else the running receiver's of their kind."""
         receiver = self.receiver
-        if url is None and registered.by_twilio and receiver and receiver.public_url:
-            url = receiver.url
+        serving = registered.by_twilio and receiver is not None and receiver.public_url is not None
+
+        def url_of(tool: Tool) -> str | None:
+            kind = tool.callback_kind
+            if kind == PAY and registered.status_callback is not None:
+                return registered.status_callback
+            if kind is None or not serving or receiver is None:
+                return None
+            return receiver.url_for(kind)
+
         guard = self._guard
         tools = tuple(
-            tool.owned(url, guard.pins_for(tool) if guard is not None else {})
+            tool.owned(url_of(tool), guard.pins_for(tool) if guard is not None else {})
             for tool in registered.tools
         )
         if self._apis.get(registered.name) is registered and tools == registered.tools:

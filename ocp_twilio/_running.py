@@ -16,8 +16,9 @@ from typing import Any, Protocol
 from .http.dispatch import Attempts, Dispatcher
 from .http.transport import Transport
 from .ocp.context import OCPContext
+from .payments.resource_tools import answer_event_tool
 from .payments.stores import ProgressStore
-from .payments.tools import ProgressViews, answer_progress
+from .payments.tools import ProgressViews
 from .policy.approval import Approver
 from .tools.paging import Paging, read_pages
 from .tools.tool import Tool
@@ -118,7 +119,8 @@ class OperationRunner:
 
 
 class ProgressRunner:
-    """getPaymentStatus and waitForPaymentUpdate, answered from the progress store that
+    """The event tools (getPaymentStatus, waitForPaymentUpdate, the message and call status
+    tools, waitForReply), answered from the store that
     ``store_of`` gives at the time of the call (None: no receiver runs)."""
 
     def __init__(self, store_of: Callable[[], ProgressStore | None]) -> None:
@@ -127,7 +129,7 @@ class ProgressRunner:
         self._views = ProgressViews()
 
     def run(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> Awaitable[Any]:
-        return answer_progress(tool, arguments, self._store_of(), self._views)
+        return answer_event_tool(tool, arguments, self._store_of(), self._views)
 
     def render(self, tool: Tool, arguments: Mapping[str, Any]) -> Mapping[str, Any] | None:
         return None

@@ -62,9 +62,9 @@ def sized(tool: Tool, arguments: Mapping[str, Any], data: Any, budget: int) -> A
         and isinstance(view, dict)
         and isinstance(view.get(records_key), list)
     ):
-        cut = _cut_list(tool, arguments, view, records_key, budget, notes)
+        cut = _cut_list(tool, arguments, data, view, records_key, budget, notes)
         if cut is None:  # not even one record fits: shorten their long texts, and try again
-            cut = _cut_list(tool, arguments, _shortened(view), records_key, budget, notes)
+            cut = _cut_list(tool, arguments, data, _shortened(view), records_key, budget, notes)
         if cut is not None:
             return cut
     shortened = _shortened(view)
@@ -188,19 +188,21 @@ def _with_note(view: Any, note: str) -> Any:
 def _cut_list(
     tool: Tool,
     arguments: Mapping[str, Any],
+    answer: Any,
     view: dict[str, Any],
     key: str,
     budget: int,
     notes: list[str],
 ) -> dict[str, Any] | None:
-    """``view`` with as many of its records as fit, a note of how many were left out and the
-    cursor that reads on from the first of them; None where not even one record fits."""
+    """``view`` (of ``answer``) with as many of its records as fit, a note of how many were
+    left out and the cursor that reads on from the first of them; None where not even one
+    record fits."""
     records: list[Any] = view[key]
     paging = tool.paging
     assert paging is not None
 
     def cut_at(shown: int) -> dict[str, Any]:
-        cursor = cursor_after(tool.name, arguments, paging, shown)
+        cursor = cursor_after(tool.name, arguments, paging, shown, answer)
         left = len(records) - shown
         note = (
             f"Showing {shown:,} of {len(records):,} records: {left:,} left out to fit the result "

@@ -24,7 +24,7 @@ from ..adapters import (
     ocp_catalog,
     tool_definitions,
 )
-from ..payments.tools import is_progress_tool
+from ..payments.resource_tools import is_progress_tool
 from ..registration.apis import load_api
 from ..tools.selection import select_tools
 from ..tools.tool import Tool
@@ -167,12 +167,20 @@ def mcp(
                     f"{receiver.url} (its signatures are checked against that URL).",
                     err=True,
                 )
+                click.echo(
+                    "Message status callbacks: "
+                    f"{receiver.url_for('message')}; call status callbacks: "
+                    f"{receiver.url_for('call')}; a number's incoming messages: "
+                    f"{receiver.url_for('reply')}.",
+                    err=True,
+                )
             elif not progress_served(agent) and any(is_progress_tool(t) for t in tools):
                 click.echo(
                     "No StatusCallback receiver ("
                     + ("no TWILIO_AUTH_TOKEN" if over_http else "no --public-url")
-                    + "): getPaymentStatus and waitForPaymentUpdate are not served, and the "
-                    "model gives StatusCallback.",
+                    + "): the status tools (getPaymentStatus, waitForPaymentUpdate, the message "
+                    "and call status tools, waitForReply) are not served, and the model gives "
+                    "StatusCallback.",
                     err=True,
                 )
             if not over_http:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -28,6 +28,7 @@ __all__ = [
     "PaymentProgress",
     "apply_event",
     "callback_event",
+    "digest",
     "error_sentence",
     "kept_fields",
 ]
@@ -99,7 +100,7 @@ _CLEAR_FORMATS = {
 _MAX_TEXT = 500
 
 
-def kept_fields(params: Mapping[str, str] | list[tuple[str, str]]) -> dict[str, str]:
+def kept_fields(params: Mapping[str, str] | Sequence[tuple[str, str]]) -> dict[str, str]:
     """The documented fields of a callback whose values are safe to keep; the rest is dropped.
 
     A field given more than once keeps its first value.
@@ -114,12 +115,14 @@ def kept_fields(params: Mapping[str, str] | list[tuple[str, str]]) -> dict[str, 
 
 @dataclass(frozen=True)
 class CallbackEvent:
-    """One callback of one Pay session, its unsafe values dropped; ``digest`` names duplicates."""
+    """One callback of one resource (a Pay session, a message, a call, a conversation), its
+    unsafe values dropped; ``digest`` names duplicates, ``kind`` the kind of callback."""
 
     sid: str
     fields: Mapping[str, str]
     digest: bytes
     when: datetime | None
+    kind: str = "pay"
 
     @property
     def stage(self) -> int:
@@ -140,7 +143,7 @@ def callback_event(fields: Mapping[str, str]) -> CallbackEvent | None:
         if name in fields:
             when = _parse_date(fields[name])
             break
-    return CallbackEvent(sid, dict(fields), _digest(text), when)
+    return CallbackEvent(sid, dict(fields), digest(text), when)
 
 
 # (time, stage, arrival): the newest event is the greatest.
@@ -377,6 +380,7 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _digest(text: str) -> bytes:
+def digest(text: str) -> bytes:
+    """The digest that tells a callback's duplicates apart from other callbacks."""
     # 128 bits tell duplicates apart as surely as 256, in half the memory of each kept digest.
     return hashlib.sha256(text.encode("utf-8")).digest()[:16]

@@ -1,5 +1,15 @@
-"""The StatusCallback receiver: an aiohttp.web handler that checks Twilio's signature and stores
-what the Pay session reports.
+"""The StatusCallback receiver: aiohttp.web handlers that check Twilio's signature and store
+what Twilio reports, one path per kind of callback (kinds.py):
+
+- ``pay``: Pay StatusCallbacks, at the receiver's ``path`` (default ``/twilio/pay-status``);
+- ``message``: message status callbacks, at ``message-status`` beside it
+  (``/twilio/message-status``);
+- ``call``: call status callbacks, at ``call-status`` (``/twilio/call-status``);
+- ``reply``: inbound messages, a number's or Messaging Service's incoming-message webhook, at
+  ``inbound-message`` (``/twilio/inbound-message``), answered with empty TwiML (no reply sent).
+
+The path decides the kind, never the fields: a callback signed for one path cannot be stored as
+another kind.
 
 The URL a signature is checked against is the public URL the receiver was given (where Twilio
 calls it) followed by the path and query of the request exactly as received, never the Host
@@ -10,16 +20,18 @@ used is the one the outermost of the user's proxies added, counted from the righ
 proxy; a number: that many), never a value in front of it, which the client may have written.
 
 Refused, and nothing stored: no or a wrong signature (403), a body that is no form (400), a body
-over ``max_body_bytes`` (413). A valid callback is stored and answered 204 at once; when the
-store cannot take it (Redis down) it is answered 503, and Twilio sends it again. Log lines
-name the session and the outcome, never the body.
+over ``max_body_bytes`` (413), a malformed callback (400: no Sid of its kind, or a status that
+is not Twilio's; logged without its values). A valid callback is stored and answered 204 at
+once (an inbound message: 200 and empty TwiML); when the store cannot take it (Redis down) it
+is answered 503, and Twilio sends it again. Log lines name the resource and the outcome, never
+the body.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
@@ -28,11 +40,12 @@ from aiohttp import web
 
 from .._config import read_environment
 from .._exceptions import ConfigurationError, OCPError
-from .progress import callback_event, kept_fields
+from .kinds import KINDS, PAY, event_of
 from .signatures import SIGNATURE_HEADER, validate_signature
 from .stores import ProgressStore
 
 __all__ = [
+    "CALLBACK_SEGMENTS",
     "DEFAULT_CALLBACK_PATH",
     "DEFAULT_MAX_CALLBACK_BYTES",
     "CallbackAnswer",
@@ -46,6 +59,14 @@ __all__ = [
 logger = logging.getLogger("ocp_twilio.receiver")
 
 DEFAULT_CALLBACK_PATH = "/twilio/pay-status"
+# The last segment of each kind's path; the Pay path is the receiver's ``path`` itself.
+CALLBACK_SEGMENTS = {
+    "message": "message-status",
+    "call": "call-status",
+    "reply": "inbound-message",
+}
+# Twilio reads the answer to an incoming message as TwiML: an empty one sends no reply.
+_EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 # A Pay callback is some thirty short fields, well under 4 KiB.
 DEFAULT_MAX_CALLBACK_BYTES = 64 * 1024
 _MAX_FIELDS = 200
@@ -73,11 +94,15 @@ def auth_token_for_signatures(
 
 
 class StatusCallbackReceiver:
-    """Receives the StatusCallbacks of Pay sessions at ``path`` and stores them in ``store``.
+    """Receives Twilio's callbacks and stores them in ``store``: the StatusCallbacks of Pay
+    sessions at ``path``, and beside it (same folder) message status callbacks at
+    ``message-status``, call status callbacks at ``call-status`` and inbound messages at
+    ``inbound-message`` (:attr:`paths`).
 
     ``public_url`` is the scheme, host, port (and any path prefix a proxy strips) under which
-    Twilio reaches this server, e.g. ``https://pay.example.com``; :attr:`url` is then the URL to
-    give Twilio. Serve :meth:`application`, or add :meth:`routes` to an application of your own.
+    Twilio reaches this server, e.g. ``https://pay.example.com``; :attr:`url` is then the Pay
+    URL to give Twilio, :meth:`url_for` that of another kind. Serve :meth:`application`, or
+    add :meth:`routes` to an application of your own.
     ``trust_forwarded``: how many proxies of yours stand in front (``True``: one); the scheme
     and host of the signed URL are then the X-Forwarded-Proto and X-Forwarded-Host values the
     outermost of them added (counted from the right of each header).
@@ -98,6 +123,13 @@ class StatusCallbackReceiver:
         self._auth_token = auth_token
         self.store = store
         self.path = path
+        folder = path.rsplit("/", 1)[0]
+        self.paths = {PAY: path, **{k: f"{folder}/{s}" for k, s in CALLBACK_SEGMENTS.items()}}
+        if len(set(self.paths.values())) < len(self.paths):
+            raise ConfigurationError(
+                f"The receiver's path {path!r} is one of the other kinds' paths "
+                f"({', '.join(CALLBACK_SEGMENTS.values())}): name the Pay path otherwise."
+            )
         self.public_url = _checked_public_url(public_url) if public_url is not None else None
         # The number of proxy hops trusted; 0: none, X-Forwarded-* are ignored.
         self.trust_forwarded = _proxy_hops(trust_forwarded)
@@ -117,16 +149,28 @@ class StatusCallbackReceiver:
             )
         return self.public_url + self.path
 
+    def url_for(self, kind: str) -> str:
+        """The URL Twilio must call with callbacks of ``kind`` (``pay``, ``message``, ``call``,
+        ``reply``)."""
+        return self.url[: -len(self.path)] + self.paths[kind]
+
     def routes(self) -> list[web.RouteDef]:
-        return [web.post(self.path, self.handle)]
+        return [web.post(self.paths[kind], self._handler(kind)) for kind in KINDS]
+
+    def _handler(self, kind: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return await self.handle(request, kind)
+
+        return handle
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=self.max_body_bytes)
         app.add_routes(self.routes())
         return app
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        """The aiohttp handler: reads the request (bounded) and answers as :meth:`answer` says."""
+    async def handle(self, request: web.Request, kind: str = PAY) -> web.StreamResponse:
+        """The aiohttp handler of ``kind``: reads the request (bounded) and answers as
+        :meth:`answer` says."""
         body = await _body_within(request, self.max_body_bytes)
         answer = await self.answer(
             CallbackRequest(
@@ -136,14 +180,15 @@ class StatusCallbackReceiver:
                 raw_path=request.raw_path,
                 forwarded_proto=joined_lines(request.headers.getall("X-Forwarded-Proto", [])),
                 forwarded_host=joined_lines(request.headers.getall("X-Forwarded-Host", [])),
-            )
+            ),
+            kind,
         )
         if answer.status == 204:
             return web.Response(status=204)
-        return web.Response(status=answer.status, text=answer.text)
+        return web.Response(status=answer.status, text=answer.text, content_type=answer.media_type)
 
-    async def answer(self, request: CallbackRequest) -> CallbackAnswer:
-        """Check and store one callback, whatever server framework read it."""
+    async def answer(self, request: CallbackRequest, kind: str = PAY) -> CallbackAnswer:
+        """Check and store one callback of ``kind``, whatever server framework read it."""
         body = request.body
         if body is None:
             return _refused(413, "the body is larger than the receiver accepts", request)
@@ -165,17 +210,21 @@ class StatusCallbackReceiver:
             return _refused(403, "no public URL to check the signature on (public_url=)", request)
         if not validate_signature(self._auth_token, request.signature, signed_url, pairs):
             return _refused(403, "the signature does not match", request)
-        event = callback_event(kept_fields(pairs))
-        if event is None:
-            return _refused(400, "no Pay session Sid (PK...)", request)
+        event = event_of(kind, pairs)
+        if isinstance(event, str):  # malformed: what is wrong, never a value, is logged
+            return _refused(400, event, request)
+        # A conversation's id holds phone numbers: the log names the message instead.
+        named = event.fields.get("MessageSid", event.sid) if kind == "reply" else event.sid
         try:
             stored = await self.store.append(event)
         except OCPError as exc:  # the store failed (a shared one is out): Twilio tries again
-            logger.warning("StatusCallback for %s not stored (503): %s", event.sid, exc)
+            logger.warning("StatusCallback for %s not stored (503): %s", named, exc)
             return CallbackAnswer(503, "The progress store is unavailable; retry.\n")
         logger.info(
-            "StatusCallback for %s %s", event.sid, "stored" if stored else "already had (ignored)"
+            "StatusCallback for %s %s", named, "stored" if stored else "already had (ignored)"
         )
+        if kind == "reply":
+            return CallbackAnswer(200, _EMPTY_TWIML, "text/xml")
         return CallbackAnswer(204, "")
 
     def _signed_url(self, request: CallbackRequest) -> str | None:
@@ -204,6 +253,7 @@ class CallbackRequest:
 class CallbackAnswer:
     status: int
     text: str
+    media_type: str = "text/plain"
 
 
 @asynccontextmanager

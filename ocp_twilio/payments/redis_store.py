@@ -1,11 +1,12 @@
-"""Payment progress in Redis, shared by the processes of a fleet: the receivers that Twilio's
-callbacks reach and the agents whose tools wait for them.
+"""The callbacks' resources in Redis, shared by the processes of a fleet: the receivers that
+Twilio's callbacks reach and the agents whose tools wait for them.
 
-Each Pay session has a stream of its events (the kept, masked fields of each callback, exactly
-what :class:`CallbackEvent` holds) in arrival order, and a set of their digests. One Lua script
+Each resource (a Pay session, a message, a call, a conversation: see kinds.py) has a stream of
+its events (the kept fields of each callback, exactly what :class:`CallbackEvent` holds, and
+its kind) in arrival order, and a set of their digests. One Lua script
 adds an event only when its digest is new and the session holds fewer than ``max_events``, and
 refreshes the TTL of both keys, in one step: duplicates are dropped however many receivers get
-them. The state is the stream folded with :func:`apply_event`, as MemoryProgressStore folds, so
+them. The state is the stream folded with :func:`~.kinds.fold`, as MemoryProgressStore folds, so
 both stores give one state for the same callbacks. A waiting call reads past the last entry it
 folded with XREAD BLOCK: an event stored between two reads is still read (pub/sub drops what
 nobody listened for).
@@ -38,7 +39,8 @@ from redis.exceptions import RedisError
 
 from .._config import DEFAULT_MAX_WAITS
 from .._exceptions import ConfigurationError, ProgressStoreUnavailable, TooManyWaits
-from .progress import CallbackEvent, PaymentProgress, apply_event, callback_event, kept_fields
+from .kinds import KINDS, PAY, ResourceState, event_of, fold
+from .progress import CallbackEvent
 from .store_limits import DEFAULT_MAX_EVENTS, DEFAULT_SESSION_TTL
 
 __all__ = ["DEFAULT_KEY_PREFIX", "RedisProgressStore"]
@@ -59,14 +61,16 @@ _RETRIES = 2
 _LONGEST_BLOCK = 20.0
 _BLOCK_MARGIN = 5.0
 _FIELD = b"e"
+_KIND = b"k"
 _T = TypeVar("_T")
 
-# KEYS: digests, events. ARGV: digest, max_events, ttl in ms, the event's fields as JSON.
+# KEYS: digests, events. ARGV: digest, max_events, ttl in ms, the event's fields as JSON, its
+# kind.
 _APPEND = """
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
 if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '*', 'e', ARGV[4])
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '*', 'e', ARGV[4], 'k', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1
@@ -76,9 +80,10 @@ Entries = list[tuple[bytes, Mapping[bytes, bytes]]]
 
 
 class RedisProgressStore:
-    """Payment progress in the Redis at ``url`` (``redis://[:password@]host:port/db``,
-    ``rediss://`` for TLS, ``unix://``), bounded: ``max_events`` callbacks per session (more are
-    ignored), each session kept ``ttl`` seconds after its last callback. Keys start with
+    """The callbacks' resources (payment progress, messages, calls, conversations) in the Redis
+    at ``url`` (``redis://[:password@]host:port/db``,
+    ``rediss://`` for TLS, ``unix://``), bounded: ``max_events`` callbacks per resource (more
+    are ignored), each resource kept ``ttl`` seconds after its last callback. Keys start with
     ``key_prefix`` and hold the session's Sid in braces, so a Redis Cluster keeps a session's
     keys on one node. ``max_waits`` waits may block at once, each on a connection of its own;
     one more raises TooManyWaits.
@@ -138,6 +143,7 @@ class RedisProgressStore:
             self.max_events,
             int(self.ttl * 1000),
             payload,
+            event.kind,
         ]
 
         async def run(client: redis.asyncio.Redis) -> Any:
@@ -147,10 +153,10 @@ class RedisProgressStore:
 
         return bool(await self._call(run))
 
-    async def progress(self, sid: str) -> PaymentProgress | None:
+    async def progress(self, sid: str) -> ResourceState | None:
         return (await self._read(sid))[0]
 
-    async def wait(self, sid: str, after_version: int, timeout: float) -> PaymentProgress | None:
+    async def wait(self, sid: str, after_version: int, timeout: float) -> ResourceState | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         state, last_id = await self._read(sid)
@@ -178,7 +184,7 @@ class RedisProgressStore:
             self._blocked -= 1
         return state
 
-    async def _read(self, sid: str) -> tuple[PaymentProgress | None, bytes]:
+    async def _read(self, sid: str) -> tuple[ResourceState | None, bytes]:
         """The session's state and the id of the last entry folded into it ("0-0": none)."""
         events = self._keys(sid)[0]
 
@@ -248,26 +254,29 @@ async def _read_after(
     return await client.xread(streams, count=count, block=block_ms)  # type: ignore[arg-type]
 
 
-def _folded(state: PaymentProgress | None, sid: str, entries: Entries) -> PaymentProgress | None:
+def _folded(state: ResourceState | None, sid: str, entries: Entries) -> ResourceState | None:
     for _id, data in entries:
-        event = _event_of(sid, data.get(_FIELD))
+        event = _event_of(sid, data.get(_FIELD), data.get(_KIND, PAY.encode()))
         if event is not None:
-            state = state or PaymentProgress(sid)
-            state = apply_event(state, event, state.version + 1)
+            state = fold(state, event, (state.version if state is not None else 0) + 1)
     return state
 
 
-def _event_of(sid: str, payload: bytes | None) -> CallbackEvent | None:
+def _event_of(sid: str, payload: bytes | None, kind: bytes) -> CallbackEvent | None:
     """The event an entry holds, its fields checked again as a callback's are: the stream may
-    have been written by another program."""
+    have been written by another program. An entry without a kind is a Pay session's, as
+    entries were written before messages and calls joined."""
     try:
         fields = json.loads(payload) if payload is not None else None
+        kind_name = kind.decode()
     except ValueError:
         return None
     if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
         return None
-    event = callback_event(kept_fields(fields))
-    return event if event is not None and event.sid == sid else None
+    if kind_name not in KINDS:
+        return None
+    event = event_of(kind_name, fields)
+    return event if isinstance(event, CallbackEvent) and event.sid == sid else None
 
 
 def _failure_of(exc: BaseException) -> str:

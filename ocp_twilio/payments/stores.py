@@ -1,8 +1,10 @@
-"""Where payment progress lives: a small protocol, and the in-memory store of one process.
+"""Where the callbacks' resources live: a small protocol, and the in-memory store of one process.
 
-The protocol has three operations, so that a shared store fits it (RedisProgressStore, in
-redis_store.py, for a fleet of workers): ``append`` an event (dropping a duplicate), ``progress``
-(read the folded state), and ``wait`` for a version newer than one already seen.
+A resource is a Pay session, a message, a call or a conversation of inbound messages (see
+kinds.py); its state is its events folded (:func:`~.kinds.fold`). The protocol has three
+operations, so that a shared store fits it (RedisProgressStore, in redis_store.py, for a fleet
+of workers): ``append`` an event (dropping a duplicate), ``progress`` (read the folded state),
+and ``wait`` for a version newer than one already seen.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Protocol, runtime_checkable
 
 from .._exceptions import ConfigurationError
 from .._extras import needs_extra
-from .progress import CallbackEvent, PaymentProgress, apply_event
+from .kinds import ResourceState, fold
+from .progress import CallbackEvent
 from .store_limits import DEFAULT_MAX_EVENTS, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL
 
 __all__ = ["MemoryProgressStore", "ProgressStore", "redis_progress_store"]
@@ -26,26 +29,26 @@ __all__ = ["MemoryProgressStore", "ProgressStore", "redis_progress_store"]
 @runtime_checkable
 class ProgressStore(Protocol):
     async def append(self, event: CallbackEvent) -> bool:
-        """Fold ``event`` into its session; False for a duplicate or an event over the cap."""
+        """Fold ``event`` into its resource; False for a duplicate or an event over the cap."""
 
-    async def progress(self, sid: str) -> PaymentProgress | None:
-        """The session's state, or None when no callback for it is kept."""
+    async def progress(self, sid: str) -> ResourceState | None:
+        """The resource's state, or None when no callback for it is kept."""
 
-    async def wait(self, sid: str, after_version: int, timeout: float) -> PaymentProgress | None:
+    async def wait(self, sid: str, after_version: int, timeout: float) -> ResourceState | None:
         """The state once its version passes ``after_version``, or as it is after ``timeout``."""
 
 
 @dataclass
 class _Session:
-    state: PaymentProgress
+    state: ResourceState
     touched: float
     digests: set[bytes] = field(default_factory=set)
 
 
 class MemoryProgressStore:
-    """Payment progress of this process, bounded: ``max_events`` callbacks per session (more
-    are ignored), ``max_sessions`` sessions (the least recently updated goes first), each kept
-    ``ttl`` seconds after its last callback."""
+    """The resources of this process's callbacks, bounded: ``max_events`` callbacks per
+    resource (more are ignored), ``max_sessions`` resources of every kind together (the least
+    recently updated goes first), each kept ``ttl`` seconds after its last callback."""
 
     def __init__(
         self,
@@ -76,14 +79,15 @@ class MemoryProgressStore:
         self._expire()
         session = self._sessions.get(event.sid)
         if session is None:
-            session = _Session(PaymentProgress(event.sid), self._clock())
+            session = _Session(fold(None, event, 1), self._clock(), {event.digest})
             self._sessions[event.sid] = session
             while len(self._sessions) > self.max_sessions:
                 self._sessions.popitem(last=False)
-        if event.digest in session.digests or len(session.digests) >= self.max_events:
+        elif event.digest in session.digests or len(session.digests) >= self.max_events:
             return False
-        session.digests.add(event.digest)
-        session.state = apply_event(session.state, event, len(session.digests))
+        else:
+            session.digests.add(event.digest)
+            session.state = fold(session.state, event, len(session.digests))
         session.touched = self._clock()
         self._sessions.move_to_end(event.sid)
         for waiter in self._waiters.pop(event.sid, ()):
@@ -91,12 +95,12 @@ class MemoryProgressStore:
                 waiter.set_result(None)
         return True
 
-    async def progress(self, sid: str) -> PaymentProgress | None:
+    async def progress(self, sid: str) -> ResourceState | None:
         self._expire()
         session = self._sessions.get(sid)
         return session.state if session is not None else None
 
-    async def wait(self, sid: str, after_version: int, timeout: float) -> PaymentProgress | None:
+    async def wait(self, sid: str, after_version: int, timeout: float) -> ResourceState | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:

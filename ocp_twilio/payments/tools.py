@@ -16,16 +16,20 @@ from typing import Any
 from .._exceptions import ConfigurationError
 from ..specs.model import LocalSpec, OperationSpec, ParameterSpec, ResponseSpec
 from ..tools.tool import Tool
-from .progress import PaymentProgress
+from .kinds import ResourceState
 from .stores import ProgressStore
 
 __all__ = [
+    "DEFAULT_WAIT_SECONDS",
     "MAX_WAIT_SECONDS",
     "NO_RECEIVER",
+    "NO_RECEIVER_ERROR",
     "PROGRESS_TOOLS",
+    "TIMEOUT_ARGUMENT",
+    "LocalTool",
     "ProgressViews",
     "answer_progress",
-    "is_progress_tool",
+    "local_tools",
     "payment_progress_tools",
 ]
 
@@ -44,7 +48,7 @@ _SID = ParameterSpec(
     description="SID of the payment session returned by createPayments (PK + 32 hex).",
     schema={"type": "string", "minLength": 34, "maxLength": 34, "pattern": "^PK[0-9a-fA-F]{32}$"},
 )
-_TIMEOUT = ParameterSpec(
+TIMEOUT_ARGUMENT = ParameterSpec(
     name="TimeoutSeconds",
     location="query",
     description=f"How long to wait for news, in seconds (default {DEFAULT_WAIT_SECONDS}).",
@@ -88,7 +92,7 @@ _PROGRESS_VIEW = ResponseSpec(
 # How the error of a progress tool without a store begins: hosts that start receivers their own
 # way (the MCP server's --public-url) say so after it, instead of the Python below.
 NO_RECEIVER = "No status callback receiver is running, so no payment progress can arrive: "
-_NO_RECEIVER = NO_RECEIVER + (
+NO_RECEIVER_ERROR = NO_RECEIVER + (
     "start one with `async with agent.serve_status_callbacks(public_url=...)`, or mount "
     "`agent.status_callback_receiver(public_url=...)` in your own aiohttp application, or share "
     "the progress that receivers elsewhere store (OCP_TWILIO_REDIS_URL, OCPAgent(redis_url=))."
@@ -102,7 +106,7 @@ async def answer_progress(
     receiver is running)."""
     tool.validate(arguments)
     if store is None:
-        raise ConfigurationError(_NO_RECEIVER)
+        raise ConfigurationError(NO_RECEIVER_ERROR)
     sid = arguments["Sid"]
     if tool.spec.name == _STATUS:
         state = await store.progress(sid)
@@ -112,6 +116,14 @@ async def answer_progress(
     state = await store.wait(sid, after, timeout)
     news = state is not None and state.version > after
     return views.shown(sid, state, waited=True, news=news, timeout=timeout)
+
+
+_NO_SESSION = {
+    "next_step": (
+        "No callback has come for this session yet. Check the Sid, or wait with "
+        "waitForPaymentUpdate."
+    )
+}
 
 
 class ProgressViews:
@@ -127,28 +139,19 @@ class ProgressViews:
     def shown(
         self,
         sid: str,
-        state: PaymentProgress | None,
+        state: ResourceState | None,
         *,
         waited: bool,
         news: bool = False,
         timeout: float = 0,
+        empty: Mapping[str, Any] = _NO_SESSION,
     ) -> dict[str, Any]:
+        """``state`` as a tool returns it (``empty`` and the Sid where none is kept), the
+        version remembered as shown."""
         view: dict[str, Any] = (
-            state.for_model()
-            if state is not None
-            else {
-                "sid": sid,
-                "version": 0,
-                "next_step": (
-                    "No callback has come for this session yet. Check the Sid, or wait with "
-                    "waitForPaymentUpdate."
-                ),
-            }
+            state.for_model() if state is not None else {"sid": sid, "version": 0, **empty}
         )
-        self._seen[sid] = view["version"]
-        self._seen.move_to_end(sid)
-        while len(self._seen) > self.limit:
-            self._seen.popitem(last=False)
+        self.remember(sid, view["version"])
         if waited:
             view["new"] = news
             if not news:
@@ -158,44 +161,58 @@ class ProgressViews:
                 )
         return view
 
+    def remember(self, sid: str, version: int) -> None:
+        self._seen[sid] = version
+        self._seen.move_to_end(sid)
+        while len(self._seen) > self.limit:
+            self._seen.popitem(last=False)
+
 
 def payment_progress_tools(
     api: str, service: str, name_of: Callable[[OperationSpec], str]
 ) -> Sequence[Tool]:
     """The two tools for an API (named by ``name_of(spec)``, as its other tools are)."""
+    status = (
+        _STATUS,
+        "What the caller has entered so far in a payment session (masked), what went wrong and "
+        "what to do next, and the outcome once complete. Answered from Twilio's status "
+        "callbacks; sends nothing to Twilio.",
+        (_SID,),
+    )
+    wait = (
+        _WAIT,
+        "Wait until Twilio reports progress on a payment session (the caller typed, a field was "
+        "entered or refused, the payment ended), then return the progress as getPaymentStatus "
+        "does. After a timeout it returns the current state with new=false. Call it after each "
+        "updatePayments.",
+        (_SID, TIMEOUT_ARGUMENT, _AFTER),
+    )
+    return local_tools(api, service, name_of, _TAGS, _PROGRESS_VIEW, (status, wait))
+
+
+# A local tool's name, description and arguments.
+LocalTool = tuple[str, str, tuple[ParameterSpec, ...]]
+
+
+def local_tools(
+    api: str,
+    service: str,
+    name_of: Callable[[OperationSpec], str],
+    tags: tuple[str, ...],
+    response: ResponseSpec,
+    made: Sequence[LocalTool],
+) -> tuple[Tool, ...]:
+    """The local tools ``made`` of an API's service, each answering ``response``."""
     specs = (
         LocalSpec(
-            name=_STATUS,
-            description=(
-                "What the caller has entered so far in a payment session (masked), what went "
-                "wrong and what to do next, and the outcome once complete. Answered from "
-                "Twilio's status callbacks; sends nothing to Twilio."
-            ),
+            name=name,
+            description=description,
             api=api,
             service=service,
-            parameters=(_SID,),
-            tags=_TAGS,
-            response=_PROGRESS_VIEW,
-        ),
-        LocalSpec(
-            name=_WAIT,
-            description=(
-                "Wait until Twilio reports progress on a payment session (the caller typed, a "
-                "field was entered or refused, the payment ended), then return the progress as "
-                "getPaymentStatus does. After a timeout it returns the current state with "
-                "new=false. Call it after each updatePayments."
-            ),
-            api=api,
-            service=service,
-            parameters=(_SID, _TIMEOUT, _AFTER),
-            tags=_TAGS,
-            response=_PROGRESS_VIEW,
-        ),
+            parameters=parameters,
+            tags=tags,
+            response=response,
+        )
+        for name, description, parameters in made
     )
     return tuple(Tool(spec, api=api, name=name_of(spec), local=True) for spec in specs)
-
-
-def is_progress_tool(tool: Tool) -> bool:
-    """Whether ``tool`` is getPaymentStatus or waitForPaymentUpdate (of any API), which only a
-    progress store can answer."""
-    return tool.local and tool.spec.name in PROGRESS_TOOLS

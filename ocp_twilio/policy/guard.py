@@ -119,6 +119,7 @@ class _ToolRules:
     rates: tuple[tuple[int, RateLimit], ...] = ()
     budgets: tuple[tuple[int, Budget], ...] = ()
     recipients: tuple[str, ...] | None = None  # None: not checked
+    listens: bool = False  # a local tool whose recipients are who it reads from
     amounts: bool = False
     charges: bool = False
     # Nothing to check or count: allowed as it is.
@@ -337,8 +338,11 @@ class PolicyGuard:
             for i, budget in enumerate(policy.budgets)
             if (CONTACTS_PERSON if budget.currency is None else SPENDS_MONEY) in effects
         )
-        if policy.recipients is not None and CONTACTS_PERSON in effects:
+        # A tool that listens to a person (waitForReply) is limited as one that contacts them.
+        listens = tool.local and bool(recipient_arguments(tool.spec))
+        if policy.recipients is not None and (CONTACTS_PERSON in effects or listens):
             rules.recipients = recipient_arguments(tool.spec)
+            rules.listens = listens
         takes_charges = any(p.name == CHARGE_AMOUNT for p in tool.spec.parameters)
         rules.amounts = takes_charges and bool(policy.amounts)
         rules.charges = takes_charges and self._minds_spending()
@@ -410,7 +414,7 @@ class PolicyGuard:
         if rules.allow and not any(s.matches(tool, effects) for s in rules.allow):
             allowed = ", ".join(s.text for s in self.policy.allow or ())
             self._refuse(tool, call, "allow", f"the policy allows only: {allowed}.")
-        if rules.recipients is not None and CONTACTS_PERSON in effects:
+        if rules.recipients is not None and (CONTACTS_PERSON in effects or rules.listens):
             self._check_recipients(tool, rules.recipients, sent, call)
         if rules.amounts:
             self._check_amount(tool, sent, call)

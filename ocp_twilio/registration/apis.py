@@ -18,6 +18,7 @@ from ..http.transport import Transport
 from ..ocp.context import OCPContext
 from ..ocp.plugin import APIDefinition
 from ..ocp.registry import APIRegistry, plugin_definition, spec_definition
+from ..payments.resource_tools import call_status_tools, message_status_tools
 from ..payments.tools import payment_progress_tools
 from ..sends.operations import is_send
 from ..sends.runner import SendRunner, Sends
@@ -177,10 +178,12 @@ def _operation_tools(
 
 
 def _progress_tools(name: str, operations: Sequence[Tool]) -> list[Tool]:
-    """Where the Pay operations are, the tools that read their progress are too."""
-    pay_services = sorted({t.spec.service for t in operations if t.takes_status_callback})
-    return [
-        tool
-        for service in pay_services
-        for tool in payment_progress_tools(name, service, qualified_name)
-    ]
+    """Where the Pay operations, createMessage or createCall are, the tools that read what
+    their callbacks report are too."""
+    makers = {
+        "pay": payment_progress_tools,
+        "message": message_status_tools,
+        "call": call_status_tools,
+    }
+    kinds = sorted({(t.callback_kind, t.spec.service) for t in operations if t.callback_kind})
+    return [tool for kind, service in kinds for tool in makers[kind](name, service, qualified_name)]

@@ -60,6 +60,7 @@ _WRITE = frozenset({"write"})
 _DELETE = frozenset({"delete"})
 # callTwilioTool calls any tool it is given, so it may do whatever any of them does.
 _EVERY = frozenset(EFFECTS)
+_LISTENERS = {"waitForReply": ("From",)}
 _NO_CONDITIONS: Mapping[str, Mapping[str, tuple[Any, ...]]] = {}
 
 
@@ -82,7 +83,11 @@ def conditional_effects(spec: OperationSpec) -> Mapping[str, Mapping[str, tuple[
 
 def recipient_arguments(spec: OperationSpec) -> tuple[str, ...]:
     """The arguments naming who an operation that contacts a person reaches: the table's, else
-    ``To`` where the operation has it; empty for one that contacts nobody, or when unknown."""
+    ``To`` where the operation has it; empty for one that contacts nobody, or when unknown.
+    A local tool has them where it reads what a person sends (waitForReply's ``From``): the
+    recipient limits of a policy bound whom it may listen to as whom a send may reach."""
+    if isinstance(spec, LocalSpec):
+        return _LISTENERS.get(spec.name, ())
     entry = _entry(spec)
     if entry is None or "contacts-person" not in entry.effects | entry.when.keys():
         return ()

@@ -187,19 +187,34 @@ def start_of(tool: str, paging: Paging, arguments: Mapping[str, Any]) -> tuple[d
     return request, cursor.skip
 
 
-def cursor_after(tool: str, arguments: Mapping[str, Any], paging: Paging, shown: int) -> str:
-    """The cursor of the records after the first ``shown`` of the call with ``arguments``
-    (whose own Cursor, if any, was read): for a result cut to fit the model's budget."""
+class PagedAnswer(dict[str, Any]):
+    """A list call's answer (a dict like any other) that knows which page each of its records
+    came from, so that a cut result's cursor starts at the page of its first record left out,
+    not at the call's first page with ever more records to pass over."""
+
+    starts: tuple[tuple[int, Mapping[str, str], int], ...] = ()
+
+
+def cursor_after(
+    tool: str, arguments: Mapping[str, Any], paging: Paging, shown: int, answer: Any = None
+) -> str:
+    """The cursor of the records after the first ``shown`` of ``answer``, the call with
+    ``arguments`` (whose own Cursor, if any, was read): for a result cut to fit the model's
+    budget."""
+    digest = arguments_digest(arguments)
+    starts = answer.starts if isinstance(answer, PagedAnswer) else ()
+    held = [start for start in starts if start[0] <= shown]
+    if held:  # the page that holds record ``shown``: (its first record's index, page, passed)
+        index, page, passed = held[-1]
+        return PageCursor(tool, page, passed + shown - index, digest).text()
     given = arguments.get(CURSOR)
     if given is None:
-        page: Mapping[str, str] = (
-            {"PageSize": str(arguments["PageSize"])} if "PageSize" in arguments else {}
-        )
+        page = {"PageSize": str(arguments["PageSize"])} if "PageSize" in arguments else {}
         skip = 0
     else:
         cursor = PageCursor.read(given, tool, paging)
         page, skip = cursor.page, cursor.skip
-    return PageCursor(tool, page, skip + shown, arguments_digest(arguments)).text()
+    return PageCursor(tool, page, skip + shown, digest).text()
 
 
 Fetch = Callable[[Mapping[str, Any]], Awaitable[Any]]
@@ -218,6 +233,7 @@ async def read_pages(tool: str, paging: Paging, arguments: Mapping[str, Any], fe
         request["PageSize"] = min(limit + skip, paging.max_page_size)
     digest = arguments_digest(arguments)
     records: list[Any] = []
+    starts: list[tuple[int, Mapping[str, str], int]] = []
     page = {k: str(request[k]) for k in paging.parameters if k in request}
     pages = 0
     while True:
@@ -229,29 +245,37 @@ async def read_pages(tool: str, paging: Paging, arguments: Mapping[str, Any], fe
         passed = min(skip, len(found))
         skip -= passed
         wanted = found[passed:]
+        if wanted:
+            starts.append((len(records), page, passed))
         if limit is not None and len(records) + len(wanted) > limit:
             taken = limit - len(records)
             records.extend(wanted[:taken])
             after = PageCursor(tool, page, passed + taken, digest).text()
-            return _finished(answer, paging, records, after)
+            return _finished(answer, paging, records, starts, after)
         records.extend(wanted)
         following = paging.next_page(answer)
         wants_more = skip > 0 or (limit is not None and len(records) < limit)
         if following is None:
-            return _finished(answer, paging, records, None)
+            return _finished(answer, paging, records, starts, None)
         if not wants_more or pages == MAX_LIST_PAGES:
             after = PageCursor(tool, following, 0, digest).text()
-            return _finished(answer, paging, records, after)
+            return _finished(answer, paging, records, starts, after)
         page = following
         request = {**request, **_typed(following)}
 
 
 def _finished(
-    answer: dict[str, Any], paging: Paging, records: list[Any], after: str | None
-) -> dict[str, Any]:
-    answer[paging.records] = records
-    answer[NEXT_CURSOR] = after
-    return answer
+    answer: dict[str, Any],
+    paging: Paging,
+    records: list[Any],
+    starts: list[tuple[int, Mapping[str, str], int]],
+    after: str | None,
+) -> PagedAnswer:
+    finished = PagedAnswer(answer)
+    finished[paging.records] = records
+    finished[NEXT_CURSOR] = after
+    finished.starts = tuple(starts)
+    return finished
 
 
 def _typed(page: Mapping[str, str]) -> dict[str, Any]:

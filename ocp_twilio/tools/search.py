@@ -190,8 +190,15 @@ class ToolSearch:
                 stems[word[:5]].append(word)
         self._stems = dict(stems)
         self._priors = _priors(self._tools)
+        # A request that is a tool's name, short or full, in any letter case.
+        by_name: defaultdict[str, list[int]] = defaultdict(list)
+        for position, tool in enumerate(self._tools):
+            for spelled in {tool.spec.name.lower(), tool.name.lower()}:
+                by_name[spelled].append(position)
+        self._by_name = dict(by_name)
 
     def search(self, query: str, limit: int) -> list[Tool]:
+        named = self._by_name.get(query.strip().lower(), ())
         signals = self._signals.read(query)
         understood = self._understand(signals.text)
         lexical = self._lexical(understood)
@@ -202,6 +209,9 @@ class ToolSearch:
             fused[position] = (
                 fused.get(position, 0.0) + _SIGNAL_WEIGHT * weight * self._priors[position]
             )
+        first = max(fused.values(), default=0.0) + 1.0
+        for position in named:  # the tool it names comes first
+            fused[position] = first
         ranked: list[tuple[float, int, int, str, str, int]] = []
         for position, score in fused.items():
             tool = self._tools[position]

@@ -15,16 +15,14 @@ from ..sends.operations import SEND_KEY, SEND_KEY_SCHEMA, is_send
 from ..specs.effects import conditional_effects, effects_of
 from ..specs.model import OperationSpec, ParameterSpec
 from .body_forms import forms_schema
-from .encoding import IDEMPOTENCY_KEY, STATUS_CALLBACK, CallTemplate, PreparedRequest, idempotent
+from .callbacks import callback_kind, operator_pins, owned_arguments
+from .encoding import IDEMPOTENCY_KEY, CallTemplate, PreparedRequest, idempotent
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .headers import is_reserved_header
 from .paging import CURSOR, FIELDS, LIMIT, Paging, paging_of, start_of
 from .validation import SchemaValidator
 
 __all__ = ["Tool"]
-
-# The operations whose StatusCallback is the Pay session's progress: the receiver's URL.
-_PAY_OPERATIONS = frozenset({"CreatePayments", "UpdatePayments"})
 
 # Every path value must stay one segment: "." and ".." would be folded away by URL normalisation.
 _SEGMENT_GUARD: dict[str, Any] = {"minLength": 1, "not": {"enum": [".", ".."]}}
@@ -35,9 +33,10 @@ class Tool:
 
     Validators are compiled on first use, once per tool. Two arguments are the application's:
     an ``IdempotencyKey`` left out is made anew for each prepared request (so the retries of one
-    call send the same key), and a Pay operation's ``StatusCallback`` is filled in with
-    ``status_callback`` where one is given; the input schema then neither requires the key nor
-    lists the callback.
+    call send the same key), and the ``StatusCallback`` of a Pay operation, createMessage or
+    createCall is filled in with ``status_callback`` where one is given (createCall's
+    StatusCallbackEvent and StatusCallbackMethod too, see tools/callbacks.py); the input schema
+    then neither requires the key nor lists those arguments.
 
     Header parameters that no argument may fill (:data:`~ocp_twilio.tools.headers.
     RESERVED_HEADERS`: Authorization, Cookie, Host, Content-Length, ...; and the agent's own
@@ -71,8 +70,9 @@ class Tool:
         # The operator's values (a policy's pins, the receiver's StatusCallback): sent on every
         # call, and no longer arguments of the model.
         pins = dict(pinned or {})
-        if self.status_callback is not None:
-            pins.setdefault(STATUS_CALLBACK, self.status_callback)
+        self._callback_pins = owned_arguments(spec, self.callback_kind, self.status_callback)
+        for name, value in self._callback_pins.items():
+            pins.setdefault(name, value)
         self.pinned: Mapping[str, Any] = MappingProxyType(pins)
         # Only where the API requires the key (Twilio's Pay operations) is it known to dedupe
         # repeats; an optional one promises nothing, so none is made up for it.
@@ -106,11 +106,15 @@ class Tool:
         return self.spec.tags
 
     @cached_property
+    def callback_kind(self) -> str | None:
+        """The kind of callback its StatusCallback receives where the application may own it
+        (``pay``, ``message``, ``call``); None for every other tool."""
+        return callback_kind(self.spec)
+
+    @property
     def takes_status_callback(self) -> bool:
-        """A Pay operation, whose StatusCallback the application may own."""
-        return self.spec.operation_id in _PAY_OPERATIONS and any(
-            p.name == STATUS_CALLBACK for p in self.spec.parameters
-        )
+        """An operation whose StatusCallback the application may own (see callback_kind)."""
+        return self.callback_kind is not None
 
     def owned(self, status_callback: str | None, pinned: Mapping[str, Any]) -> Tool:
         """This tool with StatusCallback owned by ``status_callback`` (None: by the model) and
@@ -130,10 +134,10 @@ class Tool:
 
     @property
     def _operator_pins(self) -> Mapping[str, Any]:
-        """The pins given to this tool, without the StatusCallback it was given apart."""
-        if self.status_callback is None or self.pinned.get(STATUS_CALLBACK) != self.status_callback:
+        """The pins given to this tool, without the callback arguments it was given apart."""
+        if not self._callback_pins:
             return self.pinned
-        return {k: v for k, v in self.pinned.items() if k != STATUS_CALLBACK}
+        return operator_pins(self.pinned, self._callback_pins)
 
     @cached_property
     def conditions(self) -> Mapping[str, Mapping[str, tuple[Any, ...]]]:

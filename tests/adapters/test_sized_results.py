@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from mcp import Client
@@ -139,3 +140,26 @@ async def test_an_accounts_auth_token_never_reaches_the_model(
     assert AUTH_TOKEN not in shown["content"]
     assert json.loads(shown["content"]) == {**account, "auth_token": "***"}
     assert whole == account
+
+
+async def test_a_cut_result_of_several_pages_reads_on_from_the_page_of_its_first_left_out() -> None:
+    arguments = {"PageSize": 10, "Limit": 40}
+    seen: list[str] = []
+    started_at: list[tuple[int, int]] = []  # (records shown before a call, the page it read first)
+    async with list_agent(total_pages=8, result_tokens=700) as (agent, server):
+        view = await openai_view(agent, "listMessage", arguments)
+        seen += [record["sid"] for record in view["messages"]]
+        while "next_cursor" in view:  # a null one, after the last record, is left out
+            assert "left out" in view["note"]  # each result is cut
+            before = len(server.requests)
+            view = await openai_view(
+                agent, "listMessage", {**arguments, "Cursor": view["next_cursor"]}
+            )
+            query = dict(parse_qsl(urlsplit(server.requests[before].path_qs).query))
+            started_at.append((len(seen), int(query.get("Page", "0"))))
+            seen += [record["sid"] for record in view["messages"]]
+
+    # Every record once and in order, and each call began at the page holding the first record
+    # not yet shown, never back at the first page with more and more records to pass over.
+    assert seen == [f"SM{page:02d}{index:030d}" for page in range(8) for index in range(10)]
+    assert started_at and all(page == shown // 10 for shown, page in started_at)

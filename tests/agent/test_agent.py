@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from support.credentials import TWILIO_ENV
 from support.payments import (
     CREATE_TOOL,
-    PAY_TOOLS,
+    DEFAULT_TOOLS,
     PAYMENT_BODY,
     UPDATE_TOOL,
     create_arguments,
@@ -54,8 +54,8 @@ def leak_reports() -> Iterator[list[str]]:
 
 
 async def test_list_tools(agent: OCPAgent) -> None:
-    assert [t.name for t in agent.list_tools()] == PAY_TOOLS
-    assert [t.name for t in agent.list_tools("twilio")] == PAY_TOOLS
+    assert [t.name for t in agent.list_tools()] == DEFAULT_TOOLS
+    assert [t.name for t in agent.list_tools("twilio")] == DEFAULT_TOOLS
     with pytest.raises(APINotFound, match="stripe"):
         agent.list_tools("stripe")
 
@@ -65,7 +65,7 @@ async def test_registering_again_replaces_the_tools(
 ) -> None:
     await agent.register_api("twilio", base_url=recording_server.url, environ=TWILIO_ENV)
 
-    assert [t.name for t in agent.list_tools()] == PAY_TOOLS
+    assert [t.name for t in agent.list_tools()] == DEFAULT_TOOLS
 
 
 async def test_unknown_api_name() -> None:
@@ -102,7 +102,8 @@ async def test_get_tool(agent: OCPAgent) -> None:
         ("complete the payment", UPDATE_TOOL),
         ("end the payment session", UPDATE_TOOL),
         ("ask the caller for the card's security code", UPDATE_TOOL),
-        ("update", UPDATE_TOOL),  # only a verb: the tool of that verb
+        ("update a payment", UPDATE_TOOL),  # only a verb and a noun: the tool of both
+        ("UPDATEPAYMENTS", UPDATE_TOOL),  # a tool's name, in any case
     ],
 )
 async def test_search_tools_ranks_the_right_tool_first(
@@ -114,7 +115,7 @@ async def test_search_tools_ranks_the_right_tool_first(
     assert len({t.name for t in found}) == len(found)
 
 
-@pytest.mark.parametrize("query", ["zebra", "the a of", "list"])  # an empty one is refused
+@pytest.mark.parametrize("query", ["zebra", "the a of", "fax"])  # an empty one is refused
 async def test_search_tools_without_a_match(agent: OCPAgent, query: str) -> None:
     assert agent.search_tools(query) == []
 

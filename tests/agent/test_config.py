@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from support.credentials import TWILIO_ENV
-from support.payments import PAY_TOOLS
+from support.payments import DEFAULT_TOOLS
 from support.specs import IMPORTED_PAYMENTS
 
 from ocp_twilio import AiohttpTransport, ConfigurationError, Limits, OCPAgent
@@ -78,7 +78,7 @@ async def test_environ_names_the_cache_of_twilios_own_api(
 
     async with OCPAgent() as agent:  # the process's cache: nothing synced there
         await agent.register_api("twilio", environ=TWILIO_ENV)
-        assert [t.name for t in agent.list_tools()] == PAY_TOOLS
+        assert [t.name for t in agent.list_tools()] == DEFAULT_TOOLS
 
 
 def test_the_secrets_are_read_and_kept_out_of_reprs() -> None:

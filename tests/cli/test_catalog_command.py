@@ -64,10 +64,10 @@ def test_framework_lists_instead_of_the_entry() -> None:
 
 
 def test_no_matching_tool_is_a_clear_failure() -> None:
-    result = CliRunner().invoke(main, ["catalog", "--tags", "sms"])
+    result = CliRunner().invoke(main, ["catalog", "--tags", "fax"])
 
     assert result.exit_code != 0
-    assert "No tag named 'sms'" in result.output
+    assert "No tag named 'fax'" in result.output
 
 
 def test_mcp_without_credentials_fails_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,7 +49,7 @@ def test_check_lists_each_rule_with_its_tools_and_pins(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].endswith("policy.yaml: 3 rules over 4 registered tools.")
+    assert lines[0].endswith("policy.yaml: 3 rules over 7 registered tools.")
     rows = {line.split()[0]: line for line in lines[2:5]}
     assert (
         "effect:delete" in rows["deny[0]"] and "1 tool: api_v2010__deleteMessage" in rows["deny[0]"]

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from support.credentials import ACCOUNT_SID, AUTH_TOKEN, TWILIO_ENV
 from support.files import DATA
-from support.payments import PAYMENT_BODY, update_arguments
+from support.payments import DEFAULT_TOOLS, PAYMENT_BODY, update_arguments
 from support.servers import RecordingServer, RegistryServer
 
 from ocp_twilio import (
@@ -369,9 +369,10 @@ async def test_one_spec_under_two_names_gives_two_independent_apis(
     ]
     # Each API fills in its own account SID.
     assert OTHER_SID in recording_server.requests[1].path_qs
-    # the two Pay operations and the two progress tools each
-    assert [len(agent.list_tools(api)) for api in ("pay-main", "pay-sub")] == [4, 4]
-    assert len(agent.list_tools()) == 8
+    # the curated operations and their status tools each
+    count = len(DEFAULT_TOOLS)
+    assert [len(agent.list_tools(api)) for api in ("pay-main", "pay-sub")] == [count, count]
+    assert len(agent.list_tools()) == 2 * count
 
 
 async def test_one_spec_under_two_registry_file_names(

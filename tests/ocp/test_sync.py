@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestServer
 from click.testing import CliRunner
 from support.credentials import TWILIO_ENV
 from support.files import DATA
+from support.payments import DEFAULT_TOOLS
 from support.servers import RecordingServer, served_in_a_thread
 
 from ocp_twilio import (
@@ -71,8 +72,8 @@ async def test_sync_fetches_every_file_and_register_api_offers_them(
     async with OCPAgent() as agent:
         await agent.register_api("twilio", environ=TWILIO_ENV)
         names = {t.name for t in agent.list_tools()}
-        # the curated Pay tools, the progress tools and one operation per synced file
-        assert len(names) == 4 + 55
+        # the curated tools, their status tools and one operation per synced file
+        assert len(names) == len(DEFAULT_TOOLS) + 55
         assert {"api_v2010__updatePayments", "verify_v2__fetchAlarm"} <= names
         with pytest.raises(AmbiguousToolName):
             agent.get_tool("fetchAlarm")

@@ -205,9 +205,10 @@ async def test_a_value_nested_too_deep_is_invalid_and_records_nothing() -> None:
     deep: object = "x"
     for _ in range(5000):
         deep = [deep]
-    async with send_server() as server, sending_agent(
-        server.url, sends=SendSettings(ledger=ledger)
-    ) as agent:
+    async with (
+        send_server() as server,
+        sending_agent(server.url, sends=SendSettings(ledger=ledger)) as agent,
+    ):
         with pytest.raises(InvalidArguments):
             await agent.call_tool(SEND_TOOL, {**MESSAGE, "Body": deep})
     assert len(ledger) == 0 and server.sends == []

@@ -64,12 +64,22 @@ def our_facts(schema: Mapping[str, Any], keywords: Any) -> dict[str, Any]:
 
 
 def form_body(operation: Mapping[str, Any]) -> dict[str, Any]:
+    if "requestBody" not in operation:
+        return {"properties": {}}
     body: dict[str, Any] = operation["requestBody"]["content"][FORM]["schema"]
     return body
 
 
 def by_location(spec: OperationSpec, location: str) -> dict[str, ParameterSpec]:
-    return {p.name: p for p in spec.parameters_in(location)}  # type: ignore[arg-type]
+    """The spec's parameters in ``location`` by the name Twilio gives them (DateSent<)."""
+    return {p.sent_as: p for p in spec.parameters_in(location)}  # type: ignore[arg-type]
+
+
+# What the curated tools leave out of Twilio's operations, and why (docs/reference.md says so).
+LEFT_OUT = {
+    "CreateMessage": {"MaxPrice", "ForceDelivery"},  # obsolete since 2024; reserved
+    "CreateCall": {"SipAuthUsername", "SipAuthPassword"},  # a credential a model must not hold
+}
 
 
 @pytest.fixture(params=sorted(OPERATIONS))
@@ -78,8 +88,12 @@ def spec(request: pytest.FixtureRequest) -> OperationSpec:
     return operation
 
 
-def test_the_payments_operations_are_shipped() -> None:
-    assert {op.operation_id for op in OPERATIONS.values()} == {"CreatePayments", "UpdatePayments"}
+def test_the_curated_operations_are_shipped() -> None:
+    assert {op.operation_id for op in OPERATIONS.values()} == {
+        *("CreatePayments", "UpdatePayments"),
+        *("CreateMessage", "FetchMessage", "ListMessage", "DeleteMessage"),
+        *("CreateCall", "FetchCall", "ListCall", "UpdateCall"),
+    }
 
 
 def test_same_path_method_and_server(oai: dict[str, Any], spec: OperationSpec) -> None:
@@ -89,15 +103,18 @@ def test_same_path_method_and_server(oai: dict[str, Any], spec: OperationSpec) -
     assert spec.server == oai["paths"][path]["servers"][0]["url"]
 
 
-def test_same_path_parameters(oai: dict[str, Any], spec: OperationSpec) -> None:
+@pytest.mark.parametrize("location", ["path", "query"])
+def test_same_path_and_query_parameters(
+    oai: dict[str, Any], spec: OperationSpec, location: str
+) -> None:
     _, _, operation = twilio_operation(oai, spec)
-    theirs = {p["name"]: p for p in operation["parameters"] if p["in"] == "path"}
-    ours = by_location(spec, "path")
+    theirs = {p["name"]: p for p in operation["parameters"] if p["in"] == location}
+    ours = by_location(spec, location)
 
     assert set(ours) == set(theirs)
-    assert all(p["in"] == "path" for p in operation["parameters"])  # no query or header ones
+    assert all(p["in"] in ("path", "query") for p in operation["parameters"])  # no header ones
     for name, param in ours.items():
-        assert param.required == theirs[name]["required"], name
+        assert param.required == theirs[name].get("required", False), name
         facts = stated_facts(oai, theirs[name]["schema"])
         assert our_facts(param.schema, facts) == facts, name
 
@@ -107,9 +124,12 @@ def test_same_body_parameters_and_encoding(oai: dict[str, Any], spec: OperationS
     body = form_body(operation)
     ours = by_location(spec, "body")
 
-    assert list(operation["requestBody"]["content"]) == [FORM]
-    assert spec.body_encoding == "form"
-    assert set(ours) == set(body["properties"])
+    if "requestBody" in operation:
+        assert list(operation["requestBody"]["content"]) == [FORM]
+        assert spec.body_encoding == "form"
+    else:
+        assert spec.body_encoding is None
+    assert set(ours) == set(body["properties"]) - LEFT_OUT.get(spec.operation_id, set())
     assert {n for n, p in ours.items() if p.required} == set(body.get("required", ()))
 
 
@@ -122,7 +142,7 @@ def test_same_enums_types_and_formats(oai: dict[str, Any], spec: OperationSpec) 
         facts = stated_facts(oai, properties[name])
         assert our_facts(param.schema, facts) == facts, name
         stated += bool(facts)
-    assert stated >= len(properties) - 1  # only Parameter is left untyped by Twilio
+    assert stated >= len(by_location(spec, "body")) - 1  # only Parameter is left untyped
 
 
 def test_enums_are_all_compared(oai: dict[str, Any]) -> None:
@@ -147,16 +167,20 @@ def test_same_success_status(oai: dict[str, Any], spec: OperationSpec) -> None:
 
 def test_same_response_fields(oai: dict[str, Any], spec: OperationSpec) -> None:
     _, _, operation = twilio_operation(oai, spec)
-    code = str(spec.response.status if spec.response else "")
-    theirs = resolved(oai, operation["responses"][code]["content"]["application/json"]["schema"])
-    assert spec.response is not None and spec.response.schema is not None
+    assert spec.response is not None
+    content = operation["responses"][str(spec.response.status)].get("content")
+    if content is None:  # 204: no answer to describe
+        assert spec.response.schema is None
+        return
+    theirs = resolved(oai, content["application/json"]["schema"])
+    assert spec.response.schema is not None
     ours = spec.response.schema["properties"]
 
     assert set(ours) == set(theirs["properties"])
     for name, schema in theirs["properties"].items():
         facts = stated_facts(oai, schema)
         assert our_facts(ours[name], facts) == facts, name
-        assert schema.get("nullable") is True and "null" in ours[name]["type"], name
+        assert ("null" in ours[name]["type"]) == bool(schema.get("nullable")), name
 
 
 def test_descriptions_are_our_own(oai: dict[str, Any], spec: OperationSpec) -> None:
@@ -168,4 +192,4 @@ def test_descriptions_are_our_own(oai: dict[str, Any], spec: OperationSpec) -> N
     assert spec.description and spec.description not in (operation.get("description"), "")
     for param in spec.parameters:
         assert param.description, param.name
-        assert param.description != theirs[param.name], param.name
+        assert param.description != theirs[param.sent_as], param.name

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from support.credentials import TWILIO_ENV
 from support.files import DATA, SHARED_OAI
-from support.payments import PAY_TOOLS, STATUS_TOOL, UPDATE_TOOL, WAIT_TOOL, update_arguments
+from support.payments import DEFAULT_TOOLS, STATUS_TOOL, UPDATE_TOOL, WAIT_TOOL, update_arguments
 from support.servers import RecordingServer
 from support.specs import IMPORTED_PAYMENTS
 
@@ -108,7 +108,7 @@ async def test_search_ranks_name_over_tags_over_description() -> None:
         assert [t.name for t in agent.search_tools("alarm fixture")][:1] == [
             "fixture_v1__fetchAlarm"
         ]
-        assert agent.search_tools("no such words anywhere") == []
+        assert agent.search_tools("zebra giraffe penguin") == []
 
 
 async def test_curated_tools_win_over_imported_ones_of_the_same_service_and_name(
@@ -164,8 +164,9 @@ async def test_all_of_twilio_as_a_spec_keeps_the_curated_pay_tools(
         await agent.register_api(
             "twilio", spec=SHARED_OAI, base_url=recording_server.url, environ=TWILIO_ENV
         )
-        # Twilio's 1,447 operations and the two payment progress tools.
-        assert len(agent.list_tools()) == 1449
+        # Twilio's 1,447 operations, the two payment progress tools, and the five status tools
+        # of messages and calls.
+        assert len(agent.list_tools()) == 1454
         for name in ("createPayments", "updatePayments"):
             tool = agent.get_tool(f"api_v2010__{name}")
             assert tool.description == CURATED[name].description
@@ -193,7 +194,7 @@ def test_a_changed_curated_file_makes_a_new_cache_entry(tmp_path: Path) -> None:
 async def test_without_synced_files_the_packaged_schemas_are_the_tools() -> None:
     async with OCPAgent() as agent:
         await agent.register_api("twilio", environ=TWILIO_ENV)
-        assert [t.name for t in agent.list_tools()] == PAY_TOOLS
+        assert [t.name for t in agent.list_tools()] == DEFAULT_TOOLS
 
 
 async def test_spec_accepts_the_projects_yaml_file_too() -> None:

@@ -121,9 +121,13 @@ def callback_form(**fields: str) -> dict[str, str]:
 
 
 async def post_callback(
-    server: Served, auth_token: str, form: dict[str, str], signature: str | None = None
+    server: Served,
+    auth_token: str,
+    form: dict[str, str],
+    signature: str | None = None,
+    path: str = CALLBACK_PATH,
 ) -> httpx2.Response:
-    url = server.base + CALLBACK_PATH
+    url = server.base + path
     signed = compute_signature(auth_token, url, form) if signature is None else signature
     async with httpx2.AsyncClient() as client:
         return await client.post(

@@ -21,6 +21,34 @@ QUALIFIED = {"updatePayments": UPDATE_TOOL, "createPayments": CREATE_TOOL}
 STATUS_TOOL = "api_v2010__getPaymentStatus"
 WAIT_TOOL = "api_v2010__waitForPaymentUpdate"
 PAY_TOOLS = [CREATE_TOOL, UPDATE_TOOL, STATUS_TOOL, WAIT_TOOL]
+# The curated messages and calls, which register_api("twilio") gives beside the Pay tools.
+MESSAGE_AND_CALL_TOOLS = [
+    f"api_v2010__{name}"
+    for name in (
+        *("createCall", "fetchCall", "listCall", "updateCall"),
+        *("createMessage", "fetchMessage", "listMessage", "deleteMessage"),
+    )
+]
+# What the receiver tells of messages and calls, listed with them.
+MESSAGE_AND_CALL_STATUS_TOOLS = [
+    f"api_v2010__{name}"
+    for name in (
+        *("getCallStatus", "waitForCallStatus"),
+        *("getMessageStatus", "waitForMessageStatus", "waitForReply"),
+    )
+]
+# The operations of register_api("twilio") without Twilio's files: what is listed where no
+# receiver runs.
+OPERATION_TOOLS = [*MESSAGE_AND_CALL_TOOLS, CREATE_TOOL, UPDATE_TOOL]
+# Every tool of register_api("twilio") without Twilio's files, in its order.
+DEFAULT_TOOLS = [
+    *MESSAGE_AND_CALL_TOOLS,
+    CREATE_TOOL,
+    UPDATE_TOOL,
+    *MESSAGE_AND_CALL_STATUS_TOOLS,
+    STATUS_TOOL,
+    WAIT_TOOL,
+]
 
 PAYMENT_BODY = {
     "account_sid": ACCOUNT_SID,

@@ -7,6 +7,7 @@ every generated value is also checked against its schema.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timezone
 from typing import Any
 
 from hypothesis import strategies as st
@@ -28,6 +29,9 @@ _UNDERSTOOD = {
     "exclusiveMaximum",
     "description",
     "not",
+    "items",
+    "minItems",
+    "maxItems",
 }
 
 # Values that break careless code: not-a-number, huge and negative numbers, path tricks, controls.
@@ -134,6 +138,9 @@ def _shape(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
             )
         if schema.get("format") == "iso-4217":
             return st.sampled_from(sorted(CURRENCY_CODES))
+        if schema.get("format") == "date-time":
+            moments = st.datetimes(timezones=st.just(timezone.utc))
+            return moments.map(lambda moment: moment.isoformat(timespec="seconds"))
         return st.text(min_size=schema.get("minLength", 0), max_size=schema.get("maxLength", 40))
     if kind == "integer":
         return st.integers(schema.get("minimum"), schema.get("maximum"))
@@ -152,6 +159,12 @@ def _shape(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
         )
     if kind == "boolean":
         return st.booleans()
+    if kind == "array":
+        return st.lists(
+            value_for(schema["items"]),
+            min_size=schema.get("minItems", 0),
+            max_size=min(schema.get("maxItems", 3), 3),
+        )
     if kind == "object":
         scalars = st.text(max_size=10) | st.integers() | st.booleans()
         return st.dictionaries(st.text(min_size=1, max_size=10), scalars, max_size=3)

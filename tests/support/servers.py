@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from support.payments import PAYMENT_BODY
+from support.answers import twilio_answer
 
 
 @dataclass
@@ -47,12 +47,12 @@ Responder = Callable[[web.Request], Any]
 class RecordingServer:
     """A real aiohttp server that records every request and answers with ``respond``.
 
-    ``respond`` returns a web.Response; by default a 202 with a payments resource.
+    ``respond`` returns a web.Response; by default Twilio's resource for the path (answers.py).
     """
 
     server: TestServer
     requests: list[Recorded] = field(default_factory=list)
-    respond: Responder = field(default=lambda request: web.json_response(PAYMENT_BODY, status=202))
+    respond: Responder = twilio_answer
 
     @property
     def url(self) -> str:

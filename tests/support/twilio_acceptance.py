@@ -62,7 +62,15 @@ class PublishedOperation:
             if key not in properties:
                 continue
             schema = self._resolved(properties[key])
-            if schema.get("type") != "array" and len(values) != 1:
+            if schema.get("type") == "array":  # the name once for each item
+                kind = self._resolved(schema.get("items", {})).get("type")
+                items = [_decoded(value, kind) for value in values]
+                if _UNREADABLE in items:
+                    found.append(f"form field {key} holds an item that is not a {kind}")
+                else:
+                    document[key] = items
+                continue
+            if len(values) != 1:
                 found.append(f"form field {key} repeated")
                 continue
             decoded = _decoded(values[0], schema.get("type"))

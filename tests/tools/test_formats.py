@@ -95,7 +95,7 @@ def test_relative_resource_uri_is_accepted_in_responses() -> None:
     assert UPDATE.response_errors({**PAYMENT_BODY, "uri": "/a b"}) != ()
 
 
-@pytest.mark.parametrize("tool", sorted(TOOLS))
+@pytest.mark.parametrize("tool", ["createPayments", "updatePayments"])
 def test_every_response_field_is_nullable(tool: str) -> None:
     body = dict.fromkeys(RESPONSE_FIELDS)
 

@@ -99,8 +99,11 @@ def http_application(
         RequireAuthMiddleware(StreamableHTTPASGIApp(manager), required_scopes=[]), origins
     )
     routes = [Route(MCP_PATH, endpoint=mcp_endpoint)]
-    if receiver is not None:
-        routes.append(Route(receiver.path, endpoint=_callback_endpoint(receiver), methods=["POST"]))
+    if receiver is not None:  # Pay's path, and beside it those of messages, calls and replies
+        routes.extend(
+            Route(path, endpoint=_callback_endpoint(receiver, kind), methods=["POST"])
+            for kind, path in receiver.paths.items()
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -185,7 +188,7 @@ class _OneToken:
         return AccessToken(token="", client_id="ocp-twilio-mcp-client", scopes=[])
 
 
-def _callback_endpoint(receiver: StatusCallbackReceiver) -> Any:
+def _callback_endpoint(receiver: StatusCallbackReceiver, kind: str) -> Any:
     from starlette.responses import Response
 
     async def callback(request: Request) -> Response:
@@ -197,8 +200,10 @@ def _callback_endpoint(receiver: StatusCallbackReceiver) -> Any:
             forwarded_proto=joined_lines(request.headers.getlist("x-forwarded-proto")),
             forwarded_host=joined_lines(request.headers.getlist("x-forwarded-host")),
         )
-        answer = await receiver.answer(read)
-        return Response(answer.text or None, status_code=answer.status, media_type="text/plain")
+        answer = await receiver.answer(read, kind)
+        return Response(
+            answer.text or None, status_code=answer.status, media_type=answer.media_type
+        )
 
     return callback
 

@@ -1,10 +1,13 @@
-"""Pay sessions as MCP resources, ``twilio-pay://{Sid}``, and subscriptions to them.
+"""Pay sessions, messages and calls as MCP resources (``twilio-pay://{Sid}``,
+``twilio-message://{Sid}``, ``twilio-call://{Sid}``), and subscriptions to them.
 
-A resource's content is the session's progress as the progress tools show it. A subscription
+A resource's content is what the status tools show of it: a session's progress, a message's or
+a call's status. A subscription
 is a task that waits on the progress store (``ProgressStore.wait``, so any store serves) and
 sends ``notifications/resources/updated`` for each newer version. The number of such tasks is
 bounded, and each ends on unsubscribe, when its MCP session ends (deleted, or reaped when idle),
-when its listen stream closes, when the payment has an outcome, after the store's session
+when its listen stream closes, when the payment has an outcome or the message or call a final
+status (a delivered message may still be read), after the store's session
 lifetime, or when the server stops, whichever comes first.
 """
 
@@ -19,6 +22,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..._exceptions import OCPError
+from ...payments.kinds import is_over
 from ...payments.store_limits import DEFAULT_SESSION_TTL
 from ...payments.stores import ProgressStore
 
@@ -31,7 +35,12 @@ __all__ = ["MAX_SUBSCRIPTIONS", "URI_TEMPLATE", "PaySessions"]
 logger = logging.getLogger("ocp_twilio.mcp")
 
 URI_TEMPLATE = "twilio-pay://{Sid}"
-_URI = re.compile(r"twilio-pay://(PK[0-9a-fA-F]{32})")
+# Each resource's scheme, by the prefix of its Sid.
+_SCHEMES = {"PK": "twilio-pay", "SM": "twilio-message", "MM": "twilio-message", "CA": "twilio-call"}
+_URI = re.compile(
+    r"twilio-pay://(PK[0-9a-fA-F]{32})|twilio-message://((?:SM|MM)[0-9a-fA-F]{32})"
+    r"|twilio-call://(CA[0-9a-fA-F]{32})"
+)
 MAX_SUBSCRIPTIONS = 256
 _LISTED = 100
 _WAIT_SECONDS = 30.0
@@ -92,9 +101,13 @@ class PaySessions:
         return types.ListResourcesResult(
             resources=[
                 types.Resource(
-                    name=sid, uri=f"twilio-pay://{sid}", mime_type=_MIME, description=_ABOUT
+                    name=sid,
+                    uri=f"{_SCHEMES[sid[:2]]}://{sid}",
+                    mime_type=_MIME,
+                    description=_ABOUT[_SCHEMES[sid[:2]]],
                 )
                 for sid in sids
+                if sid[:2] in _SCHEMES  # a conversation is no resource of its own
             ]
         )
 
@@ -103,10 +116,17 @@ class PaySessions:
     ) -> types.ListResourceTemplatesResult:
         import mcp_types as types
 
-        template = types.ResourceTemplate(
-            name="pay-session", uri_template=URI_TEMPLATE, mime_type=_MIME, description=_ABOUT
-        )
-        return types.ListResourceTemplatesResult(resource_templates=[template])
+        templates = [
+            types.ResourceTemplate(
+                name=name, uri_template=f"{scheme}://{{Sid}}", mime_type=_MIME, description=about
+            )
+            for name, scheme, about in (
+                ("pay-session", "twilio-pay", _ABOUT["twilio-pay"]),
+                ("message", "twilio-message", _ABOUT["twilio-message"]),
+                ("call", "twilio-call", _ABOUT["twilio-call"]),
+            )
+        ]
+        return types.ListResourceTemplatesResult(resource_templates=templates)
 
     async def read(
         self, ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
@@ -195,9 +215,9 @@ class PaySessions:
             raise MCPError(
                 INVALID_REQUEST,
                 f"This server already runs {len(self._tasks)} subscription watchers (one for "
-                f"each Pay session each client follows), at most {self.max_subscriptions} at "
-                "once: unsubscribe from, or close the listen streams of, payments that are over "
-                "first.",
+                f"each resource each client follows), at most {self.max_subscriptions} at "
+                "once: unsubscribe from, or close the listen streams of, payments, messages or "
+                "calls that are over first.",
             )
         tasks = [
             asyncio.create_task(self._watch(uri, sid, notify))
@@ -222,7 +242,7 @@ class PaySessions:
         try:
             store = self._store_of()
             state = await store.progress(sid) if store is not None else None
-            if state is not None and "Result" in state.outcome:
+            if state is not None and is_over(state):
                 return  # over before it was subscribed to: nothing more will come
             seen = state.version if state is not None else 0
             while store is not None and loop.time() < deadline:
@@ -231,16 +251,28 @@ class PaySessions:
                     continue
                 seen = state.version
                 await notify(uri)
-                if "Result" in state.outcome:
+                if is_over(state):
                     return  # the payment is over: nothing more will come
         except OCPError as exc:  # a shared store is out: the client subscribes again
             logger.warning("Subscription to %s ended: %s", uri, exc)
 
 
-_ABOUT = (
-    "A Pay session's progress from Twilio's status callbacks (masked): what the caller has "
-    "entered, what went wrong, the next step and the outcome. Subscribe to hear of each change."
-)
+_ABOUT = {
+    "twilio-pay": (
+        "A Pay session's progress from Twilio's status callbacks (masked): what the caller has "
+        "entered, what went wrong, the next step and the outcome. Subscribe to hear of each "
+        "change."
+    ),
+    "twilio-message": (
+        "A message's delivery status from Twilio's status callbacks: queued, sent, delivered, "
+        "undelivered or failed with the error code and what to do, read. Subscribe to hear of "
+        "each change."
+    ),
+    "twilio-call": (
+        "A call's status from Twilio's status callbacks: ringing, answered, and how it ended. "
+        "Subscribe to hear of each change."
+    ),
+}
 
 
 def _sid_of(uri: str) -> str:
@@ -251,10 +283,11 @@ def _sid_of(uri: str) -> str:
     if match is None:
         raise MCPError(
             INVALID_PARAMS,
-            f"Not a Pay session resource: {uri[:80]!r}. Use twilio-pay://PK followed by 32 hex "
-            "digits, the Sid createPayments returned.",
+            f"Not a Pay session, message or call resource: {uri[:80]!r}. Use twilio-pay://PK..., "
+            "twilio-message://SM... or twilio-call://CA... with the 34-character Sid that "
+            "createPayments, createMessage or createCall returned.",
         )
-    return match.group(1)
+    return next(group for group in match.groups() if group)
 
 
 def _session_of(ctx: ServerRequestContext[Any]) -> str:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from ..._exceptions import ConfigurationError, ToolNotFound
 from ..._extras import needs_extra
 from ..._version import __version__
-from ...payments.tools import NO_RECEIVER, is_progress_tool
+from ...payments.resource_tools import is_progress_tool
+from ...payments.tools import NO_RECEIVER
 from ...tools.masking import masked_secrets
 from ...tools.offer import Offer
 from ...tools.tool import Tool

@@ -20,6 +20,7 @@ import mcp_types as types
 import pytest
 from click.testing import CliRunner
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
+from support.events import MESSAGE_SID, call_status, inbound, message_status
 from support.files import SHARED_OAI
 from support.mcp_http import (
     ACCEPT,
@@ -35,7 +36,8 @@ from support.mcp_http import (
 )
 from support.payments import (
     CREATE_TOOL,
-    PAY_TOOLS,
+    DEFAULT_TOOLS,
+    OPERATION_TOOLS,
     PAYMENT_SID,
     STATUS_TOOL,
     UPDATE_TOOL,
@@ -207,7 +209,7 @@ async def test_a_payment_over_http_with_progress_from_the_same_port(sandbox: San
         with pytest.raises(MCPError, match=f"Did you mean: {UPDATE_TOOL}") as unknown:
             await session.call_tool("updatePayment", {})
 
-    assert sorted(listed) == sorted(PAY_TOOLS)
+    assert sorted(listed) == sorted(DEFAULT_TOOLS)
     assert listed[CREATE_TOOL].output_schema is not None
     assert listed[UPDATE_TOOL].annotations is not None
     assert listed[UPDATE_TOOL].annotations.idempotent_hint is True
@@ -240,7 +242,7 @@ async def test_without_a_receiver_no_progress_tool_is_listed_nor_named(sandbox: 
             listed = [tool.name for tool in (await session.list_tools()).tools]
             start = await session.get_prompt("start-payment", {"CallSid": "CA" + "1" * 32})
 
-    assert sorted(listed) == sorted([CREATE_TOOL, UPDATE_TOOL])
+    assert sorted(listed) == sorted(OPERATION_TOOLS)
     text = start.messages[0].content
     assert isinstance(text, types.TextContent)
     assert WAIT_TOOL not in text.text and STATUS_TOOL not in text.text
@@ -264,10 +266,14 @@ async def test_a_subscription_hears_of_a_signed_callback(sandbox: Sandbox) -> No
         listed = (await session.list_resources()).resources
         with pytest.warns(MCPDeprecationWarning):
             await session.unsubscribe_resource(uri)
-        with pytest.raises(MCPError, match="Not a Pay session resource"):
+        with pytest.raises(MCPError, match="Not a Pay session, message or call resource"):
             await session.read_resource("twilio-pay://not-a-sid")
 
-    assert [t.uri_template for t in templates] == ["twilio-pay://{Sid}"]
+    assert [t.uri_template for t in templates] == [
+        "twilio-pay://{Sid}",
+        "twilio-message://{Sid}",
+        "twilio-call://{Sid}",
+    ]
     assert answer.status_code == 204
     updated = [n for n in notes if isinstance(n, types.ResourceUpdatedNotification)]
     assert updated[0].params.uri == uri
@@ -276,6 +282,28 @@ async def test_a_subscription_hears_of_a_signed_callback(sandbox: Sandbox) -> No
     assert '"card_number": "xxxxxxxxxxxx4242"' in content.text
     assert "Capture expiration-date next" in content.text
     assert [r.uri for r in listed] == [uri]
+
+
+async def test_message_and_call_callbacks_share_the_port(sandbox: Sandbox) -> None:
+    uri = f"twilio-message://{MESSAGE_SID}"
+    async with served(sandbox) as server, mcp_session(server) as session:
+        token = sandbox.auth_token
+        forged = await post_callback(
+            server, token, message_status("sent"), "bm8=", path="/twilio/message-status"
+        )
+        stored = await post_callback(
+            server, token, message_status("sent"), path="/twilio/message-status"
+        )
+        replied = await post_callback(server, token, inbound("C"), path="/twilio/inbound-message")
+        call = await post_callback(
+            server, token, call_status("ringing"), path="/twilio/call-status"
+        )
+        read = await session.read_resource(uri)
+    assert (forged.status_code, stored.status_code, call.status_code) == (403, 204, 204)
+    assert replied.status_code == 200 and "<Response/>" in replied.text
+    content = read.contents[0]
+    assert isinstance(content, types.TextResourceContents)
+    assert '"status": "sent"' in content.text
 
 
 async def test_prompts_guide_a_payment(sandbox: Sandbox) -> None:

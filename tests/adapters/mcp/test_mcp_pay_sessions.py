@@ -85,7 +85,7 @@ async def test_the_number_of_subscriptions_is_bounded_and_forgotten_sessions_end
         await client.subscribe_resource(f"twilio-pay://{PAYMENT_SID}")
         with pytest.raises(MCPError, match=r"runs 1 subscription watchers .*, at most 1 at once"):
             await client.subscribe_resource(f"twilio-pay://{OTHER_SID}")
-        with pytest.raises(MCPError, match="Not a Pay session resource"):
+        with pytest.raises(MCPError, match="Not a Pay session, message or call resource"):
             await client.subscribe_resource("file:///etc/passwd")
         pay_sessions.forget("stdio")  # the one connection of an in-process or stdio server
         await until(lambda: len(pay_sessions) == 0)

@@ -11,6 +11,7 @@ from support.cli import mcp_over_stdio
 from support.credentials import AUTH_TOKEN, TWILIO_ENV
 from support.payments import (
     CREATE_TOOL,
+    OPERATION_TOOLS,
     PAYMENT_BODY,
     PAYMENT_VIEW,
     UPDATE_TOOL,
@@ -47,7 +48,7 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
         off_schema = await session.call_tool(UPDATE_TOOL, update_arguments())
 
     # No receiver (no --public-url): no progress tool (see test_mcp_stdio_progress.py).
-    assert sorted(listed) == sorted([CREATE_TOOL, UPDATE_TOOL])
+    assert sorted(listed) == sorted(OPERATION_TOOLS)
     update = listed[UPDATE_TOOL]
     assert update.annotations is not None
     assert update.annotations.read_only_hint is False
@@ -67,7 +68,11 @@ async def test_list_and_call_over_stdio(recording_server: RecordingServer) -> No
     assert failed.is_error is True and failed.structured_content is None
     assert "Twilio error 20404" in failed.content[0].text  # type: ignore[union-attr]
     assert "start-payment" in prompts  # prompts and resources over stdio too
-    assert [template.uri_template for template in templates] == ["twilio-pay://{Sid}"]
+    assert [template.uri_template for template in templates] == [
+        "twilio-pay://{Sid}",
+        "twilio-message://{Sid}",
+        "twilio-call://{Sid}",
+    ]
     assert off_schema.is_error is True and off_schema.structured_content is None
     off_schema_text = off_schema.content[0].text  # type: ignore[union-attr]
     assert "sid: must match the pattern" in off_schema_text

@@ -22,7 +22,8 @@ from support.credentials import AUTH_TOKEN, TWILIO_ENV
 from support.payments import (
     CALL_SID,
     CREATE_TOOL,
-    PAY_TOOLS,
+    DEFAULT_TOOLS,
+    OPERATION_TOOLS,
     PAYMENT_SID,
     STATUS_TOOL,
     UPDATE_TOOL,
@@ -95,7 +96,7 @@ async def test_without_a_receiver_no_progress_tool_is_served_and_the_prompts_nam
             UPDATE_TOOL, update_arguments(StatusCallback=TWILIO_CALLS)
         )
 
-    assert sorted(listed) == sorted([CREATE_TOOL, UPDATE_TOOL])
+    assert sorted(listed) == sorted(OPERATION_TOOLS)
     for name in (CREATE_TOOL, UPDATE_TOOL):  # the model gives it: no receiver owns it
         assert "StatusCallback" in listed[name].input_schema["required"]
     assert sorted(texts) == sorted(PROMPTS)
@@ -126,7 +127,7 @@ async def test_with_a_public_url_a_signed_callback_reaches_the_status_tool(
 
     assert twilio_calls == TWILIO_CALLS
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/twilio/pay-status", listening)
-    assert sorted(listed) == sorted(PAY_TOOLS)
+    assert sorted(listed) == sorted(DEFAULT_TOOLS)
     assert "StatusCallback" not in listed[UPDATE_TOOL].input_schema["properties"]
     assert before.structured_content is not None and before.structured_content["version"] == 0
     assert (accepted, forged) == (204, 403)
