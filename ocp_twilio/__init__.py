@@ -24,11 +24,14 @@ from ._exceptions import (
     ExitCode,
     InvalidArguments,
     OCPError,
+    OutcomeUnknown,
     PolicyError,
     ProgressStoreUnavailable,
+    RepeatedSend,
     RequestTimeout,
     ResponseTooLarge,
     ResponseValidationError,
+    SendLedgerUnavailable,
     SpecError,
     ToolNotFound,
     TooManyWaits,
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
         tool_definitions,
     )
     from .payments.redis_store import RedisProgressStore
+    from .sends.redis_ledger import RedisSendLedger
 from .http.aiohttp_transport import AiohttpTransport
 from .http.credentials import Credentials
 from .http.dispatch import USER_AGENT, ResponseValidation
@@ -78,6 +82,9 @@ from .policy.audit import AuditLog, AuditRecord
 from .policy.guard import RuleReport
 from .policy.rules import Policy
 from .registration.apis import RegisteredAPI, load_api, load_tools
+from .sends.ledger import MemorySendLedger, SendLedger
+from .sends.operations import SEND_KEY
+from .sends.runner import SendSettings
 from .specs.model import OperationSpec, ParameterSpec, ResponseSpec
 from .specs.openapi import parse_openapi_document
 from .specs.sources import load_operations
@@ -95,6 +102,7 @@ __all__ = [
     "HISTORY_LIMIT",
     "MAX_WAIT_SECONDS",
     "OCP_HEADER_NAMES",
+    "SEND_KEY",
     "SESSION_LIMIT",
     "SIGNATURE_HEADER",
     "USER_AGENT",
@@ -118,11 +126,13 @@ __all__ = [
     "InvalidArguments",
     "Limits",
     "MemoryProgressStore",
+    "MemorySendLedger",
     "MockTransport",
     "OCPAgent",
     "OCPContext",
     "OCPError",
     "OperationSpec",
+    "OutcomeUnknown",
     "ParameterSpec",
     "PaymentProgress",
     "Policy",
@@ -131,7 +141,9 @@ __all__ = [
     "ProgressStore",
     "ProgressStoreUnavailable",
     "RedisProgressStore",
+    "RedisSendLedger",
     "RegisteredAPI",
+    "RepeatedSend",
     "Request",
     "RequestTimeout",
     "ResolvedAPI",
@@ -142,6 +154,9 @@ __all__ = [
     "ResponseValidationError",
     "RetryPolicy",
     "RuleReport",
+    "SendLedger",
+    "SendLedgerUnavailable",
+    "SendSettings",
     "SpecError",
     "StatusCallbackReceiver",
     "Timeout",
@@ -199,4 +214,11 @@ def __getattr__(name: str) -> Any:
             from .payments.redis_store import RedisProgressStore
 
         return RedisProgressStore
+    if name == "RedisSendLedger":
+        from ._extras import needs_extra
+
+        with needs_extra("redis", "RedisSendLedger"):
+            from .sends.redis_ledger import RedisSendLedger
+
+        return RedisSendLedger
     raise AttributeError(f"module 'ocp_twilio' has no attribute {name!r}")

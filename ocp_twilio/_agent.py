@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ._catalog import ToolCatalog
-from ._config import DEFAULT_RESULT_TOKENS, DEFAULT_TIMEOUT, Limits
+from ._config import DEFAULT_RESULT_TOKENS, DEFAULT_TIMEOUT, Limits, read_environment
 from ._exceptions import (
     ArgumentError,
     ConfigurationError,
@@ -52,6 +52,7 @@ from .registration.options import (
     progress_store_of,
     validation_mode,
 )
+from .sends.runner import SendSettings, sends_of
 from .tools.offer import Offer
 from .tools.paging import CURSOR, LIMIT, NEXT_CURSOR
 from .tools.tool import Tool
@@ -85,6 +86,11 @@ class OCPAgent:
     ``policy`` is the operator's: what the tools may do, whatever asks (see :meth:`use_policy`);
     ``approver`` answers the approvals it asks for, where no framework's own approval step does.
 
+    ``sends`` (a :class:`SendSettings`) keeps createMessage and createCall from going out twice
+    by accident: an identical send within its window (10 minutes) is refused unless it carries
+    a new ``SendKey``, and a send whose outcome is unknown is looked up, not repeated (see
+    docs/sends.md). Its ledger is shared through the same Redis as the progress store.
+
     ``result_tokens`` bounds what a model reads of one result through the adapters, MCP and
     the result helpers (default 4,000): links and nulls dropped, the records cut with a note
     and a cursor for the rest. :meth:`call_tool` returns the whole answer.
@@ -111,6 +117,7 @@ class OCPAgent:
         policy: Policy | str | Path | None = None,
         approver: Approver | None = None,
         result_tokens: int = DEFAULT_RESULT_TOKENS,
+        sends: SendSettings | None = None,
     ) -> None:
         self.limits = agent_limits(limits, max_in_flight, max_response_bytes)
         self.result_tokens = _checked_budget(result_tokens)
@@ -138,6 +145,8 @@ class OCPAgent:
         self.receiver: StatusCallbackReceiver | None = None
         self.progress_store, self._owns_store = progress_store_of(progress_store, redis_url)
         self._progress = ProgressRunner(self._progress_store_now)
+        # createMessage and createCall: the ledger of recent sends, on the same Redis if any.
+        self._sends = sends_of(sends, redis_url or read_environment().redis_url)
         # Every decision of the policy, newest last (bounded).
         self.audit = AuditLog()
         self._guard: PolicyGuard | None = None
@@ -160,6 +169,8 @@ class OCPAgent:
         await self.transport.close()
         if self._owns_store and isinstance(self.progress_store, _Closable):
             await self.progress_store.aclose()
+        if self._sends.owned and isinstance(self._sends.ledger, _Closable):
+            await self._sends.ledger.aclose()
 
     @property
     def max_in_flight(self) -> int:
@@ -290,6 +301,7 @@ class OCPAgent:
             transport=self.transport,
             context=self.context,
             progress=self._progress,
+            sends=self._sends,
         )
         # First: it refuses names whose api_specs keys another API holds, before any change.
         self.context.add_api(name, sources)

@@ -23,6 +23,9 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_WAITS",
     "DEFAULT_RESULT_TOKENS",
+    "DEFAULT_SEND_LOOKUPS",
+    "DEFAULT_SEND_LOOKUP_INTERVAL",
+    "DEFAULT_SEND_WINDOW",
     "DEFAULT_TIMEOUT",
     "MAX_JSON_DEPTH",
     "MAX_LIST_PAGES",
@@ -60,6 +63,15 @@ MAX_LIST_PAGES = 20
 # What a model reads of one result: a tool's answer is cut to this many tokens by the adapters
 # (call_tool returns it whole); a fiftieth of a 200k context.
 DEFAULT_RESULT_TOKENS = 4000
+
+# A send (createMessage, createCall) identical to one made this long ago is refused as a repeat
+# (docs/sends.md): long enough to cover a model's retries and an agent loop's rounds, short
+# enough that a reminder sent again the next hour goes out.
+DEFAULT_SEND_WINDOW = 600.0
+# A send whose outcome is unknown is looked up this many times, this many seconds apart (the
+# first after one interval: Twilio may still be working on the request that timed out).
+DEFAULT_SEND_LOOKUPS = 3
+DEFAULT_SEND_LOOKUP_INTERVAL = 2.0
 
 # register_api's credential arguments, which its credential_variables= may fill from variables.
 CREDENTIAL_ARGUMENTS = (

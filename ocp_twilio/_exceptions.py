@@ -10,11 +10,14 @@
     │   ├── AmbiguousToolName     no         BAD_INPUT
     │   └── ToolNotOffered        no         BAD_INPUT      nothing was sent
     ├── InvalidArguments (ValueError) no     BAD_INPUT      nothing was sent
+    │   └── RepeatedSend          no         BAD_INPUT      an identical send within the window
     ├── TwilioAPIError            429, 5xx   API_ERROR      status, code, request_id
     ├── ResponseValidationError   no         API_ERROR      the call was made
     └── TransportError            yes        TRANSPORT_ERROR
         ├── RequestTimeout (TimeoutError) yes TRANSPORT_ERROR
         ├── ResponseTooLarge      no         TRANSPORT_ERROR
+        ├── OutcomeUnknown        "not sent" TRANSPORT_ERROR  a send that may have left, looked up
+        ├── SendLedgerUnavailable yes        TRANSPORT_ERROR  the send ledger (Redis) is down
         └── ProgressStoreUnavailable yes     TRANSPORT_ERROR  the progress store (Redis) is down
             └── TooManyWaits      yes        TRANSPORT_ERROR  the store's bound on waits is reached
 
@@ -27,7 +30,8 @@ CLI's).
 A lower library's exceptions are translated in exactly one place each: aiohttp's in
 ``http/transport.py``, jsonschema's in ``tools/validation.py`` (``specs/model.check_document``
 only words the problems jsonschema yields for the project's own file formats), yaml's in
-``specs/documents.py``, json's in ``_json.py`` and redis-py's in ``payments/redis_store.py``;
+``specs/documents.py``, json's in ``_json.py`` and redis-py's in ``payments/redis_store.py`` and
+``sends/redis_ledger.py``;
 so callers only ever need ``except OCPError``.
 """
 
@@ -211,6 +215,36 @@ class InvalidArguments(OCPError, ValueError):
         super().__init__(f"Invalid arguments for {tool}; nothing was sent. Fix:\n{lines}")
 
 
+class RepeatedSend(InvalidArguments):
+    """A send (createMessage, createCall) identical to one made ``age`` seconds ago, within the
+    send ledger's window: refused, nothing was sent. ``key`` names the argument that makes a
+    new send on purpose. The message holds no number and no body."""
+
+    def __init__(self, tool: str, key: str, age: float, window: float) -> None:
+        self.key = key
+        self.age = age
+        self.window = window
+        problem = (
+            f"an identical send was made {_duration(age)} ago; the library refuses a repeat "
+            f"within {_duration(window)}. To send it again on purpose, call again with {key} "
+            "set to a value you have not used for it"
+        )
+        super().__init__(tool, [ArgumentError((key,), problem)])
+
+    @property
+    def hint(self) -> str:
+        return (
+            "If the first one is what the user wanted, do not send again. Only if a second, "
+            f"identical one is wanted, call again with {self.key} set to a new value."
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} min"
+    return f"{max(seconds, 0):.0f} s"
+
+
 class TwilioAPIError(OCPError):
     """Twilio (or a server speaking its protocol) answered with an error status."""
 
@@ -347,3 +381,81 @@ class TooManyWaits(ProgressStoreUnavailable):
             "Call getPaymentStatus for the current state (it answers at once), or wait again "
             "in a few seconds, when other waits have ended."
         )
+
+
+class OutcomeUnknown(TransportError):
+    """A send (createMessage, createCall) whose request left but whose answer never came, or came
+    as a 5xx: it may have gone out. It was not sent again; the library looked it up.
+
+    ``outcome`` is what the look-up found: ``"sent"`` (``sid``, ``status`` and ``resource``, the
+    record Twilio listed), ``"not sent"`` (nothing matched: sending again is safe) or
+    ``"unknown"`` (the look-ups could not tell). ``lookups`` were made over ``seconds``, among
+    the records since ``since`` (ISO 8601). The message and hint hold no number and no body.
+    """
+
+    def __init__(
+        self,
+        tool: str,
+        reason: str,
+        outcome: str,
+        *,
+        lookups: int,
+        seconds: float,
+        since: str,
+        resource: Any = None,
+        detail: str = "",
+    ) -> None:
+        self.tool = tool
+        self.reason = reason
+        self.outcome = outcome
+        self.lookups = lookups
+        self.seconds = seconds
+        self.since = since
+        self.resource = resource
+        found = resource if isinstance(resource, dict) else {}
+        self.sid: str | None = found.get("sid") if isinstance(found.get("sid"), str) else None
+        self.status: str | None = (
+            found.get("status") if isinstance(found.get("status"), str) else None
+        )
+        looked = f"{lookups} look-up(s) over {seconds:.1f} s of the records created since {since}"
+        if outcome == "sent":
+            status = f", status {self.status}" if self.status else ""
+            said = f"sent ({self.sid}{status})"
+        elif outcome == "not sent":
+            said = "not sent"
+        else:
+            said = "still unknown" + (f" ({detail})" if detail else "")
+        super().__init__(
+            f"{tool}: outcome unknown ({reason.rstrip('.')}); it was not sent again. "
+            f"Reconciled by {looked}: {said}."
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return self.outcome == "not sent"
+
+    @property
+    def hint(self) -> str:
+        if self.outcome == "sent":
+            return (
+                f"It went out: use {self.sid}. Do not send it again, or the person gets it twice."
+            )
+        if self.outcome == "not sent":
+            return "Nothing went out: calling again with the same arguments is safe."
+        return (
+            "Do not send it again blindly: look for it (list the messages or calls to that "
+            "number) or ask the user first; an identical send is refused for a while unless it "
+            "carries a new SendKey."
+        )
+
+
+class SendLedgerUnavailable(TransportError):
+    """The shared send ledger (Redis) cannot be reached or refused the command. Nothing was
+    sent: without the ledger, a repeat could not be told from a first send."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, nothing_sent=True)
+
+    @property
+    def hint(self) -> str:
+        return "Nothing was sent: call again with the same arguments in a few seconds."

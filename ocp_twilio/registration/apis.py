@@ -20,6 +20,8 @@ from ..ocp.plugin import APIDefinition
 from ..ocp.registry import APIRegistry, plugin_definition, spec_definition
 from ..payments.resource_tools import call_status_tools, message_status_tools
 from ..payments.tools import payment_progress_tools
+from ..sends.operations import is_send
+from ..sends.runner import SendRunner, Sends
 from ..specs.model import LocalSpec, OperationSpec
 from ..specs.sources import cache_root
 from ..tools.index import qualified_name
@@ -61,9 +63,11 @@ async def register(
     transport: Transport,
     context: OCPContext,
     progress: Runner,
+    sends: Sends,
 ) -> Registration:
     """Find the API ``options`` name, make its tools and its dispatcher; the progress tools (where
-    its Pay operations are) are run by ``progress``, its operations by its dispatcher."""
+    its Pay operations are) are run by ``progress``, its operations by its dispatcher, and its
+    sends (createMessage, createCall) with the agent's ``sends`` ledger first."""
     name = options.name
     env = read_environment(options.environ)
     # A plugin's operations, and a registry file's specs, are cached where ``environ`` says.
@@ -110,7 +114,10 @@ async def register(
     )
     send_context = definition.ocp_headers if options.ocp_headers is None else options.ocp_headers
     operation_runner = OperationRunner(dispatcher, transport, context if send_context else None)
-    runners: dict[str, Runner] = {tool.name: operation_runner for tool in operations}
+    send_runner = SendRunner(operation_runner, dispatcher, transport, sends)
+    runners: dict[str, Runner] = {
+        tool.name: send_runner if is_send(tool.spec) else operation_runner for tool in operations
+    }
     runners.update((tool.name, progress) for tool in progress_tools)
     registered = RegisteredAPI(
         name,

@@ -11,6 +11,7 @@ from typing import Any
 
 from .._config import MAX_LIST_RECORDS
 from .._exceptions import ArgumentError, InvalidArguments
+from ..sends.operations import SEND_KEY, SEND_KEY_SCHEMA, is_send
 from ..specs.effects import conditional_effects, effects_of
 from ..specs.model import OperationSpec, ParameterSpec
 from .body_forms import forms_schema
@@ -194,9 +195,12 @@ class Tool:
     @cached_property
     def library_arguments(self) -> Mapping[str, Mapping[str, Any]]:
         """The arguments the library reads itself, none of them sent, by name and schema: a list
-        tool's Cursor and Limit, and Fields for a tool that reads records. An operation's own
-        argument of one of these names (Lookups' Fields) stays the operation's."""
+        tool's Cursor and Limit, Fields for a tool that reads records, and a send's SendKey
+        (sends/operations.py). An operation's own argument of one of these names (Lookups'
+        Fields) stays the operation's."""
         added: dict[str, Mapping[str, Any]] = {}
+        if is_send(self.spec):
+            added[SEND_KEY] = SEND_KEY_SCHEMA
         if self.paging is not None:
             added[CURSOR] = _CURSOR_SCHEMA
             added[LIMIT] = _LIMIT_SCHEMA

@@ -377,8 +377,10 @@ async def test_a_langchain_tool_outside_a_graph_asks_the_agents_approver(
 async def test_a_langgraph_resume_makes_no_call_of_the_paused_task_twice() -> None:
     # LangGraph reruns the whole ToolNode task on resume: the message sent beside the call that
     # paused is given back as it went, not sent again. The model's next turn sending the same
-    # message (under the same call id even) is a new step: it is sent.
+    # message (under the same call id even) is a new step: it is sent (with a new SendKey: the
+    # send ledger would refuse the identical message otherwise).
     send = ToolCall(name=SEND_TOOL, args=MESSAGE, id="c1")
+    again = ToolCall(name=SEND_TOOL, args={**MESSAGE, "SendKey": "next turn"}, id="c1")
     ring = {"To": MESSAGE["To"], "From": MESSAGE["From"], "Url": "https://example.com/twiml"}
     ring_call = ToolCall(name="api_v2010__createCall", args=ring, id="c2")
     async with serve_recording() as server:
@@ -386,7 +388,7 @@ async def test_a_langgraph_resume_makes_no_call_of_the_paused_task_twice() -> No
         async with messaging_agent(server.url) as agent:
             agent.use_policy(Policy.from_mapping({"require_approval": ["createCall"]}))
             tools = [agent.get_tool(SEND_TOOL), agent.get_tool("api_v2010__createCall")]
-            graph = _scripted_graph(as_langchain_tools(agent, tools), [send, ring_call], [send])
+            graph = _scripted_graph(as_langchain_tools(agent, tools), [send, ring_call], [again])
             config: Any = {"configurable": {"thread_id": "once"}}
 
             paused = await graph.ainvoke({"messages": [("user", "text them, then ring")]}, config)

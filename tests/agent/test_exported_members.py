@@ -20,6 +20,8 @@ NOT_IMPORTED = (
     "twilio",
     "redis",
     "ocp_twilio.payments.redis_store",
+    "ocp_twilio.sends.redis_ledger",
+    "ocp_twilio._redis",
     "ocp_twilio.adapters",
     "ocp_twilio.cli",
     "ocp_twilio.sandbox",

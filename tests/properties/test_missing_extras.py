@@ -50,6 +50,11 @@ WAYS_IN = {
         "http_application(agent, [], token='t' * 32)",
     ),
     "redis": ("redis", "from ocp_twilio import RedisProgressStore"),
+    "redis send ledger": ("redis", "from ocp_twilio import RedisSendLedger"),
+    "redis for the agent's sends": (
+        "redis",
+        "from ocp_twilio.sends.runner import sends_of; sends_of(None, 'redis://127.0.0.1:1/0')",
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -110,9 +111,10 @@ EFFECTS = {
     "fetchMessage": {"read"},
     "deleteMessage": {"delete"},
 }
+# A new SendKey each time: the same send repeated is the send ledger's to refuse, not the policy's.
 ARGUMENTS = {
-    "createMessage": lambda to: {"To": to, "Body": "hi"},
-    "createCall": lambda to: {"To": to, "From": PINNED_FROM},
+    "createMessage": lambda to: {"To": to, "Body": "hi", "SendKey": uuid.uuid4().hex},
+    "createCall": lambda to: {"To": to, "From": PINNED_FROM, "SendKey": uuid.uuid4().hex},
     "fetchMessage": lambda to: {"Sid": "SM" + "0" * 32},
     "deleteMessage": lambda to: {"Sid": "SM" + "0" * 32},
 }

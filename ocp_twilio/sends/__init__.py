@@ -1,0 +1,1 @@
+"""Sends that reach a person (createMessage, createCall): never made twice by accident."""
