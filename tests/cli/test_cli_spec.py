@@ -51,11 +51,11 @@ def test_tools_and_describe_read_the_spec() -> None:
 
 @pytest.mark.parametrize("command", [["describe"], ["call", "--json", "{}"]])
 def test_a_name_not_installed_says_how_to_reach_the_rest_of_twilio(command: list[str]) -> None:
-    result = run(command[0], "createMessage", *command[1:])
+    result = run(command[0], "createIncomingPhoneNumber", *command[1:])
     assert_failed(
         result,
         ExitCode.BAD_INPUT,
-        "No tool named 'createMessage'.",
+        "No tool named 'createIncomingPhoneNumber'.",
         "run `ocp-twilio sync` once",
         "finds them without --spec",
         "or pass --spec with a folder of Twilio's OpenAPI files",
@@ -67,8 +67,8 @@ def test_once_synced_the_commands_find_twilios_operations_without_a_spec() -> No
     synced.mkdir(parents=True)
     (synced / "twilio_api_v2010.json").write_text(json.dumps(IMPORTED_PAYMENTS))
     assert run("describe", "fetchPayments").exit_code == 0  # what the advice above promises
-    result = run("describe", "createMessage")
-    assert_failed(result, ExitCode.BAD_INPUT, "No tool named 'createMessage'.")
+    result = run("describe", "createIncomingPhoneNumber")
+    assert_failed(result, ExitCode.BAD_INPUT, "No tool named 'createIncomingPhoneNumber'.")
     assert "sync" not in result.stderr  # done already: nothing to advise
 
 

@@ -6,6 +6,7 @@ that Twilio's published description accepts; it never raises anything but an OCP
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from typing import Any
@@ -29,12 +30,14 @@ from ocp_twilio import (
     load_operations,
 )
 from ocp_twilio._json import nested_deeper_than
+from ocp_twilio.sends.operations import SEND_KEY
 from ocp_twilio.specs.model import packaged_schemas_dir
 from ocp_twilio.tools.paging import CURSOR
 
 CURATED = sorted(op.name for op in load_operations([packaged_schemas_dir()]))
 PAY = [name for name in CURATED if name.endswith("Payments")]
 MESSAGES_AND_CALLS = [name for name in CURATED if name not in PAY]
+_SENDS = itertools.count()
 V2010 = SHARED_OAI / "twilio_api_v2010.yaml"
 # What a sent request is checked against: without it a test would pass having checked nothing.
 needs_v2010 = pytest.mark.skipif(
@@ -86,6 +89,8 @@ async def valid_and_sent_as_twilio_accepts(
         "properties": {k: v for k, v in schema["properties"].items() if k != CURSOR},
     }
     arguments = data.draw(valid_arguments(unpaged), label="arguments")
+    if SEND_KEY in schema["properties"]:  # each example a send of its own, not a repeat
+        arguments[SEND_KEY] = f"fuzz-{next(_SENDS)}"
     result = await agent.call_tool(name, arguments)
     assert twilio_problems(tool, server) == []
     assert_no_secrets([caplog.text, repr(result)])

@@ -9,7 +9,7 @@ import pytest
 from support.files import SHARED_OAI
 from support.sandbox import PhoneReceiver
 
-from ocp_twilio import OCPAgent
+from ocp_twilio import OCPAgent, SendSettings
 from ocp_twilio.sandbox import Sandbox
 
 API_V2010 = SHARED_OAI / "twilio_api_v2010.yaml"
@@ -20,7 +20,8 @@ async def phone_agent(sandbox: Sandbox) -> AsyncIterator[OCPAgent]:
     """createMessage, listCall, … from Twilio's file; every answer checked against it."""
     if not API_V2010.is_file():
         pytest.skip(f"Twilio's OpenAPI files are not at {SHARED_OAI}")
-    async with OCPAgent(response_validation="strict") as agent:
+    # These tests send one text several times on purpose: no send ledger (docs/sends.md).
+    async with OCPAgent(response_validation="strict", sends=SendSettings(window=0)) as agent:
         await agent.register_api("twilio", spec=API_V2010, environ=sandbox.environ())
         yield agent
 
