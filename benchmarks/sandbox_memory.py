@@ -15,6 +15,8 @@ import asyncio
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
@@ -64,20 +66,27 @@ async def run(payments: int, concurrency: int, pid: int, details: dict[str, str]
     print(f"end: {memory_mb(pid):.0f} MB, peak {memory_mb(pid, 'VmHWM'):.0f} MB")
 
 
-def main(payments: int, concurrency: int) -> None:
+@contextmanager
+def sandbox_process(code: str = SANDBOX) -> Iterator[tuple[int, dict[str, str]]]:
+    """A sandbox run by ``code`` in a child process: its pid, and the JSON line it prints
+    first (its address and login)."""
     child = subprocess.Popen(
-        [sys.executable, "-c", SANDBOX],
+        [sys.executable, "-c", code],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
     try:
         assert child.stdout is not None
-        details = json.loads(child.stdout.readline())
-        asyncio.run(run(payments, concurrency, child.pid, details))
+        yield child.pid, json.loads(child.stdout.readline())
     finally:
         child.terminate()
         child.wait(10)
+
+
+def main(payments: int, concurrency: int) -> None:
+    with sandbox_process() as (pid, details):
+        asyncio.run(run(payments, concurrency, pid, details))
 
 
 if __name__ == "__main__":

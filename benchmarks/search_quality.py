@@ -22,11 +22,18 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import resource
+import shutil
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+# This checkout's library, not whichever one the environment installed (a worktree's own).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "shared" / "twilio-oai"
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -36,6 +43,12 @@ DEV_SET, HELD_OUT_SET = DATA / "search_dev.tsv", DATA / "search_heldout.tsv"
 KINDS = ("plain", "vague", "step")
 
 Cases = tuple[tuple[str, tuple[str, ...]], ...]
+# Makes a search of the tools and their index: (query, limit) -> the tools, best first.
+Blend = Callable[[Any, Any], Callable[[str, int], list[Any]]]
+# The embedding trial (--embeddings): the weights of the embeddings' similarity beside the words'
+# scores (whose best is 1), and how many nearest tools by embedding join the words' candidates.
+EMBEDDING_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0)
+EMBEDDING_NEAREST = 50
 
 
 def _table(text: str) -> Cases:
@@ -191,9 +204,11 @@ register a brand for a2p 10dlc -> messaging_v1__createBrandRegistrations
 )
 
 
-def evaluate(spec: Path, runs: int = 20, held_out: bool = False) -> dict[str, Any]:
+def evaluate(
+    spec: Path, runs: int = 20, held_out: bool = False, blend: Blend | None = None
+) -> dict[str, Any]:
     """Hit rates of every set, their misses (never the held-out set's), and the index's build
-    and search times."""
+    and search times; with ``blend``, of the search it makes of the tools and the index."""
     from ocp_twilio import load_tools
     from ocp_twilio.tools.index import ToolSearch
 
@@ -227,6 +242,7 @@ def evaluate(spec: Path, runs: int = 20, held_out: bool = False) -> dict[str, An
         search = ToolSearch(tools)
         builds.append(time.perf_counter() - started)
     searches: list[float] = []
+    find = blend(tools, search) if blend else search.search
     gc.collect()
 
     def score(cases: Cases) -> dict[str, Any]:
@@ -237,7 +253,7 @@ def evaluate(spec: Path, runs: int = 20, held_out: bool = False) -> dict[str, An
             accepted = answers(names)
             for _ in range(runs):
                 started = time.perf_counter()
-                found = [t.name for t in search.search(query, 10)]
+                found = [t.name for t in find(query, 10)]
                 searches.append(time.perf_counter() - started)
             top1 += bool(found) and found[0] in accepted
             top3 += any(n in accepted for n in found[:3])
@@ -281,6 +297,75 @@ def evaluate(spec: Path, runs: int = 20, held_out: bool = False) -> dict[str, An
     }
 
 
+def _operation_text(tool: Any) -> str:
+    """What the trial embeds of an operation: its description's first sentence, its name's and
+    resource path's words, its service."""
+    from ocp_twilio.tools.search import _WORD, _family, _path_text
+
+    spec = tool.spec
+    first = spec.description.split(". ")[0]
+    name = " ".join(_WORD.findall(spec.name))
+    return f"{first}. {name}. {_path_text(spec.path)} {_family(spec.service)[0]}"
+
+
+def embedding_trial(spec: Path, runs: int) -> dict[str, Any]:
+    """Static word embeddings (wordllama's bundled 256-dimension model) blended with the search's
+    scores: the sets' hit rates at each of EMBEDDING_WEIGHTS, and what the model costs (first
+    load, memory, embedding all tools, one query). Nothing is downloaded: the model's tokenizer
+    is copied from the package into a cache folder (wordllama 0.4 looks for it in a folder the
+    wheel does not have) and downloads are disabled."""
+    try:
+        import numpy as np
+    except ImportError:
+        return {"skipped": "numpy and wordllama are not installed: pip install wordllama"}
+    memory_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    try:
+        import wordllama
+    except ImportError:
+        return {"skipped": "wordllama is not installed: pip install wordllama"}
+    cache = Path(tempfile.mkdtemp(prefix="wordllama-"))
+    (cache / "tokenizers").mkdir()
+    for bundled in (Path(wordllama.__file__).parent / "tokenizers").glob("*.json"):
+        shutil.copy(bundled, cache / "tokenizers" / bundled.name)
+    model = wordllama.WordLlama.load(cache_dir=cache, disable_download=True)
+    first_load = time.perf_counter() - started
+    shutil.rmtree(cache)
+    added = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - memory_before  # KiB on Linux
+    costs: dict[str, float] = {"first_load_s": first_load, "rss_added_mb": added / 1024}
+
+    def blended(weight: float) -> Blend:
+        def make(tools: Any, search: Any) -> Callable[[str, int], list[Any]]:
+            started = time.perf_counter()
+            vectors = model.embed([_operation_text(t) for t in tools], norm=True)
+            costs["embed_tools_s"] = time.perf_counter() - started
+            costs["vectors_mb"] = vectors.nbytes / 1e6
+
+            def find(query: str, limit: int) -> list[Any]:
+                scores = search.scores(query)
+                if weight:
+                    similarity = vectors @ np.nan_to_num(model.embed([query], norm=True)[0])
+                    nearest = np.argsort(-similarity)[:EMBEDDING_NEAREST]
+                    for position in {*scores, *(int(p) for p in nearest)}:
+                        scores[position] = scores.get(position, 0.0) + weight * float(
+                            similarity[position]
+                        )
+                return list(search.ranked(scores, limit))
+
+            return find
+
+        return make
+
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        model.embed(["why did my text never arrive"], norm=True)
+        timings.append(time.perf_counter() - started)
+    costs["embed_query_ms"] = statistics.median(timings) * 1000
+    by_weight = {w: evaluate(spec, 1, blend=blended(w)) for w in EMBEDDING_WEIGHTS}
+    return {"costs": costs, "by_weight": by_weight}
+
+
 _SETS = (("cases", "evaluation set"), ("held_out", "held-out set"), ("query_set", "query set"))
 _KIND_SETS = (("dev_set", "dev set"), ("held_out_set", "held-out set 2"))
 
@@ -295,10 +380,18 @@ def main() -> None:
         action="store_true",
         help=f"score {HELD_OUT_SET.name} too (its figures only, never its misses)",
     )
+    parser.add_argument(
+        "--embeddings",
+        action="store_true",
+        help="the trial of static word embeddings blended in (needs wordllama installed)",
+    )
     options = parser.parse_args()
     if not options.spec.is_dir():
         print(f"Skipped: Twilio's OpenAPI files are not at {options.spec}; pass --spec DIR.")
         sys.exit(0)
+    if options.embeddings:
+        _print_trial(embedding_trial(options.spec, options.runs))
+        return
     result = evaluate(options.spec, options.runs, options.held_out)
     if options.json:
         print(json.dumps(result, indent=2))
@@ -331,6 +424,25 @@ def main() -> None:
         for miss in misses:
             rank = f"#{miss['rank']}" if miss["rank"] else "not in 10"
             print(f"  {miss['query']!r}: {rank}; first {', '.join(miss['first'])}")
+
+
+def _print_trial(trial: dict[str, Any]) -> None:
+    if "skipped" in trial:
+        print(f"Skipped: {trial['skipped']}")
+        return
+    costs = trial["costs"]
+    print(
+        f"first load {costs['first_load_s']:.2f} s; embedding all tools "
+        f"{costs['embed_tools_s'] * 1000:.0f} ms, {costs['vectors_mb']:.1f} MB of vectors; memory "
+        f"added {costs['rss_added_mb']:.0f} MB (peak RSS, the model loaded); one query "
+        f"{costs['embed_query_ms']:.3f} ms to embed"
+    )
+    for weight, result in trial["by_weight"].items():
+        parts = [f"{key} {p['top1']:.0%}/{p['top5']:.0%}" for key, p in result["dev_set"].items()]
+        parts += [
+            f"{label} {result[key]['top1']:.0%}/{result[key]['top5']:.0%}" for key, label in _SETS
+        ]
+        print(f"weight {weight:4}: " + ", ".join(parts))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ __all__ = [
     "AgentCall",
     "Narrator",
     "Outcome",
+    "ScriptFailed",
+    "call_and_show",
     "take_payment",
 ]
 
@@ -65,8 +67,23 @@ class Outcome:
     confirmation_code: str | None = None
 
 
-class _Failed(Exception):
+class ScriptFailed(Exception):
     """The script cannot go on; the message says why."""
+
+
+async def call_and_show(
+    agent: OCPAgent, narrator: Narrator, tool: str, arguments: dict[str, Any]
+) -> Any:
+    """Call ``tool`` as a model would, show the call and its answer; ScriptFailed on an error."""
+    step = AgentCall(tool, arguments)
+    try:
+        step.answer = await agent.call_tool(tool, arguments)
+    except OCPError as exc:
+        step.error = str(exc)
+    narrator.saw(step)
+    if step.error is not None:
+        raise ScriptFailed(f"{tool.split('__')[-1]} failed: {step.error}")
+    return step.answer
 
 
 async def take_payment(
@@ -77,7 +94,7 @@ async def take_payment(
     script = _Script(agent, narrator, wait_seconds)
     try:
         return await script.run(call_sid)
-    except _Failed as failure:
+    except ScriptFailed as failure:
         return Outcome(False, str(failure))
 
 
@@ -99,7 +116,7 @@ class _Script:
             field = required[0]
             asks[field] = asks.get(field, 0) + 1
             if asks[field] > MAX_ASKS_PER_FIELD:
-                raise _Failed(f"{field} was asked for {MAX_ASKS_PER_FIELD} times; giving up.")
+                raise ScriptFailed(f"{field} was asked for {MAX_ASKS_PER_FIELD} times; giving up.")
             again = " again" if asks[field] > 1 else ""
             self.narrator.intends(f"Ask the caller for the {field}{again}")
             await self.call(UPDATE, {**payment, "Capture": field})
@@ -110,22 +127,14 @@ class _Script:
                 self.narrator.intends(f"Read the error: {view['error']['what_to_do']}")
             required = view["required"]
             if required is None:
-                raise _Failed("No callback said which fields are still required.")
+                raise ScriptFailed("No callback said which fields are still required.")
         self.narrator.intends("Every field is entered: submit the payment")
         await self.call(UPDATE, {**payment, "Status": "complete"})
         view = await self.wait_until(payment["Sid"], lambda v: "result" in v)
         return _outcome(view)
 
     async def call(self, tool: str, arguments: dict[str, Any]) -> Any:
-        step = AgentCall(tool, arguments)
-        try:
-            step.answer = await self.agent.call_tool(tool, arguments)
-        except OCPError as exc:
-            step.error = str(exc)
-        self.narrator.saw(step)
-        if step.error is not None:
-            raise _Failed(f"{tool.split('__')[-1]} failed: {step.error}")
-        return step.answer
+        return await call_and_show(self.agent, self.narrator, tool, arguments)
 
     async def wait_until(self, sid: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         """Wait for progress until ``done`` says so or the payment ended; the last view."""
@@ -135,11 +144,15 @@ class _Script:
             )
             if "result" in view or done(view):
                 if "result" in view and view["result"].get("result") != "success":
-                    raise _Failed(_ended(view))
+                    raise ScriptFailed(_ended(view))
                 return view
             if not view.get("new"):
-                raise _Failed(f"No callback came within {self.wait_seconds} s: {view['next_step']}")
-        raise _Failed(f"Still no answer after {MAX_WAITS_PER_CAPTURE} updates: {view['next_step']}")
+                raise ScriptFailed(
+                    f"No callback came within {self.wait_seconds} s: {view['next_step']}"
+                )
+        raise ScriptFailed(
+            f"Still no answer after {MAX_WAITS_PER_CAPTURE} updates: {view['next_step']}"
+        )
 
 
 def _capture_ended(field: str) -> Callable[[dict[str, Any]], bool]:

@@ -1,8 +1,10 @@
-"""``ocp-twilio demo``: an agent takes a card payment on a simulated call, and prints what it sees.
+"""``ocp-twilio demo``: an agent takes a card payment on a simulated call (``--scenario
+payment``), or reminds a person of an appointment by text and, where the text cannot reach them,
+by a call (``--scenario reminder``), and prints what it sees.
 
-Two sides, as on a real call: the sandbox plays Twilio and the person on the phone
-(demo_caller.py); the agent (demo_agent.py) has only its tools and its StatusCallback receiver,
-which the sandbox calls back, signed, as Twilio would.
+Two sides, as with Twilio: the sandbox plays Twilio and the person on the phone (demo_caller.py,
+the sandbox's scripted recipients); the agent (demo_agent.py, demo_reminder.py) has only its
+tools and its callback receiver, which the sandbox calls back, signed, as Twilio would.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import click
 from .._agent import OCPAgent
 from .._exceptions import OCPError
 from ..payments.tools import MAX_WAIT_SECONDS
-from ..sandbox import Sandbox
+from ..sandbox import Sandbox, Timing
 from .demo_agent import WAIT, WAIT_SECONDS, AgentCall, Outcome, take_payment
 from .demo_caller import CALLERS, DEFAULT_CALLER, PERSON, call_in
+from .demo_reminder import DEFAULT_RECIPIENT, RECIPIENTS, ReminderOutcome, remind
 from .failures import ExitCode, fail
 from .output import compact_json
 from .sandbox_command import stop_requested
@@ -35,6 +38,8 @@ TYPING_DELAY = 0.02
 # With --console: slow enough to watch each key arrive, and how long the page may take to open.
 WATCHED_TYPING_DELAY = 0.25
 VIEWER_WAIT_SECONDS = 300
+# How long the reminder's call lasts once answered (the sandbox plays no TwiML).
+CALL_SECONDS = 1.0
 # Where progress shows each field's masked value as it is typed.
 _ENTERED_AS = {
     "payment-card-number": "card_number",
@@ -46,6 +51,23 @@ _ENTERED_AS = {
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document for machines.")
+@click.option(
+    "--scenario",
+    type=click.Choice(["payment", "reminder"]),
+    default="payment",
+    show_default=True,
+    help="payment: take a card payment on a call; reminder: text an appointment reminder, wait "
+    "for delivery and the answer, and call where the text cannot arrive.",
+)
+@click.option(
+    "--recipient",
+    type=click.Choice(list(RECIPIENTS)),
+    default=DEFAULT_RECIPIENT,
+    show_default=True,
+    help="Who is reminded (--scenario reminder): "
+    + "; ".join(f"{name}: {what}" for name, (_, what) in RECIPIENTS.items())
+    + ".",
+)
 @click.option(
     "--caller",
     type=click.Choice([*CALLERS, PERSON]),
@@ -61,11 +83,18 @@ _ENTERED_AS = {
     help="Print the address of the sandbox console and start once it is open; the caller "
     "types slowly enough to watch, and the page stays up after the payment until Ctrl-C.",
 )
-def demo(as_json: bool, caller: str, console: bool) -> None:
-    """Take a card payment on a simulated call, in the embedded sandbox (no Twilio account).
+def demo(as_json: bool, scenario: str, recipient: str, caller: str, console: bool) -> None:
+    """Take a card payment on a simulated call, or remind a person of an appointment, in the
+    embedded sandbox (no Twilio account).
 
-    Exits 0 only when the payment completed (Result success), 1 when it did not.
+    Exits 0 only when the payment completed (Result success) or the reminder reached the person,
+    1 when it did not.
     """
+    if scenario == "reminder":
+        if console:
+            fail("--console plays the payment's caller: leave it out with --scenario reminder.")
+        _remind(_Printer(as_json), recipient)
+        return
     if caller == PERSON and not console:
         fail(f"--caller {PERSON} needs --console: the console's keypad is where you key in.")
     printer = _Printer(as_json)
@@ -79,21 +108,51 @@ def demo(as_json: bool, caller: str, console: bool) -> None:
         fail(f"the payment did not complete: {outcome.message}", ExitCode.NOT_COMPLETED)
 
 
+def _remind(printer: _Printer, recipient: str) -> None:
+    try:
+        outcome = asyncio.run(_run_reminder(printer, recipient))
+    except OSError as exc:
+        fail(f"cannot start the sandbox or the receiver: {exc}", ExitCode.TRANSPORT_ERROR)
+    except OCPError as exc:
+        fail(exc)
+    if not outcome.reached:
+        fail(f"the reminder did not reach the person: {outcome.message}", ExitCode.NOT_COMPLETED)
+
+
+async def _run_reminder(printer: _Printer, recipient: str) -> ReminderOutcome:
+    number, what = RECIPIENTS[recipient]
+    # An answered call says the reminder and ends: a second, not the sandbox's minute.
+    timing = Timing(call_length=CALL_SECONDS)
+    async with Sandbox(timing=timing) as sandbox, OCPAgent(response_validation="strict") as agent:
+        await _register(agent, sandbox)
+        async with agent.serve_status_callbacks(auth_token=sandbox.auth_token) as receiver:
+            # The application's set-up: where its Twilio number sends the texts it receives.
+            sandbox.set_sms_url(receiver.url_for("reply"))
+            printer.start_reminder(sandbox.url, receiver.url_for("message"), number, what)
+            outcome = await remind(agent, number, sandbox.phone_number, printer)
+            printer.finish_reminder(outcome)
+            return outcome
+
+
+async def _register(agent: OCPAgent, sandbox: Sandbox) -> None:
+    """The application's set-up: its Twilio credentials (the sandbox's), and Twilio's address."""
+    await agent.register_api(
+        "twilio",
+        base_url=sandbox.url,
+        account_sid=sandbox.account_sid,
+        auth_token=sandbox.auth_token,
+        # The sandbox's account, never the user's Twilio settings; the cache stays theirs.
+        environ={k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")},
+    )
+
+
 async def _run(printer: _Printer, caller: str, console: bool) -> Outcome:
     stop = stop_requested() if console else None
     async with (
         Sandbox(typing_delay=WATCHED_TYPING_DELAY if console else TYPING_DELAY) as sandbox,
         OCPAgent(response_validation="strict") as agent,
     ):
-        # The application's set-up: its Twilio credentials, and where Twilio calls it back.
-        await agent.register_api(
-            "twilio",
-            base_url=sandbox.url,
-            account_sid=sandbox.account_sid,
-            auth_token=sandbox.auth_token,
-            # The sandbox's account, never the user's Twilio settings; the cache stays theirs.
-            environ={k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")},
-        )
+        await _register(agent, sandbox)
         async with agent.serve_status_callbacks(auth_token=sandbox.auth_token) as receiver:
             if stop is not None and not await _until(stop, _console_opened(sandbox, printer)):
                 return Outcome(False, "the console was not opened; nothing was started")
@@ -158,6 +217,22 @@ class _Printer:
                     bold=True,
                 )
             )
+
+    def finish_reminder(self, outcome: ReminderOutcome) -> None:
+        if self.as_json:
+            click.echo(json.dumps({**self.document, **dataclasses.asdict(outcome)}, indent=2))
+        else:
+            click.echo(
+                click.style(f"\n{outcome.message}", fg="green" if outcome.reached else "red")
+            )
+
+    def start_reminder(self, sandbox_url: str, receiver_url: str, to: str, who: str) -> None:
+        self.document.update(sandbox=sandbox_url, receiver=receiver_url, to=to, recipient=who)
+        if not self.as_json:
+            click.echo(f"Twilio and the person (the sandbox): {sandbox_url}")
+            click.echo(f"The agent's callback receiver: {receiver_url}")
+            click.echo(f"The person at {to} {who}.\n")
+            click.echo("What the agent does and sees:")
 
     def start(self, sandbox_url: str, receiver_url: str, call_sid: str, caller: str) -> None:
         self.document.update(

@@ -1,4 +1,5 @@
-"""The sandbox's routes: Twilio's Payments endpoints, and the sandbox-only ones under /sandbox/.
+"""The sandbox's routes: Twilio's Payments endpoints (its Messages and Calls: phone_routes.py),
+and the sandbox-only ones under /sandbox/.
 
 Every request needs HTTP Basic auth with the sandbox's Account SID and Auth Token, or its API
 key SID and secret, as Twilio accepts them; the console's routes (console.py) also take its
@@ -25,6 +26,7 @@ from .console import Console
 from .errors import SandboxError, bad_request, error_body, invalid_parameter, not_found
 from .forms import read_form
 from .idempotency import Answer, fingerprint
+from .phone_routes import add_phone_routes
 from .session import PaySession
 from .state import Moment, SandboxState
 from .test_data import redact_card_like
@@ -54,6 +56,7 @@ def create_app(state: SandboxState, console: Console) -> web.Application:
     app.router.add_post(PAYMENTS_PATH + "/{Sid}.json", _update_payment)
     app.router.add_post("/sandbox/calls", _start_call)
     app.router.add_get("/sandbox/events", _list_events)
+    add_phone_routes(app, state)
     return app
 
 
@@ -137,14 +140,10 @@ async def _start_call(request: web.Request) -> web.Response:
 
 
 async def _list_events(request: web.Request) -> web.Response:
-    """Sandbox only: the recorded StatusCallback events, optionally of one payment (?Sid=)."""
+    """Sandbox only: the recorded webhooks, optionally of one payment, text or call (?Sid=)."""
     state = request.app[STATE_KEY]
     sid = request.query.get("Sid")
-    events = [
-        {**dataclasses.asdict(e), "payment_sid": e.payment_sid}
-        for e in state.events
-        if sid is None or e.payment_sid == sid
-    ]
+    events = [{**dataclasses.asdict(e), "sid": e.sid} for e in state.events if sid in (None, e.sid)]
     return _json(200, {"events": events})
 
 

@@ -1,7 +1,9 @@
-"""StatusCallback events: built at each moment of a session, recorded always, posted on loopback.
+"""Webhooks: Pay StatusCallback events built at each moment of a session, and the status
+callbacks and incoming messages of texts and calls; recorded always, posted on loopback.
 
-Each post is signed with X-Twilio-Signature under the sandbox's Auth Token, over the callback
-URL exactly as given. One payment's callbacks are posted one after another, in order. The
+Each is signed with X-Twilio-Signature under the sandbox's Auth Token, over the callback URL
+exactly as given (a GET's URL with its fields in the query). One resource's callbacks are posted
+one after another, in order. The
 sandbox never sends anything off the machine: a callback URL on another host is recorded with
 ``posted=False`` and not contacted.
 """
@@ -12,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from yarl import URL
@@ -32,17 +34,21 @@ _MAX_IN_FLIGHT = 10_000  # deliveries waiting or running; past it an event is re
 
 @dataclass
 class CallbackEvent:
-    """One event as posted (form fields), and what became of its delivery."""
+    """One event as posted (form fields; with ``method`` GET, query fields), and what became
+    of its delivery."""
 
     url: str
     fields: dict[str, str]
     posted: bool
     response_status: int | None = None
     error: str | None = None
+    method: str = "POST"
 
     @property
-    def payment_sid(self) -> str:
-        return self.fields["Sid"]
+    def sid(self) -> str:
+        """The resource the event is about: a payment (PK), a text (SM) or a call (CA)."""
+        fields = self.fields
+        return fields.get("Sid") or fields.get("MessageSid") or fields["CallSid"]
 
 
 def build_event(session: PaySession, url: str, step: Mapping[str, str] | None) -> CallbackEvent:
@@ -86,7 +92,12 @@ class CallbackPoster:
         self._auth_token = auth_token
         self._session: aiohttp.ClientSession | None = None
         self._pending: set[asyncio.Task[None]] = set()
-        self._last_of_payment: dict[str, asyncio.Task[None]] = {}
+        self._last_of_resource: dict[str, asyncio.Task[None]] = {}
+
+    @property
+    def in_flight(self) -> int:
+        """Deliveries waiting or running."""
+        return len(self._pending)
 
     def post(self, event: CallbackEvent) -> None:
         if not event.posted:
@@ -94,11 +105,11 @@ class CallbackPoster:
         if len(self._pending) >= _MAX_IN_FLIGHT:
             event.error = f"not posted: {_MAX_IN_FLIGHT} callbacks already in flight"
             return
-        sid = event.payment_sid
-        previous = self._last_of_payment.get(sid)
+        sid = event.sid
+        previous = self._last_of_resource.get(sid)
         task = asyncio.get_running_loop().create_task(self._deliver_after(previous, event))
         self._pending.add(task)
-        self._last_of_payment[sid] = task
+        self._last_of_resource[sid] = task
         task.add_done_callback(lambda done: self._forget(sid, done))
 
     async def aclose(self) -> None:
@@ -111,8 +122,8 @@ class CallbackPoster:
 
     def _forget(self, sid: str, task: asyncio.Task[None]) -> None:
         self._pending.discard(task)
-        if self._last_of_payment.get(sid) is task:
-            del self._last_of_payment[sid]
+        if self._last_of_resource.get(sid) is task:
+            del self._last_of_resource[sid]
 
     async def _deliver_after(
         self, previous: asyncio.Task[None] | None, event: CallbackEvent
@@ -121,11 +132,15 @@ class CallbackPoster:
             await asyncio.wait([previous])
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        signature = compute_signature(self._auth_token, event.url, event.fields)
+        url, form = event.url, event.fields
+        if event.method == "GET":
+            url, form = url + ("&" if "?" in url else "?") + urlencode(form), {}
+        signature = compute_signature(self._auth_token, url, form)
         try:
-            async with self._session.post(
-                URL(event.url, encoded=True),  # posted to the very URL that was signed
-                data=event.fields,
+            async with self._session.request(
+                event.method,
+                URL(url, encoded=True),  # sent to the very URL that was signed
+                data=form or None,
                 headers={SIGNATURE_HEADER: signature},
                 timeout=aiohttp.ClientTimeout(total=_DELIVERY_TIMEOUT),
                 allow_redirects=False,
@@ -133,6 +148,4 @@ class CallbackPoster:
                 event.response_status = response.status
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             event.error = type(exc).__name__
-        logger.info(
-            "StatusCallback for %s -> %s", event.payment_sid, event.response_status or event.error
-        )
+        logger.info("StatusCallback for %s -> %s", event.sid, event.response_status or event.error)

@@ -1,8 +1,10 @@
 """The sandbox console: a page on the sandbox that shows its calls and Pay sessions live, and
-lets a person play the caller on a call started for the console.
+lets a person play the caller on a call started for the console, and be the person at the
+console's number: see the texts and calls that reach it, and type replies.
 
 Routes, all under ``/sandbox/console``: the page and its two static files, ``/events`` (server-
-sent events: a snapshot, then each change) and ``/keys`` (the person's key presses). Each needs
+sent events: a snapshot, then each change), ``/keys`` (the person's key presses) and
+``/reply`` (a text the person sends to the sandbox's number). Each needs
 the console's session cookie (from the one-time link, console_access.py) or the sandbox's
 HTTP Basic login. The events carry masked values only (console_views.py).
 """
@@ -18,9 +20,10 @@ from typing import Any
 from aiohttp import web
 
 from .console_access import COOKIE, ConsoleAccess
-from .console_views import call_view, moment_view
+from .console_views import call_view, moment_view, phone_view
 from .errors import SandboxError, bad_request
 from .forms import read_form
+from .recipients import CONSOLE_NUMBER
 from .state import Moment, SandboxState
 from .viewers import Viewers
 
@@ -91,13 +94,23 @@ class Console:
             app.router.add_get(f"{CONSOLE_PATH}/{name}", self._static)
         app.router.add_get(CONSOLE_PATH + "/events", self._events)
         app.router.add_post(CONSOLE_PATH + "/keys", self._keys)
+        app.router.add_post(CONSOLE_PATH + "/reply", self._reply)
         app.on_shutdown.append(self._shutdown)
 
     def snapshot(self) -> dict[str, Any]:
         calls = [call_view(self.state, call) for call in self.state.calls.values()]
-        return {"type": "snapshot", "calls": calls, "timeline": list(self.timeline)}
+        return {
+            "type": "snapshot",
+            "calls": calls,
+            "timeline": list(self.timeline),
+            "phone": phone_view(self.state),
+        }
 
     def _on_moment(self, moment: Moment) -> None:
+        if moment.kind == "phone":
+            if len(self.viewers):
+                self.viewers.publish({"type": "phone", "phone": phone_view(self.state)})
+            return
         message: dict[str, Any] = {"type": moment.kind}
         if moment.kind != "call":
             message["entry"] = moment_view(moment)
@@ -156,9 +169,7 @@ class Console:
 
     async def _keys(self, request: web.Request) -> web.Response:
         """The person's key: form fields Sid (the payment) and Key (a digit, # or hang-up)."""
-        origin = request.headers.get("Origin")
-        if origin is not None and origin != f"{request.scheme}://{request.host}":
-            raise SandboxError(403, 20403, "Keys are taken only from the console's own page.")
+        _same_origin(request)
         form = dict(await read_form(request))
         sid, key = form.get("Sid"), form.get("Key")
         if sid is None or key is None:
@@ -166,8 +177,21 @@ class Console:
         self.state.press(sid, key)
         return web.json_response({"pressed": True})
 
+    async def _reply(self, request: web.Request) -> web.Response:
+        """The person texts the sandbox's number: form field Body."""
+        _same_origin(request)
+        body = dict(await read_form(request)).get("Body", "")
+        message = self.state.messaging.receive(CONSOLE_NUMBER, body)
+        return web.json_response({"sid": message.sid})
+
     async def _shutdown(self, _: web.Application) -> None:
         self.viewers.drop_all()
+
+
+def _same_origin(request: web.Request) -> None:
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        raise SandboxError(403, 20403, "Keys and replies are taken only from the console's page.")
 
 
 def _event(message: dict[str, Any]) -> bytes:

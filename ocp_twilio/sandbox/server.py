@@ -12,8 +12,12 @@ from aiohttp import web
 from .app import create_app
 from .callbacks import CallbackEvent, CallbackPoster
 from .console import Console
+from .message import Message
+from .messaging import check_url
+from .recipients import SANDBOX_NUMBER
 from .session import PaySession, new_sid
 from .state import Limits, SandboxState
+from .steps import Timing
 from .test_data import TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
 
 __all__ = ["HOST", "Sandbox"]
@@ -23,7 +27,8 @@ _SID = re.compile(r"[0-9a-fA-F]{32}")
 
 
 class Sandbox:
-    """A Twilio Payments sandbox listening on 127.0.0.1 (``port=0``: any free port).
+    """A Twilio sandbox for Payments, Messages and Calls, listening on 127.0.0.1 (``port=0``:
+    any free port).
 
     >>> async with Sandbox() as sandbox:
     ...     await agent.register_api("twilio", environ=sandbox.environ())
@@ -36,6 +41,10 @@ class Sandbox:
     ``key_timeout``: seconds the person at the console may take per key before the capture
     ends with input-timeout. :meth:`start_call` (with its caller's script), :meth:`events`,
     :meth:`payment` and :meth:`console_url` are sandbox-only: Twilio has none of them.
+
+    Texts and calls: ``timing`` sets how fast their statuses move; ``sms_url`` where texts to
+    the sandbox's number (:attr:`phone_number`) are posted, as a number's SmsUrl on Twilio
+    (also :meth:`set_sms_url`); :meth:`receive_text` plays a text someone sends it.
     """
 
     def __init__(
@@ -51,6 +60,8 @@ class Sandbox:
         limits: Limits | None = None,
         card: CallerCard = TEST_CARD,
         bank: CallerBankAccount = TEST_BANK_ACCOUNT,
+        timing: Timing | None = None,
+        sms_url: str | None = None,
     ) -> None:
         for name, sid, prefix in [
             ("account_sid", account_sid, "AC"),
@@ -75,7 +86,10 @@ class Sandbox:
             typing_delay=typing_delay,
             key_timeout=key_timeout,
             limits=limits or Limits(),
+            timing=timing or Timing(),
         )
+        if sms_url is not None:
+            self.set_sms_url(sms_url)
         self.console = Console(self.state)
         self._port = port
         self._runner: web.AppRunner | None = None
@@ -99,6 +113,16 @@ class Sandbox:
     @property
     def api_key_secret(self) -> str:
         return self.state.api_key_secret
+
+    @property
+    def phone_number(self) -> str:
+        """The sandbox's own number: the From of its texts and calls."""
+        return SANDBOX_NUMBER
+
+    @property
+    def messaging_service_sid(self) -> str:
+        """The sandbox's one Messaging Service (``MG…``), another way to send from its number."""
+        return self.state.messaging_service_sid
 
     async def start(self) -> Sandbox:
         # Cancelled with its connection: a console's event stream ends when its page goes.
@@ -174,10 +198,21 @@ class Sandbox:
         """
         return self.state.start_call(caller, console=console)
 
-    def events(self, payment_sid: str | None = None) -> list[CallbackEvent]:
-        """Sandbox only: the StatusCallback events recorded so far, oldest first."""
-        return [e for e in self.state.events if payment_sid in (None, e.payment_sid)]
+    def events(self, sid: str | None = None) -> list[CallbackEvent]:
+        """Sandbox only: the webhooks recorded so far (of one payment, text or call: ``sid``),
+        oldest first."""
+        return [e for e in self.state.events if sid in (None, e.sid)]
 
     def payment(self, sid: str) -> PaySession:
         """Sandbox only: the state of a Pay session (masked values only)."""
         return self.state.sessions[sid]
+
+    def set_sms_url(self, url: str | None) -> None:
+        """Sandbox only: where texts to the sandbox's number are posted (None: nowhere)."""
+        if url is not None and not check_url(url):
+            raise ValueError("sms_url must be an absolute http or https URL.")
+        self.state.messaging.sms_url = url
+
+    def receive_text(self, sender: str, body: str) -> Message:
+        """Sandbox only: ``sender`` texts ``body`` to the sandbox's number."""
+        return self.state.messaging.receive(sender, body)

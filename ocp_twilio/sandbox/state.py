@@ -1,10 +1,11 @@
-"""Everything the sandbox knows: its test account, live calls, Pay sessions and events, bounded.
+"""Everything the sandbox knows: its test account, live calls, Pay sessions, texts, outbound
+calls and events, bounded.
 
 Memory stays bounded however long it runs: a call (with its payments) expires ``call_ttl``
 seconds after its last request; at ``max_calls`` the oldest call with no open payment (over, or
 never started) makes room, and when every call is still paying, starting one more is refused
 (429, code 20429). The event log keeps the last ``max_events``; idempotency keys are bounded the
-same way.
+same way. Texts and outbound calls keep their own bounds (messaging.py, voice.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -24,9 +25,14 @@ from .console_caller import FINISH_KEY, KEYS, PersonAtKeypad
 from .errors import SandboxError, invalid_parameter, not_found
 from .idempotency import IdempotencyStore
 from .keypad import entered, hung_up, keypad, timed_out, typing
+from .messaging import Messaging
 from .parameters import check_create_form, check_update_form
+from .recipients import CONSOLE_NUMBER
 from .session import PaySession, SessionState, new_sid
+from .steps import Timing
 from .test_data import HANG_UP, TEST_BANK_ACCOUNT, TEST_CARD, CallerBankAccount, CallerCard
+from .voice import Voice
+from .voice_call import VoiceCall
 
 __all__ = ["Call", "Limits", "Moment", "SandboxState"]
 
@@ -36,6 +42,10 @@ _MAX_PAYMENTS_PER_CALL = 20
 @dataclass(frozen=True)
 class Limits:
     max_calls: int = 1_000
+    max_messages: int = 1_000
+    # Callbacks waiting to be posted past which a new text or call is refused (429): the
+    # sandbox slows its client down rather than let the backlog grow.
+    max_callbacks_waiting: int = 1_000
     call_ttl: float = 3_600.0
     max_events: int = 10_000
     max_idempotency_keys: int = 20_000
@@ -49,10 +59,11 @@ class Limits:
 @dataclass(frozen=True)
 class Moment:
     """Something the console shows as it happens, masked values only: a call started (kind
-    ``call``), a request answered (``request``) or a callback recorded (``callback``)."""
+    ``call``), a request answered (``request``), a callback recorded (``callback``), or a
+    text or call to or from the console's number (``phone``; ``call_sid``: its sid)."""
 
     call_sid: str
-    kind: Literal["call", "request", "callback"]
+    kind: Literal["call", "request", "callback", "phone"]
     fields: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -89,10 +100,14 @@ class SandboxState:
     # Seconds the person at the console may take per key before the capture times out.
     key_timeout: float = 30.0
     limits: Limits = field(default_factory=Limits)
+    timing: Timing = field(default_factory=Timing)
+    messaging_service_sid: str = field(default_factory=lambda: new_sid("MG"))
     calls: OrderedDict[str, Call] = field(default_factory=OrderedDict)
     sessions: dict[str, PaySession] = field(default_factory=dict)
     events: deque[CallbackEvent] = field(init=False)
     idempotency: IdempotencyStore = field(init=False)
+    messaging: Messaging = field(init=False)
+    voice: Voice = field(init=False)
     requests_received: int = 0
     keying: dict[str, PersonAtKeypad] = field(default_factory=dict)
     watchers: list[Watcher] = field(default_factory=list, repr=False)
@@ -102,21 +117,46 @@ class SandboxState:
     def __post_init__(self) -> None:
         self.events = deque(maxlen=self.limits.max_events)
         self.idempotency = IdempotencyStore(self.limits.max_idempotency_keys)
+        self.messaging = Messaging(
+            self.account_sid,
+            self.messaging_service_sid,
+            self.limits.max_messages,
+            self.timing,
+            self.post_event,
+            lambda sid: self.tell(Moment(sid, "phone")),
+            self._check_backlog,
+        )
+        self.voice = Voice(
+            self.account_sid,
+            self.limits.max_calls,
+            self.timing,
+            self.post_event,
+            self._voice_answered,
+            self._voice_ended,
+            self._check_backlog,
+        )
 
     def start_call(
         self,
         entries: Iterable[tuple[str, str]] | Mapping[str, Iterable[str]] = (),
         *,
         console: bool = False,
+        sid: str | None = None,
     ) -> str:
         """Sandbox only: a live, in-progress call; ``entries`` script its caller (caller.py),
-        or ``console``: the person at the console keys in instead."""
+        or ``console``: the person at the console keys in instead. ``sid``: an outbound
+        call's, once answered."""
         caller = None if console else ScriptedCaller(self.card, self.bank, entries)
         self._make_room()
-        call = Call(new_sid("CA"), caller)
+        call = Call(sid or new_sid("CA"), caller)
         self.calls[call.sid] = call
         self.tell(Moment(call.sid, "call"))
         return call.sid
+
+    def post_event(self, event: CallbackEvent) -> None:
+        """Record a webhook, and post it when its URL is on loopback."""
+        self.events.append(event)
+        self.poster.post(event)
 
     def tell(self, moment: Moment) -> None:
         if self._held is not None:
@@ -213,11 +253,40 @@ class SandboxState:
         return session
 
     async def aclose(self) -> None:
-        """Stop every caller still typing."""
+        """Stop every caller still typing, every text and call still moving."""
         tasks = list(self._typing.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.messaging.aclose()
+        await self.voice.aclose()
+
+    def _check_backlog(self) -> None:
+        limit = self.limits.max_callbacks_waiting
+        if self.poster.in_flight >= limit:
+            raise SandboxError(
+                429,
+                20429,
+                f"{limit} callbacks are waiting to be posted: retry in a moment (their "
+                "receivers answer too slowly), or start the sandbox with a larger "
+                "max_callbacks_waiting.",
+            )
+
+    def _voice_answered(self, voice_call: VoiceCall) -> None:
+        """An answered outbound call is live for Payments too."""
+        # Every Pay call still paying: this one stays a call without Payments.
+        with suppress(SandboxError):
+            self.start_call(console=voice_call.to == CONSOLE_NUMBER, sid=voice_call.sid)
+        if voice_call.to == CONSOLE_NUMBER:
+            self.tell(Moment(voice_call.sid, "phone"))
+
+    def _voice_ended(self, voice_call: VoiceCall) -> None:
+        call = self.calls.get(voice_call.sid)
+        if call is not None and call.live:
+            self._hang_up(call)
+            self.tell(Moment(call.sid, "call"))
+        if voice_call.to == CONSOLE_NUMBER:
+            self.tell(Moment(voice_call.sid, "phone"))
 
     async def _type(
         self, session: PaySession, callback: str, moments: Iterator[dict[str, str]]
@@ -260,6 +329,7 @@ class SandboxState:
             session = self.sessions[sid]
             if session.state is SessionState.ACTIVE:
                 session.hang_up()
+        self.voice.hang_up(call.sid)
 
     def _live_call(self, account_sid: str, call_sid: str) -> Call:
         if account_sid != self.account_sid:
@@ -312,8 +382,7 @@ class SandboxState:
         self, session: PaySession, url: str, step: Mapping[str, str] | None
     ) -> CallbackEvent:
         event = build_event(session, url, step)
-        self.events.append(event)
-        self.poster.post(event)
+        self.post_event(event)
         self.tell(Moment(session.call_sid, "callback", event.fields))
         return event
 

@@ -53,7 +53,7 @@ logger = logging.getLogger("ocp_twilio")
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 _SPEC_FILE = "spec file"
 # Bump when the cached shape or the conversion changes, so old entries are not read back.
-_CATALOG_FORMAT = 6
+_CATALOG_FORMAT = 7
 _CHECKSUM_SIZE = hashlib.sha256().digest_size
 
 

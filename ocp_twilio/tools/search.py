@@ -33,7 +33,9 @@ and its arguments' names. A query is read as an action and content words:
   scores, at half the best match's weight, so a request of only a SID still finds its tools.
 
 The words themselves (verbs, synonyms, phrases, stop and weak words, Twilio's core and legacy
-services) are data, in ``search_lexicon``; this module ranks. Deterministic and
+services) are data, in ``search_lexicon``, and so are the everyday words for kinds of need
+("credit": the account's balance; "budget": a usage trigger), in ``search_needs``, read as
+synonyms and phrases are; this module ranks. Deterministic and
 dependency-free; ``benchmarks/search_quality.py`` measures its hits and speed.
 """
 
@@ -45,6 +47,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .search_lexicon import (
     ACTIONS,
@@ -65,10 +68,13 @@ from .search_lexicon import (
     SYNONYMS,
     WEAK_WORDS,
 )
+from .search_needs import NEED_PHRASES, NEEDS
 from .search_signals import SignalIndex
 from .tool import Tool
 
 __all__ = ["ToolSearch"]
+
+_K = TypeVar("_K", str, tuple[str, str])
 
 # camelCase and acronyms: "IncomingPhoneNumber" -> incoming phone number, "SIPDomain" -> sip domain
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -122,12 +128,25 @@ def _is_plural(word: str) -> bool:
     return len(lower) > 3 and _normal(lower) != lower and lower not in _NOT_PLURALS
 
 
+def _merged(
+    first: Mapping[_K, Mapping[str, float]], second: Mapping[_K, Mapping[str, float]]
+) -> dict[_K, dict[str, float]]:
+    """Two tables of words for others in one; where both have a word, its stronger factors."""
+    merged: dict[_K, dict[str, float]] = {k: dict(v) for k, v in first.items()}
+    for key, words in second.items():
+        into = merged.setdefault(key, {})
+        for word, factor in words.items():
+            into[word] = max(into.get(word, 0.0), factor)
+    return merged
+
+
 def _normal_table(table: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
     return {_normal(k): {_normal(w): f for w, f in v.items()} for k, v in table.items()}
 
 
 _ACTION_OF = _normal_table(ACTIONS)
-_SYNONYMS_OF = _normal_table(SYNONYMS)
+_SYNONYMS_OF = _normal_table(_merged(SYNONYMS, NEEDS))
+_PHRASES = _merged(PHRASES, NEED_PHRASES)
 _STOP = frozenset(_normal(w) for w in STOP_WORDS.split())
 _ONLY_ACTION = frozenset(_normal(w) for w in ONLY_ACTIONS.split())
 _WEAK = frozenset(_normal(w) for w in WEAK_WORDS.split())
@@ -198,6 +217,12 @@ class ToolSearch:
         self._by_name = dict(by_name)
 
     def search(self, query: str, limit: int) -> list[Tool]:
+        return self.ranked(self.scores(query), limit)
+
+    def scores(self, query: str) -> dict[int, float]:
+        """Each matching tool's score, by its position in the tools given, the best match of
+        the request's words 1 and a tool the request names above all: what ``search`` ranks (a
+        benchmark may blend others in)."""
         named = self._by_name.get(query.strip().lower(), ())
         signals = self._signals.read(query)
         understood = self._understand(signals.text)
@@ -212,8 +237,13 @@ class ToolSearch:
         first = max(fused.values(), default=0.0) + 1.0
         for position in named:  # the tool it names comes first
             fused[position] = first
+        return fused
+
+    def ranked(self, scores: Mapping[int, float], limit: int) -> list[Tool]:
+        """The best ``limit`` tools of ``scores``; between equal scores, reading before writing
+        and deleting last, then the shorter name."""
         ranked: list[tuple[float, int, int, str, str, int]] = []
-        for position, score in fused.items():
+        for position, score in scores.items():
             tool = self._tools[position]
             order = _VERB_ORDER.get(self._verbs[position], len(_VERB_ORDER))
             ranked.append((-score, order, len(tool.name), tool.name, tool.api, position))
@@ -295,7 +325,7 @@ class ToolSearch:
         if listing and not actions.keys() & {"create", "update", "delete"}:
             actions["list"] = actions.get("list", 0.0) + listing
         for pair in itertools.pairwise(words):
-            for word, factor in PHRASES.get(pair, {}).items():
+            for word, factor in _PHRASES.get(pair, {}).items():
                 content[word] = max(content.get(word, 0.0), factor)
             if pair in PHRASE_ACTIONS:
                 actions = dict(PHRASE_ACTIONS[pair])

@@ -42,7 +42,7 @@ STOP_WORDS = """
     a an the to for of in on at by with from into onto out over up down via about as and or my
     me i we our us you your it its that these those is are be been do does can could should
     would will want need please how what which some any using use just also so there their
-    them then twilio details detail info information
+    them then twilio details detail info information was were has have had am being
 """
 
 # Query words asking for an action, as operation verbs with a strength.

@@ -83,8 +83,13 @@ def test_a_local_tool_has_no_http_operation() -> None:
         "callTwilioTool",
         "describeTwilioTool",
         "findTwilioTool",
+        "getCallStatus",
+        "getMessageStatus",
         "getPaymentStatus",
+        "waitForCallStatus",
+        "waitForMessageStatus",
         "waitForPaymentUpdate",
+        "waitForReply",
     ]
     for tool in local:
         assert isinstance(tool.spec, LocalSpec)

@@ -90,7 +90,8 @@ EACH_SHOWN = [
     "reference.md: Payment progress",
     "reference.md: Retries and limits",
     "reference.md: OCP: agent context, the API registry, plugins",
-    "sandbox.md: The Payments sandbox",
+    "sandbox.md: The sandbox",
+    "sandbox.md: Texts and calls",
 ]
 
 # What each program of docs/ prints (a full match), by page and section, in the pages' order.

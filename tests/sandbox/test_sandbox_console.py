@@ -45,7 +45,7 @@ async def status_of(
         return answer.status, dict(answer.headers)
 
 
-@pytest.mark.parametrize(("method", "path"), [*ROUTES, ("POST", "/keys")])
+@pytest.mark.parametrize(("method", "path"), [*ROUTES, ("POST", "/keys"), ("POST", "/reply")])
 async def test_nothing_of_the_console_opens_without_a_login(
     sandbox: Sandbox, method: str, path: str
 ) -> None:

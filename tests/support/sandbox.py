@@ -7,9 +7,12 @@ import base64
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import aiohttp
+from aiohttp import web
+from twilio.request_validator import RequestValidator
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.sandbox import Sandbox
@@ -133,3 +136,54 @@ def conflicting_update(call_sid: str) -> tuple[str, dict[str, Any]]:
         call_sid, "PK" + "0" * 32, "k2", Capture="security-code", Status="complete"
     )
     return UPDATE_TOOL, step
+
+
+class PhoneReceiver:
+    """A real aiohttp server on 127.0.0.1 recording the webhooks of texts and calls: each
+    request's fields (form or query), and whether twilio-python's validator accepts its
+    signature under the sandbox's Auth Token."""
+
+    def __init__(self, auth_token: str) -> None:
+        self.validator = RequestValidator(auth_token)
+        self.received: list[Webhook] = []
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def __aenter__(self) -> PhoneReceiver:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._record)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def of(self, sid: str) -> list[dict[str, str]]:
+        """The fields of the webhooks about ``sid``, in arrival order."""
+        return [
+            w.fields
+            for w in self.received
+            if sid in (w.fields.get("MessageSid"), w.fields.get("CallSid"))
+        ]
+
+    async def _record(self, request: web.Request) -> web.Response:
+        url = self.url + request.path_qs
+        form = dict(await request.post()) if request.method == "POST" else {}
+        signature = request.headers.get("X-Twilio-Signature", "")
+        fields = {k: str(v) for k, v in (form or request.query).items()}
+        signed = self.validator.validate(url, {k: str(v) for k, v in form.items()}, signature)
+        self.received.append(Webhook(request.method, request.path, fields, signed))
+        return web.Response(status=204)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    method: str
+    path: str
+    fields: dict[str, str]
+    signed: bool

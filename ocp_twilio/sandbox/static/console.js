@@ -21,7 +21,8 @@ const LABELS = {
 };
 
 // keypad: the capture the keypad shown is for ("PK… capture"), and its display's parts.
-const model = { calls: new Map(), timeline: [], selected: null, keypad: null };
+// phone: the texts and calls that reached the console's number (the person's phone).
+const model = { calls: new Map(), timeline: [], selected: null, keypad: null, phone: null };
 
 function el(tag, attributes, ...children) {
   const node = document.createElement(tag);
@@ -60,6 +61,10 @@ function receive(message) {
     model.calls = new Map(message.calls.map((call) => [call.sid, call]));
     model.timeline = message.timeline;
   }
+  if (message.phone) {
+    model.phone = message.phone;
+    renderPhone();
+  }
   if (message.call) {
     model.calls.set(message.call.sid, message.call);
     model.selected = message.call.sid;  // follow the call that just changed
@@ -94,6 +99,29 @@ function render() {
     // Requests refused before a payment existed.
     el("ol", { class: "timeline" }, entries.filter((entry) => !entry.payment_sid).map(renderEntry)),
   ].filter((node) => node !== null));
+}
+
+function renderPhone() {
+  const phone = model.phone;
+  document.getElementById("phone-number").textContent = phone.number;
+  document.getElementById("texts").replaceChildren(...phone.texts.map((text) =>
+    el("li", { class: "text " + text.direction, "data-sid": text.sid },
+      el("span", { class: "hint" }, text.direction === "in" ? `from ${text.from}` : "you replied"),
+      el("span", { class: "tag" }, text.status),
+      el("div", { class: "body" }, text.body))));
+  document.getElementById("phone-calls").replaceChildren(...phone.calls.map((call) =>
+    el("li", { "data-sid": call.sid }, `call from ${call.from} `,
+      el("span", { class: "tag" }, call.status))));
+}
+
+function sendReply() {
+  const body = document.getElementById("reply-body");
+  const problem = document.getElementById("reply-problem");
+  fetch(BASE + "/reply", { method: "POST", body: new URLSearchParams({ Body: body.value }) })
+    .then(async (answer) => {
+      problem.textContent = answer.ok ? "" : (await answer.json()).message;
+      if (answer.ok) body.value = "";
+    });
 }
 
 function renderPayment(call, payment, entries) {
@@ -232,7 +260,9 @@ function countDown() {
 }
 
 setInterval(countDown, 1000);
+document.getElementById("reply-send").addEventListener("click", sendReply);
 document.addEventListener("keydown", (event) => {
+  if (event.target.closest && event.target.closest("#phone")) return;  // typing a reply
   const button = document.querySelector(`.keypad button[data-key="${event.key === "Enter" ? "#" : event.key}"]`);
   if (button) button.click();
 });
