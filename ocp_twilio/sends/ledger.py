@@ -75,8 +75,9 @@ class MemorySendLedger:
     async def claim(self, digest: str, window: float, token: str) -> float | None:
         now = self._clock()
         earlier = self._sends.get(digest)
-        if earlier is not None and 0 <= now - earlier[0] < window:
-            return now - earlier[0]
+        # A claim a little "after" now is as recent: a clock may step back a little.
+        if earlier is not None and abs(now - earlier[0]) < window:
+            return max(now - earlier[0], 0.0)
         self._sends.pop(digest, None)  # re-inserted last: the order stays by time
         self._forget_before(now - window)
         self._sends[digest] = (now, token)

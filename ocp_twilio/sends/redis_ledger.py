@@ -29,12 +29,14 @@ __all__ = ["DEFAULT_LEDGER_PREFIX", "RedisSendLedger"]
 DEFAULT_LEDGER_PREFIX = "ocp-twilio:send:"
 
 # KEYS: the send's key. ARGV: now (ms), window (ms), token. The earlier claim's time, else -1.
+# A claim a little "after" this one is as recent: racing callers read their clocks before their
+# scripts run, in either order (and the processes' clocks differ a little).
 _CLAIM = """
 local held = redis.call('GET', KEYS[1])
 if held then
   local at = tonumber(string.match(held, '^(%-?%d+):'))
   local age = tonumber(ARGV[1]) - (at or 0)
-  if at and age >= 0 and age < tonumber(ARGV[2]) then return at end
+  if at and math.abs(age) < tonumber(ARGV[2]) then return at end
 end
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[3], 'PX', ARGV[2])
 return -1
@@ -82,7 +84,7 @@ class RedisSendLedger:
         now = int(self._clock() * 1000)
         arguments = [now, max(1, int(window * 1000)), token]
         earlier = await self._run(0, digest, arguments)
-        return None if int(earlier) < 0 else (now - int(earlier)) / 1000
+        return None if int(earlier) < 0 else max(now - int(earlier), 0) / 1000
 
     async def release(self, digest: str, token: str) -> None:
         await self._run(1, digest, [token])

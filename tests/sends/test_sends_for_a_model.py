@@ -60,7 +60,7 @@ async def test_identical_sends_racing_each_other_go_out_once(
         )
     if isinstance(ledger, RedisSendLedger):
         await ledger.aclose()
-    assert len(server.sends) == 1
+    assert len(server.sends) == 1, [type(o).__name__ for o in outcomes]
     assert sum(isinstance(o, RepeatedSend) for o in outcomes) == 7
 
 
