@@ -19,9 +19,6 @@ import argparse
 import asyncio
 import gc
 import json
-import os
-import subprocess
-import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -30,7 +27,15 @@ from urllib.parse import urlencode
 import aiohttp
 
 # Process A's part (the receiver, until stdin closes) is progress_latency's: the same receiver.
-from progress_latency import ENV, TOKEN, RedisServer, receive, summary
+from progress_latency import (
+    ENV,
+    TOKEN,
+    RedisServer,
+    posted_wakes,
+    receive,
+    receiving_process,
+    summary,
+)
 
 from ocp_twilio import MemoryProgressStore, OCPAgent, compute_signature
 
@@ -38,7 +43,6 @@ SPEC = Path(__file__).resolve().parents[1] / "tests" / "data" / "specs" / "callb
 WAIT_TOOL = "waitForMessageStatus"
 STEPS = ("queued", "sent", "delivered")
 RUN = time.time_ns() // 1000
-SETTLE = 0.005
 
 
 def fields(message: int, status: str) -> dict[str, str]:
@@ -78,28 +82,12 @@ async def measured(agent: OCPAgent, url: str, count: int) -> list[float]:
         for number in range(count):
             form = fields(number // len(STEPS), STEPS[number % len(STEPS)])
             arguments = {"Sid": form["MessageSid"], "TimeoutSeconds": 30}
-            waiting = asyncio.create_task(agent.call_tool(WAIT_TOOL, arguments))
-            await asyncio.sleep(SETTLE)
-            headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": compute_signature(TOKEN, url, form),
-            }
-            async with session.post(url, data=urlencode(form), headers=headers) as response:
-                assert response.status == 204, response.status
-            result = await waiting
-            woken.append(time.monotonic())
-            assert result["new"] is True, result
+            woken.append(await posted_wakes(agent, session, url, form, WAIT_TOOL, arguments))
     return woken
 
 
 async def on_redis(count: int, redis_url: str) -> list[float]:
-    receiving = subprocess.Popen(
-        [sys.executable, __file__, "--receive"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "OCP_TWILIO_REDIS_URL": redis_url},
-    )
+    receiving = receiving_process(__file__, redis_url)
     assert receiving.stdin is not None and receiving.stdout is not None
     try:
         url = message_url(receiving.stdout.readline().strip())

@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -114,17 +115,30 @@ async def measured(agent: OCPAgent, url: str, count: int) -> list[float]:
         for number in range(count):
             form = fields(number)
             arguments = {"Sid": form["Sid"], "AfterVersion": number % PER_SESSION}
-            waiting = asyncio.create_task(agent.call_tool(WAIT_TOOL, arguments))
-            await asyncio.sleep(SETTLE)
-            headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": compute_signature(TOKEN, url, form),
-            }
-            async with session.post(url, data=urlencode(form), headers=headers) as response:
-                assert response.status == 204, response.status
-            result = await waiting
-            woken.append(time.monotonic())
-            assert result["new"] is True, result
+            woken.append(await posted_wakes(agent, session, url, form, WAIT_TOOL, arguments))
+    return woken
+
+
+async def posted_wakes(
+    agent: OCPAgent,
+    session: aiohttp.ClientSession,
+    url: str,
+    form: dict[str, str],
+    tool: str,
+    arguments: dict[str, Any],
+) -> float:
+    """Wait with ``tool`` while ``form`` is posted, signed, to ``url``; when the wait returned."""
+    waiting = asyncio.create_task(agent.call_tool(tool, arguments))
+    await asyncio.sleep(SETTLE)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": compute_signature(TOKEN, url, form),
+    }
+    async with session.post(url, data=urlencode(form), headers=headers) as response:
+        assert response.status == 204, response.status
+    result = await waiting
+    woken = time.monotonic()
+    assert result["new"] is True, result
     return woken
 
 
@@ -135,14 +149,20 @@ async def in_memory(count: int, idle_waits: int) -> list[float]:
     return [w - a for a, w in zip(arrivals, woken, strict=True)]
 
 
-async def on_redis(count: int, idle_waits: int, redis_url: str) -> list[float]:
-    receiving = subprocess.Popen(
-        [sys.executable, __file__, "--receive"],
+def receiving_process(script: str, redis_url: str) -> subprocess.Popen[str]:
+    """``script --receive``: process A, whose receiver stores callbacks in ``redis_url``; it
+    prints the receiver's URL, and ends when its stdin closes."""
+    return subprocess.Popen(
+        [sys.executable, script, "--receive"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "OCP_TWILIO_REDIS_URL": redis_url},
     )
+
+
+async def on_redis(count: int, idle_waits: int, redis_url: str) -> list[float]:
+    receiving = receiving_process(__file__, redis_url)
     assert receiving.stdin is not None and receiving.stdout is not None
     try:
         url = receiving.stdout.readline().strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -96,62 +97,42 @@ async def valid_and_sent_as_twilio_accepts(
     assert_no_secrets([caplog.text, repr(result)])
 
 
+Check = Callable[[OCPAgent, RecordingServer, pytest.LogCaptureFixture, str, Any], Awaitable[None]]
+
+
+def fuzzed(check: Check, names: list[str], examples: int) -> Any:
+    """A test of ``check`` over the tools ``names``, with ``examples`` examples each."""
+
+    @needs_v2010
+    @pytest.mark.parametrize("name", names)
+    @settings(FUZZ, max_examples=examples)
+    @given(data=st.data())
+    async def test(
+        name: str,
+        data: st.DataObject,
+        agent: OCPAgent,
+        recording_server: RecordingServer,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        await check(agent, recording_server, caplog, name, data)
+
+    return test
+
+
 # The tools that move money get the most examples; the messages and calls fewer, to keep the run
 # short, as their schemas are of the same few kinds.
-@needs_v2010
-@pytest.mark.parametrize("name", PAY)
-@settings(FUZZ, max_examples=300)
-@given(data=st.data())
-async def test_random_arguments_are_refused_or_sent_as_twilio_accepts(
-    name: str,
-    data: st.DataObject,
-    agent: OCPAgent,
-    recording_server: RecordingServer,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    await refused_or_sent_as_twilio_accepts(agent, recording_server, caplog, name, data)
-
-
-@needs_v2010
-@pytest.mark.parametrize("name", MESSAGES_AND_CALLS)
-@settings(FUZZ, max_examples=40)
-@given(data=st.data())
-async def test_random_arguments_of_messages_and_calls_are_refused_or_sent_as_twilio_accepts(
-    name: str,
-    data: st.DataObject,
-    agent: OCPAgent,
-    recording_server: RecordingServer,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    await refused_or_sent_as_twilio_accepts(agent, recording_server, caplog, name, data)
-
-
-@needs_v2010
-@pytest.mark.parametrize("name", PAY)
-@FUZZ
-@given(data=st.data())
-async def test_valid_arguments_make_requests_twilio_accepts(
-    name: str,
-    data: st.DataObject,
-    agent: OCPAgent,
-    recording_server: RecordingServer,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    await valid_and_sent_as_twilio_accepts(agent, recording_server, caplog, name, data)
-
-
-@needs_v2010
-@pytest.mark.parametrize("name", MESSAGES_AND_CALLS)
-@settings(FUZZ, max_examples=40)
-@given(data=st.data())
-async def test_valid_arguments_of_messages_and_calls_make_requests_twilio_accepts(
-    name: str,
-    data: st.DataObject,
-    agent: OCPAgent,
-    recording_server: RecordingServer,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    await valid_and_sent_as_twilio_accepts(agent, recording_server, caplog, name, data)
+test_random_arguments_are_refused_or_sent_as_twilio_accepts = fuzzed(
+    refused_or_sent_as_twilio_accepts, PAY, 300
+)
+test_random_arguments_of_messages_and_calls_are_refused_or_sent_as_twilio_accepts = fuzzed(
+    refused_or_sent_as_twilio_accepts, MESSAGES_AND_CALLS, 40
+)
+test_valid_arguments_make_requests_twilio_accepts = fuzzed(
+    valid_and_sent_as_twilio_accepts, PAY, 120
+)
+test_valid_arguments_of_messages_and_calls_make_requests_twilio_accepts = fuzzed(
+    valid_and_sent_as_twilio_accepts, MESSAGES_AND_CALLS, 40
+)
 
 
 # --- Every public entry point, with hostile values, over every tool of Twilio's files ----------
