@@ -5,6 +5,7 @@ events asked for, signed, in order, updates, and a created call that takes a pay
 from __future__ import annotations
 
 import re
+import uuid
 
 import aiohttp
 import pytest
@@ -41,7 +42,10 @@ RFC_2822 = re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \
 
 
 async def call(agent: OCPAgent, to: str, callback: str | None, **more: object) -> str:
+    # A new SendKey each: these tests place the same call again on purpose (the send ledger
+    # would refuse the repeat otherwise).
     arguments: dict[str, object] = {"To": to, "From": SANDBOX_NUMBER, "Twiml": "<Response/>"}
+    arguments["SendKey"] = uuid.uuid4().hex
     if callback is not None:
         arguments["StatusCallback"] = callback
     created = await agent.call_tool("createCall", {**arguments, **more})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from typing import Any
 
 import aiohttp
@@ -58,7 +59,10 @@ async def raw_get(sandbox: Sandbox, path: str, method: str = "GET") -> tuple[int
 
 
 async def send(agent: OCPAgent, to: str, callback: str | None = None, **more: str) -> str:
+    # A new SendKey each: these tests send the same text again on purpose (the send ledger
+    # would refuse the repeat otherwise).
     arguments = {"To": to, "From": SANDBOX_NUMBER, "Body": "Your appointment is at 10", **more}
+    arguments["SendKey"] = uuid.uuid4().hex
     if callback is not None:
         arguments["StatusCallback"] = callback
     created = await agent.call_tool("createMessage", arguments)
