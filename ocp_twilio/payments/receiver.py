@@ -152,7 +152,7 @@ class StatusCallbackReceiver:
     def url_for(self, kind: str) -> str:
         """The URL Twilio must call with callbacks of ``kind`` (``pay``, ``message``, ``call``,
         ``reply``)."""
-        return self.url[: -len(self.path)] + self.paths[kind]
+        return self.url[: -len(self.path)] + self.paths[_known(kind)]
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post(self.paths[kind], self._handler(kind)) for kind in KINDS]
@@ -189,6 +189,7 @@ class StatusCallbackReceiver:
 
     async def answer(self, request: CallbackRequest, kind: str = PAY) -> CallbackAnswer:
         """Check and store one callback of ``kind``, whatever server framework read it."""
+        _known(kind)
         body = request.body
         if body is None:
             return _refused(413, "the body is larger than the receiver accepts", request)
@@ -300,6 +301,14 @@ def _refused(status: int, reason: str, request: CallbackRequest) -> CallbackAnsw
     path = request.raw_path.split("?", 1)[0]
     logger.warning("StatusCallback refused (%d) at %s: %s", status, path, reason)
     return CallbackAnswer(status, f"Refused: {reason}.\n")
+
+
+def _known(kind: str) -> str:
+    if kind not in KINDS:
+        raise ConfigurationError(
+            f"No callback kind {str(kind)[:40]!r}: the receiver takes {', '.join(KINDS)}."
+        )
+    return kind
 
 
 def _proxy_hops(trust_forwarded: bool | int) -> int:

@@ -235,6 +235,8 @@ async def _reply(
     key = conversation_id(person, number)
     after = views.last_seen(key)
     state = await store.progress(key)
+    if not isinstance(state, Conversation) or state.version < after:
+        after = 0  # the store forgot the conversation (its TTL, its cap): it began again at 1
     if not (isinstance(state, Conversation) and state.after(after)):
         state = await store.wait(key, after, timeout)
     waiting = state.after(after) if isinstance(state, Conversation) else []

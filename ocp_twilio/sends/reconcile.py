@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -101,16 +102,40 @@ async def look_up(
             return Finding("sent", made, time.monotonic() - started, since, found)
         complete = len(records) < PAGE_SIZE
         detail = "" if complete else f"more than {PAGE_SIZE} records to look through"
+        # Twilio may store a send otherwise than it was asked (a shortened link, a number in
+        # another form): a recent send to that number that differs is no proof of "not sent".
+        if complete and any(_is_recent_outbound(r, cutoff) for r in records):
+            complete, detail = False, "a send to that number since then differs from this one"
+    if not all(_PLAIN_ADDRESS.fullmatch(str(value)) for value in query_addresses(query)):
+        complete, detail = False, "the numbers were not given as Twilio lists them (E.164)"
     outcome = "not sent" if complete else "unknown"
     logger.warning("%s: outcome unknown; %d look-up(s) found it %s", lookup.name, made, outcome)
     return Finding(outcome, made, time.monotonic() - started, since, None, detail)
 
 
-def _matches(record: Any, kind: SendKind, arguments: Mapping[str, Any], cutoff: float) -> bool:
+# An address as Twilio lists it: E.164 (+15558675310), maybe with a channel (whatsapp:+1...),
+# a client or SIP name, or an alphanumeric sender: no spaces, dashes or brackets.
+_PLAIN_ADDRESS = re.compile(r"(?:[a-z]+:)?\+?[A-Za-z0-9@._]+")
+
+
+def query_addresses(query: Mapping[str, Any]) -> list[Any]:
+    """The look-up's To and From filters."""
+    return [query[name] for name in ("To", "From") if name in query]
+
+
+def _is_recent_outbound(record: Any, cutoff: float) -> bool:
     if not isinstance(record, Mapping):
         return False
     if not str(record.get("direction") or "outbound").startswith("outbound"):
         return False
+    created = _timestamp(record.get("date_created"))
+    return created is None or created >= cutoff
+
+
+def _matches(record: Any, kind: SendKind, arguments: Mapping[str, Any], cutoff: float) -> bool:
+    if not _is_recent_outbound(record, cutoff):
+        return False
+    assert isinstance(record, Mapping)
     for argument, field in kind.compared:
         if argument in arguments and record.get(field) != arguments[argument]:
             return False
@@ -119,8 +144,7 @@ def _matches(record: Any, kind: SendKind, arguments: Mapping[str, Any], cutoff: 
         listed = record.get("body")
         if not isinstance(listed, str) or not (listed == body or listed.endswith(" - " + body)):
             return False
-    created = _timestamp(record.get("date_created"))
-    return created is None or created >= cutoff
+    return True
 
 
 def _timestamp(value: Any) -> float | None:

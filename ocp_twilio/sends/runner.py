@@ -15,6 +15,7 @@ refused call records nothing here.
 from __future__ import annotations
 
 import itertools
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Mapping
@@ -30,6 +31,7 @@ from .._exceptions import (
     OutcomeUnknown,
     RepeatedSend,
     ResponseValidationError,
+    SendLedgerUnavailable,
     TransportError,
     TwilioAPIError,
 )
@@ -42,6 +44,8 @@ from .operations import SEND_KEY, SendKind, lookup_spec, send_kind
 from .reconcile import look_up
 
 __all__ = ["SendRunner", "SendSettings", "Sends", "sends_of"]
+
+logger = logging.getLogger("ocp_twilio.sends")
 
 
 @dataclass(frozen=True)
@@ -227,8 +231,13 @@ class SendRunner:
         )
 
     async def _release(self, digest: str, token: str) -> None:
+        """Give the claim back; where the ledger cannot take it, the claim ends with its window,
+        and the caller's own error, not the ledger's, is what the model needs to read."""
         if self._sends.settings.window > 0:
-            await self._sends.ledger.release(digest, token)
+            try:
+                await self._sends.ledger.release(digest, token)
+            except SendLedgerUnavailable as exc:
+                logger.warning("A send's claim was not given back: %s", type(exc).__name__)
 
 
 def _may_have_left(exc: OCPError) -> bool:

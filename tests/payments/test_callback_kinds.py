@@ -31,6 +31,7 @@ from support.servers import RecordingServer, closed_port
 
 from ocp_twilio import (
     CallRefused,
+    ConfigurationError,
     MemoryProgressStore,
     OCPAgent,
     Policy,
@@ -275,3 +276,35 @@ async def test_memory_is_capped_across_every_kind() -> None:
             )
         state = await store.progress(message_sid(5))
         assert state is not None and state.version == 2
+
+
+async def test_wait_for_reply_reads_a_conversation_the_store_forgot_and_began_again(
+    recording_server: RecordingServer,
+) -> None:
+    now = [0.0]
+    store = MemoryProgressStore(ttl=60, clock=lambda: now[0])
+    async with OCPAgent(progress_store=store) as agent:
+        await agent.register_api(
+            "twilio", spec=SPEC, base_url=recording_server.url, environ=TWILIO_ENV
+        )
+        async with agent.serve_status_callbacks(environ=TWILIO_ENV) as receiver:
+            assert receiver.store is store
+            url = receiver.url_for("reply")
+            arguments = {"From": PERSON, "To": OUR_NUMBER, "TimeoutSeconds": 1}
+            for body, number in (("first", 1), ("second", 2)):
+                assert await post(url, inbound(body, message_sid(number))) == 200
+            assert (await tool(agent, "waitForReply", arguments))["reply"]["body"] == "first"
+            assert (await tool(agent, "waitForReply", arguments))["reply"]["body"] == "second"
+            now[0] += 61  # the conversation expires; its next message is the first again
+            assert await post(url, inbound("third", message_sid(3))) == 200
+            third = await tool(agent, "waitForReply", arguments)
+
+    assert third["reply"]["body"] == "third"
+
+
+def test_an_unknown_kind_of_callback_is_a_configuration_error() -> None:
+    receiver = StatusCallbackReceiver(
+        auth_token="t", store=MemoryProgressStore(), public_url="https://hooks.example.com"
+    )
+    with pytest.raises(ConfigurationError, match="No callback kind 'sms'"):
+        receiver.url_for("sms")
