@@ -67,18 +67,12 @@ async def test_a_send_not_found_is_not_sent_and_may_be_sent_again() -> None:
     assert answer["sid"].startswith("SM") and len(server.sends) == 2
 
 
-@pytest.mark.parametrize(
-    ("listed", "sent"),
-    [
-        # Twilio stores a shortened link's body otherwise: a recent send that differs.
-        ([message_record(body="Your code is at https://twil.io/x")], MESSAGE),
-        # A number not as Twilio lists it: the filter proves nothing.
-        ([], {**MESSAGE, "To": MESSAGE["To"][:5] + " " + MESSAGE["To"][5:]}),
-    ],
-)
-async def test_what_could_be_the_send_in_another_form_is_no_not_sent(
-    listed: list[dict[str, str]], sent: dict[str, str]
-) -> None:
+@pytest.mark.parametrize("otherwise", ["shortened link", "spaced number"])
+async def test_what_could_be_the_send_in_another_form_is_no_not_sent(otherwise: str) -> None:
+    if otherwise == "shortened link":  # Twilio stores the body otherwise: a recent send differs
+        listed, sent = [message_record(body="Your code is at https://twil.io/x")], MESSAGE
+    else:  # a number not as Twilio lists it: the filter proves nothing
+        listed, sent = [], {**MESSAGE, "To": MESSAGE["To"][:5] + " " + MESSAGE["To"][5:]}
     async with send_server() as server, sending_agent(server.url, sends=QUICK) as agent:
         server.send = "hold"
         server.listed = listed
