@@ -19,9 +19,15 @@ from typing import Protocol, runtime_checkable
 
 from .._exceptions import ConfigurationError
 from .._extras import needs_extra
+from .conversations import REPLY
 from .kinds import ResourceState, fold
 from .progress import CallbackEvent
-from .store_limits import DEFAULT_MAX_EVENTS, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL
+from .store_limits import (
+    DEFAULT_MAX_CONVERSATIONS,
+    DEFAULT_MAX_EVENTS,
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_SESSION_TTL,
+)
 
 __all__ = ["MemoryProgressStore", "ProgressStore", "redis_progress_store"]
 
@@ -47,24 +53,29 @@ class _Session:
 
 class MemoryProgressStore:
     """The resources of this process's callbacks, bounded: ``max_events`` callbacks per
-    resource (more are ignored), ``max_sessions`` resources of every kind together (the least
-    recently updated goes first), each kept ``ttl`` seconds after its last callback."""
+    resource (more are ignored), ``max_sessions`` resources of every kind together, of which
+    at most ``max_conversations`` are reply conversations (the least recently updated goes
+    first), each kept ``ttl`` seconds after its last callback."""
 
     def __init__(
         self,
         *,
         max_events: int = DEFAULT_MAX_EVENTS,
         max_sessions: int = DEFAULT_MAX_SESSIONS,
+        max_conversations: int = DEFAULT_MAX_CONVERSATIONS,
         ttl: float = DEFAULT_SESSION_TTL,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if max_events < 1 or max_sessions < 1 or not ttl > 0:
+        if min(max_events, max_sessions, max_conversations) < 1 or not ttl > 0:
             raise ConfigurationError(
-                "max_events and max_sessions must be at least 1, and ttl a positive number of "
-                "seconds."
+                "max_events, max_sessions and max_conversations must be at least 1, and ttl a "
+                "positive number of seconds."
             )
         self.max_events = max_events
         self.max_sessions = max_sessions
+        self.max_conversations = max_conversations
+        # The reply conversations among the sessions, the least recently updated first.
+        self._conversations: OrderedDict[str, None] = OrderedDict()
         self.ttl = ttl
         self._clock = clock
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
@@ -81,8 +92,12 @@ class MemoryProgressStore:
         if session is None:
             session = _Session(fold(None, event, 1), self._clock(), {event.digest})
             self._sessions[event.sid] = session
+            if event.kind == REPLY:
+                self._conversations[event.sid] = None
+                while len(self._conversations) > self.max_conversations:
+                    del self._sessions[self._conversations.popitem(last=False)[0]]
             while len(self._sessions) > self.max_sessions:
-                self._sessions.popitem(last=False)
+                self._conversations.pop(self._sessions.popitem(last=False)[0], None)
         elif event.digest in session.digests or len(session.digests) >= self.max_events:
             return False
         else:
@@ -90,6 +105,8 @@ class MemoryProgressStore:
             session.state = fold(session.state, event, len(session.digests))
         session.touched = self._clock()
         self._sessions.move_to_end(event.sid)
+        if event.sid in self._conversations:
+            self._conversations.move_to_end(event.sid)
         for waiter in self._waiters.pop(event.sid, ()):
             if not waiter.done():
                 waiter.set_result(None)
@@ -133,6 +150,7 @@ class MemoryProgressStore:
             if session.touched > oldest:
                 break
             del self._sessions[sid]
+            self._conversations.pop(sid, None)
 
 
 def redis_progress_store(url: str) -> ProgressStore:

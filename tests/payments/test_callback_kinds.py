@@ -39,6 +39,7 @@ from ocp_twilio import (
     compute_signature,
     openai_tool_result,
 )
+from ocp_twilio.payments.conversations import conversation_id
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -276,6 +277,26 @@ async def test_memory_is_capped_across_every_kind() -> None:
             )
         state = await store.progress(message_sid(5))
         assert state is not None and state.version == 2
+
+
+async def test_strangers_texts_cannot_push_sends_in_flight_out_of_the_store() -> None:
+    store = MemoryProgressStore(max_sessions=10, max_conversations=3)
+    async with (
+        OCPAgent() as agent,
+        agent.serve_status_callbacks(environ=TWILIO_ENV, store=store) as receiver,
+    ):
+        sent = message_status("sent", message_sid(1))
+        assert await post(receiver.url_for("message"), sent) == 204
+        for stranger in range(20):  # twenty people text the number, each a conversation
+            person = f"+1555010{stranger:04d}"
+            text = inbound("hi", message_sid(100 + stranger), person=person)
+            assert await post(receiver.url_for("reply"), text) == 200
+
+        assert await store.progress(message_sid(1)) is not None  # the send is still followed
+        assert len(store) == 1 + 3  # and only the three latest conversations
+        latest = await store.progress(conversation_id("+15550100019", OUR_NUMBER))
+        assert latest is not None
+        assert await store.progress(conversation_id("+15550100000", OUR_NUMBER)) is None
 
 
 async def test_wait_for_reply_reads_a_conversation_the_store_forgot_and_began_again(
