@@ -93,30 +93,28 @@ def demo(as_json: bool, scenario: str, recipient: str, caller: str, console: boo
     if scenario == "reminder":
         if console:
             fail("--console plays the payment's caller: leave it out with --scenario reminder.")
-        _remind(_Printer(as_json), recipient)
+        reminder = _ran(_run_reminder(_Printer(as_json), recipient))
+        if not reminder.reached:
+            fail(
+                f"the reminder did not reach the person: {reminder.message}",
+                ExitCode.NOT_COMPLETED,
+            )
         return
     if caller == PERSON and not console:
         fail(f"--caller {PERSON} needs --console: the console's keypad is where you key in.")
-    printer = _Printer(as_json)
-    try:
-        outcome = asyncio.run(_run(printer, caller, console))
-    except OSError as exc:
-        fail(f"cannot start the sandbox or the receiver: {exc}", ExitCode.TRANSPORT_ERROR)
-    except OCPError as exc:
-        fail(exc)
+    outcome = _ran(_run(_Printer(as_json), caller, console))
     if not outcome.completed:
         fail(f"the payment did not complete: {outcome.message}", ExitCode.NOT_COMPLETED)
 
 
-def _remind(printer: _Printer, recipient: str) -> None:
+def _ran(scenario: Coroutine[Any, Any, T]) -> T:
+    """What ``scenario`` ended with; a setup failure exits with its error."""
     try:
-        outcome = asyncio.run(_run_reminder(printer, recipient))
+        return asyncio.run(scenario)
     except OSError as exc:
         fail(f"cannot start the sandbox or the receiver: {exc}", ExitCode.TRANSPORT_ERROR)
     except OCPError as exc:
         fail(exc)
-    if not outcome.reached:
-        fail(f"the reminder did not reach the person: {outcome.message}", ExitCode.NOT_COMPLETED)
 
 
 async def _run_reminder(printer: _Printer, recipient: str) -> ReminderOutcome:

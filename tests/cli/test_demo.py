@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from support.payments import CREATE_TOOL, UPDATE_TOOL, WAIT_TOOL
+from support.sandbox import started_sandboxes
 
 from ocp_twilio import OCPAgent
 from ocp_twilio.cli import demo_agent, demo_command, main
@@ -77,14 +78,7 @@ def test_the_console_script_takes_the_payment_and_shows_what_the_agent_sees() ->
 
 
 def test_the_demo_shows_no_digits_and_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[Sandbox] = []
-
-    class Recorded(Sandbox):
-        async def start(self) -> Sandbox:
-            started.append(self)
-            return await super().start()
-
-    monkeypatch.setattr(demo_command, "Sandbox", Recorded)
+    started = started_sandboxes(monkeypatch, demo_command)
     for arguments in (["demo"], ["demo", "--json"]):
         result = CliRunner().invoke(main, arguments)
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support.sandbox import started_sandboxes
 
 from ocp_twilio.cli import demo_command, main
-from ocp_twilio.sandbox import Sandbox
 
 SEND = "api_v2010__createMessage"
 PLACE_CALL = "api_v2010__createCall"
@@ -80,14 +80,7 @@ def test_a_person_reached_neither_by_text_nor_by_call_exits_1_saying_why() -> No
 
 
 def test_the_reminder_shows_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[Sandbox] = []
-
-    class Recorded(Sandbox):
-        async def start(self) -> Sandbox:
-            started.append(self)
-            return await super().start()
-
-    monkeypatch.setattr(demo_command, "Sandbox", Recorded)
+    started = started_sandboxes(monkeypatch, demo_command)
     for extra in ([], ["--json"]):
         result = CliRunner().invoke(main, ["demo", "--scenario", "reminder", *extra])
 

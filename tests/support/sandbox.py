@@ -187,3 +187,17 @@ class Webhook:
     path: str
     fields: dict[str, str]
     signed: bool
+
+
+def started_sandboxes(monkeypatch: Any, module: Any) -> list[Sandbox]:
+    """The Sandboxes ``module`` starts from now on, in order: its ``Sandbox`` is swapped for one
+    that records itself (a test then reads their secrets, to look for them in the output)."""
+    started: list[Sandbox] = []
+
+    class Recorded(Sandbox):
+        async def start(self) -> Sandbox:
+            started.append(self)
+            return await super().start()
+
+    monkeypatch.setattr(module, "Sandbox", Recorded)
+    return started
