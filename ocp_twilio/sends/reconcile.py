@@ -106,7 +106,8 @@ async def look_up(
         # another form): a recent send to that number that differs is no proof of "not sent".
         if complete and any(_is_recent_outbound(r, cutoff) for r in records):
             complete, detail = False, "a send to that number since then differs from this one"
-    if not all(_PLAIN_ADDRESS.fullmatch(str(value)) for value in query_addresses(query)):
+    addresses = [query[name] for name in ("To", "From") if name in query]
+    if not all(_PLAIN_ADDRESS.fullmatch(str(address)) for address in addresses):
         complete, detail = False, "the numbers were not given as Twilio lists them (E.164)"
     outcome = "not sent" if complete else "unknown"
     logger.warning("%s: outcome unknown; %d look-up(s) found it %s", lookup.name, made, outcome)
@@ -116,11 +117,6 @@ async def look_up(
 # An address as Twilio lists it: E.164 (+15558675310), maybe with a channel (whatsapp:+1...),
 # a client or SIP name, or an alphanumeric sender: no spaces, dashes or brackets.
 _PLAIN_ADDRESS = re.compile(r"(?:[a-z]+:)?\+?[A-Za-z0-9@._]+")
-
-
-def query_addresses(query: Mapping[str, Any]) -> list[Any]:
-    """The look-up's To and From filters."""
-    return [query[name] for name in ("To", "From") if name in query]
 
 
 def _is_recent_outbound(record: Any, cutoff: float) -> bool:
