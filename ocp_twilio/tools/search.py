@@ -31,23 +31,29 @@ and its arguments' names. A query is read as an action and content words:
   email addresses and dates are taken out of its words, and the tools a SID's resource or a
   phone number points to (from the spec's own patterns and formats) are added to the words'
   scores, at half the best match's weight, so a request of only a SID still finds its tools.
+- A word of five letters or more that neither the tools, the tables nor English know
+  (``pyspellchecker``'s dictionary) is read as the nearest word the tools or tables know
+  (``rapidfuzz``): one edit away, two for words of eight letters or more, a swap of neighbours
+  one edit ("whatsap", "recieved"). A real word the tools lack ("still") is never respelt into
+  one they have ("skill").
 
 The words themselves (verbs, synonyms, phrases, stop and weak words, Twilio's core and legacy
 services) are data, in ``search_lexicon``, and so are the everyday words for kinds of need
 ("credit": the account's balance; "budget": a usage trigger), in ``search_needs``, read as
-synonyms and phrases are; this module ranks. Deterministic and
-dependency-free; ``benchmarks/search_quality.py`` measures its hits and speed.
+synonyms and phrases are; this module ranks. Deterministic; ``benchmarks/search_quality.py``
+measures its hits and speed.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .search_lexicon import (
     ACTIONS,
@@ -72,6 +78,9 @@ from .search_needs import NEED_PHRASES, NEEDS
 from .search_signals import SignalIndex
 from .tool import Tool
 
+if TYPE_CHECKING:
+    from spellchecker import SpellChecker
+
 __all__ = ["ToolSearch"]
 
 _K = TypeVar("_K", str, tuple[str, str])
@@ -80,6 +89,7 @@ _K = TypeVar("_K", str, tuple[str, str])
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _VERSIONED = re.compile(r"(.+)_v(\d+)$")
 _PARAMETER = re.compile(r"\{([^}]*)\}")
+_LETTERS = re.compile(r"[A-Za-z]+")
 _NOT_A_NAME = re.compile(r"\{|v?\d")  # path parameters and versions: {Sid}, v1, 2010-04-01
 # Where a word is found, and how much that says about the tool.
 _NAME_WEIGHT, _TAG_WEIGHT, _TEXT_WEIGHT, _PARAMETER_WEIGHT = 3.0, 2.0, 1.0, 0.5
@@ -105,6 +115,8 @@ _SIGNAL_WEIGHT = 0.5
 # How much a tool whose resource is the request's first content word ("the participants of a
 # conversation": participant) is preferred to one that only has the word.
 _HEAD_LIFT = 1.15
+# Misspelt words: the shortest word read for one, and the shortest that may be two letters off.
+_SPELLED, _LONG_WORD = 5, 8
 
 
 def _normal(word: str) -> str:
@@ -215,6 +227,11 @@ class ToolSearch:
             for spelled in {tool.spec.name.lower(), tool.name.lower()}:
                 by_name[spelled].append(position)
         self._by_name = dict(by_name)
+        known = {*self._postings, *_SYNONYMS_OF, *_ACTION_OF, *_STOP, *_WEAK}
+        known.update(w for pair in _PHRASES for w in pair)
+        self._known = frozenset(known)
+        self._spellings = sorted(w for w in self._known if len(w) >= _SPELLED - 1)
+        _english()  # loaded with the index, so that no search waits for it
 
     def search(self, query: str, limit: int) -> list[Tool]:
         return self.ranked(self.scores(query), limit)
@@ -279,7 +296,10 @@ class ToolSearch:
         return lexical
 
     def _understand(self, query: str) -> _Query:
-        raw = _request(_WORD.findall(query.lower()))  # "WhatsApp" is one word in a request
+        names = _names(query)
+        raw = _request(
+            [w if w in names else self._spelled(w) for w in _WORD.findall(query.lower())]
+        )
         words = [_normal(w) for w in raw]
         question = (
             (LISTING_QUESTION if raw[0] in LISTING_QUESTION_WORDS else QUESTION)
@@ -344,6 +364,21 @@ class ToolSearch:
         heads = frozenset({head, *_SYNONYMS_OF.get(head, {})}) if head else frozenset()
         return _Query(tuple(terms), actions, heads)
 
+    def _spelled(self, word: str) -> str:
+        """A word no tool or table knows, spelt as the nearest one that is known: one letter
+        apart (two for long words), a swap of neighbours counting one."""
+        if len(word) < _SPELLED or word in self._known or _normal(word) in self._known:
+            return word
+        if _english().known((word,)):  # a real word the tools do not have: "still", not "skill"
+            return word
+        limit = 1 if len(word) < _LONG_WORD else 2
+        # Known words are singular: a plural is respelt singular and keeps its "s" ("recrodings").
+        plural = "s" if _is_plural(word) else ""
+        near = _near(_normal(word), self._spellings, limit)
+        # The nearest; between words as near, the one more tools have.
+        best = min(near, key=lambda n: (n[1], -len(self._postings.get(n[0], ()))), default=None)
+        return best[0] + plural if best else word
+
     def _alternatives(self, word: str, factor: float) -> dict[str, float]:
         """The index words that stand for a query word, with their factors: itself and its
         synonyms (times ``factor``), and words of their stem ("deploy": deployment)."""
@@ -360,6 +395,37 @@ class ToolSearch:
                 if other in self._postings and found.get(other, 0.0) < weight:
                     found[other] = weight
         return found
+
+
+# The spelling's libraries are imported with the first index, so that importing the package,
+# which most commands do without searching, stays quick.
+@functools.cache
+def _english() -> SpellChecker:
+    from spellchecker import SpellChecker
+
+    return SpellChecker(distance=1)
+
+
+def _near(word: str, words: list[str], limit: int) -> list[tuple[str, float, int]]:
+    """The words at most ``limit`` edits from ``word``, a swap of neighbours one edit."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    # rapidfuzz's overloads do not name its own distance scorers: their result is (word, edits,
+    # index).
+    extract: Callable[..., list[tuple[str, float, int]]] = process.extract
+    return extract(word, words, scorer=OSA.distance, score_cutoff=limit, limit=None)
+
+
+def _names(query: str) -> frozenset[str]:
+    """The request's words written as names, lower case: with a capital after the first letter
+    ("iPhone", "WhatsApp") or a capital first letter after the request's first word ("Verizon"),
+    which are never respelt: "iPhones" is no misspelt "phones"."""
+    return frozenset(
+        word.lower()
+        for index, word in enumerate(_LETTERS.findall(query))
+        if not word[1:].islower() or (index and word[0].isupper())
+    )
 
 
 def _request(raw: list[str]) -> list[str]:

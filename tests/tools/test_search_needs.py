@@ -5,24 +5,17 @@ are none of tests/data/search_dev.tsv's."""
 from __future__ import annotations
 
 import pytest
-from support.files import SHARED_OAI
+from support.search import NEEDS_TWILIO_FILES, names, twilio_search
 
-from ocp_twilio import load_tools
 from ocp_twilio.tools.search import ToolSearch
 from ocp_twilio.tools.search_needs import NEED_PHRASES, NEEDS
 
-pytestmark = pytest.mark.skipif(
-    not SHARED_OAI.is_dir(), reason=f"Twilio's OpenAPI files are not at {SHARED_OAI}"
-)
+pytestmark = NEEDS_TWILIO_FILES
 
 
 @pytest.fixture(scope="module")
 def twilio() -> ToolSearch:
-    return ToolSearch(load_tools("twilio", spec=SHARED_OAI))
-
-
-def names(search: ToolSearch, query: str, limit: int = 3) -> list[str]:
-    return [tool.name for tool in search.search(query, limit)]
+    return twilio_search()
 
 
 def test_every_need_names_words_of_twilios_tools(twilio: ToolSearch) -> None:
@@ -52,8 +45,8 @@ def test_a_need_finds_the_resource_that_answers_it(
 
 
 def test_a_need_finds_its_resource_among_the_first_three(twilio: ToolSearch) -> None:
-    assert "notify_v1__listCredential" in names(twilio, "our APNs certificate must be replaced")
-    assert "api_v2010__listUsageRecord" in names(twilio, "how big was our bill in january")
+    assert "notify_v1__listCredential" in names(twilio, "our APNs certificate must be replaced", 3)
+    assert "api_v2010__listUsageRecord" in names(twilio, "how big was our bill in january", 3)
 
 
 def test_a_need_word_does_not_take_over_a_request_that_names_its_resource(

@@ -6,25 +6,20 @@ from __future__ import annotations
 
 import pytest
 from support.files import SHARED_OAI
+from support.search import NEEDS_TWILIO_FILES, names, twilio_search
 
 from ocp_twilio import load_tools
 from ocp_twilio.tools.search import ToolSearch
 from ocp_twilio.tools.search_signals import SignalIndex
 
-pytestmark = pytest.mark.skipif(
-    not SHARED_OAI.is_dir(), reason=f"Twilio's OpenAPI files are not at {SHARED_OAI}"
-)
+pytestmark = NEEDS_TWILIO_FILES
 CALL_SID = "CA" + "0123456789abcdef" * 2
 VERIFY_SID = "VA" + "0123456789abcdef" * 2
 
 
 @pytest.fixture(scope="module")
 def twilio() -> ToolSearch:
-    return ToolSearch(load_tools("twilio", spec=SHARED_OAI))
-
-
-def names(search: ToolSearch, query: str, limit: int = 5) -> list[str]:
-    return [tool.name for tool in search.search(query, limit)]
+    return twilio_search()
 
 
 def test_a_query_of_only_a_sid_finds_the_tools_of_its_resource(twilio: ToolSearch) -> None:
