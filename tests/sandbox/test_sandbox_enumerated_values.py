@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import aiohttp
 import pytest
@@ -19,6 +20,9 @@ from ocp_twilio.sandbox.session import BANK_ACCOUNT_TYPES, TOKEN_TYPES
 from ocp_twilio.specs.model import packaged_schemas_dir
 
 CARD = TEST_CARD.number
+# The card's last four on their own or after a mask ("1111", "****1111"), but not inside the
+# SIDs, addresses, ports and clock readings the texts also hold, which are made at random.
+LAST_FOUR = re.compile(rf"(?<![0-9a-fA-F]){CARD[-4:]}(?![0-9A-Za-z])")
 
 
 def test_the_sandbox_takes_the_values_of_twilios_description() -> None:
@@ -88,4 +92,4 @@ async def test_a_card_number_as_token_or_account_type_is_refused_and_kept_nowher
     assert '"Answer":"400"' in console.replace(" ", "") and "consumer-savings" in events_answer
     bodies = [r.body.decode() for r in recording_server.requests]
     for text in [console, events_answer, caplog.text, state, *bodies]:
-        assert CARD not in text and CARD[-4:] not in text.replace("xxxxxxxxxxxx1111", "")
+        assert CARD not in text and not LAST_FOUR.search(text.replace("xxxxxxxxxxxx1111", ""))
