@@ -11,10 +11,12 @@ from Twilio's files alone by writers who never saw the library, in three kinds (
 requests as people talk, steps inside an agent's task): tests/data/search_dev.tsv, which the
 ranking may be tuned on, and tests/data/search_heldout.tsv, scored only with --held-out and only
 its figures (never its misses). Prints the top-1, top-3 and top-5 hit rates and the mean
-reciprocal rank of each (per kind for the two new sets, with top-10: what a model choosing among
-findTwilioTool's most hits starts from), the evaluation, query and dev sets again with one typo in
-each request (the same typos every run), the misses with what came first instead, and how long
-building the index and one search take. Without the files it says so and exits 0.
+reciprocal rank of each (per kind for the two new sets, with top-10, what a model choosing among
+findTwilioTool's most hits starts from, and "top-5 or beside": in the first five, or in one of
+the resources findTwilioTool's answer names for browsing beside them), the evaluation, query
+and dev sets again with one typo in each request (the same typos every run), the misses with
+what came first instead, and how long building the index and one search take. Without the files
+it says so and exits 0.
 ``--embeddings wordllama|minilm`` is the trial of embeddings blended into the scores instead.
 
     python benchmarks/search_quality.py [--spec DIR] [--json] [--held-out] [--embeddings NAME]
@@ -215,10 +217,13 @@ def evaluate(
     """Hit rates of every set, their misses (never the held-out set's), and the index's build
     and search times; with ``blend``, of the search it makes of the tools and the index."""
     from ocp_twilio import load_tools
+    from ocp_twilio.tools.browse import browse_path
+    from ocp_twilio.tools.compact import BESIDE
     from ocp_twilio.tools.index import ToolSearch
 
     tools = load_tools("twilio", spec=spec)
     known = [t.name for t in tools]
+    where = {t.name: browse_path(t) for t in tools if not t.local}  # as findTwilioTool names
     by_operation: dict[str, set[str]] = {}
     for tool in tools:
         by_operation.setdefault(f"{tool.spec.service}:{tool.spec.operation_id}", set()).add(
@@ -258,7 +263,7 @@ def evaluate(
     gc.collect()
 
     def score(cases: Cases) -> dict[str, Any]:
-        top1 = top3 = top5 = top10 = 0
+        top1 = top3 = top5 = top10 = beside = 0
         reciprocal = 0.0
         misses = []
         for query, names in cases:
@@ -271,6 +276,12 @@ def evaluate(
             top3 += any(n in accepted for n in found[:3])
             top5 += any(n in accepted for n in found[:5])
             top10 += any(n in accepted for n in found)
+            # In the first five, or in a resource findTwilioTool names for browsing beside them.
+            paths = [where[n] for n in found[:5] if n in where]
+            named = set(list(dict.fromkeys(paths))[:BESIDE])
+            beside += any(n in accepted for n in found[:5]) or any(
+                where.get(n) in named for n in accepted
+            )
             rank = next((i + 1 for i, n in enumerate(found) if n in accepted), None)
             reciprocal += 1 / rank if rank else 0.0
             if rank != 1:
@@ -283,6 +294,7 @@ def evaluate(
             "top3": top3 / len(cases),
             "top5": top5 / len(cases),
             "top10": top10 / len(cases),
+            "beside": beside / len(cases),
             "mrr": reciprocal / len(cases),
             "misses": misses,
         }
@@ -477,7 +489,8 @@ def main() -> None:
         for kind, part in result.get(key, {}).items():
             print(
                 f"{label + ' ' + kind:21} {part['queries']:3} queries  top-1 {part['top1']:4.0%}  "
-                f"top-5 {part['top5']:4.0%}  top-10 {part['top10']:4.0%}  MRR {part['mrr']:.2f}"
+                f"top-5 {part['top5']:4.0%}  top-10 {part['top10']:4.0%}  "
+                f"top-5 or beside {part['beside']:4.0%}  MRR {part['mrr']:.2f}"
             )
     for label, part in result["misspelt"].items():
         print(

@@ -20,7 +20,7 @@ from ._exceptions import (
     ToolNotFound,
 )
 from ._running import Call, Runner
-from .tools.browse import browsed
+from .tools.browse import browse_path, browsed
 from .tools.compact import (
     BROWSE_TOOL,
     CALL_TOOL,
@@ -193,7 +193,9 @@ class CompactRunner:
         if tool.name == FIND_TOOL:
             limit = arguments.get("limit", DEFAULT_FOUND)
             query = arguments["query"]
-            return found(self._catalog.search(query, limit, api=self._scope, asked_by=FIND_TOOL))
+            hits = self._catalog.search(query, limit, api=self._scope, asked_by=FIND_TOOL)
+            # A local tool is a resource of its own: nothing is beside it.
+            return found(hits, [browse_path(tool) for tool in hits if not tool.local])
         if tool.name == BROWSE_TOOL:
             return browsed(self._catalog.tools(self._scope), arguments.get("path", ""))
         name = arguments["name"]

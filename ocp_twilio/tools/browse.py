@@ -20,7 +20,7 @@ from ..specs.names import BROWSE_TOOL, DESCRIBE_TOOL
 from .compact import summary
 from .tool import Tool
 
-__all__ = ["browsed", "resource_of"]
+__all__ = ["browse_path", "browsed", "resource_of"]
 
 _NOT_A_NAME = re.compile(r"\{|v?\d")  # path parameters and versions: {Sid}, v1, 2010-04-01
 _ACCOUNT = "Accounts"  # the account every 2010 path is under: not a resource of its own
@@ -61,6 +61,11 @@ def browsed(tools: Iterable[Tool], path: str) -> dict[str, Any]:
         "tools": [{"name": t.name, "summary": summary(t)} for t in resources[resource]],
         "next_step": f"{DESCRIBE_TOOL} gives a tool's arguments.",
     }
+
+
+def browse_path(tool: Tool) -> str:
+    """The path browseTwilioTools lists the tool's resource at: "api_v2010/Calls/Payments"."""
+    return f"{tool.spec.service or tool.api}/{resource_of(tool)}"
 
 
 def resource_of(tool: Tool) -> str:

@@ -22,6 +22,7 @@ from .queries import MAX_QUERY
 from .tool import Tool
 
 __all__ = [
+    "BESIDE",
     "BROWSE_TOOL",
     "CALL_TOOL",
     "COMPACT_NAMES",
@@ -38,6 +39,7 @@ DEFAULT_FOUND, MAX_FOUND = 5, 10
 _MAX_NAME = 200
 _MAX_PATH = 200
 _MAX_SUMMARY = 160
+BESIDE = 3  # how many of the hits' resources findTwilioTool names for browsing
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 _NAME = ParameterSpec(
@@ -123,8 +125,10 @@ def compact_tools(scope: str | None) -> tuple[Tool, ...]:
     return tuple(Tool(spec, api=scope, local=spec.name != CALL_TOOL) for spec in _SPECS)
 
 
-def found(tools: Sequence[Tool]) -> dict[str, Any]:
-    """What findTwilioTool answers: each tool's name and summary, and the next step."""
+def found(tools: Sequence[Tool], beside: Sequence[str] = ()) -> dict[str, Any]:
+    """What findTwilioTool answers: each tool's name and summary, and the next step. ``beside``
+    are the browse paths of the tools' resources: the right tool is often beside a hit (the fetch
+    beside the create that matched), so the next step names the first few."""
     if not tools:
         return {
             "tools": [],
@@ -133,11 +137,17 @@ def found(tools: Sequence[Tool]) -> dict[str, Any]:
                 f"every tool by service with {BROWSE_TOOL}."
             ),
         }
+    paths = " or ".join(f'"{path}"' for path in list(dict.fromkeys(beside))[:BESIDE])
+    browse = (
+        f"{BROWSE_TOOL} with the path {paths} lists the tools beside these; with none, every "
+        "service."
+        if paths
+        else f"{BROWSE_TOOL} walks every tool by service."
+    )
     return {
         "tools": [{"name": tool.name, "summary": summary(tool)} for tool in tools],
         "next_step": (
-            f"{DESCRIBE_TOOL} gives a tool's arguments; {CALL_TOOL} calls it. None fits? "
-            f"{BROWSE_TOOL} walks every tool by service."
+            f"{DESCRIBE_TOOL} gives a tool's arguments; {CALL_TOOL} calls it. None fits? {browse}"
         ),
     }
 

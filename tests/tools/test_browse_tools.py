@@ -5,6 +5,7 @@ resource's tools), no answer over 1,500 tokens; over the packaged specs and all 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -82,6 +83,20 @@ async def test_each_step_says_the_next_and_a_wrong_path_names_close_ones(agent: 
     assert "api_v2010/<resource>" in resources["next_step"]
     assert "Did you mean: api_v2010" in str(no_service.value)
     assert "Did you mean: api_v2010/Calls/Payments" in str(no_resource.value)
+
+
+async def test_find_names_the_resources_beside_its_hits_to_browse(agent: OCPAgent) -> None:
+    hits = await agent.call_tool("findTwilioTool", {"query": "take a card payment"})
+    paths = re.findall(r'"([^"]+)"', hits["next_step"])
+    beside = await agent.call_tool(BROWSE, {"path": paths[0]})
+
+    assert hits["tools"][0]["name"] == "api_v2010__createPayments"
+    # A local tool (payment progress) is a resource of its own: nothing is beside it.
+    assert paths == ["api_v2010/Calls/Payments"]
+    assert {tool["name"] for tool in beside["tools"]} == {
+        "api_v2010__createPayments",
+        "api_v2010__updatePayments",
+    }
 
 
 async def test_find_says_how_to_browse(agent: OCPAgent) -> None:
