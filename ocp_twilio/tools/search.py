@@ -367,7 +367,8 @@ class ToolSearch:
     def _spelled(self, word: str) -> str:
         """A word no tool or table knows, spelt as the nearest one that is known: one letter
         apart (two for long words), a swap of neighbours counting one."""
-        if len(word) < _SPELLED or word in self._known or _normal(word) in self._known:
+        known = word in self._known or _normal(word) in self._known
+        if len(word) < _SPELLED or not word.isalpha() or known:  # numbers are never respelt
             return word
         if _english().known((word,)):  # a real word the tools do not have: "still", not "skill"
             return word
