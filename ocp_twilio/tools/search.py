@@ -35,7 +35,7 @@ and its arguments' names. A query is read as an action and content words:
   (``pyspellchecker``'s dictionary) is read as the nearest word the tools or tables know
   (``rapidfuzz``): one edit away, two for words of eight letters or more, a swap of neighbours
   one edit ("whatsap", "recieved"). A real word the tools lack ("still") is never respelt into
-  one they have ("skill").
+  one they have ("skill"), nor a number, nor a word written as a name ("iPhones", "Verizon").
 
 The words themselves (verbs, synonyms, phrases, stop and weak words, Twilio's core and legacy
 services) are data, in ``search_lexicon``, and so are the everyday words for kinds of need
