@@ -173,6 +173,17 @@ class CompactRunner:
     def render(self, tool: Tool, arguments: Mapping[str, Any]) -> Mapping[str, Any] | None:
         return None
 
+    def _offered_hits(self, query: str, limit: int) -> list[Tool]:
+        """The best ``limit`` tools for ``query`` that the operator's policy does not always
+        refuse: a model is not shown what it may never call."""
+        search = self._catalog.search
+        if self._caller.policy is None:
+            return search(query, limit, api=self._scope, asked_by=FIND_TOOL)
+        offered = {id(tool) for tool in self._caller.model_tools(self._scope)}
+        refused = len(self._catalog.tools(self._scope)) - len(offered)
+        hits = search(query, limit + refused, api=self._scope, asked_by=FIND_TOOL)
+        return [tool for tool in hits if id(tool) in offered][:limit]
+
     def delegate(
         self, tool: Tool, arguments: Mapping[str, Any]
     ) -> tuple[Tool, Runner, Mapping[str, Any]] | None:
@@ -193,11 +204,11 @@ class CompactRunner:
         if tool.name == FIND_TOOL:
             limit = arguments.get("limit", DEFAULT_FOUND)
             query = arguments["query"]
-            hits = self._catalog.search(query, limit, api=self._scope, asked_by=FIND_TOOL)
+            hits = self._offered_hits(query, limit)
             # A local tool is a resource of its own: nothing is beside it.
             return found(hits, [browse_path(tool) for tool in hits if not tool.local])
         if tool.name == BROWSE_TOOL:
-            return browsed(self._catalog.tools(self._scope), arguments.get("path", ""))
+            return browsed(self._caller.model_tools(self._scope), arguments.get("path", ""))
         name = arguments["name"]
         if name in COMPACT_NAMES:
             problem = f"names {name} itself; give a tool name that {FIND_TOOL} found"

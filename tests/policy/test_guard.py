@@ -424,3 +424,22 @@ async def test_a_policy_given_before_registering_is_checked_on_the_first_call(
         with pytest.raises(PolicyError, match=r"deny\[0\] selects no registered tool"):
             await agent.call_tool("fetchMessage", {"Sid": "SM" + "0" * 32})
     assert recording_server.requests == []
+
+
+async def test_the_compact_tools_neither_find_nor_browse_a_tool_the_policy_always_refuses(
+    agent: OCPAgent,
+) -> None:
+    use(agent, {"deny": ["createMessage"]})
+    hits = await agent.call_tool("findTwilioTool", {"query": "send a text message"})
+    services = await agent.call_tool("browseTwilioTools", {})
+    browsed: set[str] = set()
+    for service in services["services"]:
+        resources = await agent.call_tool("browseTwilioTools", {"path": service})
+        for resource in resources["resources"]:
+            path = f"{service}/{resource}"
+            listed = await agent.call_tool("browseTwilioTools", {"path": path})
+            browsed |= {tool["name"] for tool in listed["tools"]}
+
+    assert "api_v2010__createMessage" not in {tool["name"] for tool in hits["tools"]}
+    assert len(hits["tools"]) == 5  # the next best take its place
+    assert "api_v2010__createMessage" not in browsed and "api_v2010__fetchMessage" in browsed
