@@ -24,7 +24,7 @@ ERROR_MESSAGES = {
     30006: "Landline or unreachable carrier",
     30008: "Unknown error",
 }
-_PRICE = "-0.00790"  # per segment, in USD, as Twilio writes prices: negative, five decimals
+_PRICE = 0.0079  # per segment, in USD; Twilio writes prices negative, with five decimals
 # GSM 03.38's basic characters: a text of only these takes 160 per segment, else 70 (UCS-2).
 _GSM = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -91,7 +91,7 @@ class Message:
             "messaging_service_sid": self.messaging_service_sid,
             "num_media": str(self.num_media),
             "num_segments": str(count),
-            "price": f"-{float(_PRICE[1:]) * count:.5f}" if priced else None,
+            "price": f"-{_PRICE * count:.5f}" if priced else None,
             "price_unit": "USD",
             "sid": self.sid,
             "status": self.status,

@@ -21,7 +21,7 @@ from .date_filters import date_filter
 from .errors import SandboxError, bad_request, not_found
 from .message import Message
 from .paging import page_of
-from .parameters import check_message_form
+from .parameters import check_message_form, check_to
 from .recipients import CONSOLE_NUMBER, SANDBOX_NUMBER, is_e164, recipient
 from .steps import Steps, Timing
 
@@ -76,8 +76,7 @@ class Messaging:
         sender = form.get("From")
         if not sender and not service:
             raise SandboxError(400, 21603, "A 'From' phone number is required.")
-        service_sid = self.messaging_service_sid
-        if service is not None and service != service_sid:
+        if service is not None and service != self.messaging_service_sid:
             raise SandboxError(
                 400,
                 21705,
@@ -97,9 +96,7 @@ class Messaging:
         callback = form.get("StatusCallback")
         if callback is not None and not check_url(callback):
             raise SandboxError(400, 21609, "StatusCallback must be an absolute http or https URL.")
-        person = recipient(to)
-        if not is_e164(to) or person.invalid:
-            raise SandboxError(400, 21211, "Invalid 'To' Phone Number: give a valid E.164 number.")
+        person = check_to(to)
         if to == SANDBOX_NUMBER:
             raise SandboxError(400, 21266, "'To' and 'From' number cannot be the same.")
         if person.opted_out or to in self.opted_out:

@@ -73,9 +73,7 @@ def _number(query: Mapping[str, str], name: str, default: int, low: int, high: i
     if text is None:
         return default
     bound = f"from {low} to {high}" if high is not None else f"of {low} or more"
-    if not (text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS):
+    whole = text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS
+    if not whole or int(text) < low or (high is not None and int(text) > high):
         raise bad_request(f"{name} must be a whole number {bound}.")
-    number = int(text)
-    if number < low or (high is not None and number > high):
-        raise bad_request(f"{name} must be a whole number {bound}.")
-    return number
+    return int(text)

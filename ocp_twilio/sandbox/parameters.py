@@ -13,12 +13,15 @@ from collections.abc import Callable, Mapping
 
 from ..tools.formats import INPUT_FORMATS
 from .errors import SandboxError, bad_request, invalid_parameter
+from .recipients import Recipient, is_e164, recipient
 
 __all__ = [
     "check_call_form",
+    "check_call_list_query",
     "check_call_update_form",
     "check_create_form",
     "check_message_form",
+    "check_to",
     "check_update_form",
 ]
 
@@ -46,6 +49,19 @@ def check_call_form(form: Mapping[str, str]) -> None:
 def check_call_update_form(form: Mapping[str, str]) -> None:
     """updateCall's fields; 20001 naming the first that breaks its type."""
     _check(form, _CALL_UPDATE, bad_request)
+
+
+def check_call_list_query(query: Mapping[str, str]) -> None:
+    """listCall's Status and ParentCallSid; 20001 naming the first that breaks its type."""
+    _check(query, _CALL_LIST, bad_request)
+
+
+def check_to(to: str) -> Recipient:
+    """Who a text or call goes to; 21211 where ``to`` is no E.164 number or no such number."""
+    person = recipient(to)
+    if not is_e164(to) or person.invalid:
+        raise SandboxError(400, 21211, "Invalid 'To' Phone Number: give a valid E.164 number.")
+    return person
 
 
 Rule = tuple[Callable[[str], bool], str]
@@ -111,12 +127,20 @@ _MESSAGE: dict[str, Rule] = {
     "ScheduleType": _one_of("fixed"),
     "SendAt": (_date_time, "an ISO 8601 date-time"),
     "RiskCheck": _one_of("enable", "disable"),
-    **{name: _BOOLEAN_RULE for name in ("ProvideFeedback", "ForceDelivery", "SmartEncoded")},
-    **{name: _BOOLEAN_RULE for name in ("ShortenUrls", "SendAsMms")},
+    **{
+        name: _BOOLEAN_RULE
+        for name in ("ProvideFeedback", "ForceDelivery", "SmartEncoded", "ShortenUrls", "SendAsMms")
+    },
 }
 _CALL_UPDATE: dict[str, Rule] = {
     **{name: _METHOD for name in ("Method", "FallbackMethod", "StatusCallbackMethod")},
     "TimeLimit": _INTEGER_RULE,
+}
+_CALL_LIST: dict[str, Rule] = {
+    "Status": _one_of(
+        "queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"
+    ),
+    "ParentCallSid": _sid("CA"),
 }
 _CALL: dict[str, Rule] = {
     **_CALL_UPDATE,

@@ -12,7 +12,6 @@ are kept; a new one evicts the oldest that is over; when none is, 429.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
@@ -22,8 +21,8 @@ from .date_filters import date_filter
 from .errors import SandboxError, bad_request, not_found
 from .messaging import check_url
 from .paging import page_of
-from .parameters import check_call_form, check_call_update_form
-from .recipients import SANDBOX_NUMBER, is_e164, recipient
+from .parameters import check_call_form, check_call_list_query, check_call_update_form, check_to
+from .recipients import SANDBOX_NUMBER, recipient
 from .session import new_sid
 from .steps import Steps, Timing
 from .voice_call import CALLBACK_EVENTS, VoiceCall
@@ -32,8 +31,6 @@ __all__ = ["Voice"]
 
 _TIMES = tuple(name + tail for name in ("StartTime", "EndTime") for tail in ("", "<", ">"))
 _FILTERS = ("To", "From", "Status", "ParentCallSid", *_TIMES)
-_CALL_SID = re.compile("CA[0-9a-fA-F]{32}")
-_STATUSES = ("queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer")
 _URL_FIELDS = (
     "Url",
     "StatusCallback",
@@ -94,12 +91,7 @@ class Voice:
         asked = {word for value in events for word in value.split()}
         if not asked <= set(CALLBACK_EVENTS):
             raise bad_request(f"StatusCallbackEvent may name only: {', '.join(CALLBACK_EVENTS)}.")
-        method = form.get("StatusCallbackMethod", "POST")
-        if method not in ("GET", "POST"):
-            raise bad_request("StatusCallbackMethod must be GET or POST.")
-        person = recipient(to)
-        if not is_e164(to) or person.invalid:
-            raise SandboxError(400, 21211, "Invalid 'To' Phone Number: give a valid E.164 number.")
+        check_to(to)
         self._check_backlog()
         self._make_room()
         call = VoiceCall(
@@ -108,7 +100,7 @@ class Voice:
             sender,
             self.phone_number_sid,
             status_callback=form.get("StatusCallback"),
-            callback_method=method,
+            callback_method=form.get("StatusCallbackMethod", "POST"),
             events=frozenset(asked or {"completed"}),
         )
         self.calls[call.sid] = call
@@ -131,25 +123,22 @@ class Voice:
         if call.final:
             raise SandboxError(400, 21220, "Call is not in-progress. Cannot redirect.")
         if status == "completed" or (status == "canceled" and call.status != "in-progress"):
-            self._steps.cancel(sid)
             self.finish(call, "completed" if call.status == "in-progress" else "canceled")
         # A new Url or Twiml would be fetched or run: the sandbox plays no TwiML.
         return call
 
     def page(self, query: Mapping[str, str], path: str) -> dict[str, object]:
         filters = {name: query[name] for name in _FILTERS if name in query}
-        if filters.get("Status", "queued") not in (*_STATUSES, "canceled"):
-            raise bad_request(f"Status must be one of: {', '.join(_STATUSES)}, canceled.")
-        if not _CALL_SID.fullmatch(filters.get("ParentCallSid", "CA" + "0" * 32)):
-            raise bad_request("ParentCallSid must be CA and 32 hex digits.")
+        check_call_list_query(filters)
         started, ended = date_filter(filters, "StartTime"), date_filter(filters, "EndTime")
+        # Every call here is a parent: none has the ParentCallSid asked for.
+        calls = () if "ParentCallSid" in filters else reversed(self.calls.values())
         newest_first = [
             c
-            for c in reversed(self.calls.values())
+            for c in calls
             if filters.get("To", c.to) == c.to
             and filters.get("From", c.from_) == c.from_
             and filters.get("Status", c.status) == c.status
-            and "ParentCallSid" not in filters  # every call here is a parent
             and started(c.started)
             and ended(c.ended)
         ]
@@ -161,10 +150,10 @@ class Voice:
         """The person on an answered call hangs up (a scripted Pay caller's ``hang-up``)."""
         call = self.calls.get(sid)
         if call is not None and call.status == "in-progress":
-            self._steps.cancel(sid)
             self.finish(call, "completed")
 
     def finish(self, call: VoiceCall, status: str) -> None:
+        self._steps.cancel(call.sid)  # the call's own steps, unless they are what finishes it
         answered = call.status == "in-progress"
         call.move(status)
         self._tell(call, "completed", status)
