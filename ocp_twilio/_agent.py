@@ -470,8 +470,12 @@ class OCPAgent:
         """The registered tools (of ``api``, or all) a model may be offered: all but those the
         operator's policy refuses whatever the arguments. The adapters offer these by default."""
         tools = self._catalog.tools(api)
-        guard = self._guard
-        return tools if guard is None else [t for t in tools if not guard.refuses(t)]
+        return tools if self._guard is None else [t for t in tools if self.offers(t)]
+
+    def offers(self, tool: Tool) -> bool:
+        """Whether a model may be offered ``tool``: the operator's policy does not refuse it
+        whatever the arguments."""
+        return self._guard is None or not self._guard.refuses(tool)
 
     def compact_tools(self, api: str | None = None) -> list[Tool]:
         """findTwilioTool, describeTwilioTool and callTwilioTool, through which a model reaches
@@ -527,9 +531,8 @@ class OCPAgent:
         the helper as ``offered=`` instead.
         """
         offer = self._catalog.offer(api, services, tags, names, compact=compact)
-        if self._guard is not None:  # as model_tools: one the policy always refuses is no use
-            guard = self._guard
-            offer = Offer(tool for tool in offer.tools if not guard.refuses(tool))
+        if self._guard is not None:  # one the policy always refuses is no use
+            offer = Offer(tool for tool in offer.tools if self.offers(tool))
         from .adapters import tool_definitions
 
         definitions = tool_definitions(offer.tools, framework, strict=strict, shape=shape)

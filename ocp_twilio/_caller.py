@@ -52,6 +52,11 @@ class ToolCaller(Protocol):
         refuse."""
         ...
 
+    def offers(self, tool: Tool) -> bool:
+        """Whether a model may be offered ``tool``: the operator's policy does not always
+        refuse it."""
+        ...
+
     def offer_for(self, framework: str) -> Offer: ...
 
     async def call_tool(

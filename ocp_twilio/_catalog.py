@@ -8,7 +8,7 @@ answered here, by :class:`CompactRunner`.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from ._exceptions import (
     ToolNotFound,
 )
 from ._running import Call, Runner
-from .tools.browse import browse_path, browsed
+from .tools.browse import beside_paths, browsed
 from .tools.compact import (
     BROWSE_TOOL,
     CALL_TOOL,
@@ -92,16 +92,22 @@ class ToolCatalog:
         return [tool for tool, _ in self._compact_of(api).values()]
 
     def search(
-        self, query: str, limit: int = 10, *, api: str | None = None, asked_by: str = "search_tools"
+        self,
+        query: str,
+        limit: int = 10,
+        *,
+        api: str | None = None,
+        asked_by: str = "search_tools",
+        keep: Callable[[Tool], bool] | None = None,
     ) -> list[Tool]:
-        """Tools ranked for ``query``; a query that cannot be searched is refused, for
-        ``asked_by``, before anything is ranked."""
+        """Tools ranked for ``query`` (those ``keep`` keeps); a query that cannot be searched is
+        refused, for ``asked_by``, before anything is ranked."""
         query = check_query(query, asked_by)
         if api is not None:
-            return self._index(api).search(query, limit)
+            return self._index(api).search(query, limit, keep)
         if self._search is None:
             self._search = ToolSearch(self.tools())
-        return self._search.search(query, limit)
+        return self._search.search(query, limit, keep)
 
     def offer(
         self,
@@ -173,17 +179,6 @@ class CompactRunner:
     def render(self, tool: Tool, arguments: Mapping[str, Any]) -> Mapping[str, Any] | None:
         return None
 
-    def _offered_hits(self, query: str, limit: int) -> list[Tool]:
-        """The best ``limit`` tools for ``query`` that the operator's policy does not always
-        refuse: a model is not shown what it may never call."""
-        search = self._catalog.search
-        if self._caller.policy is None:
-            return search(query, limit, api=self._scope, asked_by=FIND_TOOL)
-        offered = {id(tool) for tool in self._caller.model_tools(self._scope)}
-        refused = len(self._catalog.tools(self._scope)) - len(offered)
-        hits = search(query, limit + refused, api=self._scope, asked_by=FIND_TOOL)
-        return [tool for tool in hits if id(tool) in offered][:limit]
-
     def delegate(
         self, tool: Tool, arguments: Mapping[str, Any]
     ) -> tuple[Tool, Runner, Mapping[str, Any]] | None:
@@ -204,9 +199,11 @@ class CompactRunner:
         if tool.name == FIND_TOOL:
             limit = arguments.get("limit", DEFAULT_FOUND)
             query = arguments["query"]
-            hits = self._offered_hits(query, limit)
-            # A local tool is a resource of its own: nothing is beside it.
-            return found(hits, [browse_path(tool) for tool in hits if not tool.local])
+            # A model is not shown what the operator's policy never lets it call.
+            hits = self._catalog.search(
+                query, limit, api=self._scope, asked_by=FIND_TOOL, keep=self._caller.offers
+            )
+            return found(hits, beside_paths(hits))
         if tool.name == BROWSE_TOOL:
             return browsed(self._caller.model_tools(self._scope), arguments.get("path", ""))
         name = arguments["name"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .._exceptions import AmbiguousToolName, ToolNotFound
 from ..specs.model import OperationSpec
@@ -71,7 +71,9 @@ class ToolIndex:
     def tools(self) -> list[Tool]:
         return list(self._tools.values())
 
-    def search(self, query: str, limit: int = 10) -> list[Tool]:
+    def search(
+        self, query: str, limit: int = 10, keep: Callable[[Tool], bool] | None = None
+    ) -> list[Tool]:
         if self._search is None:
             self._search = ToolSearch(self._tools.values())
-        return self._search.search(query, limit)
+        return self._search.search(query, limit, keep)

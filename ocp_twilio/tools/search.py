@@ -233,8 +233,11 @@ class ToolSearch:
         self._spellings = sorted(w for w in self._known if len(w) >= _SPELLED - 1)
         _english()  # loaded with the index, so that no search waits for it
 
-    def search(self, query: str, limit: int) -> list[Tool]:
-        return self.ranked(self.scores(query), limit)
+    def search(
+        self, query: str, limit: int, keep: Callable[[Tool], bool] | None = None
+    ) -> list[Tool]:
+        """The best ``limit`` tools for ``query``; with ``keep``, of those it keeps."""
+        return self.ranked(self.scores(query), limit, keep)
 
     def scores(self, query: str) -> dict[int, float]:
         """Each matching tool's score, by its position in the tools given, the best match of
@@ -256,16 +259,19 @@ class ToolSearch:
             fused[position] = first
         return fused
 
-    def ranked(self, scores: Mapping[int, float], limit: int) -> list[Tool]:
-        """The best ``limit`` tools of ``scores``; between equal scores, reading before writing
-        and deleting last, then the shorter name."""
+    def ranked(
+        self, scores: Mapping[int, float], limit: int, keep: Callable[[Tool], bool] | None = None
+    ) -> list[Tool]:
+        """The best ``limit`` tools of ``scores`` (that ``keep`` keeps); between equal scores,
+        reading before writing and deleting last, then the shorter name."""
         ranked: list[tuple[float, int, int, str, str, int]] = []
         for position, score in scores.items():
             tool = self._tools[position]
             order = _VERB_ORDER.get(self._verbs[position], len(_VERB_ORDER))
             ranked.append((-score, order, len(tool.name), tool.name, tool.api, position))
         ranked.sort()
-        return [self._tools[entry[-1]] for entry in ranked[:limit]]
+        tools = (self._tools[entry[-1]] for entry in ranked)
+        return list(itertools.islice(tools if keep is None else filter(keep, tools), limit))
 
     def _lexical(self, understood: _Query) -> dict[int, float]:
         """The lexicon's score of each tool that shares a word with the request."""
