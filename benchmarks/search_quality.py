@@ -217,13 +217,12 @@ def evaluate(
     """Hit rates of every set, their misses (never the held-out set's), and the index's build
     and search times; with ``blend``, of the search it makes of the tools and the index."""
     from ocp_twilio import load_tools
-    from ocp_twilio.tools.browse import browse_path
-    from ocp_twilio.tools.compact import BESIDE
+    from ocp_twilio.tools.browse import beside_paths, browse_path
     from ocp_twilio.tools.index import ToolSearch
 
     tools = load_tools("twilio", spec=spec)
     known = [t.name for t in tools]
-    where = {t.name: browse_path(t) for t in tools if not t.local}  # as findTwilioTool names
+    where = {t.name: browse_path(t) for t in tools}
     by_operation: dict[str, set[str]] = {}
     for tool in tools:
         by_operation.setdefault(f"{tool.spec.service}:{tool.spec.operation_id}", set()).add(
@@ -270,17 +269,17 @@ def evaluate(
             accepted = answers(names)
             for _ in range(runs):
                 started = time.perf_counter()
-                found = [t.name for t in find(query, 10)]
+                hits = find(query, 10)
                 searches.append(time.perf_counter() - started)
+            found = [t.name for t in hits]
             top1 += bool(found) and found[0] in accepted
             top3 += any(n in accepted for n in found[:3])
             top5 += any(n in accepted for n in found[:5])
             top10 += any(n in accepted for n in found)
             # In the first five, or in a resource findTwilioTool names for browsing beside them.
-            paths = [where[n] for n in found[:5] if n in where]
-            named = set(list(dict.fromkeys(paths))[:BESIDE])
+            named = set(beside_paths(hits[:5]))
             beside += any(n in accepted for n in found[:5]) or any(
-                where.get(n) in named for n in accepted
+                where[n] in named for n in accepted
             )
             rank = next((i + 1 for i, n in enumerate(found) if n in accepted), None)
             reciprocal += 1 / rank if rank else 0.0

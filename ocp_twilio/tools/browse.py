@@ -20,11 +20,12 @@ from ..specs.names import BROWSE_TOOL, DESCRIBE_TOOL
 from .compact import summary
 from .tool import Tool
 
-__all__ = ["browse_path", "browsed", "resource_of"]
+__all__ = ["beside_paths", "browse_path", "browsed", "resource_of"]
 
 _NOT_A_NAME = re.compile(r"\{|v?\d")  # path parameters and versions: {Sid}, v1, 2010-04-01
 _ACCOUNT = "Accounts"  # the account every 2010 path is under: not a resource of its own
 _SHOWN_RESOURCES = 5  # the largest resources a service's line names
+_BESIDE = 3  # how many of its hits' resources findTwilioTool names for browsing
 _VERB = re.compile("[a-z]+")
 
 
@@ -61,6 +62,13 @@ def browsed(tools: Iterable[Tool], path: str) -> dict[str, Any]:
         "tools": [{"name": t.name, "summary": summary(t)} for t in resources[resource]],
         "next_step": f"{DESCRIBE_TOOL} gives a tool's arguments.",
     }
+
+
+def beside_paths(hits: Iterable[Tool]) -> list[str]:
+    """The browse paths of the first few resources ``hits`` belong to, for findTwilioTool to
+    name: the right tool is often beside a hit (the fetch beside the create that matched). A
+    local tool is a resource of its own: nothing is beside it."""
+    return list(dict.fromkeys(browse_path(tool) for tool in hits if not tool.local))[:_BESIDE]
 
 
 def browse_path(tool: Tool) -> str:

@@ -22,7 +22,6 @@ from .queries import MAX_QUERY
 from .tool import Tool
 
 __all__ = [
-    "BESIDE",
     "BROWSE_TOOL",
     "CALL_TOOL",
     "COMPACT_NAMES",
@@ -39,7 +38,6 @@ DEFAULT_FOUND, MAX_FOUND = 5, 10
 _MAX_NAME = 200
 _MAX_PATH = 200
 _MAX_SUMMARY = 160
-BESIDE = 3  # how many of the hits' resources findTwilioTool names for browsing
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 _NAME = ParameterSpec(
@@ -126,9 +124,8 @@ def compact_tools(scope: str | None) -> tuple[Tool, ...]:
 
 
 def found(tools: Sequence[Tool], beside: Sequence[str] = ()) -> dict[str, Any]:
-    """What findTwilioTool answers: each tool's name and summary, and the next step. ``beside``
-    are the browse paths of the tools' resources: the right tool is often beside a hit (the fetch
-    beside the create that matched), so the next step names the first few."""
+    """What findTwilioTool answers: each tool's name and summary, and the next step, which names
+    the browse paths ``beside`` (``browse.beside_paths``)."""
     if not tools:
         return {
             "tools": [],
@@ -137,7 +134,7 @@ def found(tools: Sequence[Tool], beside: Sequence[str] = ()) -> dict[str, Any]:
                 f"every tool by service with {BROWSE_TOOL}."
             ),
         }
-    paths = " or ".join(f'"{path}"' for path in list(dict.fromkeys(beside))[:BESIDE])
+    paths = " or ".join(f'"{path}"' for path in beside)
     browse = (
         f"{BROWSE_TOOL} with the path {paths} lists the tools beside these; with none, every "
         "service."
