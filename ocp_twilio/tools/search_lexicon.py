@@ -27,10 +27,12 @@ __all__ = [
     "STOP_WORDS",
     "SYNONYMS",
     "WEAK_WORDS",
+    "each_word",
 ]
 
 
-def _each(text: str, value: Mapping[str, float]) -> dict[str, Mapping[str, float]]:
+def each_word(text: str, value: Mapping[str, float]) -> dict[str, Mapping[str, float]]:
+    """The same ``value`` for each word of ``text``: one line of a table."""
     return {word: value for word in text.split()}
 
 
@@ -52,28 +54,28 @@ _LIST = {"list": 1.0, "fetch": 0.4}
 _UPDATE = {"update": 1.0}
 _DELETE = {"delete": 1.0, "update": 0.3}
 ACTIONS: dict[str, Mapping[str, float]] = {
-    **_each(
+    **each_word(
         """create add new make send start place buy purchase provision open begin initiate
         trigger register invite dial post submit generate issue deploy schedule launch port
         run execute verify validate export upload store put combine merge subscribe transcribe
         exempt mark""",
         _CREATE,
     ),
-    **_each("fetch get show view see read retrieve check lookup look", _FETCH),
-    **_each("list all every history log search find browse", _LIST),
-    **_each(
+    **each_word("fetch get show view see read retrieve check lookup look", _FETCH),
+    **each_word("list all every history log search find browse", _LIST),
+    **each_word(
         """update change edit modify set rename configure end stop terminate hang pause resume
         mute unmute hold redirect complete finish close enable disable approve redact patch
         move suspend activate deactivate reactivate point block dequeue transfer publish
         route""",
         _UPDATE,
     ),
-    **_each("delete remove release kick destroy erase purge revoke", _DELETE),
+    **each_word("delete remove release kick destroy erase purge revoke", _DELETE),
     "cancel": {"update": 1.0, "delete": 0.5},
 }
 # Words that ask for an action only as a request's first word: "call the customer back", not
 # "list the recordings of a call".
-LEADING_ACTIONS: dict[str, Mapping[str, float]] = _each("call phone ring text alert", _CREATE)
+LEADING_ACTIONS: dict[str, Mapping[str, float]] = each_word("call phone ring text alert", _CREATE)
 # Words that start what a request says or why, not what it asks for: "text the customer that
 # the order shipped", "pause the recording while the caller reads the card number".
 CLAUSE_WORDS = _set("that so while because saying")
@@ -97,34 +99,34 @@ WEAK_WORDS = """
 """
 # Everyday words for Twilio's, with how much they count.
 SYNONYMS: dict[str, Mapping[str, float]] = {
-    **_each("sms text mms whatsapp", {"message": 0.8}),
-    **_each("otp code passcode 2fa", {"verification": 0.8}),
-    **_each("cost rate", {"pricing": 0.8}),
-    **_each("trigger run execute", {"execution": 0.8}),
+    **each_word("sms text mms whatsapp", {"message": 0.8}),
+    **each_word("otp code passcode 2fa", {"verification": 0.8}),
+    **each_word("cost rate", {"pricing": 0.8}),
+    **each_word("trigger run execute", {"execution": 0.8}),
     "price": {"pricing": 1.0},
     "buy": {"purchase": 1.0},
     "subaccount": {"account": 0.8},
     # Everyday words for what Twilio names otherwise.
-    **_each("called phoned dial dialed ring", {"call": 0.8}),
-    **_each("caller callers", {"call": 0.8, "participant": 0.5, "member": 0.5}),
-    **_each("someone person attendee", {"participant": 0.5, "member": 0.5}),
+    **each_word("called phoned dial dialed ring", {"call": 0.8}),
+    **each_word("caller callers", {"call": 0.8, "participant": 0.5, "member": 0.5}),
+    **each_word("someone person attendee", {"participant": 0.5, "member": 0.5}),
     "live": {"realtime": 0.8},
-    **_each("error warning", {"notification": 0.6, "alert": 0.6}),
-    **_each("find search", {"available": 0.6}),
-    **_each("confirm confirmed confirmation", {"feedback": 0.8}),
+    **each_word("error warning", {"notification": 0.6, "alert": 0.6}),
+    **each_word("find search", {"available": 0.6}),
+    **each_word("confirm confirmed confirmation", {"feedback": 0.8}),
     "alphanumeric": {"alpha": 0.8},
-    **_each("photo picture image attachment attached", {"media": 0.8}),
+    **each_word("photo picture image attachment attached", {"media": 0.8}),
     "app": {"application": 0.8},
-    **_each("spend spending spent", {"usage": 0.8}),
-    **_each("stun webrtc", {"ice": 0.8}),
-    **_each("authentication authenticate mfa authenticator totp", {"factor": 0.8}),
+    **each_word("spend spending spent", {"usage": 0.8}),
+    **each_word("stun webrtc", {"ice": 0.8}),
+    **each_word("authentication authenticate mfa authenticator totp", {"factor": 0.8}),
     "push": {"notification": 0.6, "challenge": 0.4, "factor": 0.4},
     "device": {"binding": 0.6},
     "approval": {"challenge": 0.5},
-    **_each("exempt allowlist whitelist fraud", {"safelist": 0.8}),
-    **_each("carrier landline cnam valid", {"lookup": 0.8}),
-    **_each("many batch multiple several", {"bulk": 0.8}),
-    **_each(
+    **each_word("exempt allowlist whitelist fraud", {"safelist": 0.8}),
+    **each_word("carrier landline cnam valid", {"lookup": 0.8}),
+    **each_word("many batch multiple several", {"bulk": 0.8}),
+    **each_word(
         """germany france brazil uk britain england mexico canada spain italy india japan
         australia netherlands ireland""",
         {"country": 0.5},
@@ -132,25 +134,25 @@ SYNONYMS: dict[str, Mapping[str, float]] = {
     "webhook": {"url": 0.5, "callback": 0.5},
     "template": {"content": 0.6},
     "agent": {"worker": 0.8},
-    **_each("offline online busy", {"activity": 0.6}),
+    **each_word("offline online busy", {"activity": 0.6}),
     "waiting": {"member": 0.5, "statistic": 0.5},
     "dequeue": {"member": 0.8},
-    **_each("combine merge", {"composition": 0.8}),
-    **_each("jitter packet latency", {"metric": 0.8}),
+    **each_word("combine merge", {"composition": 0.8}),
+    **each_word("jitter packet latency", {"metric": 0.8}),
     "quality": {"insight": 0.6, "summary": 0.4},
-    **_each("ported porting", {"portability": 0.6, "porting": 0.8}),
-    **_each("masked masking anonymous", {"proxy": 0.8, "session": 0.4}),
+    **each_word("ported porting", {"portability": 0.6, "porting": 0.8}),
+    **each_word("masked masking anonymous", {"proxy": 0.8, "session": 0.4}),
     "block": {"geopermission": 0.6},
     "export": {"bulkexport": 0.8},
     "hang": {"call": 0.8},
     "who": {"participant": 0.6},
     "user": {"participant": 0.5},
-    **_each("exceed exceeds passes reaches when", {"trigger": 0.6}),
+    **each_word("exceed exceeds passes reaches when", {"trigger": 0.6}),
     "turn": {"ice": 0.5},
-    **_each("international allow", {"dialing": 0.6, "permission": 0.6}),
+    **each_word("international allow", {"dialing": 0.6, "permission": 0.6}),
     "key": {"item": 0.6},
     "subscribe": {"subscription": 0.8},
-    **_each("requirement rule regulatory", {"regulation": 0.8}),
+    **each_word("requirement rule regulatory", {"regulation": 0.8}),
 }
 # Two words that together stand for others ("video call": a room), and two that ask for another
 # action than their first ("set up" creates).

@@ -16,62 +16,60 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .search_lexicon import each_word
+
 __all__ = ["NEEDS", "NEED_PHRASES"]
-
-
-def _each(text: str, value: Mapping[str, float]) -> dict[str, Mapping[str, float]]:
-    return {word: value for word in text.split()}
 
 
 NEEDS: dict[str, Mapping[str, float]] = {
     # Money: the account's Balance; what was used and what it cost (Usage Records); a warning
     # when usage passes a threshold (Usage Triggers).
-    **_each("credit credits funds prepaid topup", {"balance": 0.8}),
-    **_each("bill billing invoice money expense expensive", {"usage": 0.6}),
-    **_each("budget threshold limit warn", {"trigger": 0.6, "usage": 0.4}),
+    **each_word("credit credits funds prepaid topup", {"balance": 0.8}),
+    **each_word("bill billing invoice money expense expensive", {"usage": 0.6}),
+    **each_word("budget threshold limit warn", {"trigger": 0.6, "usage": 0.4}),
     "quota": {"usage": 0.5},
     # Something went wrong: the Debugger's Alerts, a service's Logs.
-    **_each(
+    **each_word(
         "fail failed failing fails broke breaks broken problem debug troubleshoot",
         {
             "alert": 0.5,
             "log": 0.4,
         },
     ),
-    **_each("outage downtime incident", {"alert": 0.5}),
+    **each_word("outage downtime incident", {"alert": 0.5}),
     # What became of a message or a call: the message's status, a call that nobody answered, a
     # voicemail (a Recording).
-    **_each("undelivered arrive arrived", {"message": 0.5, "status": 0.4}),
-    **_each("missed unanswered", {"call": 0.6}),
+    **each_word("undelivered arrive arrived", {"message": 0.5, "status": 0.4}),
+    **each_word("missed unanswered", {"call": 0.6}),
     "voicemail": {"recording": 0.8},
     # Who did what in the account: Monitor's Events.
-    **_each("audit changed", {"event": 0.6}),
+    **each_word("audit changed", {"event": 0.6}),
     # Who is calling: Lookup's caller name and line type.
-    **_each("spam robocall scam legit genuine cell mobile", {"lookup": 0.6}),
+    **each_word("spam robocall scam legit genuine cell mobile", {"lookup": 0.6}),
     # Traffic to where it should not go: Messaging Geo Permissions, voice Dialing Permissions.
-    **_each("pumping", {"geopermission": 0.8}),
-    **_each("allowed destination destinations", {"permission": 0.6, "dialing": 0.4}),
+    **each_word("pumping", {"geopermission": 0.8}),
+    **each_word("allowed destination destinations", {"permission": 0.6, "dialing": 0.4}),
     # What was said: Transcriptions and Conversational Intelligence's Transcripts.
-    **_each("written said spoken transcribed", {"transcript": 0.6, "transcription": 0.6}),
+    **each_word("written said spoken transcribed", {"transcript": 0.6, "transcription": 0.6}),
     # Whether a sender or its content was approved: Content's approvals, A2P registrations.
-    **_each("approved approve pending", {"approval": 0.6, "status": 0.4}),
+    **each_word("approved approve pending", {"approval": 0.6, "status": 0.4}),
     # Chats are Conversations now (Programmable Chat is legacy).
-    **_each("chat chats", {"conversation": 0.8}),
+    **each_word("chat chats", {"conversation": 0.8}),
     # An IVR is a Studio Flow; each run an Execution.
-    **_each("ivr", {"flow": 0.8, "execution": 0.6}),
+    **each_word("ivr", {"flow": 0.8, "execution": 0.6}),
     # A company name as the sender: an Alphanumeric Sender ID.
     "brand": {"alpha": 0.4},
     # Where events go: an Event Streams Sink (its kinds are Kinesis, a webhook, Segment).
-    **_each("kinesis segment", {"sink": 0.8}),
+    **each_word("kinesis segment", {"sink": 0.8}),
     # Push certificates and keys (APNs, FCM) are Notify Credentials.
-    **_each("apns apn fcm certificate", {"credential": 0.8}),
+    **each_word("apns apn fcm certificate", {"credential": 0.8}),
     # What an AI assistant knows: its Knowledge.
-    **_each("faq documentation", {"knowledge": 0.8}),
+    **each_word("faq documentation", {"knowledge": 0.8}),
     # Where a trunk sends calls: its Origination URLs (the PBX's address).
     "pbx": {"origination": 0.8, "trunk": 0.5},
     # An agent's break or shift is a TaskRouter Activity; how much work it takes, its channel's
     # capacity.
-    **_each("break lunch shift unavailable", {"activity": 0.5}),
+    **each_word("break lunch shift unavailable", {"activity": 0.5}),
     "capacity": {"channel": 0.6, "worker": 0.4},
 }
 # Two words that together name a need.
