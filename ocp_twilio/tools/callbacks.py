@@ -30,11 +30,14 @@ _SERVICE = "api_v2010"
 
 def callback_kind(spec: OperationSpec) -> str | None:
     """The kind of callback ``spec``'s StatusCallback receives (None: the model's own)."""
-    if not any(p.name == STATUS_CALLBACK for p in spec.parameters):
-        return None
     if spec.operation_id in _PAY:
-        return "pay"
-    return _BY_OPERATION.get(spec.operation_id) if spec.service == _SERVICE else None
+        kind: str | None = "pay"
+    else:
+        kind = _BY_OPERATION.get(spec.operation_id) if spec.service == _SERVICE else None
+    # The cheap checks first: this runs for every tool registered.
+    if kind is None or not any(p.name == STATUS_CALLBACK for p in spec.parameters):
+        return None
+    return kind
 
 
 def owned_arguments(spec: OperationSpec, kind: str | None, url: str | None) -> dict[str, Any]:
