@@ -17,21 +17,26 @@ __all__ = [
 _OPENAPI_ONLY = frozenset(
     {"nullable", "discriminator", "xml", "externalDocs", "example", "deprecated"}
 )
-# Where a schema holds schemas: lists of them, one, or a map of names to them.
-SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-SUBSCHEMA_VALUES = (
-    "items",
-    "not",
-    "additionalProperties",
-    "contains",
-    "if",
-    "then",
-    "else",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
+# Where a schema holds schemas: lists of them, one, or a map of names to them. Sets: the walkers
+# look up every key of every node in them.
+SUBSCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+SUBSCHEMA_VALUES = frozenset(
+    {
+        "items",
+        "not",
+        "additionalProperties",
+        "contains",
+        "if",
+        "then",
+        "else",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
 )
-SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+SUBSCHEMA_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
 
 
 def openapi_to_json_schema(schema: Mapping[str, Any]) -> dict[str, Any]:

@@ -175,20 +175,16 @@ def widen_answer_schema(
     return schema
 
 
-# Sets: every key of every node of every answer is looked up in them.
-_LISTS, _VALUES, _MAPS = map(frozenset, (SUBSCHEMA_LISTS, SUBSCHEMA_VALUES, SUBSCHEMA_MAPS))
-
-
 def _widen(node: Any, is_property: bool, widen: tuple[_Widen, ...]) -> None:
     if not isinstance(node, dict):
         return
     for key, value in node.items():
-        if key in _LISTS and isinstance(value, list):
+        if key in SUBSCHEMA_LISTS and isinstance(value, list):
             for part in value:
                 _widen(part, False, widen)
-        elif key in _VALUES:
+        elif key in SUBSCHEMA_VALUES:
             _widen(value, False, widen)
-        elif key in _MAPS and isinstance(value, dict):
+        elif key in SUBSCHEMA_MAPS and isinstance(value, dict):
             for part in value.values():
                 _widen(part, key == "properties", widen)
     for rule in widen:
