@@ -223,7 +223,7 @@ class PolicyGuard:
             return None
         if rules.refusal is not None:
             self._refuse(tool, call, *rules.refusal)
-        sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+        sent = tool.with_pins(arguments)
         effects = self._effects(tool, sent)
         self._check_call(tool, rules, sent, effects, call)
         if self.policy.dry_run:
@@ -247,7 +247,7 @@ class PolicyGuard:
                     reasons[0],
                     f"the call needs a person's approval and was declined{why}.",
                 )
-            sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+            sent = tool.with_pins(arguments)
             self._check_call(tool, rules, sent, effects, call)  # limits may have moved meanwhile
         else:
             self._note(tool, "allowed", None, call)
@@ -271,7 +271,7 @@ class PolicyGuard:
         rules = self._rules(tool)
         if rules.plain or rules.refusal is not None or self.policy.dry_run:
             return None
-        sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+        sent = tool.with_pins(arguments)
         effects = self._effects(tool, sent)
         reasons = tuple(where for where, s in rules.approval if s.matches(tool, effects))
         if rules.budgets and SPENDS_MONEY in effects:

@@ -160,7 +160,7 @@ class SendRunner:
         off = not (settings.window or settings.lookups)
         if kind is None or off or not isinstance(arguments, Mapping):
             return await self._operations.run(tool, arguments, call)
-        sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+        sent = tool.with_pins(arguments)
         ledger = self._sends.ledger
         try:
             digest = self._digest(kind, sent)
