@@ -208,26 +208,18 @@ class SendRunner:
             lookup = self._lookups[tool.name] = Tool(
                 lookup_spec(tool.spec, kind), api=tool.api, name=f"{tool.name} look-up"
             )
-        finding = await look_up(
+        return await look_up(
             self._dispatcher,
             self._transport,
             lookup,
             kind,
             sent,
             began,
+            tool=tool.name,
+            reason=reason,
             lookups=settings.lookups,
             interval=settings.lookup_interval,
             in_flight=call.in_flight,
-        )
-        return OutcomeUnknown(
-            tool.name,
-            reason,
-            finding.outcome,
-            lookups=finding.lookups,
-            seconds=finding.seconds,
-            since=finding.since,
-            resource=finding.resource,
-            detail=finding.detail,
         )
 
     async def _release(self, digest: str, token: str) -> None:
