@@ -5,6 +5,7 @@
 ...     await agent.call_tool("updatePayments", {...})
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._agent import OCPAgent
@@ -201,24 +202,22 @@ _ADAPTER_NAMES = frozenset(
     }
 )
 
+# The names that need the redis extra, by the module that defines each.
+_REDIS_MODULES = {
+    "RedisProgressStore": ".payments.redis_store",
+    "RedisSendLedger": ".sends.redis_ledger",
+}
+
 
 def __getattr__(name: str) -> Any:
     if name in _ADAPTER_NAMES:
         from . import adapters
 
         return getattr(adapters, name)
-    if name == "RedisProgressStore":  # imports redis-py: only where it is asked for
+    module = _REDIS_MODULES.get(name)
+    if module is not None:  # imports redis-py: only where it is asked for
         from ._extras import needs_extra
 
-        with needs_extra("redis", "RedisProgressStore"):
-            from .payments.redis_store import RedisProgressStore
-
-        return RedisProgressStore
-    if name == "RedisSendLedger":
-        from ._extras import needs_extra
-
-        with needs_extra("redis", "RedisSendLedger"):
-            from .sends.redis_ledger import RedisSendLedger
-
-        return RedisSendLedger
+        with needs_extra("redis", name):
+            return getattr(importlib.import_module(module, __name__), name)
     raise AttributeError(f"module 'ocp_twilio' has no attribute {name!r}")

@@ -648,7 +648,7 @@ class OCPAgent:
                 guard.release(checked)
             raise
         if checked.remember_session:
-            guard.remember(tool, {**checked.arguments, **tool.pinned}, result)
+            guard.remember(tool, tool.with_pins(checked.arguments), result)
         return result
 
     async def _run_recorded(

@@ -118,6 +118,7 @@ class _ToolRules:
     approval: tuple[Rule, ...] = ()
     rates: tuple[tuple[int, RateLimit], ...] = ()
     budgets: tuple[tuple[int, Budget], ...] = ()
+    reached: tuple[str, ...] = ()  # the arguments naming whom a call reaches
     recipients: tuple[str, ...] | None = None  # None: not checked
     listens: bool = False  # a local tool whose recipients are who it reads from
     amounts: bool = False
@@ -222,7 +223,7 @@ class PolicyGuard:
             return None
         if rules.refusal is not None:
             self._refuse(tool, call, *rules.refusal)
-        sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+        sent = tool.with_pins(arguments)
         effects = self._effects(tool, sent)
         self._check_call(tool, rules, sent, effects, call)
         if self.policy.dry_run:
@@ -246,7 +247,7 @@ class PolicyGuard:
                     reasons[0],
                     f"the call needs a person's approval and was declined{why}.",
                 )
-            sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+            sent = tool.with_pins(arguments)
             self._check_call(tool, rules, sent, effects, call)  # limits may have moved meanwhile
         else:
             self._note(tool, "allowed", None, call)
@@ -270,7 +271,7 @@ class PolicyGuard:
         rules = self._rules(tool)
         if rules.plain or rules.refusal is not None or self.policy.dry_run:
             return None
-        sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+        sent = tool.with_pins(arguments)
         effects = self._effects(tool, sent)
         reasons = tuple(where for where, s in rules.approval if s.matches(tool, effects))
         if rules.budgets and SPENDS_MONEY in effects:
@@ -338,10 +339,11 @@ class PolicyGuard:
             for i, budget in enumerate(policy.budgets)
             if (CONTACTS_PERSON if budget.currency is None else SPENDS_MONEY) in effects
         )
+        rules.reached = recipient_arguments(tool.spec)
         # A tool that listens to a person (waitForReply) is limited as one that contacts them.
-        listens = tool.local and bool(recipient_arguments(tool.spec))
+        listens = tool.local and bool(rules.reached)
         if policy.recipients is not None and (CONTACTS_PERSON in effects or listens):
-            rules.recipients = recipient_arguments(tool.spec)
+            rules.recipients = rules.reached
             rules.listens = listens
         takes_charges = any(p.name == CHARGE_AMOUNT for p in tool.spec.parameters)
         rules.amounts = takes_charges and bool(policy.amounts)
@@ -431,7 +433,7 @@ class PolicyGuard:
                     self.policy.origin(("limits", "rates", i)),
                     f"at most {rate.calls} calls in {rate.per:g} s; try again in {wait:.0f} s.",
                 )
-        for i, budget, amount in self._budget_uses(tool, rules, sent, effects):
+        for i, budget, amount in self._budget_uses(rules, sent, effects):
             left = budget.amount - self._used(i, budget.per, now)
             if amount > left:
                 what = budget.currency or "sends"
@@ -488,7 +490,6 @@ class PolicyGuard:
 
     def _budget_uses(
         self,
-        tool: Tool,
         rules: _ToolRules,
         sent: Mapping[str, Any],
         effects: frozenset[str],
@@ -499,7 +500,7 @@ class PolicyGuard:
         for i, budget in rules.budgets:
             if budget.currency is None:
                 if CONTACTS_PERSON in effects:
-                    people = _people(recipient_arguments(tool.spec), sent)
+                    people = _people(rules.reached, sent)
                     uses.append((i, budget, Decimal(people)))
             elif SPENDS_MONEY in effects:
                 known = self._sessions.get(str(sent.get("Sid")))
@@ -525,7 +526,7 @@ class PolicyGuard:
             window = self._window(i, tool.name, rate.per, now)
             window.append(now)
             taken.append((window, now))
-        for i, _, amount in self._budget_uses(tool, rules, sent, effects):
+        for i, _, amount in self._budget_uses(rules, sent, effects):
             spent = self._spent.setdefault(i, deque())
             entry = (now, amount)
             spent.append(entry)

@@ -20,7 +20,7 @@ from ..ocp.plugin import APIDefinition
 from ..ocp.registry import APIRegistry, plugin_definition, spec_definition
 from ..payments.resource_tools import call_status_tools, message_status_tools
 from ..payments.tools import payment_progress_tools
-from ..sends.operations import is_send
+from ..sends.operations import send_kind
 from ..sends.runner import SendRunner, Sends
 from ..specs.model import LocalSpec, OperationSpec
 from ..specs.sources import cache_root
@@ -114,10 +114,13 @@ async def register(
     )
     send_context = definition.ocp_headers if options.ocp_headers is None else options.ocp_headers
     operation_runner = OperationRunner(dispatcher, transport, context if send_context else None)
-    send_runner = SendRunner(operation_runner, dispatcher, transport, sends)
-    runners: dict[str, Runner] = {
-        tool.name: send_runner if is_send(tool.spec) else operation_runner for tool in operations
-    }
+    # By tool name, as the runners are (None: no send); with sends off they run as the rest.
+    kinds = {tool.name: send_kind(tool.spec) for tool in operations}
+    send_kinds = {name: kind for name, kind in kinds.items() if kind is not None}
+    runners: dict[str, Runner] = dict.fromkeys(kinds, operation_runner)
+    if send_kinds and sends.on:
+        send_runner = SendRunner(operation_runner, dispatcher, transport, sends, send_kinds)
+        runners.update(dict.fromkeys(send_kinds, send_runner))
     runners.update((tool.name, progress) for tool in progress_tools)
     registered = RegisteredAPI(
         name,

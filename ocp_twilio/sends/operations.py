@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from ..specs.hosts import is_twilio_host
+from ..specs.hosts import served_by_twilio
 from ..specs.model import OperationSpec, ParameterSpec, ResponseSpec
 
 __all__ = [
@@ -89,7 +89,7 @@ def send_kind(spec: OperationSpec) -> SendKind | None:
     kind = _KINDS.get((spec.service, spec.operation_id))
     if kind is None or spec.method != "POST":
         return None
-    return kind if spec.server is None or is_twilio_host(spec.server) else None
+    return kind if served_by_twilio(spec.server) else None
 
 
 def is_send(spec: OperationSpec) -> bool:

@@ -22,18 +22,17 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .._exceptions import OCPError
+from .._exceptions import OCPError, OutcomeUnknown
 from ..http.dispatch import Dispatcher
 from ..http.transport import Transport
 from ..tools.tool import Tool
 from .operations import SendKind
 
-__all__ = ["CLOCK_SKEW", "LOOKUP_TIMEOUT", "PAGE_SIZE", "Finding", "look_up"]
+__all__ = ["CLOCK_SKEW", "LOOKUP_TIMEOUT", "PAGE_SIZE", "look_up"]
 
 logger = logging.getLogger("ocp_twilio")
 
@@ -44,16 +43,6 @@ CLOCK_SKEW = 60.0
 LOOKUP_TIMEOUT = 10.0
 
 
-@dataclass(frozen=True)
-class Finding:
-    outcome: str  # "sent", "not sent", "unknown"
-    lookups: int
-    seconds: float
-    since: str
-    resource: Mapping[str, Any] | None = None
-    detail: str = ""
-
-
 async def look_up(
     dispatcher: Dispatcher,
     transport: Transport,
@@ -62,12 +51,15 @@ async def look_up(
     arguments: Mapping[str, Any],
     began: float,
     *,
+    tool: str,
+    reason: str,
     lookups: int,
     interval: float,
     in_flight: asyncio.Semaphore | None,
-) -> Finding:
+) -> OutcomeUnknown:
     """What ``lookups`` look-ups, ``interval`` seconds apart, find of the send made with
-    ``arguments`` at ``began`` (time.time)."""
+    ``arguments`` at ``began`` (time.time): the OutcomeUnknown of ``tool``, whose outcome is
+    unknown for ``reason``."""
     cutoff = began - CLOCK_SKEW
     since = datetime.fromtimestamp(cutoff, timezone.utc).isoformat(timespec="seconds")
     query = {name: arguments[name] for name in kind.filters if name in arguments}
@@ -99,7 +91,15 @@ async def look_up(
             continue
         found = next((r for r in records if _matches(r, kind, arguments, cutoff)), None)
         if found is not None:
-            return Finding("sent", made, time.monotonic() - started, since, found)
+            return OutcomeUnknown(
+                tool,
+                reason,
+                "sent",
+                lookups=made,
+                seconds=time.monotonic() - started,
+                since=since,
+                resource=found,
+            )
         complete = len(records) < PAGE_SIZE
         detail = "" if complete else f"more than {PAGE_SIZE} records to look through"
         # Twilio may store a send otherwise than it was asked (a shortened link, a number in
@@ -111,7 +111,15 @@ async def look_up(
         complete, detail = False, "the numbers were not given as Twilio lists them (E.164)"
     outcome = "not sent" if complete else "unknown"
     logger.warning("%s: outcome unknown; %d look-up(s) found it %s", lookup.name, made, outcome)
-    return Finding(outcome, made, time.monotonic() - started, since, None, detail)
+    return OutcomeUnknown(
+        tool,
+        reason,
+        outcome,
+        lookups=made,
+        seconds=time.monotonic() - started,
+        since=since,
+        detail=detail,
+    )
 
 
 # An address as Twilio lists it: E.164 (+15558675310), maybe with a channel (whatsapp:+1...),

@@ -40,7 +40,7 @@ from ..http.dispatch import Dispatcher
 from ..http.transport import Transport
 from ..tools.tool import Tool
 from .ledger import MemorySendLedger, SendDigest, SendLedger, ledger_key
-from .operations import SEND_KEY, SendKind, lookup_spec, send_kind
+from .operations import SEND_KEY, SendKind, lookup_spec
 from .reconcile import look_up
 
 __all__ = ["SendRunner", "SendSettings", "Sends", "sends_of"]
@@ -96,6 +96,11 @@ class Sends:
     ledger: SendLedger
     owned: bool = False
 
+    @property
+    def on(self) -> bool:
+        """Whether sends go through the ledger or the look-ups; else they run as any operation."""
+        return bool(self.settings.window or self.settings.lookups)
+
 
 def sends_of(settings: SendSettings | None, redis_url: str | None) -> Sends:
     """The agent's Sends: ``settings`` (default SendSettings()), its ledger or one on
@@ -115,7 +120,8 @@ def sends_of(settings: SendSettings | None, redis_url: str | None) -> Sends:
 
 
 class SendRunner:
-    """Runs an API's sends through ``operations`` (its OperationRunner), with ``sends``."""
+    """Runs an API's sends (``kinds``: each one's kind, by tool name) through ``operations`` (its
+    OperationRunner), with ``sends``, which are on."""
 
     def __init__(
         self,
@@ -123,6 +129,7 @@ class SendRunner:
         dispatcher: Dispatcher,
         transport: Transport,
         sends: Sends,
+        kinds: Mapping[str, SendKind],
     ) -> None:
         self.recorded = True
         self._operations = operations
@@ -134,13 +141,8 @@ class SendRunner:
         self._digest = SendDigest(key)
         self._tokens = secrets.token_hex(8) + ":"
         self._claims = itertools.count()
-        # By tool name: whether it is a send, of which kind (looked up once).
-        self._kinds: dict[str, SendKind | None] = {}
+        self._kinds = kinds
         self._lookups: dict[str, Tool] = {}
-
-    def _kind_of(self, tool: Tool) -> SendKind | None:
-        kind = self._kinds[tool.name] = send_kind(tool.spec)
-        return kind
 
     def run(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> Awaitable[Any]:
         return self._send(tool, arguments, call)
@@ -154,13 +156,11 @@ class SendRunner:
         return None
 
     async def _send(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> Any:
-        name = tool.name
-        kind = self._kinds[name] if name in self._kinds else self._kind_of(tool)
-        settings = self._sends.settings
-        off = not (settings.window or settings.lookups)
-        if kind is None or off or not isinstance(arguments, Mapping):
+        if not isinstance(arguments, Mapping):
             return await self._operations.run(tool, arguments, call)
-        sent = {**arguments, **tool.pinned} if tool.pinned else arguments
+        kind = self._kinds[tool.name]
+        settings = self._sends.settings
+        sent = tool.with_pins(arguments)
         ledger = self._sends.ledger
         try:
             digest = self._digest(kind, sent)
@@ -208,26 +208,18 @@ class SendRunner:
             lookup = self._lookups[tool.name] = Tool(
                 lookup_spec(tool.spec, kind), api=tool.api, name=f"{tool.name} look-up"
             )
-        finding = await look_up(
+        return await look_up(
             self._dispatcher,
             self._transport,
             lookup,
             kind,
             sent,
             began,
+            tool=tool.name,
+            reason=reason,
             lookups=settings.lookups,
             interval=settings.lookup_interval,
             in_flight=call.in_flight,
-        )
-        return OutcomeUnknown(
-            tool.name,
-            reason,
-            finding.outcome,
-            lookups=finding.lookups,
-            seconds=finding.seconds,
-            since=finding.since,
-            resource=finding.resource,
-            detail=finding.detail,
         )
 
     async def _release(self, digest: str, token: str) -> None:

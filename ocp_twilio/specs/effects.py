@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .documents import read_document
-from .hosts import is_twilio_host
+from .hosts import served_by_twilio
 from .methods import READ_METHODS
 from .model import LocalSpec, OperationSpec
 from .names import CALL_TOOL
@@ -124,8 +124,7 @@ def _entry(spec: OperationSpec) -> _Entry | None:
     entry = _table().get((spec.service, spec.operation_id))
     if entry is None or isinstance(spec, LocalSpec):
         return None
-    # Twilio's specs name their host; one without a server is sent to Twilio's.
-    return entry if spec.server is None or is_twilio_host(spec.server) else None
+    return entry if served_by_twilio(spec.server) else None
 
 
 @cache

@@ -139,6 +139,11 @@ class Tool:
             return self.pinned
         return operator_pins(self.pinned, self._callback_pins)
 
+    def with_pins(self, arguments: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``arguments`` as they are sent: the pinned values go out whatever the model gave for
+        them (``arguments`` itself where nothing is pinned)."""
+        return {**arguments, **self.pinned} if self.pinned else arguments
+
     @cached_property
     def conditions(self) -> Mapping[str, Mapping[str, tuple[Any, ...]]]:
         """Effects some calls have by their arguments: effect -> {argument: values that give
