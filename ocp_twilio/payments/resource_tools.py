@@ -193,12 +193,12 @@ async def answer_event_tool(
 ) -> dict[str, Any]:
     """Validate ``arguments`` for the event tool ``tool`` and answer from ``store`` (None: no
     receiver is running)."""
-    name = tool.spec.name
-    if name in PROGRESS_TOOLS:
-        return await answer_progress(tool, arguments, store, views)
     tool.validate(arguments)
     if store is None:
         raise ConfigurationError(NO_RECEIVER_ERROR)
+    name = tool.spec.name
+    if name in PROGRESS_TOOLS:
+        return await answer_progress(tool, arguments, store, views)
     timeout = arguments.get("TimeoutSeconds", DEFAULT_WAIT_SECONDS)
     if name == "waitForReply":
         return await _reply(store, views, arguments["From"], arguments["To"], timeout)

@@ -13,7 +13,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .._exceptions import ConfigurationError
 from ..specs.model import LocalSpec, OperationSpec, ParameterSpec, ResponseSpec
 from ..tools.tool import Tool
 from .kinds import ResourceState
@@ -100,13 +99,9 @@ NO_RECEIVER_ERROR = NO_RECEIVER + (
 
 
 async def answer_progress(
-    tool: Tool, arguments: Mapping[str, Any], store: ProgressStore | None, views: ProgressViews
+    tool: Tool, arguments: Mapping[str, Any], store: ProgressStore, views: ProgressViews
 ) -> dict[str, Any]:
-    """Validate ``arguments`` for the progress tool ``tool`` and answer from ``store`` (None: no
-    receiver is running)."""
-    tool.validate(arguments)
-    if store is None:
-        raise ConfigurationError(NO_RECEIVER_ERROR)
+    """Answer the progress tool ``tool`` from ``store``, ``arguments`` validated already."""
     sid = arguments["Sid"]
     if tool.spec.name == _STATUS:
         state = await store.progress(sid)
