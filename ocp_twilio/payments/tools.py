@@ -30,6 +30,7 @@ __all__ = [
     "answer_progress",
     "local_tools",
     "payment_progress_tools",
+    "sid_argument",
 ]
 
 _STATUS = "getPaymentStatus"
@@ -40,13 +41,25 @@ PROGRESS_TOOLS = (_STATUS, _WAIT)
 MAX_WAIT_SECONDS = 60
 DEFAULT_WAIT_SECONDS = 20
 _TAGS = ("payments", "voice", "pay")
-_SID = ParameterSpec(
-    name="Sid",
-    location="query",
-    required=True,
-    description="SID of the payment session returned by createPayments (PK + 32 hex).",
-    schema={"type": "string", "minLength": 34, "maxLength": 34, "pattern": "^PK[0-9a-fA-F]{32}$"},
-)
+
+
+def sid_argument(prefix: str, what: str) -> ParameterSpec:
+    """The required ``Sid`` argument of a tool about a ``what`` whose SIDs begin ``prefix``."""
+    return ParameterSpec(
+        name="Sid",
+        location="query",
+        required=True,
+        description=f"SID of the {what} ({prefix} + 32 hex).",
+        schema={
+            "type": "string",
+            "minLength": 34,
+            "maxLength": 34,
+            "pattern": f"^{prefix}[0-9a-fA-F]{{32}}$",
+        },
+    )
+
+
+_SID = sid_argument("PK", "payment session returned by createPayments")
 TIMEOUT_ARGUMENT = ParameterSpec(
     name="TimeoutSeconds",
     location="query",
