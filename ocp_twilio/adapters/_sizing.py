@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from ..tools.masking import MASK, is_credential_name
+from ..tools.masking import MASK, is_credential
 from ..tools.paging import FIELDS, NEXT_CURSOR, cursor_after
 from ..tools.tool import Tool
 
@@ -173,9 +173,7 @@ def _trimmed(value: Any, *, top_level_page: bool = False) -> Any:
         elif item is None:
             continue
         # A secret (an account's auth_token) never reaches a model, asked for or not.
-        kept[key] = (
-            MASK if isinstance(item, str) and item and is_credential_name(key) else _trimmed(item)
-        )
+        kept[key] = MASK if is_credential(key, item) else _trimmed(item)
     return kept
 
 

@@ -25,7 +25,9 @@ from .progress import (
     apply_event,
     callback_event,
     digest,
+    fields_digest,
     kept_fields,
+    picked,
 )
 
 __all__ = ["KINDS", "PAY", "ResourceState", "event_of", "fold", "is_over", "status_field"]
@@ -94,6 +96,8 @@ _FIELDS = {
         *_MEDIA,
     ),
 }
+# Older callbacks name a message's status SmsStatus; MessageStatus is the current name.
+_ALIASES = {MESSAGE: {"SmsStatus": "MessageStatus"}}
 _STATUSES = {MESSAGE: frozenset(MESSAGE_STATUSES), CALL: frozenset(CALL_STATUSES)}
 
 
@@ -107,14 +111,7 @@ def event_of(kind: str, params: Params) -> CallbackEvent | str:
     if kind == PAY:
         event = callback_event(kept_fields(params))
         return event if event is not None else "no Pay session Sid (PK...)"
-    pairs = params.items() if isinstance(params, Mapping) else params
-    kept: dict[str, str] = {}
-    wanted = _FIELDS[kind]
-    for name, value in pairs:
-        # Older callbacks name a message's status SmsStatus; MessageStatus is the current name.
-        name = "MessageStatus" if name == "SmsStatus" and kind == MESSAGE else name
-        if name in wanted and name not in kept and _well_formed(name, value):
-            kept[name] = value
+    kept = picked(params, _FIELDS[kind], _well_formed, _ALIASES.get(kind, {}))
     if kind == REPLY:
         return _reply_event(kept)
     sid_name = "MessageSid" if kind == MESSAGE else "CallSid"
@@ -124,7 +121,7 @@ def event_of(kind: str, params: Params) -> CallbackEvent | str:
     status = kept.get(status_field(kind))
     if status not in _STATUSES[kind]:
         return f"{status_field(kind)} missing or not one of Twilio's statuses"
-    return CallbackEvent(sid, kept, digest(_text(kept)), None, kind)
+    return CallbackEvent(sid, kept, fields_digest(kept), None, kind)
 
 
 def fold(state: ResourceState | None, event: CallbackEvent, arrival: int) -> ResourceState:
@@ -155,7 +152,7 @@ def _reply_event(kept: Mapping[str, str]) -> CallbackEvent | str:
         return "no MessageSid, From or To of the right shape"
     # One message is one event however often Twilio posts it: its Sid alone names duplicates.
     sid = conversation_id(kept["From"], kept["To"])
-    return CallbackEvent(sid, dict(kept), digest(kept["MessageSid"]), None, REPLY)
+    return CallbackEvent(sid, kept, digest(kept["MessageSid"]), None, REPLY)
 
 
 def _well_formed(name: str, value: str) -> bool:
@@ -171,7 +168,3 @@ def _well_formed(name: str, value: str) -> bool:
     if name.startswith("MediaContentType"):
         return len(value) <= 100
     return True
-
-
-def _text(fields: Mapping[str, str]) -> str:
-    return "&".join(f"{k}={fields[k]}" for k in sorted(fields))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -30,7 +30,9 @@ __all__ = [
     "callback_event",
     "digest",
     "error_sentence",
+    "fields_digest",
     "kept_fields",
+    "picked",
 ]
 
 # The masked values, as the model sees them under "entered".
@@ -100,17 +102,32 @@ _CLEAR_FORMATS = {
 _MAX_TEXT = 500
 
 
+def picked(
+    params: Mapping[str, str] | Sequence[tuple[str, str]],
+    wanted: Collection[str],
+    well_formed: Callable[[str, str], bool],
+    aliases: Mapping[str, str] = {},
+) -> dict[str, str]:
+    """The fields of ``params`` named in ``wanted`` (after ``aliases``: an old name to its
+    current one) whose values are ``well_formed``, in the order given.
+
+    A field given more than once keeps its first well-formed value.
+    """
+    pairs = params.items() if isinstance(params, Mapping) else params
+    kept: dict[str, str] = {}
+    for name, value in pairs:
+        name = aliases.get(name, name)
+        if name in wanted and name not in kept and well_formed(name, value):
+            kept[name] = value
+    return kept
+
+
 def kept_fields(params: Mapping[str, str] | Sequence[tuple[str, str]]) -> dict[str, str]:
     """The documented fields of a callback whose values are safe to keep; the rest is dropped.
 
     A field given more than once keeps its first value.
     """
-    pairs = params.items() if isinstance(params, Mapping) else params
-    kept: dict[str, str] = {}
-    for name, value in pairs:
-        if name in _KNOWN and name not in kept and _safe_value(name, value):
-            kept[name] = value
-    return kept
+    return picked(params, _KNOWN, _safe_value)
 
 
 @dataclass(frozen=True)
@@ -137,13 +154,12 @@ def callback_event(fields: Mapping[str, str]) -> CallbackEvent | None:
     sid = fields.get("Sid", "")
     if not sid.startswith("PK"):
         return None
-    text = "&".join(f"{k}={fields[k]}" for k in sorted(fields))
     when = None
     for name in ("DateUpdated", "DateCreated"):
         if name in fields:
             when = _parse_date(fields[name])
             break
-    return CallbackEvent(sid, dict(fields), digest(text), when)
+    return CallbackEvent(sid, dict(fields), fields_digest(fields), when)
 
 
 # (time, stage, arrival): the newest event is the greatest.
@@ -384,3 +400,8 @@ def digest(text: str) -> bytes:
     """The digest that tells a callback's duplicates apart from other callbacks."""
     # 128 bits tell duplicates apart as surely as 256, in half the memory of each kept digest.
     return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+
+
+def fields_digest(fields: Mapping[str, str]) -> bytes:
+    """The digest of a callback's kept fields, whatever order they came in."""
+    return digest("&".join(f"{k}={fields[k]}" for k in sorted(fields)))

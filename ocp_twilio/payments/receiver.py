@@ -143,16 +143,16 @@ class StatusCallbackReceiver:
     @property
     def url(self) -> str:
         """The URL Twilio must call: the public URL and the path."""
-        if self.public_url is None:
-            raise ConfigurationError(
-                "The receiver has no public URL yet: give public_url=, or serve it first."
-            )
-        return self.public_url + self.path
+        return self.url_for(PAY)
 
     def url_for(self, kind: str) -> str:
         """The URL Twilio must call with callbacks of ``kind`` (``pay``, ``message``, ``call``,
         ``reply``)."""
-        return self.url[: -len(self.path)] + self.paths[_known(kind)]
+        if self.public_url is None:
+            raise ConfigurationError(
+                "The receiver has no public URL yet: give public_url=, or serve it first."
+            )
+        return self.public_url + self.paths[_known(kind)]
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post(self.paths[kind], self._handler(kind)) for kind in KINDS]

@@ -32,6 +32,7 @@ from .tools import (
     ProgressViews,
     answer_progress,
     local_tools,
+    sid_argument,
 )
 
 __all__ = [
@@ -54,23 +55,8 @@ _CALL_TAGS = ("voice", "calls")
 _ADDRESS_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"^\S+$"}
 
 
-def _sid(prefix: str, what: str) -> ParameterSpec:
-    return ParameterSpec(
-        name="Sid",
-        location="query",
-        required=True,
-        description=f"SID of the {what} ({prefix} + 32 hex).",
-        schema={
-            "type": "string",
-            "minLength": 34,
-            "maxLength": 34,
-            "pattern": f"^{prefix}[0-9a-fA-F]{{32}}$",
-        },
-    )
-
-
-_MESSAGE_SID = _sid("(SM|MM)", "message createMessage returned")
-_CALL_SID = _sid("CA", "call createCall returned")
+_MESSAGE_SID = sid_argument("(SM|MM)", "message createMessage returned")
+_CALL_SID = sid_argument("CA", "call createCall returned")
 _FROM = ParameterSpec(
     name="From",
     location="query",
@@ -193,12 +179,12 @@ async def answer_event_tool(
 ) -> dict[str, Any]:
     """Validate ``arguments`` for the event tool ``tool`` and answer from ``store`` (None: no
     receiver is running)."""
-    name = tool.spec.name
-    if name in PROGRESS_TOOLS:
-        return await answer_progress(tool, arguments, store, views)
     tool.validate(arguments)
     if store is None:
         raise ConfigurationError(NO_RECEIVER_ERROR)
+    name = tool.spec.name
+    if name in PROGRESS_TOOLS:
+        return await answer_progress(tool, arguments, store, views)
     timeout = arguments.get("TimeoutSeconds", DEFAULT_WAIT_SECONDS)
     if name == "waitForReply":
         return await _reply(store, views, arguments["From"], arguments["To"], timeout)

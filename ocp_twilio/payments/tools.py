@@ -13,7 +13,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .._exceptions import ConfigurationError
 from ..specs.model import LocalSpec, OperationSpec, ParameterSpec, ResponseSpec
 from ..tools.tool import Tool
 from .kinds import ResourceState
@@ -31,6 +30,7 @@ __all__ = [
     "answer_progress",
     "local_tools",
     "payment_progress_tools",
+    "sid_argument",
 ]
 
 _STATUS = "getPaymentStatus"
@@ -41,13 +41,25 @@ PROGRESS_TOOLS = (_STATUS, _WAIT)
 MAX_WAIT_SECONDS = 60
 DEFAULT_WAIT_SECONDS = 20
 _TAGS = ("payments", "voice", "pay")
-_SID = ParameterSpec(
-    name="Sid",
-    location="query",
-    required=True,
-    description="SID of the payment session returned by createPayments (PK + 32 hex).",
-    schema={"type": "string", "minLength": 34, "maxLength": 34, "pattern": "^PK[0-9a-fA-F]{32}$"},
-)
+
+
+def sid_argument(prefix: str, what: str) -> ParameterSpec:
+    """The required ``Sid`` argument of a tool about a ``what`` whose SIDs begin ``prefix``."""
+    return ParameterSpec(
+        name="Sid",
+        location="query",
+        required=True,
+        description=f"SID of the {what} ({prefix} + 32 hex).",
+        schema={
+            "type": "string",
+            "minLength": 34,
+            "maxLength": 34,
+            "pattern": f"^{prefix}[0-9a-fA-F]{{32}}$",
+        },
+    )
+
+
+_SID = sid_argument("PK", "payment session returned by createPayments")
 TIMEOUT_ARGUMENT = ParameterSpec(
     name="TimeoutSeconds",
     location="query",
@@ -100,13 +112,9 @@ NO_RECEIVER_ERROR = NO_RECEIVER + (
 
 
 async def answer_progress(
-    tool: Tool, arguments: Mapping[str, Any], store: ProgressStore | None, views: ProgressViews
+    tool: Tool, arguments: Mapping[str, Any], store: ProgressStore, views: ProgressViews
 ) -> dict[str, Any]:
-    """Validate ``arguments`` for the progress tool ``tool`` and answer from ``store`` (None: no
-    receiver is running)."""
-    tool.validate(arguments)
-    if store is None:
-        raise ConfigurationError(NO_RECEIVER_ERROR)
+    """Answer the progress tool ``tool`` from ``store``, ``arguments`` validated already."""
     sid = arguments["Sid"]
     if tool.spec.name == _STATUS:
         state = await store.progress(sid)

@@ -17,8 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 __all__ = [
     "MASK",
-    "is_credential_name",
-    "is_secret_name",
+    "is_credential",
     "masked_arguments",
     "masked_body",
     "masked_secrets",
@@ -50,6 +49,12 @@ def is_credential_name(name: str) -> bool:
     return _named(name, _CREDENTIAL_NAME)
 
 
+def is_credential(key: str, value: Any) -> bool:
+    """Whether the field ``key`` of an answer holds a credential to mask: a non-empty string
+    under a credential's name."""
+    return isinstance(value, str) and bool(value) and is_credential_name(key)
+
+
 def _named(name: str, secret: re.Pattern[str]) -> bool:
     if name in _NOT_SECRET or name.lower().endswith(("sid", "url", "uri")):
         return False
@@ -64,9 +69,7 @@ def masked_secrets(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     return {
-        key: MASK
-        if isinstance(item, str) and item and is_credential_name(str(key))
-        else masked_secrets(item)
+        key: MASK if is_credential(str(key), item) else masked_secrets(item)
         for key, item in value.items()
     }
 

@@ -19,7 +19,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from ..._exceptions import OCPError
 from ...payments.kinds import is_over
@@ -30,17 +30,44 @@ if TYPE_CHECKING:
     import mcp_types as types
     from mcp.server.context import ServerRequestContext
 
-__all__ = ["MAX_SUBSCRIPTIONS", "URI_TEMPLATE", "PaySessions"]
+__all__ = ["MAX_SUBSCRIPTIONS", "PaySessions"]
 
 logger = logging.getLogger("ocp_twilio.mcp")
 
-URI_TEMPLATE = "twilio-pay://{Sid}"
+
+class _Resource(NamedTuple):
+    template: str  # the name of its resource template
+    prefixes: tuple[str, ...]  # of its Sids
+    about: str
+
+
+# Each kind of resource, by its URI scheme, in the order its templates are listed.
+_RESOURCES = {
+    "twilio-pay": _Resource(
+        "pay-session",
+        ("PK",),
+        "A Pay session's progress from Twilio's status callbacks (masked): what the caller has "
+        "entered, what went wrong, the next step and the outcome. Subscribe to hear of each "
+        "change.",
+    ),
+    "twilio-message": _Resource(
+        "message",
+        ("SM", "MM"),
+        "A message's delivery status from Twilio's status callbacks: queued, sent, delivered, "
+        "undelivered or failed with the error code and what to do, read. Subscribe to hear of "
+        "each change.",
+    ),
+    "twilio-call": _Resource(
+        "call",
+        ("CA",),
+        "A call's status from Twilio's status callbacks: ringing, answered, and how it ended. "
+        "Subscribe to hear of each change.",
+    ),
+}
 # Each resource's scheme, by the prefix of its Sid.
-_SCHEMES = {"PK": "twilio-pay", "SM": "twilio-message", "MM": "twilio-message", "CA": "twilio-call"}
-_URI = re.compile(
-    r"twilio-pay://(PK[0-9a-fA-F]{32})|twilio-message://((?:SM|MM)[0-9a-fA-F]{32})"
-    r"|twilio-call://(CA[0-9a-fA-F]{32})"
-)
+_SCHEMES = {prefix: scheme for scheme, kind in _RESOURCES.items() for prefix in kind.prefixes}
+# A resource's URI, its scheme checked against its Sid's prefix by _sid_of.
+_URI = re.compile(r"([a-z-]+)://([A-Z]{2}[0-9a-fA-F]{32})")
 MAX_SUBSCRIPTIONS = 256
 _LISTED = 100
 _WAIT_SECONDS = 30.0
@@ -104,7 +131,7 @@ class PaySessions:
                     name=sid,
                     uri=f"{_SCHEMES[sid[:2]]}://{sid}",
                     mime_type=_MIME,
-                    description=_ABOUT[_SCHEMES[sid[:2]]],
+                    description=_RESOURCES[_SCHEMES[sid[:2]]].about,
                 )
                 for sid in sids
                 if sid[:2] in _SCHEMES  # a conversation is no resource of its own
@@ -118,13 +145,12 @@ class PaySessions:
 
         templates = [
             types.ResourceTemplate(
-                name=name, uri_template=f"{scheme}://{{Sid}}", mime_type=_MIME, description=about
+                name=kind.template,
+                uri_template=f"{scheme}://{{Sid}}",
+                mime_type=_MIME,
+                description=kind.about,
             )
-            for name, scheme, about in (
-                ("pay-session", "twilio-pay", _ABOUT["twilio-pay"]),
-                ("message", "twilio-message", _ABOUT["twilio-message"]),
-                ("call", "twilio-call", _ABOUT["twilio-call"]),
-            )
+            for scheme, kind in _RESOURCES.items()
         ]
         return types.ListResourceTemplatesResult(resource_templates=templates)
 
@@ -257,37 +283,19 @@ class PaySessions:
             logger.warning("Subscription to %s ended: %s", uri, exc)
 
 
-_ABOUT = {
-    "twilio-pay": (
-        "A Pay session's progress from Twilio's status callbacks (masked): what the caller has "
-        "entered, what went wrong, the next step and the outcome. Subscribe to hear of each "
-        "change."
-    ),
-    "twilio-message": (
-        "A message's delivery status from Twilio's status callbacks: queued, sent, delivered, "
-        "undelivered or failed with the error code and what to do, read. Subscribe to hear of "
-        "each change."
-    ),
-    "twilio-call": (
-        "A call's status from Twilio's status callbacks: ringing, answered, and how it ended. "
-        "Subscribe to hear of each change."
-    ),
-}
-
-
 def _sid_of(uri: str) -> str:
     from mcp.shared.exceptions import MCPError
     from mcp_types import INVALID_PARAMS
 
     match = _URI.fullmatch(uri)
-    if match is None:
+    if match is None or _SCHEMES.get(match[2][:2]) != match[1]:
         raise MCPError(
             INVALID_PARAMS,
             f"Not a Pay session, message or call resource: {uri[:80]!r}. Use twilio-pay://PK..., "
             "twilio-message://SM... or twilio-call://CA... with the 34-character Sid that "
             "createPayments, createMessage or createCall returned.",
         )
-    return next(group for group in match.groups() if group)
+    return match[2]
 
 
 def _session_of(ctx: ServerRequestContext[Any]) -> str:
