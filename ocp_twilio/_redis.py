@@ -30,7 +30,7 @@ _RETRIES = 2
 
 def redis_where(url: str, what: str) -> str:
     """Where ``url`` points, for messages (scheme, host, port, database; no password); a
-    ConfigurationError naming ``what`` where it is no Redis URL."""
+    ConfigurationError naming ``what`` (written as mid-sentence) where it is no Redis URL."""
     parts = urlsplit(url)
     try:
         port = parts.port
@@ -38,7 +38,7 @@ def redis_where(url: str, what: str) -> str:
         raise ConfigurationError(f"The port of {what} is not a number from 0 to 65535.") from None
     if parts.scheme not in ("redis", "rediss", "unix"):
         raise ConfigurationError(
-            f"{what} must start with redis://, rediss:// or unix://, not "
+            f"{what[:1].upper()}{what[1:]} must start with redis://, rediss:// or unix://, not "
             f"{parts.scheme + '://' if parts.scheme else 'nothing'}."
         )
     host = parts.hostname or ""

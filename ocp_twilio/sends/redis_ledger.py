@@ -63,7 +63,7 @@ class RedisSendLedger:
         clock: Callable[[], float] = time.time,
     ) -> None:
         # Where the ledger is, for messages: never the URL, which may hold a password.
-        self.where = redis_where(url, "The send ledger's Redis URL")
+        self.where = redis_where(url, "the send ledger's Redis URL")
         self._url = url
         self.key_prefix = key_prefix
         self._clock = clock

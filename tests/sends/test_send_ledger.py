@@ -212,3 +212,15 @@ async def test_a_value_nested_too_deep_is_invalid_and_records_nothing() -> None:
         with pytest.raises(InvalidArguments):
             await agent.call_tool(SEND_TOOL, {**MESSAGE, "Body": deep})
     assert len(ledger) == 0 and server.sends == []
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("redis://127.0.0.1:99999/0", "The port of the send ledger's Redis URL is not a number"),
+        ("http://127.0.0.1:6379/0", "The send ledger's Redis URL must start with redis://"),
+    ],
+)
+def test_a_ledger_on_no_redis_url_says_so_in_a_sentence(url: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        RedisSendLedger(url)
